@@ -1,0 +1,157 @@
+# svcwrap: one non-recursive Makefile.
+#
+#   make              native binary            build/posix/svcwrap
+#   make win          Windows binary           build/win/svcwrap.exe
+#   make san          native, ASan + UBSan     build/posix-san/svcwrap
+#   make children     the test child programs (C and Go, both platforms)
+#   make test         everything: unit + native integration + Windows under Wine
+#   make unit | itest | wtest    one part of it
+#   make demo         build, install the example service under Wine, run it
+#   make fuzz         the config/argument fuzzer, for FUZZ_SECONDS (600)
+#   make bench        benchmarks beside the peers (docs/benchmarks.md)
+#   make lint | format | format-check | clean
+#   make V=1          show the commands
+
+CC        ?= cc
+WIN_CC    := x86_64-w64-mingw32-gcc
+Q         := $(if $(V),,@)
+
+WARN := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
+        -Wshadow -Wpointer-arith -Wformat=2 -Wwrite-strings -Wvla \
+        -Wmissing-declarations -Wsign-compare
+STD  := -std=c11
+# The test children are test tools, held to -Wall -Wextra -Werror only.
+CHILD_WARN := -Wall -Wextra -Werror
+
+NATIVE_PKGS  := libuv libcjson inih
+NATIVE_CFLAGS = $(STD) $(WARN) -O2 -g -D_POSIX_C_SOURCE=200809L \
+                -D_DEFAULT_SOURCE -Isrc $(shell pkg-config --cflags $(NATIVE_PKGS))
+NATIVE_LIBS   = $(shell pkg-config --libs $(NATIVE_PKGS)) -lm
+HARDEN        := -fstack-protector-strong -D_FORTIFY_SOURCE=2
+SAN           := -fsanitize=address,undefined -fno-omit-frame-pointer \
+                 -fno-sanitize-recover=all
+
+WIN_DEPS   := build/deps/win
+WIN_CFLAGS := $(STD) $(WARN) -O2 -g -Isrc -I$(WIN_DEPS)/include \
+              -D_WIN32_WINNT=0x0A00 -DUNICODE -D_UNICODE \
+              -D__USE_MINGW_ANSI_STDIO=1
+WIN_LIBS   := $(WIN_DEPS)/lib/libuv.a $(WIN_DEPS)/lib/libinih.a \
+              $(WIN_DEPS)/lib/libcjson.a -lws2_32 -liphlpapi -luserenv \
+              -lpsapi -lole32 -ldbghelp -luuid -lshell32 -luser32 -ladvapi32
+WIN_LDFLAGS := -municode -static -Wl,--dynamicbase -Wl,--nxcompat \
+               -Wl,--high-entropy-va
+
+CORE_SRC  := $(wildcard src/core/*.c)
+APP_SRC   := $(wildcard src/app/*.c) src/main.c
+POSIX_SRC := $(wildcard src/os/posix/*.c)
+WIN_SRC   := $(wildcard src/os/win/*.c)
+
+POSIX_OBJ := $(patsubst %.c,build/posix/obj/%.o,$(CORE_SRC) $(APP_SRC) $(POSIX_SRC))
+SAN_OBJ   := $(patsubst %.c,build/posix-san/obj/%.o,$(CORE_SRC) $(APP_SRC) $(POSIX_SRC))
+WIN_OBJ   := $(patsubst %.c,build/win/obj/%.o,$(CORE_SRC) $(APP_SRC) $(WIN_SRC))
+SAN_CORE_OBJ := $(patsubst %.c,build/posix-san/obj/%.o,$(CORE_SRC))
+
+UNIT_SRC  := $(wildcard tests/unit/*.c)
+UNIT_OBJ  := $(patsubst %.c,build/posix-san/obj/%.o,$(UNIT_SRC))
+
+GO_ENV := GOCACHE=$(CURDIR)/build/gocache GO111MODULE=off CGO_ENABLED=0
+GO_SRC := $(wildcard tests/children/gochild/*.go)
+
+.PHONY: all win san children unit itest wtest test demo fuzz bench lint \
+        format format-check clean setup deps-win
+all: build/posix/svcwrap
+
+setup:
+	$(Q)scripts/setup
+
+# ---- native -----------------------------------------------------------------
+build/posix/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(NATIVE_CFLAGS) $(HARDEN) -MMD -MP -c $< -o $@
+
+build/posix/svcwrap: $(POSIX_OBJ)
+	$(Q)$(CC) -o $@ $^ $(NATIVE_LIBS)
+	@echo "built $@"
+
+build/posix-san/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(NATIVE_CFLAGS) $(SAN) -MMD -MP -c $< -o $@
+
+build/posix-san/svcwrap: $(SAN_OBJ)
+	$(Q)$(CC) $(SAN) -o $@ $^ $(NATIVE_LIBS)
+	@echo "built $@"
+
+san: build/posix-san/svcwrap
+
+# ---- Windows ------------------------------------------------------------------
+$(WIN_DEPS)/.stamp: scripts/win-deps
+	$(Q)scripts/win-deps
+
+deps-win: $(WIN_DEPS)/.stamp
+
+build/win/obj/%.o: %.c $(WIN_DEPS)/.stamp
+	@mkdir -p $(@D)
+	$(Q)$(WIN_CC) $(WIN_CFLAGS) -MMD -MP -c $< -o $@
+
+build/win/svcwrap.exe: $(WIN_OBJ)
+	$(Q)$(WIN_CC) $(WIN_LDFLAGS) -o $@ $^ $(WIN_LIBS)
+	@echo "built $@"
+
+win: build/win/svcwrap.exe
+
+# ---- test children --------------------------------------------------------------
+build/posix/testchild: tests/children/testchild.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(STD) $(CHILD_WARN) -O1 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -o $@ $<
+
+build/win/testchild.exe: tests/children/testchild.c
+	@mkdir -p $(@D)
+	$(Q)$(WIN_CC) $(STD) $(CHILD_WARN) -O1 -municode -D_WIN32_WINNT=0x0A00 -DUNICODE \
+	  -D_UNICODE -o $@ $< -luser32
+
+build/posix/gochild: $(GO_SRC)
+	@mkdir -p $(@D)
+	$(Q)cd tests/children/gochild && $(GO_ENV) go build -o $(CURDIR)/$@ .
+
+build/win/gochild.exe: $(GO_SRC)
+	@mkdir -p $(@D)
+	$(Q)cd tests/children/gochild && $(GO_ENV) GOOS=windows GOARCH=amd64 \
+	  go build -o $(CURDIR)/$@ .
+
+children: build/posix/testchild build/win/testchild.exe build/posix/gochild \
+          build/win/gochild.exe
+
+# ---- tests ---------------------------------------------------------------------
+build/posix-san/unit: $(UNIT_OBJ) $(SAN_CORE_OBJ)
+	$(Q)$(CC) $(SAN) -o $@ $^ $(NATIVE_LIBS) -lcmocka
+
+unit: build/posix-san/unit
+	$(Q)build/posix-san/unit
+
+PYTEST := /usr/bin/python3 -m pytest -p no:cacheprovider
+
+itest: build/posix-san/svcwrap build/posix/svcwrap build/posix/testchild \
+       build/posix/gochild
+	$(Q)$(PYTEST) tests/integration -q -rs
+
+wtest: build/win/svcwrap.exe build/win/testchild.exe build/win/gochild.exe
+	$(Q)$(PYTEST) tests/wine -q -rs
+
+# Each part runs even if an earlier one failed; the target fails if any did.
+test: setup
+	$(Q)$(MAKE) --no-print-directory all san children deps-win win
+	$(Q)rc=0; \
+	  $(MAKE) --no-print-directory unit || rc=1; \
+	  $(MAKE) --no-print-directory itest || rc=1; \
+	  $(MAKE) --no-print-directory wtest || rc=1; \
+	  if [ $$rc -ne 0 ]; then echo "make test: FAILED (see the summaries above)"; \
+	  else echo "make test: all suites passed"; fi; exit $$rc
+
+demo: setup
+	$(Q)$(MAKE) --no-print-directory deps-win win children
+	$(Q)scripts/demo
+
+clean:
+	rm -rf build/posix build/posix-san build/win build/test-tmp
+
+-include $(shell find build -name '*.d' 2>/dev/null)

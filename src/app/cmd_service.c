@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/* install, uninstall, start, stop, restart: through the service manager. */
+#include <stdio.h>
+#include <string.h>
+#include <uv.h>
+
+#include "app/app.h"
+#include "core/err.h"
+#include "os/os.h"
+
+/* How long `start` waits for RUNNING. */
+#define START_WAIT_MS 30000
+/* `stop` waits for the whole ladder plus this much. */
+#define STOP_SLACK_MS 10000
+
+static int print_state(const sw_config_t *cfg, const sw_svc_info_t *info) {
+  printf("service %s: %s\n", cfg->name, info->state);
+  return SW_EXIT_OK;
+}
+
+int sw_cmd_service(const sw_cli_t *cli, const char *verb) {
+  sw_config_t *cfg;
+  sw_svc_info_t info;
+  char why[1024], exe[4096];
+  size_t len = sizeof(exe);
+  uint64_t stop_wait;
+  int rc, code = SW_EXIT_OK;
+
+  rc = sw_app_load_config(cli, &cfg, strcmp(verb, "install") == 0);
+  if (rc != 0)
+    return rc == SW_ECONFIG ? SW_EXIT_USAGE : SW_EXIT_RUNTIME;
+  stop_wait = sw_config_stop_budget_ms(cfg) + STOP_SLACK_MS;
+  memset(&info, 0, sizeof(info));
+  why[0] = '\0';
+
+  if (strcmp(verb, "install") == 0) {
+    if (sw_app_check_files(cfg) > 0) {
+      code = SW_EXIT_USAGE;
+      goto out;
+    }
+    rc = uv_exepath(exe, &len);
+    if (rc != 0) {
+      snprintf(why, sizeof(why), "cannot find my own executable: %s",
+               uv_strerror(rc));
+    } else {
+      rc = sw_os_service_install(cfg, exe, why, sizeof(why));
+      if (rc == 0)
+        printf("installed service %s (%s); start it with `svcwrap start` or "
+               "`sc start %s`\n",
+               cfg->name, why, cfg->name);
+    }
+  } else if (strcmp(verb, "uninstall") == 0) {
+    rc = sw_os_service_uninstall(cfg, stop_wait, why, sizeof(why));
+    if (rc == 0)
+      printf("uninstalled service %s\n", cfg->name);
+  } else if (strcmp(verb, "start") == 0) {
+    rc = sw_os_service_start(cfg, START_WAIT_MS, &info, why, sizeof(why));
+    if (rc == 0)
+      code = print_state(cfg, &info);
+  } else if (strcmp(verb, "stop") == 0) {
+    rc = sw_os_service_stop(cfg, stop_wait, &info, why, sizeof(why));
+    if (rc == 0)
+      code = print_state(cfg, &info);
+  } else { /* restart */
+    rc = sw_os_service_stop(cfg, stop_wait, &info, why, sizeof(why));
+    if (rc == 0)
+      rc = sw_os_service_start(cfg, START_WAIT_MS, &info, why, sizeof(why));
+    if (rc == 0)
+      code = print_state(cfg, &info);
+  }
+  if (rc != 0) {
+    fprintf(stderr, "svcwrap: %s %s: %s\n", verb, cfg->name, why);
+    code = rc == SW_ENOSYS ? SW_EXIT_USAGE
+           : rc == SW_ENOTINST ? SW_EXIT_NOT_INSTALLED
+                               : SW_EXIT_RUNTIME;
+  }
+out:
+  sw_config_free(cfg);
+  return code;
+}

@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: MIT */
+/* The status/command endpoint: server side (in the loop) and client side
+ * (a private loop, for the status and rotate verbs). */
+#include "app/endpoint.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/log.h"
+#include "core/err.h"
+#include "core/sbuf.h"
+
+/* ---- server ------------------------------------------------------------- */
+
+typedef struct {
+  uv_pipe_t pipe;
+  uv_write_t wr;
+  sw_endpoint_t *ep;
+  char *out;         /* the line being written */
+  sw_sbuf_t in;      /* the command line being read */
+  bool closing;
+} conn_t;
+
+static void conn_closed(uv_handle_t *h) {
+  conn_t *c = h->data;
+
+  free(c->out);
+  sw_sbuf_free(&c->in);
+  free(c);
+}
+
+static void conn_close(conn_t *c) {
+  if (c->closing)
+    return;
+  c->closing = true;
+  uv_close((uv_handle_t *)&c->pipe, conn_closed);
+}
+
+static void on_written(uv_write_t *req, int status) {
+  conn_t *c = req->data;
+
+  free(c->out);
+  c->out = NULL;
+  if (status != 0)
+    conn_close(c);
+}
+
+static void conn_send(conn_t *c, char *json) {
+  uv_buf_t buf;
+  size_t n;
+
+  if (json == NULL) {
+    conn_close(c);
+    return;
+  }
+  n = strlen(json);
+  c->out = malloc(n + 2);
+  if (c->out == NULL) {
+    free(json);
+    conn_close(c);
+    return;
+  }
+  memcpy(c->out, json, n);
+  free(json);
+  c->out[n] = '\n';
+  c->out[n + 1] = '\0';
+  buf = uv_buf_init(c->out, (unsigned)n + 1);
+  c->wr.data = c;
+  if (uv_write(&c->wr, (uv_stream_t *)&c->pipe, &buf, 1, on_written) != 0)
+    conn_close(c);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
+  static char scratch[256]; /* loop thread only; consumed at once */
+
+  (void)h;
+  (void)suggested;
+  buf->base = scratch;
+  buf->len = sizeof(scratch);
+}
+
+static void on_conn_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
+  conn_t *c = s->data;
+  char *nl;
+
+  if (n < 0) {
+    conn_close(c);
+    return;
+  }
+  sw_sbuf_put(&c->in, buf->base, (size_t)n);
+  if (sw_sbuf_failed(&c->in) || c->in.len > 1024) {
+    conn_close(c);
+    return;
+  }
+  nl = c->in.p ? strchr(c->in.p, '\n') : NULL;
+  if (nl == NULL)
+    return;
+  *nl = '\0';
+  if (strcmp(c->in.p, "rotate") == 0 && c->ep->rotate != NULL) {
+    c->ep->rotate(c->ep->data);
+    conn_send(c, strdup("{\"rotated\":true}"));
+  } else {
+    conn_send(c, strdup("{\"error\":\"unknown command\"}"));
+  }
+  uv_read_stop(s);
+}
+
+static void on_connection(uv_stream_t *server, int status) {
+  sw_endpoint_t *ep = server->data;
+  conn_t *c;
+
+  if (status != 0) {
+    sw_log_warnx("status endpoint: %s", uv_strerror(status));
+    return;
+  }
+  c = calloc(1, sizeof(*c));
+  if (c == NULL)
+    return;
+  c->ep = ep;
+  uv_pipe_init(server->loop, &c->pipe, 0);
+  c->pipe.data = c;
+  if (uv_accept(server, (uv_stream_t *)&c->pipe) != 0) {
+    conn_close(c);
+    return;
+  }
+  conn_send(c, ep->status(ep->data));
+  if (!c->closing)
+    uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_conn_read);
+}
+
+int sw_endpoint_listen(sw_endpoint_t *ep, uv_loop_t *loop, const char *name) {
+  int rc, attempt;
+
+  for (attempt = 0; attempt < 2; attempt++) {
+    uv_pipe_init(loop, &ep->server, 0);
+    ep->server.data = ep;
+    rc = uv_pipe_bind(&ep->server, name);
+    if (rc == 0)
+      rc = uv_listen((uv_stream_t *)&ep->server, 16, on_connection);
+    if (rc == 0) {
+      ep->listening = true;
+      return 0;
+    }
+    uv_close((uv_handle_t *)&ep->server, NULL);
+    if (rc != UV_EADDRINUSE || attempt > 0)
+      break;
+    /* In use: another wrapper, or a socket file left by one that died. */
+    {
+      char *st = NULL;
+
+      if (sw_endpoint_query(name, NULL, &st, NULL, 1000) == 0) {
+        free(st);
+        return SW_EEXIST;
+      }
+    }
+    {
+      uv_fs_t req;
+
+      uv_fs_unlink(NULL, &req, name, NULL);
+      uv_fs_req_cleanup(&req);
+    }
+  }
+  sw_log_warnx("status endpoint %s: %s (status and rotate will not reach "
+               "this wrapper)",
+               name, uv_strerror(rc));
+  return rc;
+}
+
+void sw_endpoint_close(sw_endpoint_t *ep) {
+  if (!ep->listening)
+    return;
+  ep->listening = false;
+  uv_close((uv_handle_t *)&ep->server, NULL);
+}
+
+/* ---- client ------------------------------------------------------------- */
+
+typedef struct {
+  uv_pipe_t pipe;
+  uv_connect_t conn;
+  uv_write_t wr;
+  uv_timer_t timer;
+  const char *command;
+  sw_sbuf_t in;
+  char *lines[2];
+  int want; /* lines to read */
+  int got;
+  int rc;
+  bool done;
+} client_t;
+
+static void client_finish(client_t *c, int rc) {
+  if (c->done)
+    return;
+  c->done = true;
+  c->rc = rc;
+  uv_timer_stop(&c->timer);
+  if (!uv_is_closing((uv_handle_t *)&c->pipe))
+    uv_close((uv_handle_t *)&c->pipe, NULL);
+  uv_close((uv_handle_t *)&c->timer, NULL);
+}
+
+static void client_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
+  client_t *c = h->data;
+
+  (void)suggested;
+  sw_sbuf_putc_n(&c->in, '\0', 4096); /* reserve, then rewind */
+  if (sw_sbuf_failed(&c->in)) {
+    buf->base = NULL;
+    buf->len = 0;
+    return;
+  }
+  c->in.len -= 4096;
+  buf->base = c->in.p + c->in.len;
+  buf->len = 4096;
+}
+
+static void client_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
+
+static void client_written(uv_write_t *req, int status) {
+  client_t *c = req->data;
+
+  if (status != 0)
+    client_finish(c, status);
+}
+
+static void client_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
+  client_t *c = s->data;
+  char *nl;
+
+  (void)buf;
+  if (n < 0) {
+    client_finish(c, c->got == c->want ? 0 : (int)n);
+    return;
+  }
+  c->in.len += (size_t)n;
+  c->in.p[c->in.len] = '\0';
+  while (c->got < c->want && (nl = strchr(c->in.p, '\n')) != NULL) {
+    size_t len = (size_t)(nl - c->in.p);
+
+    c->lines[c->got] = malloc(len + 1);
+    if (c->lines[c->got] == NULL) {
+      client_finish(c, SW_ENOMEM);
+      return;
+    }
+    memcpy(c->lines[c->got], c->in.p, len);
+    c->lines[c->got][len] = '\0';
+    memmove(c->in.p, nl + 1, c->in.len - len);
+    c->in.len -= len + 1;
+    c->got++;
+    if (c->got == 1 && c->command != NULL) {
+      uv_buf_t b = uv_buf_init((char *)c->command, (unsigned)strlen(c->command));
+
+      c->wr.data = c;
+      if (uv_write(&c->wr, s, &b, 1, client_written) != 0) {
+        client_finish(c, SW_EINVAL);
+        return;
+      }
+    }
+  }
+  if (c->got == c->want)
+    client_finish(c, 0);
+}
+
+static void client_connected(uv_connect_t *req, int status) {
+  client_t *c = req->data;
+
+  if (status != 0) {
+    client_finish(c, SW_ENOTRUNNING);
+    return;
+  }
+  uv_read_start((uv_stream_t *)&c->pipe, client_alloc, client_read);
+}
+
+static void client_timeout(uv_timer_t *t) {
+  client_finish(t->data, UV_ETIMEDOUT);
+}
+
+int sw_endpoint_query(const char *name, const char *command, char **status,
+                      char **reply, unsigned timeout_ms) {
+  uv_loop_t loop;
+  client_t c;
+  int rc;
+
+  *status = NULL;
+  if (reply != NULL)
+    *reply = NULL;
+  memset(&c, 0, sizeof(c));
+  c.command = command;
+  c.want = command ? 2 : 1;
+  rc = uv_loop_init(&loop);
+  if (rc != 0)
+    return rc;
+  uv_pipe_init(&loop, &c.pipe, 0);
+  c.pipe.data = &c;
+  uv_timer_init(&loop, &c.timer);
+  c.timer.data = &c;
+  uv_timer_start(&c.timer, client_timeout, timeout_ms, 0);
+  c.conn.data = &c;
+  uv_pipe_connect(&c.conn, &c.pipe, name, client_connected);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  uv_loop_close(&loop);
+  sw_sbuf_free(&c.in);
+  if (c.rc == 0) {
+    *status = c.lines[0];
+    if (reply != NULL)
+      *reply = c.lines[1];
+    else
+      free(c.lines[1]);
+  } else {
+    free(c.lines[0]);
+    free(c.lines[1]);
+  }
+  return c.rc;
+}

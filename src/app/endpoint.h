@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The running wrapper's local endpoint (a Unix socket or a Windows named
+ * pipe, both as uv_pipe_t). Protocol, one line each way: on connect the
+ * server sends the status JSON and a newline; a client may then send
+ * "rotate\n" and gets one more JSON line. Anyone who may open the
+ * endpoint may read the status; on Windows, only writers (administrators,
+ * the service account) can send a command.
+ */
+#ifndef SW_APP_ENDPOINT_H
+#define SW_APP_ENDPOINT_H
+
+#include <stdbool.h>
+#include <uv.h>
+
+typedef struct {
+  uv_pipe_t server;
+  char *name;
+  char *(*status)(void *data); /* heap JSON; NULL on OOM */
+  void (*rotate)(void *data);
+  void *data;
+  bool listening;
+} sw_endpoint_t;
+
+/* Listen on `name` (borrowed). Returns 0; SW_EEXIST if another wrapper
+ * answers there; another negative code on failure (logged). */
+int sw_endpoint_listen(sw_endpoint_t *ep, uv_loop_t *loop, const char *name);
+void sw_endpoint_close(sw_endpoint_t *ep);
+
+/*
+ * Client: connect to `name`, read the status line into *status (heap),
+ * and if command is not NULL send it and read its reply into *reply
+ * (heap). Waits at most timeout_ms. Returns 0, SW_ENOTRUNNING when no
+ * wrapper listens, or another negative code.
+ */
+int sw_endpoint_query(const char *name, const char *command, char **status,
+                      char **reply, unsigned timeout_ms);
+
+#endif

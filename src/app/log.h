@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The wrapper's own log: one line per message, "what: why", lower case,
+ * no final period. Lines go to stderr and to an optional extra sink (the
+ * wrapper log file). Runs on: the loop thread, or main before the loop.
+ */
+#ifndef SW_APP_LOG_H
+#define SW_APP_LOG_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#if defined(__MINGW32__)
+#define SW_PRINTF(f, a) __attribute__((format(gnu_printf, f, a)))
+#else
+#define SW_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#endif
+
+typedef enum { SW_LOG_DEBUG, SW_LOG_INFO, SW_LOG_WARN, SW_LOG_ERROR } sw_log_level_t;
+
+/* A sink gets each finished line (time stamp included, no newline). */
+typedef void sw_log_sink_fn(void *data, sw_log_level_t level,
+                            const char *line, size_t len);
+
+void sw_log_info(const char *fmt, ...) SW_PRINTF(1, 2);
+/* Appends ": " and the current system error text (errno/GetLastError). */
+void sw_log_warn(const char *fmt, ...) SW_PRINTF(1, 2);
+void sw_log_warnx(const char *fmt, ...) SW_PRINTF(1, 2);
+void sw_log_error(const char *fmt, ...) SW_PRINTF(1, 2);
+void sw_log_debug(const char *fmt, ...) SW_PRINTF(1, 2);
+
+/* Add a second destination (NULL to remove). */
+void sw_log_set_sink(sw_log_sink_fn *fn, void *data);
+/* Whether lines also go to stderr (default yes). */
+void sw_log_set_stderr(int on);
+
+#endif

@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `svcwrap run`: the supervisor's imperative shell. It owns the loop,
+ * turns OS callbacks (child output and exit, timers, stop requests) into
+ * events for the pure state machine (core/sup.c), and carries out the
+ * commands it returns through the platform layer (os/os.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "app/app.h"
+#include "app/endpoint.h"
+#include "app/fsutil.h"
+#include "app/log.h"
+#include "app/output.h"
+#include "core/err.h"
+#include "core/status.h"
+#include "core/sup.h"
+#include "os/os.h"
+
+/* How long terminate may take before the wrapper stops waiting. */
+#define TERMINATE_WAIT_MS 5000
+/* While stopping under a service manager, progress is reported this
+ * often: well inside the SCM's 30 s checkpoint limit. */
+#define HEARTBEAT_MS 1000
+/* Exit code recorded when the child could not be started at all. */
+#define SPAWN_FAILED_CODE 127
+
+typedef struct {
+  const sw_config_t *cfg;
+  sw_host_t *host;
+  uv_loop_t loop;
+  uv_timer_t timer;     /* the state machine's one timer */
+  uv_timer_t heartbeat; /* pending-state reports to the service manager */
+  sw_sup_t sup;
+  sw_child_t *child;
+  sw_endpoint_t ep;
+  sw_liner_t out[2]; /* stdout, stderr of the child */
+  char *endpoint_name;
+  sw_input_t queue[8];
+  unsigned qlen;
+  bool feeding;
+  bool finished;
+  int exit_code;
+} run_t;
+
+static uint64_t now_ms(void) {
+  return uv_hrtime() / 1000000;
+}
+
+static uint64_t wall_ms(void) {
+  uv_timeval64_t tv;
+
+  if (uv_gettimeofday(&tv) != 0)
+    return 0;
+  return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
+}
+
+static sw_input_t input(sw_event_t ev) {
+  sw_input_t in;
+
+  memset(&in, 0, sizeof(in));
+  in.ev = ev;
+  in.now_ms = now_ms();
+  in.wall_ms = wall_ms();
+  return in;
+}
+
+static void feed(run_t *r, const sw_input_t *in);
+
+/* ---- the child's output ------------------------------------------------ */
+
+static void write_lines(void *data, const char *lines, size_t len) {
+  FILE *f = data;
+
+  fwrite(lines, 1, len, f);
+  fflush(f);
+}
+
+static void on_child_output(void *data, int stream, const char *buf,
+                            size_t len) {
+  run_t *r = data;
+
+  sw_liner_feed(&r->out[stream == 2], buf, len);
+}
+
+static void on_child_exit(void *data, uint32_t code, int signal) {
+  run_t *r = data;
+  sw_input_t in = input(SW_EV_EXIT);
+
+  sw_liner_flush(&r->out[0]);
+  sw_liner_flush(&r->out[1]);
+  in.code = code;
+  in.signal = signal;
+  if (signal != 0)
+    sw_log_info("child pid %d killed by signal %d after %llums",
+                r->sup.pid, signal,
+                (unsigned long long)(in.now_ms - r->sup.started_ms));
+  else if (code >= 0x80000000u)
+    sw_log_info("child pid %d exited with code 0x%08X after %llums",
+                r->sup.pid, code,
+                (unsigned long long)(in.now_ms - r->sup.started_ms));
+  else
+    sw_log_info("child pid %d exited with code %u after %llums", r->sup.pid,
+                code, (unsigned long long)(in.now_ms - r->sup.started_ms));
+  sw_os_child_free(r->child);
+  r->child = NULL;
+  feed(r, &in);
+}
+
+/* ---- commands ------------------------------------------------------------- */
+
+static void spawn_child(run_t *r) {
+  char name_var[300], why[512];
+  const char *extra[] = {name_var, NULL};
+  sw_spawn_opts_t o;
+  sw_input_t in;
+  int rc;
+
+  snprintf(name_var, sizeof(name_var), "SVCWRAP_SERVICE_NAME=%s",
+           r->cfg->name);
+  memset(&o, 0, sizeof(o));
+  o.cfg = r->cfg;
+  o.extra_env = extra;
+  o.on_output = on_child_output;
+  o.on_exit = on_child_exit;
+  o.data = r;
+  why[0] = '\0';
+  rc = sw_os_spawn(&r->loop, &o, &r->child, why, sizeof(why));
+  if (rc != 0) {
+    sw_log_error("start %s: %s", r->cfg->executable, why);
+    in = input(SW_EV_SPAWN_FAILED);
+    in.code = SPAWN_FAILED_CODE;
+    feed(r, &in);
+    return;
+  }
+  in = input(SW_EV_SPAWNED);
+  in.pid = sw_os_child_pid(r->child);
+  sw_log_info("started %s, pid %d (restart %u)", r->cfg->executable, in.pid,
+              r->sup.policy.total_restarts);
+  feed(r, &in);
+}
+
+static void send_stop(run_t *r, sw_stop_method_t m) {
+  char why[512];
+  sw_input_t in;
+
+  why[0] = '\0';
+  if (r->child == NULL) {
+    in = input(SW_EV_STEP_FAILED);
+    feed(r, &in);
+    return;
+  }
+  if (sw_os_child_stop(r->child, m, why, sizeof(why)) == 0) {
+    sw_log_info("stop: sent %s to pid %d", sw_stop_method_name(m),
+                r->sup.pid);
+    return;
+  }
+  sw_log_warnx("stop: %s could not be delivered: %s; next method",
+               sw_stop_method_name(m), why);
+  in = input(SW_EV_STEP_FAILED);
+  feed(r, &in);
+}
+
+static void on_timer(uv_timer_t *t) {
+  run_t *r = t->data;
+  sw_input_t in = input(SW_EV_TIMER);
+
+  feed(r, &in);
+}
+
+static void on_heartbeat(uv_timer_t *t) {
+  run_t *r = t->data;
+
+  if (r->sup.state == SW_ST_STOPPING)
+    sw_os_host_report(r->host, SW_HOST_STOPPING,
+                      sw_sup_stop_remaining_ms(&r->sup), 0);
+}
+
+static void close_all(run_t *r) {
+  sw_endpoint_close(&r->ep);
+  sw_os_host_detach(r->host);
+  uv_close((uv_handle_t *)&r->timer, NULL);
+  uv_close((uv_handle_t *)&r->heartbeat, NULL);
+}
+
+static void report_state(run_t *r) {
+  switch (r->sup.state) {
+  case SW_ST_STARTING:
+    sw_os_host_report(r->host, SW_HOST_STARTING, 10000, 0);
+    break;
+  case SW_ST_RUNNING:
+  case SW_ST_BACKOFF:
+    /* Backoff is still RUNNING to the service manager (never PAUSED):
+     * the service is up and will have its child again shortly. */
+    sw_os_host_report(r->host, SW_HOST_RUNNING, 0, 0);
+    break;
+  case SW_ST_STOPPING:
+    sw_os_host_report(r->host, SW_HOST_STOPPING,
+                      sw_sup_stop_remaining_ms(&r->sup), 0);
+    break;
+  default:
+    break; /* STOPPED is reported after the loop ends */
+  }
+}
+
+static void execute(run_t *r, const sw_sup_t *snap) {
+  unsigned i;
+
+  for (i = 0; i < snap->nout; i++) {
+    const sw_cmd_t *c = &snap->out[i];
+
+    switch (c->kind) {
+    case SW_CMD_SPAWN:
+      spawn_child(r);
+      break;
+    case SW_CMD_SEND_STOP:
+      send_stop(r, c->method);
+      break;
+    case SW_CMD_ARM_TIMER:
+      uv_timer_start(&r->timer, on_timer, c->ms, 0);
+      break;
+    case SW_CMD_CANCEL_TIMER:
+      uv_timer_stop(&r->timer);
+      break;
+    case SW_CMD_FINISH:
+      r->finished = true;
+      r->exit_code = r->sup.state == SW_ST_FAILED ? r->sup.exit_code : 0;
+      close_all(r);
+      break;
+    }
+  }
+}
+
+/*
+ * Feed one event. Commands may produce further events (a spawn result, a
+ * stop method that could not be delivered); those are queued and handled
+ * in order after the current one, never recursively.
+ */
+static void feed(run_t *r, const sw_input_t *in) {
+  if (r->finished)
+    return;
+  if (r->qlen == sizeof(r->queue) / sizeof(r->queue[0])) {
+    sw_log_error("internal: event queue full, dropping %s",
+                 sw_event_name(in->ev));
+    return;
+  }
+  r->queue[r->qlen++] = *in;
+  if (r->feeding)
+    return;
+  r->feeding = true;
+  while (r->qlen > 0 && !r->finished) {
+    sw_input_t ev = r->queue[0];
+    sw_state_t before = r->sup.state;
+    sw_sup_t snap;
+
+    memmove(r->queue, r->queue + 1, --r->qlen * sizeof(r->queue[0]));
+    sw_sup_step(&r->sup, &ev);
+    /* Every transition is logged, and every new step of the ladder. */
+    if (r->sup.state != before ||
+        (r->sup.state == SW_ST_STOPPING && r->sup.nout > 0))
+      sw_log_info("%s -> %s: %s", sw_state_name(before),
+                  sw_state_name(r->sup.state), r->sup.reason);
+    if (r->sup.state == SW_ST_STOPPING && before != SW_ST_STOPPING &&
+        sw_os_host_is_service(r->host))
+      uv_timer_start(&r->heartbeat, on_heartbeat, HEARTBEAT_MS, HEARTBEAT_MS);
+    /* Commands are executed from a copy: executing one may feed more
+     * events, and each step rewrites sup->out. */
+    snap = r->sup;
+    report_state(r);
+    execute(r, &snap);
+  }
+  r->feeding = false;
+}
+
+/* ---- host events and status ---------------------------------------------- */
+
+static void on_stop_request(void *data, sw_stop_req_t why) {
+  run_t *r = data;
+  sw_input_t in = input(SW_EV_STOP);
+
+  in.force = why == SW_STOP_REQ_FORCE;
+  feed(r, &in);
+}
+
+static char *status_json(void *data) {
+  run_t *r = data;
+  sw_status_facts_t f;
+
+  memset(&f, 0, sizeof(f));
+  f.wrapper_pid = (int)uv_os_getpid();
+  f.now_ms = now_ms();
+  f.now_wall_ms = wall_ms();
+  f.resources = sw_os_resource_count(&f.resources_name);
+  return sw_status_json(r->cfg, &r->sup, &f);
+}
+
+static void walk_close(uv_handle_t *h, void *arg) {
+  (void)arg;
+  if (!uv_is_closing(h))
+    uv_close(h, NULL);
+}
+
+static int run_body(sw_host_t *host, void *data) {
+  run_t *r = data;
+  sw_host_events_t ev = {on_stop_request, NULL, r};
+  sw_input_t in;
+  int rc;
+
+  r->host = host;
+  sw_os_host_report(host, SW_HOST_STARTING, 10000, 0);
+  rc = uv_loop_init(&r->loop);
+  if (rc != 0) {
+    sw_log_error("event loop: %s", uv_strerror(rc));
+    sw_os_host_report(host, SW_HOST_STOPPED, 0, SW_EXIT_RUNTIME);
+    return SW_EXIT_RUNTIME;
+  }
+  uv_timer_init(&r->loop, &r->timer);
+  r->timer.data = r;
+  uv_timer_init(&r->loop, &r->heartbeat);
+  r->heartbeat.data = r;
+  r->ep.status = status_json;
+  r->ep.data = r;
+  rc = sw_mkdirs(r->cfg->log_dir);
+  if (rc != 0)
+    sw_log_warnx("create log folder %s: %s", r->cfg->log_dir,
+                 uv_strerror(rc));
+  r->endpoint_name = sw_os_endpoint_name(r->cfg);
+  if (r->endpoint_name != NULL) {
+    rc = sw_endpoint_listen(&r->ep, &r->loop, r->endpoint_name);
+    if (rc == SW_EEXIST) {
+      sw_log_error("service %s is already running (it answers on %s); not "
+                   "starting a second copy",
+                   r->cfg->name, r->endpoint_name);
+      r->exit_code = SW_EXIT_RUNTIME;
+      r->finished = true;
+      close_all(r);
+    }
+  }
+  if (!r->finished) {
+    sw_os_host_attach(host, &r->loop, &ev);
+    sw_log_info("svcwrap %s: service %s starting (config %s)", SW_VERSION,
+                r->cfg->name, r->cfg->path);
+    in = input(SW_EV_START);
+    feed(r, &in);
+  }
+  uv_run(&r->loop, UV_RUN_DEFAULT);
+  uv_walk(&r->loop, walk_close, NULL);
+  uv_run(&r->loop, UV_RUN_DEFAULT);
+  if (uv_loop_close(&r->loop) != 0)
+    sw_log_warnx("event loop closed with handles still open");
+  sw_log_info("service %s %s (exit code %d)", r->cfg->name,
+              r->exit_code ? "failed" : "stopped", r->exit_code);
+  sw_os_host_report(host, SW_HOST_STOPPED, 0, r->exit_code);
+  return r->exit_code ? SW_EXIT_RUNTIME : SW_EXIT_OK;
+}
+
+int sw_cmd_run(const sw_cli_t *cli) {
+  run_t r;
+  sw_config_t *cfg;
+  int rc;
+
+  rc = sw_app_load_config(cli, &cfg, true);
+  if (rc != 0)
+    return rc == SW_ECONFIG ? SW_EXIT_USAGE : SW_EXIT_RUNTIME;
+  memset(&r, 0, sizeof(r));
+  r.cfg = cfg;
+  sw_liner_init(&r.out[0], write_lines, stdout);
+  sw_liner_init(&r.out[1], write_lines, stderr);
+  sw_sup_init(&r.sup, &cfg->restart, &cfg->stop, TERMINATE_WAIT_MS);
+  rc = sw_os_host_run(cfg->name, run_body, &r);
+  sw_liner_free(&r.out[0]);
+  sw_liner_free(&r.out[1]);
+  free(r.endpoint_name);
+  sw_config_free(cfg);
+  return rc;
+}

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+/* The status document: built from the supervisor, printed for humans. */
+#include "core/status.h"
+
+#include <cJSON.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/timefmt.h"
+#include "core/value.h"
+
+/* cJSON returns NULL on OOM; collect that in one flag. */
+typedef struct {
+  cJSON *root;
+  bool nomem;
+} doc_t;
+
+static void add(doc_t *d, cJSON *obj, const char *key, cJSON *item) {
+  if (item == NULL) {
+    d->nomem = true;
+    return;
+  }
+  if (!cJSON_AddItemToObject(obj, key, item)) {
+    cJSON_Delete(item); /* on failure the item is still ours */
+    d->nomem = true;
+  }
+}
+
+static void add_time(doc_t *d, cJSON *obj, const char *key, uint64_t wall) {
+  char buf[SW_TIME_LEN];
+
+  if (wall == 0)
+    add(d, obj, key, cJSON_CreateNull());
+  else
+    add(d, obj, key,
+        cJSON_CreateString(sw_time_format((int64_t)wall, 0, 1, buf)));
+}
+
+char *sw_status_json(const sw_config_t *cfg, const sw_sup_t *sup,
+                     const sw_status_facts_t *f) {
+  doc_t d = {cJSON_CreateObject(), false};
+  bool has_child = sup->pid > 0;
+  char *text = NULL;
+
+  if (d.root == NULL)
+    return NULL;
+  add(&d, d.root, "name", cJSON_CreateString(cfg->name));
+  add(&d, d.root, "state", cJSON_CreateString(sw_state_name(sup->state)));
+  add(&d, d.root, "pid",
+      has_child ? cJSON_CreateNumber(sup->pid) : cJSON_CreateNull());
+  add_time(&d, d.root, "started_at", has_child ? sup->started_wall_ms : 0);
+  add(&d, d.root, "uptime_ms",
+      has_child ? cJSON_CreateNumber((double)(f->now_ms - sup->started_ms))
+                : cJSON_CreateNull());
+  add(&d, d.root, "restarts",
+      cJSON_CreateNumber(sup->policy.total_restarts));
+  if (sup->has_exit) {
+    cJSON *le = cJSON_CreateObject();
+
+    if (le == NULL) {
+      d.nomem = true;
+    } else {
+      add(&d, le, "code", cJSON_CreateNumber(sup->last_exit.code));
+      add(&d, le, "signal",
+          sup->last_exit.signal ? cJSON_CreateNumber(sup->last_exit.signal)
+                                : cJSON_CreateNull());
+      add(&d, le, "class",
+          cJSON_CreateString(sw_exit_class_name(sup->last_decision.cls)));
+      add_time(&d, le, "at", sup->last_exit_wall_ms);
+      add(&d, d.root, "last_exit", le);
+    }
+  } else {
+    add(&d, d.root, "last_exit", cJSON_CreateNull());
+  }
+  add_time(&d, d.root, "next_restart_at",
+           sup->state == SW_ST_BACKOFF ? sup->next_restart_wall_ms : 0);
+  add(&d, d.root, "stop_step",
+      sup->state == SW_ST_STOPPING
+          ? cJSON_CreateString(
+                sw_stop_method_name(sup->stop->methods[sup->step]))
+          : cJSON_CreateNull());
+  add(&d, d.root, "wrapper_pid", cJSON_CreateNumber(f->wrapper_pid));
+  add(&d, d.root, "config", cJSON_CreateString(cfg->path));
+  if (f->resources >= 0 && f->resources_name != NULL)
+    add(&d, d.root, f->resources_name,
+        cJSON_CreateNumber((double)f->resources));
+  add(&d, d.root, "log_dropped_bytes",
+      cJSON_CreateNumber((double)f->log_dropped_bytes));
+  if (!d.nomem)
+    text = cJSON_PrintUnformatted(d.root);
+  cJSON_Delete(d.root);
+  return text;
+}
+
+static const char *str_or(const cJSON *o, const char *key, const char *def) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+  return cJSON_IsString(v) ? v->valuestring : def;
+}
+
+static bool num(const cJSON *o, const char *key, double *out) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+  if (!cJSON_IsNumber(v))
+    return false;
+  *out = v->valuedouble;
+  return true;
+}
+
+int sw_status_format_human(const char *json, sw_sbuf_t *out) {
+  cJSON *root = cJSON_Parse(json);
+  const cJSON *le;
+  double v;
+  char buf[64];
+
+  if (root == NULL || !cJSON_IsObject(root) ||
+      str_or(root, "state", NULL) == NULL) {
+    cJSON_Delete(root);
+    return SW_EINVAL;
+  }
+  sw_sbuf_printf(out, "service:   %s\n", str_or(root, "name", "?"));
+  sw_sbuf_printf(out, "state:     %s\n", str_or(root, "state", "?"));
+  if (num(root, "pid", &v)) {
+    double up = 0;
+
+    num(root, "uptime_ms", &up);
+    sw_sbuf_printf(out, "child:     pid %.0f, up %s (since %s)\n", v,
+                   sw_format_duration((uint64_t)up / 1000 * 1000, buf,
+                                      sizeof(buf)),
+                   str_or(root, "started_at", "?"));
+  } else {
+    sw_sbuf_puts(out, "child:     not running\n");
+  }
+  if (num(root, "restarts", &v))
+    sw_sbuf_printf(out, "restarts:  %.0f\n", v);
+  le = cJSON_GetObjectItemCaseSensitive(root, "last_exit");
+  if (cJSON_IsObject(le)) {
+    double code = 0, sig = 0;
+
+    num(le, "code", &code);
+    if (num(le, "signal", &sig))
+      sw_sbuf_printf(out, "last exit: signal %.0f (%s) at %s\n", sig,
+                     str_or(le, "class", "?"), str_or(le, "at", "?"));
+    else if (code >= 2147483648.0)
+      sw_sbuf_printf(out, "last exit: code 0x%08llX (%s) at %s\n",
+                     (unsigned long long)code, str_or(le, "class", "?"),
+                     str_or(le, "at", "?"));
+    else
+      sw_sbuf_printf(out, "last exit: code %.0f (%s) at %s\n", code,
+                     str_or(le, "class", "?"), str_or(le, "at", "?"));
+  }
+  if (str_or(root, "next_restart_at", NULL) != NULL)
+    sw_sbuf_printf(out, "next restart: %s\n",
+                   str_or(root, "next_restart_at", "?"));
+  if (str_or(root, "stop_step", NULL) != NULL)
+    sw_sbuf_printf(out, "stopping:  %s\n", str_or(root, "stop_step", "?"));
+  if (num(root, "wrapper_pid", &v))
+    sw_sbuf_printf(out, "wrapper:   pid %.0f\n", v);
+  sw_sbuf_printf(out, "config:    %s\n", str_or(root, "config", "?"));
+  cJSON_Delete(root);
+  return 0;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The live status document (JSON, via cJSON): what `svcwrap status --json`
+ * prints and what the running wrapper serves. Pure: the caller supplies
+ * the time and the process facts.
+ */
+#ifndef SW_CORE_STATUS_H
+#define SW_CORE_STATUS_H
+
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/sbuf.h"
+#include "core/sup.h"
+
+typedef struct {
+  int wrapper_pid;
+  uint64_t now_ms;       /* monotonic, same clock as the supervisor's */
+  uint64_t now_wall_ms;  /* Unix epoch ms */
+  long resources;        /* handles (Windows) or descriptors (POSIX); <0 n/a */
+  const char *resources_name; /* "handles" or "open_fds" */
+  uint64_t log_dropped_bytes;
+} sw_status_facts_t;
+
+/* One line of JSON (no newline), heap, caller frees; NULL on OOM. */
+char *sw_status_json(const sw_config_t *cfg, const sw_sup_t *sup,
+                     const sw_status_facts_t *facts);
+
+/*
+ * Append the human-readable form of a status JSON document to out.
+ * Returns 0, or SW_EINVAL if json is not a status document.
+ */
+int sw_status_format_human(const char *json, sw_sbuf_t *out);
+
+#endif

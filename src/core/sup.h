@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The supervisor as a pure state machine: (state, event, time) -> new
+ * state + commands. It performs nothing; src/app/run.c executes the
+ * commands through the platform layer and feeds the results back as
+ * events. No I/O, no clock, no allocation.
+ */
+#ifndef SW_CORE_SUP_H
+#define SW_CORE_SUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/policy.h"
+
+typedef enum {
+  SW_ST_STARTING, /* spawning the child */
+  SW_ST_RUNNING,  /* the child runs */
+  SW_ST_BACKOFF,  /* waiting to restart */
+  SW_ST_STOPPING, /* running the stop ladder */
+  SW_ST_STOPPED,  /* ended successfully (final) */
+  SW_ST_FAILED,   /* ended failed (final) */
+  SW_ST__COUNT
+} sw_state_t;
+
+typedef enum {
+  SW_EV_START,       /* the service starts */
+  SW_EV_SPAWNED,     /* the child runs: pid */
+  SW_EV_SPAWN_FAILED,/* could not start the child: code */
+  SW_EV_EXIT,        /* the child exited: code, signal */
+  SW_EV_TIMER,       /* the armed timer fired */
+  SW_EV_STOP,        /* stop requested (force: go straight to terminate) */
+  SW_EV_STEP_FAILED, /* the current stop method could not be delivered */
+  SW_EV__COUNT
+} sw_event_t;
+
+typedef struct {
+  sw_event_t ev;
+  uint64_t now_ms;  /* monotonic milliseconds */
+  uint64_t wall_ms; /* Unix epoch milliseconds, for status only */
+  int pid;          /* SW_EV_SPAWNED */
+  uint32_t code;    /* SW_EV_EXIT, SW_EV_SPAWN_FAILED */
+  int signal;       /* SW_EV_EXIT (POSIX) */
+  bool force;       /* SW_EV_STOP: a second request skips to terminate */
+} sw_input_t;
+
+typedef enum {
+  SW_CMD_SPAWN,        /* start the child */
+  SW_CMD_SEND_STOP,    /* deliver method; on failure feed SW_EV_STEP_FAILED */
+  SW_CMD_ARM_TIMER,    /* (re)arm the one timer: ms */
+  SW_CMD_CANCEL_TIMER, /* disarm it */
+  SW_CMD_FINISH        /* the service ended: see sw_sup_t.state/exit_code */
+} sw_cmd_kind_t;
+
+typedef struct {
+  sw_cmd_kind_t kind;
+  sw_stop_method_t method; /* SW_CMD_SEND_STOP */
+  uint64_t ms;             /* SW_CMD_ARM_TIMER */
+} sw_cmd_t;
+
+#define SW_SUP_MAX_CMDS 4
+
+typedef struct {
+  const sw_restart_cfg_t *restart; /* borrowed */
+  const sw_stop_cfg_t *stop;       /* borrowed */
+  uint64_t terminate_wait_ms;      /* how long terminate may take */
+
+  sw_state_t state;
+  sw_policy_state_t policy;
+  unsigned step; /* ladder step while stopping */
+  int pid;       /* child pid while starting/running/stopping, else 0 */
+  uint64_t started_ms, started_wall_ms;
+  uint64_t next_restart_wall_ms; /* while in backoff, else 0 */
+
+  bool has_exit; /* last_* are set */
+  sw_exit_t last_exit;
+  sw_decision_t last_decision;
+  uint64_t last_exit_wall_ms;
+
+  int exit_code;     /* after SW_CMD_FINISH in SW_ST_FAILED: the child's */
+  char reason[160];  /* why the last transition happened, for the log */
+
+  sw_cmd_t out[SW_SUP_MAX_CMDS];
+  unsigned nout;
+} sw_sup_t;
+
+/* Set up in SW_ST_STARTING-to-be; feed SW_EV_START to begin. */
+void sw_sup_init(sw_sup_t *sup, const sw_restart_cfg_t *restart,
+                 const sw_stop_cfg_t *stop, uint64_t terminate_wait_ms);
+
+/* Process one event: updates sup->state and fills sup->out[0..nout). */
+void sw_sup_step(sw_sup_t *sup, const sw_input_t *in);
+
+/* Milliseconds the remaining stop ladder may still take (wait hints). */
+uint64_t sw_sup_stop_remaining_ms(const sw_sup_t *sup);
+
+bool sw_sup_is_final(const sw_sup_t *sup);
+const char *sw_state_name(sw_state_t st);
+const char *sw_event_name(sw_event_t ev);
+
+#endif

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Civil dates from day counts, with the proleptic Gregorian calendar's
+ * 400-year era arithmetic (days_to_civil below), so no gmtime/localtime is
+ * needed: those differ between glibc and mingw and are not thread-safe.
+ */
+#include "core/timefmt.h"
+
+#include <stdio.h>
+
+/* Days since 1970-01-01 -> year, month (1..12), day (1..31). */
+static void days_to_civil(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
+  int64_t era, yoe, doy, mp;
+
+  z += 719468; /* shift the epoch to 0000-03-01 */
+  era = (z >= 0 ? z : z - 146096) / 146097;
+  yoe = z - era * 146097;                                  /* [0, 146096] */
+  yoe = (yoe - yoe / 1460 + yoe / 36524 - yoe / 146096) / 365; /* [0, 399] */
+  doy = z - era * 146097 - (365 * yoe + yoe / 4 - yoe / 100); /* [0, 365] */
+  mp = (5 * doy + 2) / 153;                                /* [0, 11] */
+  *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+  *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+  *y = yoe + era * 400 + (*m <= 2);
+}
+
+char *sw_time_format(int64_t epoch_ms, int offset_min, int utc_z, char *buf) {
+  int64_t t = epoch_ms + (int64_t)offset_min * 60000;
+  int64_t days = (t >= 0 ? t : t - 86399999) / 86400000;
+  int64_t ms_of_day = t - days * 86400000;
+  int64_t y;
+  unsigned m, d;
+  /* Real offsets lie within +-14h; clamp so the text stays well-formed. */
+  unsigned off = (unsigned)(offset_min < 0 ? -offset_min : offset_min) % 1440;
+  int n;
+
+  days_to_civil(days, &y, &m, &d);
+  n = snprintf(buf, SW_TIME_LEN, "%04lld-%02u-%02uT%02u:%02u:%02u.%03u",
+               (long long)y, m, d, (unsigned)(ms_of_day / 3600000),
+               (unsigned)(ms_of_day / 60000 % 60),
+               (unsigned)(ms_of_day / 1000 % 60), (unsigned)(ms_of_day % 1000));
+  if (n < 0 || n >= SW_TIME_LEN)
+    return buf;
+  if (offset_min == 0 && utc_z)
+    snprintf(buf + n, (size_t)(SW_TIME_LEN - n), "Z");
+  else
+    snprintf(buf + n, (size_t)(SW_TIME_LEN - n), "%c%02u:%02u",
+             offset_min < 0 ? '-' : '+', off / 60, off % 60);
+  return buf;
+}

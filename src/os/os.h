@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The platform contract: the only OS-facing header src/app includes.
+ * Implemented once per backend, in src/os/posix/ and src/os/win/; the
+ * Makefile compiles exactly one of them. No Win32 or POSIX types cross
+ * this header; strings are UTF-8.
+ */
+#ifndef SW_OS_OS_H
+#define SW_OS_OS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "core/config.h"
+
+/* ---- the child ---------------------------------------------------------- */
+
+typedef struct sw_child_s sw_child_t;
+
+/* Output of the child: stream 1 (stdout) or 2 (stderr). buf is borrowed
+ * for the call. Runs on: loop thread. */
+typedef void sw_child_output_cb(void *data, int stream, const char *buf,
+                                size_t len);
+/* The child exited with code (POSIX: 0..255) or signal (POSIX; else 0).
+ * Called once, after the last output callback. Runs on: loop thread. */
+typedef void sw_child_exit_cb(void *data, uint32_t code, int signal);
+
+typedef struct {
+  const sw_config_t *cfg;        /* executable, argv, working directory,
+                                    priority, [environment], event name */
+  const char *const *extra_env;  /* more "NAME=value", NULL-terminated */
+  sw_child_output_cb *on_output;
+  sw_child_exit_cb *on_exit;
+  void *data;
+} sw_spawn_opts_t;
+
+/*
+ * Start the child in its own process tree container (POSIX: a new session
+ * and process group watched by the orphan guard; Windows: a new job object
+ * with KILL_ON_JOB_CLOSE, assigned before the child runs). Its stdout and
+ * stderr are pipes read by the loop; stdin is empty. When the child exits,
+ * whatever remains of its tree is killed, its output drained (bounded),
+ * and then on_exit runs. On success returns 0 and a child in *out, owned by
+ * the caller, to release with sw_os_child_free() after on_exit ran. On
+ * failure returns a negative SW_E* code and writes the OS's reason to
+ * why[whylen]; on_exit never runs. Runs on: loop thread.
+ */
+int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *opts,
+                sw_child_t **out, char *why, size_t whylen);
+
+int sw_os_child_pid(const sw_child_t *c);
+
+/*
+ * Deliver stop method m to the child's tree. Returns 0 when delivered
+ * (which says nothing about whether the child will exit); a negative code
+ * when it could not be, with the OS's reason in why[whylen] (the caller
+ * moves on to the next method). SW_STOP_TERMINATE ends the whole tree.
+ * Runs on: loop thread.
+ */
+int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
+                     size_t whylen);
+
+/* Release a child after its on_exit. Runs on: loop thread. */
+void sw_os_child_free(sw_child_t *c);
+
+/* Backend facts the status shows: the wrapper's handle count (Windows,
+ * *name = "handles") or open descriptors (POSIX, "open_fds"). -1 if
+ * unknown. */
+long sw_os_resource_count(const char **name);
+
+/* ---- the host: service manager or console ------------------------------ */
+
+typedef struct sw_host_s sw_host_t;
+
+typedef enum {
+  SW_HOST_STARTING,
+  SW_HOST_RUNNING,
+  SW_HOST_STOPPING,
+  SW_HOST_STOPPED
+} sw_host_state_t;
+
+typedef enum {
+  SW_STOP_REQ_STOP,      /* SCM stop, SIGTERM, console Ctrl+C */
+  SW_STOP_REQ_SHUTDOWN,  /* system shutdown / preshutdown */
+  SW_STOP_REQ_FORCE      /* a second request: skip to terminate */
+} sw_stop_req_t;
+
+typedef struct {
+  /* The host asks the service to stop. Runs on: loop thread. */
+  void (*on_stop)(void *data, sw_stop_req_t why);
+  /* The host asks for log rotation. Runs on: loop thread. */
+  void (*on_rotate)(void *data);
+  void *data;
+} sw_host_events_t;
+
+/* The service body: runs the loop until the service ends; returns the
+ * process exit code. Runs on: the service thread (Windows) or main. */
+typedef int sw_host_body_fn(sw_host_t *host, void *data);
+
+/*
+ * Run `body` hosted: under the SCM when the SCM started us (Windows), else
+ * in the foreground of the console. service_name is the SCM name.
+ * Returns the process exit code. Runs on: main thread.
+ */
+int sw_os_host_run(const char *service_name, sw_host_body_fn *body,
+                   void *data);
+
+/* Start delivering stop/rotate requests into `loop`. Call once from body
+ * before running the loop; sw_os_host_detach() before closing it. */
+int sw_os_host_attach(sw_host_t *h, uv_loop_t *loop,
+                      const sw_host_events_t *ev);
+void sw_os_host_detach(sw_host_t *h);
+
+/* Tell the service manager where we are. wait_hint_ms: how long the
+ * current pending state may still take. exit_code: with SW_HOST_STOPPED, 0
+ * for success or the service-specific code. Runs on: loop thread. */
+void sw_os_host_report(sw_host_t *h, sw_host_state_t st,
+                       uint64_t wait_hint_ms, int exit_code);
+
+/* Whether the SCM (not a console) hosts us. */
+bool sw_os_host_is_service(const sw_host_t *h);
+
+/* ---- the service manager (Windows; POSIX returns SW_ENOSYS) -------------- */
+
+typedef struct {
+  bool installed;
+  char state[32];      /* "stopped", "start-pending", "stop-pending",
+                          "running", "continue-pending", "pause-pending",
+                          "paused" */
+  uint32_t win32_exit_code;
+  uint32_t service_exit_code;
+  int pid;             /* 0 when not running */
+} sw_svc_info_t;
+
+/* Each returns 0 or a negative code with the reason (including the OS's
+ * message) in why[whylen]. Runs on: main thread. */
+int sw_os_service_query(const sw_config_t *cfg, sw_svc_info_t *info,
+                        char *why, size_t whylen);
+/* Register the service: ImagePath "<exe>" run -c "<cfg->path>". */
+int sw_os_service_install(const sw_config_t *cfg, const char *exe, char *why,
+                          size_t whylen);
+/* Stop it if running (waits up to timeout_ms), then delete it. */
+int sw_os_service_uninstall(const sw_config_t *cfg, uint64_t timeout_ms,
+                            char *why, size_t whylen);
+/* Start or stop through the SCM and wait (bounded) for the target state;
+ * info receives the final state. */
+int sw_os_service_start(const sw_config_t *cfg, uint64_t timeout_ms,
+                        sw_svc_info_t *info, char *why, size_t whylen);
+int sw_os_service_stop(const sw_config_t *cfg, uint64_t timeout_ms,
+                       sw_svc_info_t *info, char *why, size_t whylen);
+
+/* ---- small facts --------------------------------------------------------- */
+
+/* The text of the last OS error (errno / GetLastError()) with its number,
+ * e.g. "No such file or directory (2)". Call before anything that could
+ * change it. */
+void sw_os_last_error_text(char *buf, size_t len);
+
+/* The local time zone's offset from UTC in minutes at epoch second t. */
+int sw_os_utc_offset_min(int64_t t);
+
+/* ---- the wrapper's own endpoint ------------------------------------------ */
+
+/* The name the running wrapper listens on for `status`/`rotate`, for a
+ * uv_pipe_t (POSIX: a socket path; Windows: \\.\pipe\svcwrap-<name>).
+ * Heap string, caller frees. */
+char *sw_os_endpoint_name(const sw_config_t *cfg);
+
+#endif

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/* Small POSIX facts: error texts, time zone offset, descriptor count,
+ * the status endpoint's name. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/path.h"
+#include "os/os.h"
+
+void sw_os_last_error_text(char *buf, size_t len) {
+  int err = errno;
+
+  snprintf(buf, len, "%s (%d)", strerror(err), err);
+}
+
+int sw_os_utc_offset_min(int64_t t) {
+  time_t tt = (time_t)t;
+  struct tm tm;
+
+  if (localtime_r(&tt, &tm) == NULL)
+    return 0;
+  return (int)(tm.tm_gmtoff / 60);
+}
+
+long sw_os_resource_count(const char **name) {
+  DIR *d = opendir("/proc/self/fd");
+  struct dirent *e;
+  long n = 0;
+
+  *name = "open_fds";
+  if (d == NULL)
+    return -1;
+  while ((e = readdir(d)) != NULL)
+    if (e->d_name[0] != '.')
+      n++;
+  closedir(d);
+  return n - 1; /* not counting the one opendir holds */
+}
+
+/*
+ * <log directory>/<name>.sock. A socket path must fit sun_path (108 bytes
+ * with its NUL, and libuv 1.44 truncates silently), so a longer one is
+ * used relative to the log directory, which becomes the current
+ * directory: harmless for the wrapper and for the short-lived client.
+ */
+char *sw_os_endpoint_name(const sw_config_t *cfg) {
+  char *path = NULL, *file;
+  size_t n = strlen(cfg->name) + 6;
+
+  file = malloc(n);
+  if (file == NULL)
+    return NULL;
+  snprintf(file, n, "%s.sock", cfg->name);
+  if (sw_path_resolve(SW_PATH_POSIX, cfg->log_dir, file, &path) != 0) {
+    free(file);
+    return NULL;
+  }
+  if (strlen(path) < 100 || chdir(cfg->log_dir) != 0) {
+    free(file);
+    return path;
+  }
+  free(path);
+  return file;
+}

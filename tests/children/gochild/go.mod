@@ -1,0 +1,3 @@
+module svcwrap/tests/children/gochild
+
+go 1.19
