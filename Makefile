@@ -49,7 +49,9 @@ WIN_SRC   := $(wildcard src/os/win/*.c)
 POSIX_OBJ := $(patsubst %.c,build/posix/obj/%.o,$(CORE_SRC) $(APP_SRC) $(POSIX_SRC))
 SAN_OBJ   := $(patsubst %.c,build/posix-san/obj/%.o,$(CORE_SRC) $(APP_SRC) $(POSIX_SRC))
 WIN_OBJ   := $(patsubst %.c,build/win/obj/%.o,$(CORE_SRC) $(APP_SRC) $(WIN_SRC))
-SAN_CORE_OBJ := $(patsubst %.c,build/posix-san/obj/%.o,$(CORE_SRC))
+# Unit tests link the pure core and the app pieces that need no OS.
+SAN_CORE_OBJ := $(patsubst %.c,build/posix-san/obj/%.o,$(CORE_SRC) \
+                  src/app/output.c)
 
 UNIT_SRC  := $(wildcard tests/unit/*.c)
 UNIT_OBJ  := $(patsubst %.c,build/posix-san/obj/%.o,$(UNIT_SRC))
