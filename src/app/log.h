@@ -10,11 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-#if defined(__MINGW32__)
-#define SW_PRINTF(f, a) __attribute__((format(gnu_printf, f, a)))
-#else
-#define SW_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#endif
+#include "core/attr.h"
 
 typedef enum { SW_LOG_DEBUG, SW_LOG_INFO, SW_LOG_WARN, SW_LOG_ERROR } sw_log_level_t;
 

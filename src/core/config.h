@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/attr.h"
 #include "core/cmdline.h"
 #include "core/path.h"
 
@@ -174,7 +175,7 @@ void sw_diags_free(sw_diags_t *d);
 /* Add a finding (used by the loader and by the file-reading caller).
  * Returns 0 or SW_ENOMEM. */
 int sw_diags_add(sw_diags_t *d, bool is_error, int line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+    SW_PRINTF(4, 5);
 
 /*
  * Write the resolved configuration as INI text (absolute paths, durations

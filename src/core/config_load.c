@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/attr.h"
 #include "core/config.h"
 #include "core/err.h"
 #include "core/expand.h"
@@ -68,7 +69,7 @@ static void report(loader_t *L, bool is_error, int line, const char *fmt,
 }
 
 static void err(loader_t *L, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+    SW_PRINTF(2, 3);
 static void err(loader_t *L, const char *fmt, ...) {
   va_list ap;
 
@@ -78,7 +79,7 @@ static void err(loader_t *L, const char *fmt, ...) {
 }
 
 static void warn_at(loader_t *L, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    SW_PRINTF(3, 4);
 static void warn_at(loader_t *L, int line, const char *fmt, ...) {
   va_list ap;
 

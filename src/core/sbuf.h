@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/attr.h"
+
 typedef struct {
   char *p;     /* owned; NULL until the first append */
   size_t len;  /* bytes before the NUL */
@@ -23,7 +25,7 @@ void sw_sbuf_put(sw_sbuf_t *b, const char *s, size_t n);
 void sw_sbuf_puts(sw_sbuf_t *b, const char *s);
 void sw_sbuf_putc_n(sw_sbuf_t *b, char c, size_t n);
 void sw_sbuf_printf(sw_sbuf_t *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+    SW_PRINTF(2, 3);
 bool sw_sbuf_failed(const sw_sbuf_t *b);
 
 /* Hand the string to the caller (who frees it) and reset b. Returns NULL

@@ -5,6 +5,7 @@
  * visible in one place and tests/unit/test_sup.c walks every cell.
  * Actions change sup->state and append commands; they never act.
  */
+#include "core/attr.h"
 #include "core/sup.h"
 
 #include <assert.h>
@@ -24,7 +25,7 @@ static void emit(sw_sup_t *sup, sw_cmd_kind_t kind, sw_stop_method_t m,
 }
 
 static void because(sw_sup_t *sup, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+    SW_PRINTF(2, 3);
 static void because(sw_sup_t *sup, const char *fmt, ...) {
   va_list ap;
 

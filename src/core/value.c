@@ -4,6 +4,7 @@
  * INI must mean the same on every machine, so no strtod, no isalpha on
  * non-ASCII bytes, no locale-dependent case folding.
  */
+#include "core/attr.h"
 #include "core/value.h"
 
 #include <stdarg.h>
@@ -13,7 +14,7 @@
 #include "core/err.h"
 
 static int fail(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    SW_PRINTF(3, 4);
 
 static int fail(char *why, size_t whylen, const char *fmt, ...) {
   va_list ap;

@@ -1,0 +1,696 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The child on Windows. libuv's uv_spawn cannot do what we need (it puts
+ * children in its own global job that grandchildren escape, and creates a
+ * process group only together with DETACHED_PROCESS, i.e. without a
+ * console), so the process is created here:
+ *  - CreateProcessW, suspended, then assigned to a new job object with
+ *    KILL_ON_JOB_CLOSE before it runs a single instruction, then resumed:
+ *    the whole tree lives in the job, and dies with it, also if the
+ *    wrapper itself dies;
+ *  - it inherits the wrapper's console (console.c) and, when the ladder
+ *    uses ctrl-break, leads its own process group;
+ *  - stdout and stderr are named pipes whose server ends are overlapped,
+ *    handed to libuv (uv_pipe_open); stdin is NUL, so nothing ever waits
+ *    for console input ("Terminate batch job (Y/N)?");
+ *  - the exit reaches the loop through RegisterWaitForSingleObject and
+ *    uv_async_send, as libuv does for its own processes.
+ *
+ * Lifetime: spawn -> output -> exit (the rest of the job is terminated at
+ * once) -> both pipes at EOF or DRAIN_MS passed -> on_exit ->
+ * sw_os_child_free() -> the handles close -> freed.
+ */
+#include "os/win/internal.h"
+
+#include <fcntl.h>
+#include <io.h>
+#include <sddl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "app/log.h"
+#include "core/cmdline.h"
+#include "core/env.h"
+#include "core/err.h"
+#include "os/os.h"
+
+#define DRAIN_MS 2000
+
+struct sw_child_s {
+  uv_pipe_t out[2];
+  uv_async_t exited_async;
+  uv_timer_t drain;
+  sw_spawn_opts_t opts;
+  HANDLE process;
+  HANDLE job;
+  HANDLE wait; /* RegisterWaitForSingleObject */
+  DWORD pid;
+  bool new_group;
+  int open_handles;
+  bool pipe_open[2];
+  bool exited;
+  bool reported;
+  bool freeing;
+  DWORD code;
+};
+
+/* The named stop event lives as long as the wrapper: children come and
+ * go, the name in their environment stays the same. */
+static HANDLE stop_event;
+static char *stop_event_name;
+
+static void fmt_err(char *why, size_t whylen, const char *what, DWORD err) {
+  char msg[512];
+
+  snprintf(why, whylen, "%s: %s", what, sw__win_strerror(err, msg,
+                                                         sizeof(msg)));
+}
+
+/* ---- the stop event ------------------------------------------------------ */
+
+/*
+ * A DACL granting the event's full access only to SYSTEM, Administrators
+ * and the account the wrapper (and so the child) runs as, which is the
+ * service's account. Returns a descriptor to LocalFree, or NULL.
+ */
+static PSECURITY_DESCRIPTOR stop_event_sd(void) {
+  HANDLE token;
+  union {
+    TOKEN_USER tu;
+    BYTE raw[256];
+  } user;
+  DWORD n;
+  LPWSTR sid = NULL;
+  wchar_t sddl[512];
+  PSECURITY_DESCRIPTOR sd = NULL;
+
+  if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token))
+    return NULL;
+  if (GetTokenInformation(token, TokenUser, &user, sizeof(user), &n) &&
+      ConvertSidToStringSidW(user.tu.User.Sid, &sid)) {
+    /* 0x1F0003 is EVENT_ALL_ACCESS. */
+    _snwprintf(sddl, sizeof(sddl) / sizeof(sddl[0]),
+               L"D:P(A;;0x1F0003;;;SY)(A;;0x1F0003;;;BA)(A;;0x1F0003;;;%ls)",
+               sid);
+    sddl[sizeof(sddl) / sizeof(sddl[0]) - 1] = L'\0';
+    if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(
+            sddl, SDDL_REVISION_1, &sd, NULL))
+      sd = NULL;
+    LocalFree(sid);
+  }
+  CloseHandle(token);
+  return sd;
+}
+
+static HANDLE create_event(const char *name, char *why, size_t whylen) {
+  SECURITY_ATTRIBUTES sa;
+  PSECURITY_DESCRIPTOR sd = stop_event_sd();
+  wchar_t *wname = sw__win_wide(name);
+  HANDLE h = NULL;
+
+  if (wname == NULL) {
+    snprintf(why, whylen, "event name is not valid Unicode");
+    goto out;
+  }
+  memset(&sa, 0, sizeof(sa));
+  sa.nLength = sizeof(sa);
+  sa.lpSecurityDescriptor = sd;
+  /* Manual reset: the event stays set until the next child starts, so a
+   * child that opens it late still sees the stop. */
+  h = CreateEventW(sd ? &sa : NULL, TRUE, FALSE, wname);
+  if (h == NULL) {
+    fmt_err(why, whylen, "CreateEventW", GetLastError());
+  } else if (GetLastError() == ERROR_ALREADY_EXISTS) {
+    /* Someone else created it first: it may not carry our DACL, and
+     * another process could signal it. Refuse it. */
+    CloseHandle(h);
+    h = NULL;
+    snprintf(why, whylen, "event %s already exists (another service with "
+                          "the same event_name?)",
+             name);
+  }
+out:
+  free(wname);
+  if (sd != NULL)
+    LocalFree(sd);
+  return h;
+}
+
+/* Create the stop event once. Global\ names need SeCreateGlobalPrivilege,
+ * which services have and a user's console may lack: fall back to the
+ * session's Local\ namespace then. */
+static void ensure_stop_event(const sw_config_t *cfg) {
+  char why[512], *local;
+  const char *base;
+  size_t n;
+
+  if (stop_event != NULL)
+    return;
+  stop_event = create_event(cfg->stop.event_name, why, sizeof(why));
+  if (stop_event != NULL) {
+    stop_event_name = strdup(cfg->stop.event_name);
+    return;
+  }
+  if (strncmp(cfg->stop.event_name, "Global\\", 7) != 0) {
+    sw_log_warnx("stop event %s: %s; method event will not be available",
+                 cfg->stop.event_name, why);
+    return;
+  }
+  base = cfg->stop.event_name + 7;
+  n = strlen(base) + 8;
+  local = malloc(n);
+  if (local == NULL)
+    return;
+  snprintf(local, n, "Local\\%s", base);
+  stop_event = create_event(local, why, sizeof(why));
+  if (stop_event != NULL) {
+    sw_log_info("stop event: using %s (%s could not be created)", local,
+                cfg->stop.event_name);
+    stop_event_name = local;
+  } else {
+    sw_log_warnx("stop event %s: %s; method event will not be available",
+                 local, why);
+    free(local);
+  }
+}
+
+/* ---- pipes ---------------------------------------------------------------- */
+
+/*
+ * An inbound pipe: the server end (overlapped, for libuv) stays with us,
+ * the client end (inheritable) becomes the child's stdout or stderr.
+ */
+static int make_pipe(HANDLE *ours, HANDLE *theirs, char *why, size_t whylen) {
+  static LONG serial;
+  wchar_t name[128];
+  SECURITY_ATTRIBUTES inherit;
+
+  _snwprintf(name, sizeof(name) / sizeof(name[0]),
+             L"\\\\.\\pipe\\svcwrap-out-%lu-%ld-%lu",
+             (unsigned long)GetCurrentProcessId(),
+             (long)InterlockedIncrement(&serial),
+             (unsigned long)GetTickCount());
+  name[sizeof(name) / sizeof(name[0]) - 1] = L'\0';
+  *ours = CreateNamedPipeW(
+      name, PIPE_ACCESS_INBOUND | FILE_FLAG_OVERLAPPED |
+                FILE_FLAG_FIRST_PIPE_INSTANCE,
+      PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT |
+          PIPE_REJECT_REMOTE_CLIENTS,
+      1, 65536, 65536, 0, NULL);
+  if (*ours == INVALID_HANDLE_VALUE) {
+    fmt_err(why, whylen, "CreateNamedPipeW", GetLastError());
+    return SW_EINVAL;
+  }
+  memset(&inherit, 0, sizeof(inherit));
+  inherit.nLength = sizeof(inherit);
+  inherit.bInheritHandle = TRUE;
+  *theirs = CreateFileW(name, GENERIC_WRITE | FILE_READ_ATTRIBUTES, 0,
+                        &inherit, OPEN_EXISTING, 0, NULL);
+  if (*theirs == INVALID_HANDLE_VALUE) {
+    fmt_err(why, whylen, "open the child's end of the output pipe",
+            GetLastError());
+    CloseHandle(*ours);
+    *ours = INVALID_HANDLE_VALUE;
+    return SW_EINVAL;
+  }
+  return 0;
+}
+
+/* ---- lifetime --------------------------------------------------------------- */
+
+static void on_handle_closed(uv_handle_t *h) {
+  sw_child_t *c = h->data;
+
+  if (--c->open_handles > 0)
+    return;
+  if (c->wait != NULL)
+    UnregisterWaitEx(c->wait, INVALID_HANDLE_VALUE);
+  if (c->process != NULL)
+    CloseHandle(c->process);
+  if (c->job != NULL)
+    CloseHandle(c->job); /* KILL_ON_JOB_CLOSE: anything left dies now */
+  free(c);
+}
+
+static void close_pipe(sw_child_t *c, int i) {
+  if (!c->pipe_open[i])
+    return;
+  c->pipe_open[i] = false;
+  uv_read_stop((uv_stream_t *)&c->out[i]);
+  uv_close((uv_handle_t *)&c->out[i], on_handle_closed);
+}
+
+static void maybe_report(sw_child_t *c) {
+  if (c->reported || !c->exited || c->pipe_open[0] || c->pipe_open[1])
+    return;
+  c->reported = true;
+  uv_timer_stop(&c->drain);
+  c->opts.on_exit(c->opts.data, c->code, 0);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
+  (void)h;
+  (void)suggested;
+  buf->base = malloc(65536);
+  buf->len = buf->base ? 65536 : 0;
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
+  sw_child_t *c = s->data;
+  int i = (uv_pipe_t *)s == &c->out[0] ? 0 : 1;
+
+  if (n > 0)
+    c->opts.on_output(c->opts.data, i + 1, buf->base, (size_t)n);
+  free(buf->base);
+  if (n < 0) {
+    if (n != UV_EOF)
+      sw_log_warnx("read from child's %s: %s", i ? "stderr" : "stdout",
+                   uv_strerror((int)n));
+    close_pipe(c, i);
+    maybe_report(c);
+  }
+}
+
+static void on_drain_timeout(uv_timer_t *t) {
+  sw_child_t *c = t->data;
+
+  sw_log_warnx("child's output is still open %dms after it exited; no "
+               "longer reading it",
+               DRAIN_MS);
+  close_pipe(c, 0);
+  close_pipe(c, 1);
+  maybe_report(c);
+}
+
+/* Runs on: the loop thread, after exit_waited. */
+static void on_exited(uv_async_t *a) {
+  sw_child_t *c = a->data;
+  DWORD code = 1;
+
+  if (c->exited)
+    return;
+  if (!GetExitCodeProcess(c->process, &code))
+    sw_log_warn("exit code of pid %lu", (unsigned long)c->pid);
+  c->exited = true;
+  c->code = code;
+  /* The leader is gone: nothing else of its tree may stay behind. */
+  if (!TerminateJobObject(c->job, 1))
+    sw_log_warn("terminate the rest of pid %lu's job",
+                (unsigned long)c->pid);
+  uv_timer_start(&c->drain, on_drain_timeout, DRAIN_MS, 0);
+  maybe_report(c);
+}
+
+/* Runs on: a thread-pool thread. Only hands off to the loop. */
+static VOID CALLBACK exit_waited(PVOID data, BOOLEAN timed_out) {
+  sw_child_t *c = data;
+
+  (void)timed_out;
+  uv_async_send(&c->exited_async);
+}
+
+/* ---- spawn -------------------------------------------------------------------- */
+
+static bool ladder_has(const sw_config_t *cfg, sw_stop_method_t m) {
+  unsigned i;
+
+  for (i = 0; i < cfg->stop.n_methods; i++)
+    if (cfg->stop.methods[i] == m)
+      return true;
+  return false;
+}
+
+static int compare_env(const void *a, const void *b) {
+  const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+
+  for (;; x++, y++) {
+    char cx = *x == '=' && x != *(const char *const *)a ? '\0' : *x;
+    char cy = *y == '=' && y != *(const char *const *)b ? '\0' : *y;
+
+    if (cx >= 'a' && cx <= 'z')
+      cx = (char)(cx - 'a' + 'A');
+    if (cy >= 'a' && cy <= 'z')
+      cy = (char)(cy - 'a' + 'A');
+    if (cx != cy || cx == '\0')
+      return (unsigned char)cx - (unsigned char)cy;
+  }
+}
+
+/* The environment block for CreateProcessW: the wrapper's own, merged
+ * with [environment] and extra, sorted by name ignoring case as the
+ * documentation asks, UTF-16, double-NUL terminated. */
+static wchar_t *env_block(const sw_spawn_opts_t *o, const char *stop_var) {
+  wchar_t *sys = GetEnvironmentStringsW(), *p, *block = NULL;
+  char **base = NULL, **env = NULL;
+  const char **extra = NULL;
+  size_t n = 0, i, total = 0, k;
+
+  if (sys == NULL)
+    return NULL;
+  for (p = sys; *p; p += wcslen(p) + 1)
+    n++;
+  base = calloc(n + 1, sizeof(*base));
+  if (base == NULL)
+    goto out;
+  for (i = 0, p = sys; *p; p += wcslen(p) + 1)
+    if ((base[i] = sw__win_utf8(p, -1)) != NULL)
+      i++;
+  for (k = 0; o->extra_env != NULL && o->extra_env[k] != NULL; k++)
+    ;
+  extra = calloc(k + 2, sizeof(*extra));
+  if (extra == NULL)
+    goto out;
+  for (i = 0; i < k; i++)
+    extra[i] = o->extra_env[i];
+  extra[k] = stop_var;
+  if (sw_env_build((const char *const *)base, o->cfg, extra, true, &env) != 0)
+    goto out;
+  for (n = 0; env[n] != NULL; n++)
+    ;
+  qsort(env, n, sizeof(*env), compare_env);
+  for (i = 0; i < n; i++) {
+    int w = MultiByteToWideChar(CP_UTF8, 0, env[i], -1, NULL, 0);
+
+    if (w <= 0)
+      goto out;
+    total += (size_t)w;
+  }
+  block = malloc((total + 1) * sizeof(*block));
+  if (block == NULL)
+    goto out;
+  for (i = 0, k = 0; i < n; i++)
+    k += (size_t)MultiByteToWideChar(CP_UTF8, 0, env[i], -1, block + k,
+                                     (int)(total - k));
+  block[k] = L'\0';
+out:
+  FreeEnvironmentStringsW(sys);
+  for (i = 0; base != NULL && base[i] != NULL; i++)
+    free(base[i]);
+  free(base);
+  free(extra);
+  sw_env_free(env);
+  return block;
+}
+
+static DWORD priority_class(sw_priority_t p) {
+  static const DWORD classes[] = {IDLE_PRIORITY_CLASS,
+                                  BELOW_NORMAL_PRIORITY_CLASS,
+                                  NORMAL_PRIORITY_CLASS,
+                                  ABOVE_NORMAL_PRIORITY_CLASS,
+                                  HIGH_PRIORITY_CLASS};
+
+  return classes[p];
+}
+
+static HANDLE make_job(char *why, size_t whylen) {
+  JOBOBJECT_EXTENDED_LIMIT_INFORMATION lim;
+  HANDLE job = CreateJobObjectW(NULL, NULL);
+
+  if (job == NULL) {
+    fmt_err(why, whylen, "CreateJobObjectW", GetLastError());
+    return NULL;
+  }
+  memset(&lim, 0, sizeof(lim));
+  /* KILL_ON_JOB_CLOSE: the tree dies when the last handle to the job
+   * closes, which happens when the wrapper exits or is killed.
+   * DIE_ON_UNHANDLED_EXCEPTION: a crashing child exits with its exception
+   * code instead of waiting on an error-report dialog nobody sees. No
+   * BREAKAWAY_OK: nothing of the tree can leave the job. */
+  lim.BasicLimitInformation.LimitFlags =
+      JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE |
+      JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION;
+  if (!SetInformationJobObject(job, JobObjectExtendedLimitInformation, &lim,
+                               sizeof(lim))) {
+    fmt_err(why, whylen, "SetInformationJobObject", GetLastError());
+    CloseHandle(job);
+    return NULL;
+  }
+  return job;
+}
+
+int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
+                char *why, size_t whylen) {
+  const sw_config_t *cfg = o->cfg;
+  HANDLE ours[2] = {INVALID_HANDLE_VALUE, INVALID_HANDLE_VALUE};
+  HANDLE theirs[2] = {INVALID_HANDLE_VALUE, INVALID_HANDLE_VALUE};
+  HANDLE nul = INVALID_HANDLE_VALUE;
+  SECURITY_ATTRIBUTES inherit;
+  STARTUPINFOW si;
+  PROCESS_INFORMATION pi;
+  char *cmdline = NULL, *stop_var = NULL;
+  wchar_t *cmdline_w = NULL, *cwd_w = NULL, *env_w = NULL;
+  sw_child_t *c;
+  DWORD flags;
+  int rc = SW_EINVAL, i;
+
+  *out = NULL;
+  c = calloc(1, sizeof(*c));
+  if (c == NULL)
+    return SW_ENOMEM;
+  c->opts = *o;
+  memset(&pi, 0, sizeof(pi));
+
+  ensure_stop_event(cfg);
+  if (stop_event != NULL) {
+    size_t n = strlen(stop_event_name) + 32;
+
+    ResetEvent(stop_event); /* a new child must not see the last stop */
+    stop_var = malloc(n);
+    if (stop_var != NULL)
+      snprintf(stop_var, n, "SVCWRAP_STOP_EVENT=%s", stop_event_name);
+  }
+  if (sw_argv_join_command(cfg->executable, &cfg->argv, &cmdline) != 0 ||
+      (cmdline_w = sw__win_wide(cmdline)) == NULL ||
+      (cwd_w = sw__win_wide(cfg->working_directory)) == NULL ||
+      (env_w = env_block(o, stop_var)) == NULL) {
+    snprintf(why, whylen, "out of memory or invalid Unicode preparing the "
+                          "command line and environment");
+    goto fail;
+  }
+  c->job = make_job(why, whylen);
+  if (c->job == NULL)
+    goto fail;
+  for (i = 0; i < 2; i++)
+    if (make_pipe(&ours[i], &theirs[i], why, whylen) != 0)
+      goto fail;
+  memset(&inherit, 0, sizeof(inherit));
+  inherit.nLength = sizeof(inherit);
+  inherit.bInheritHandle = TRUE;
+  nul = CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                    &inherit, OPEN_EXISTING, 0, NULL);
+  if (nul == INVALID_HANDLE_VALUE) {
+    fmt_err(why, whylen, "open NUL for the child's stdin", GetLastError());
+    goto fail;
+  }
+
+  memset(&si, 0, sizeof(si));
+  si.cb = sizeof(si);
+  si.dwFlags = STARTF_USESTDHANDLES | STARTF_USESHOWWINDOW;
+  si.wShowWindow = SW_HIDE;
+  si.hStdInput = nul;
+  si.hStdOutput = theirs[0];
+  si.hStdError = theirs[1];
+  /* Suspended until it is in the job. A new process group when the ladder
+   * sends CTRL_BREAK (aimed at the group) and not CTRL_C (which a new
+   * group ignores); see console.c. */
+  c->new_group = !ladder_has(cfg, SW_STOP_CTRL_C);
+  flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT |
+          priority_class(cfg->priority) |
+          (c->new_group ? CREATE_NEW_PROCESS_GROUP : 0);
+  if (!CreateProcessW(NULL, cmdline_w, NULL, NULL, TRUE, flags, env_w, cwd_w,
+                      &si, &pi)) {
+    fmt_err(why, whylen, cmdline, GetLastError());
+    goto fail;
+  }
+  if (!AssignProcessToJobObject(c->job, pi.hProcess)) {
+    fmt_err(why, whylen, "AssignProcessToJobObject", GetLastError());
+    TerminateProcess(pi.hProcess, 1);
+    CloseHandle(pi.hThread);
+    CloseHandle(pi.hProcess);
+    goto fail;
+  }
+  ResumeThread(pi.hThread);
+  CloseHandle(pi.hThread);
+  c->process = pi.hProcess;
+  c->pid = pi.dwProcessId;
+  for (i = 0; i < 2; i++) {
+    CloseHandle(theirs[i]);
+    theirs[i] = INVALID_HANDLE_VALUE;
+  }
+  CloseHandle(nul);
+  nul = INVALID_HANDLE_VALUE;
+
+  /* From here on, libuv owns our pipe ends and the loop handles. */
+  c->open_handles = 4;
+  for (i = 0; i < 2; i++) {
+    int fd = _open_osfhandle((intptr_t)ours[i], _O_RDONLY);
+
+    uv_pipe_init(loop, &c->out[i], 0);
+    c->out[i].data = c;
+    if (fd < 0 || uv_pipe_open(&c->out[i], fd) != 0) {
+      sw_log_warnx("child's %s cannot be read", i ? "stderr" : "stdout");
+      if (fd < 0)
+        CloseHandle(ours[i]);
+      uv_close((uv_handle_t *)&c->out[i], on_handle_closed);
+    } else {
+      c->pipe_open[i] = true;
+      uv_read_start((uv_stream_t *)&c->out[i], on_alloc, on_read);
+    }
+    ours[i] = INVALID_HANDLE_VALUE;
+  }
+  uv_async_init(loop, &c->exited_async, on_exited);
+  c->exited_async.data = c;
+  uv_timer_init(loop, &c->drain);
+  c->drain.data = c;
+  if (!RegisterWaitForSingleObject(&c->wait, c->process, exit_waited, c,
+                                   INFINITE, WT_EXECUTEONLYONCE)) {
+    /* Without the wait we would never learn of the exit: stop now. */
+    sw_log_warn("wait for pid %lu", (unsigned long)c->pid);
+    c->wait = NULL;
+    TerminateJobObject(c->job, 1);
+    uv_async_send(&c->exited_async);
+  }
+  *out = c;
+  rc = 0;
+  goto out;
+
+fail:
+  for (i = 0; i < 2; i++) {
+    if (ours[i] != INVALID_HANDLE_VALUE)
+      CloseHandle(ours[i]);
+    if (theirs[i] != INVALID_HANDLE_VALUE)
+      CloseHandle(theirs[i]);
+  }
+  if (nul != INVALID_HANDLE_VALUE)
+    CloseHandle(nul);
+  if (c->job != NULL)
+    CloseHandle(c->job);
+  free(c);
+out:
+  free(cmdline);
+  free(stop_var);
+  free(cmdline_w);
+  free(cwd_w);
+  free(env_w);
+  return rc;
+}
+
+int sw_os_child_pid(const sw_child_t *c) {
+  return (int)c->pid;
+}
+
+/* ---- stop methods -------------------------------------------------------------- */
+
+typedef struct {
+  DWORD *pids;
+  DWORD n;
+  unsigned posted;
+} close_ctx_t;
+
+static BOOL CALLBACK close_window(HWND w, LPARAM arg) {
+  close_ctx_t *x = (close_ctx_t *)arg;
+  DWORD pid = 0, i;
+
+  GetWindowThreadProcessId(w, &pid);
+  for (i = 0; i < x->n; i++) {
+    if (x->pids[i] == pid) {
+      if (PostMessageW(w, WM_CLOSE, 0, 0))
+        x->posted++;
+      break;
+    }
+  }
+  return TRUE;
+}
+
+/* WM_CLOSE to every top-level window of every process in the job. */
+static int post_wm_close(sw_child_t *c, char *why, size_t whylen) {
+  union {
+    JOBOBJECT_BASIC_PROCESS_ID_LIST list;
+    BYTE raw[sizeof(JOBOBJECT_BASIC_PROCESS_ID_LIST) + 1024 * sizeof(ULONG_PTR)];
+  } ids;
+  DWORD pids[1024], i;
+  close_ctx_t x = {pids, 0, 0};
+
+  memset(&ids, 0, sizeof(ids));
+  if (!QueryInformationJobObject(c->job, JobObjectBasicProcessIdList, &ids,
+                                 sizeof(ids), NULL) &&
+      GetLastError() != ERROR_MORE_DATA) {
+    fmt_err(why, whylen, "list the job's processes", GetLastError());
+    return SW_EUNDELIVERED;
+  }
+  for (i = 0; i < ids.list.NumberOfProcessIdsInList && i < 1024; i++)
+    pids[x.n++] = (DWORD)ids.list.ProcessIdList[i];
+  EnumWindows(close_window, (LPARAM)&x);
+  if (x.posted == 0) {
+    snprintf(why, whylen, "no window to close among the %lu processes of the "
+                          "child's tree",
+             (unsigned long)x.n);
+    return SW_EUNDELIVERED;
+  }
+  return 0;
+}
+
+int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
+                     size_t whylen) {
+  switch (m) {
+  case SW_STOP_CTRL_BREAK:
+    if (!c->new_group) {
+      snprintf(why, whylen, "the child shares the wrapper's process group "
+                            "(the ladder has ctrl-c), so CTRL_BREAK cannot be "
+                            "aimed at it");
+      return SW_EUNDELIVERED;
+    }
+    if (!GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, c->pid)) {
+      fmt_err(why, whylen, "GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT)",
+              GetLastError());
+      return SW_EUNDELIVERED;
+    }
+    return 0;
+  case SW_STOP_CTRL_C:
+    /* CTRL_C goes to every process on the console, ourselves included:
+     * tell our handler to swallow it. */
+    sw__win_console_expect_ctrl_c();
+    if (!GenerateConsoleCtrlEvent(CTRL_C_EVENT, 0)) {
+      DWORD err = GetLastError();
+
+      sw__win_console_cancel_ctrl_c();
+      fmt_err(why, whylen, "GenerateConsoleCtrlEvent(CTRL_C_EVENT)", err);
+      return SW_EUNDELIVERED;
+    }
+    return 0;
+  case SW_STOP_EVENT:
+    if (stop_event == NULL) {
+      snprintf(why, whylen, "no stop event (it could not be created; see "
+                            "the log at startup)");
+      return SW_EUNDELIVERED;
+    }
+    if (!SetEvent(stop_event)) {
+      fmt_err(why, whylen, "SetEvent", GetLastError());
+      return SW_EUNDELIVERED;
+    }
+    return 0;
+  case SW_STOP_WM_CLOSE:
+    return post_wm_close(c, why, whylen);
+  case SW_STOP_TERMINATE:
+    if (!TerminateJobObject(c->job, 1)) {
+      fmt_err(why, whylen, "TerminateJobObject", GetLastError());
+      return SW_EUNDELIVERED;
+    }
+    return 0;
+  default:
+    snprintf(why, whylen, "unknown stop method");
+    return SW_EINVAL;
+  }
+}
+
+void sw_os_child_free(sw_child_t *c) {
+  if (c == NULL || c->freeing)
+    return;
+  c->freeing = true;
+  close_pipe(c, 0);
+  close_pipe(c, 1);
+  uv_close((uv_handle_t *)&c->exited_async, on_handle_closed);
+  uv_close((uv_handle_t *)&c->drain, on_handle_closed);
+}

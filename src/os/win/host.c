@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Windows host. Started by the SCM, `svcwrap run` connects to the
+ * service control dispatcher and the body runs on the service thread
+ * (ServiceMain); started from a console, StartServiceCtrlDispatcherW fails
+ * with ERROR_FAILED_SERVICE_CONTROLLER_CONNECT and the body runs in the
+ * foreground, stopped by Ctrl+C, Ctrl+Break or closing the console.
+ *
+ * Threads: the control handler runs on the dispatcher thread and console
+ * events on system-made threads. Both do the minimum: acknowledge, set a
+ * flag, uv_async_send(); the loop thread does the work. The async handle
+ * is guarded by a lock so that no control can touch it once it closes.
+ */
+#include "os/win/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/log.h"
+#include "os/os.h"
+
+/* The custom control code that rotates logs, as NSSM users know it. */
+#define CONTROL_ROTATE 128
+
+struct sw_host_s {
+  bool service;
+  wchar_t *name;
+  SERVICE_STATUS_HANDLE status_handle;
+  SERVICE_STATUS status;
+  CRITICAL_SECTION lock;   /* status, attached, pending */
+  uv_async_t wakeup;
+  bool attached;
+  LONG stop_requests;      /* stop requests not yet delivered */
+  LONG total_requests;     /* all stop requests so far */
+  LONG rotate_requests;
+  bool shutdown;
+  sw_host_events_t ev;
+  HANDLE finished;         /* set when the body returns (console close) */
+  sw_host_body_fn *body;
+  void *data;
+  int exit_code;
+};
+
+static sw_host_t the_host; /* ServiceMain takes no context argument */
+
+static void set_status(sw_host_t *h, DWORD state, DWORD wait_hint,
+                       DWORD win32, DWORD specific) {
+  if (!h->service)
+    return;
+  EnterCriticalSection(&h->lock);
+  if (state == SERVICE_START_PENDING || state == SERVICE_STOP_PENDING) {
+    /* A rising checkpoint tells the SCM we are alive; the wait hint says
+     * how long the rest may take. */
+    h->status.dwCheckPoint = h->status.dwCurrentState == state
+                                 ? h->status.dwCheckPoint + 1
+                                 : 1;
+    h->status.dwControlsAccepted = 0;
+  } else {
+    h->status.dwCheckPoint = 0;
+    h->status.dwControlsAccepted =
+        state == SERVICE_RUNNING ? SERVICE_ACCEPT_STOP |
+                                       SERVICE_ACCEPT_SHUTDOWN |
+                                       SERVICE_ACCEPT_PRESHUTDOWN
+                                 : 0;
+  }
+  h->status.dwCurrentState = state;
+  h->status.dwWaitHint = wait_hint;
+  h->status.dwWin32ExitCode = win32;
+  h->status.dwServiceSpecificExitCode = specific;
+  if (!SetServiceStatus(h->status_handle, &h->status))
+    sw_log_warn("SetServiceStatus");
+  LeaveCriticalSection(&h->lock);
+}
+
+/* Queue a request for the loop. Runs on: any thread. */
+static void post(sw_host_t *h, LONG *counter) {
+  EnterCriticalSection(&h->lock);
+  InterlockedIncrement(counter);
+  if (h->attached)
+    uv_async_send(&h->wakeup);
+  LeaveCriticalSection(&h->lock);
+}
+
+/* Runs on: the service control dispatcher thread. */
+static DWORD WINAPI on_control(DWORD control, DWORD type, void *event_data,
+                               void *context) {
+  sw_host_t *h = context;
+
+  (void)type;
+  (void)event_data;
+  switch (control) {
+  case SERVICE_CONTROL_STOP:
+  case SERVICE_CONTROL_SHUTDOWN:
+  case SERVICE_CONTROL_PRESHUTDOWN:
+    /* Acknowledge at once; the loop reports progress from here on. */
+    if (control != SERVICE_CONTROL_STOP)
+      h->shutdown = true;
+    set_status(h, SERVICE_STOP_PENDING, 10000, NO_ERROR, 0);
+    post(h, &h->stop_requests);
+    return NO_ERROR;
+  case SERVICE_CONTROL_INTERROGATE:
+    return NO_ERROR;
+  case CONTROL_ROTATE:
+    post(h, &h->rotate_requests);
+    return NO_ERROR;
+  default:
+    return ERROR_CALL_NOT_IMPLEMENTED;
+  }
+}
+
+/* Console mode: a user's Ctrl+C, Ctrl+Break, or the console closing.
+ * Runs on: a console control thread. */
+static void on_console_stop(void *data, DWORD ctrl) {
+  sw_host_t *h = data;
+
+  post(h, &h->stop_requests);
+  if (ctrl == CTRL_CLOSE_EVENT || ctrl == CTRL_LOGOFF_EVENT ||
+      ctrl == CTRL_SHUTDOWN_EVENT) {
+    /* Windows ends the process when this handler returns (after about
+     * 5 s for CTRL_CLOSE): give the ladder that long. */
+    WaitForSingleObject(h->finished, 4500);
+  }
+}
+
+/* Runs on: the loop thread. */
+static void on_wakeup(uv_async_t *a) {
+  sw_host_t *h = a->data;
+  LONG stops = InterlockedExchange(&h->stop_requests, 0);
+  LONG rotates = InterlockedExchange(&h->rotate_requests, 0);
+
+  while (stops-- > 0) {
+    LONG n = InterlockedIncrement(&h->total_requests);
+
+    sw_log_info("%s%s", h->service ? (h->shutdown ? "system shutdown"
+                                                  : "stop requested by the SCM")
+                                   : "stop requested from the console",
+                n > 1 ? "; terminating now" : "");
+    h->ev.on_stop(h->ev.data, n > 1 ? SW_STOP_REQ_FORCE
+                              : h->shutdown ? SW_STOP_REQ_SHUTDOWN
+                                            : SW_STOP_REQ_STOP);
+  }
+  if (rotates > 0 && h->ev.on_rotate != NULL)
+    h->ev.on_rotate(h->ev.data);
+}
+
+static int run_body(sw_host_t *h) {
+  if (sw__win_console_init(h->service) != 0)
+    sw_log_warnx("console control events (ctrl-c, ctrl-break) will not "
+                 "reach the child");
+  if (!h->service)
+    sw__win_console_on_stop(on_console_stop, h);
+  return h->body(h, h->data);
+}
+
+/* Runs on: the service thread the dispatcher creates. */
+static void WINAPI service_main(DWORD argc, LPWSTR *argv) {
+  sw_host_t *h = &the_host;
+
+  (void)argc;
+  (void)argv;
+  h->status_handle =
+      RegisterServiceCtrlHandlerExW(h->name, on_control, h);
+  if (h->status_handle == NULL) {
+    sw_log_warn("RegisterServiceCtrlHandlerExW");
+    h->exit_code = 1;
+    return;
+  }
+  h->status.dwServiceType = SERVICE_WIN32_OWN_PROCESS;
+  h->exit_code = run_body(h);
+}
+
+int sw_os_host_run(const char *service_name, sw_host_body_fn *body,
+                   void *data) {
+  sw_host_t *h = &the_host;
+  SERVICE_TABLE_ENTRYW table[2];
+  static wchar_t no_name[] = L""; /* own-process services ignore the name */
+
+  memset(h, 0, sizeof(*h));
+  InitializeCriticalSection(&h->lock);
+  h->name = sw__win_wide(service_name);
+  h->body = body;
+  h->data = data;
+  h->finished = CreateEventW(NULL, TRUE, FALSE, NULL);
+  h->service = true;
+  memset(table, 0, sizeof(table));
+  table[0].lpServiceName = h->name ? h->name : no_name;
+  table[0].lpServiceProc = service_main;
+  if (!StartServiceCtrlDispatcherW(table)) {
+    DWORD err = GetLastError();
+
+    h->service = false;
+    if (err != ERROR_FAILED_SERVICE_CONTROLLER_CONNECT) {
+      char msg[256];
+
+      sw_log_warnx("StartServiceCtrlDispatcherW: %s; running in the "
+                   "foreground",
+                   sw__win_strerror(err, msg, sizeof(msg)));
+    }
+    h->exit_code = run_body(h);
+  }
+  if (h->finished != NULL)
+    SetEvent(h->finished);
+  free(h->name);
+  /* h->lock and h->finished stay: a console handler may still run. */
+  return h->exit_code;
+}
+
+int sw_os_host_attach(sw_host_t *h, uv_loop_t *loop,
+                      const sw_host_events_t *ev) {
+  int rc;
+
+  h->ev = *ev;
+  rc = uv_async_init(loop, &h->wakeup, on_wakeup);
+  if (rc != 0)
+    return rc;
+  h->wakeup.data = h;
+  EnterCriticalSection(&h->lock);
+  h->attached = true;
+  /* Requests that came before we listened are delivered now. */
+  if (h->stop_requests > 0 || h->rotate_requests > 0)
+    uv_async_send(&h->wakeup);
+  LeaveCriticalSection(&h->lock);
+  return 0;
+}
+
+void sw_os_host_detach(sw_host_t *h) {
+  EnterCriticalSection(&h->lock);
+  if (!h->attached) {
+    LeaveCriticalSection(&h->lock);
+    return;
+  }
+  h->attached = false;
+  LeaveCriticalSection(&h->lock);
+  uv_close((uv_handle_t *)&h->wakeup, NULL);
+}
+
+void sw_os_host_report(sw_host_t *h, sw_host_state_t st,
+                       uint64_t wait_hint_ms, int exit_code) {
+  DWORD hint = wait_hint_ms > 600000 ? 600000 : (DWORD)wait_hint_ms;
+
+  switch (st) {
+  case SW_HOST_STARTING:
+    set_status(h, SERVICE_START_PENDING, hint, NO_ERROR, 0);
+    break;
+  case SW_HOST_RUNNING:
+    set_status(h, SERVICE_RUNNING, 0, NO_ERROR, 0);
+    break;
+  case SW_HOST_STOPPING:
+    set_status(h, SERVICE_STOP_PENDING, hint, NO_ERROR, 0);
+    break;
+  case SW_HOST_STOPPED:
+    /* A failure carries the child's code as the service-specific exit
+     * code, so SCM recovery actions and `sc query` see it. */
+    set_status(h, SERVICE_STOPPED, 0,
+               exit_code ? ERROR_SERVICE_SPECIFIC_ERROR : NO_ERROR,
+               (DWORD)exit_code);
+    break;
+  }
+}
+
+bool sw_os_host_is_service(const sw_host_t *h) {
+  return h->service;
+}

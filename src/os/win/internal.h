@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/* Private to the Windows backend: the only place Win32 types meet. */
+#ifndef SW_OS_WIN_INTERNAL_H
+#define SW_OS_WIN_INTERNAL_H
+
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+
+#include <stdbool.h>
+
+/* UTF-8 -> UTF-16, heap, caller frees; NULL on failure (bad input or
+ * OOM). Invalid UTF-8 fails rather than being replaced. */
+wchar_t *sw__win_wide(const char *utf8);
+/* UTF-16 -> UTF-8, heap, caller frees; NULL on failure. len < 0: up to the
+ * NUL; else that many wide characters. */
+char *sw__win_utf8(const wchar_t *w, int len);
+
+/* The system's message for a Win32 error code, UTF-8, without the final
+ * period and line break, followed by " (code)". Writes into buf. */
+char *sw__win_strerror(DWORD code, char *buf, size_t len);
+
+/* A path for the W APIs: UTF-16, with the \\?\ prefix when long. */
+wchar_t *sw__win_path(const char *utf8);
+
+/* The console arrangement (console.c): the wrapper owns a console that
+ * the child shares, so console control events can reach the child. */
+int sw__win_console_init(bool service);
+/* Note that the wrapper is about to send CTRL_C to its own console, so
+ * its handler swallows it instead of taking it for a user's Ctrl+C. */
+void sw__win_console_expect_ctrl_c(void);
+/* Undo the above when the event could not be sent. */
+void sw__win_console_cancel_ctrl_c(void);
+/* Set by the host: called on a user's Ctrl+C/Break/close in console mode.
+ * Runs on: the console control thread. */
+typedef void sw__win_console_stop_fn(void *data, DWORD ctrl);
+void sw__win_console_on_stop(sw__win_console_stop_fn *fn, void *data);
+
+#endif

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* Small Windows facts: time zone offset, handle count, endpoint name. */
+#include "os/win/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "os/os.h"
+
+int sw_os_utc_offset_min(int64_t t) {
+  /* The local time of t minus t itself. SystemTimeToTzSpecificLocalTime
+   * applies the daylight saving rule in force at t (FileTimeToLocalFileTime
+   * would apply today's). */
+  ULARGE_INTEGER u;
+  FILETIME utc, local;
+  SYSTEMTIME st, lst;
+
+  u.QuadPart = (ULONGLONG)(t + 11644473600LL) * 10000000ULL;
+  utc.dwLowDateTime = u.LowPart;
+  utc.dwHighDateTime = u.HighPart;
+  if (!FileTimeToSystemTime(&utc, &st) ||
+      !SystemTimeToTzSpecificLocalTime(NULL, &st, &lst) ||
+      !SystemTimeToFileTime(&lst, &local))
+    return 0;
+  u.LowPart = local.dwLowDateTime;
+  u.HighPart = local.dwHighDateTime;
+  return (int)(((int64_t)(u.QuadPart / 10000000ULL) - 11644473600LL - t) / 60);
+}
+
+long sw_os_resource_count(const char **name) {
+  DWORD n = 0;
+
+  *name = "handles";
+  if (!GetProcessHandleCount(GetCurrentProcess(), &n))
+    return -1;
+  return (long)n;
+}
+
+char *sw_os_endpoint_name(const sw_config_t *cfg) {
+  size_t n = strlen(cfg->name) + 32;
+  char *s = malloc(n);
+
+  if (s != NULL)
+    snprintf(s, n, "\\\\.\\pipe\\svcwrap-%s", cfg->name);
+  return s;
+}

@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: MIT */
+/* The management verbs through the Service Control Manager: install,
+ * uninstall, start, stop, query. Runs on: main thread (CLI). */
+#include "os/win/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cmdline.h"
+#include "core/err.h"
+#include "core/sbuf.h"
+#include "os/os.h"
+
+/* How often a wait polls the SCM. */
+#define POLL_MS 100
+
+static int fail(char *why, size_t whylen, const char *what) {
+  DWORD err = GetLastError();
+  char msg[512];
+
+  if (err == ERROR_ACCESS_DENIED)
+    snprintf(why, whylen, "%s: %s; run from an elevated (administrator) "
+                          "prompt",
+             what, sw__win_strerror(err, msg, sizeof(msg)));
+  else if (err == ERROR_SERVICE_DOES_NOT_EXIST)
+    snprintf(why, whylen, "the service is not installed; `svcwrap install` "
+                          "registers it");
+  else
+    snprintf(why, whylen, "%s: %s", what,
+             sw__win_strerror(err, msg, sizeof(msg)));
+  if (err == ERROR_SERVICE_DOES_NOT_EXIST)
+    return SW_ENOTINST;
+  return err == ERROR_ACCESS_DENIED ? SW_EACCES : SW_EINVAL;
+}
+
+static const char *state_name(DWORD s) {
+  switch (s) {
+  case SERVICE_STOPPED:
+    return "stopped";
+  case SERVICE_START_PENDING:
+    return "start-pending";
+  case SERVICE_STOP_PENDING:
+    return "stop-pending";
+  case SERVICE_RUNNING:
+    return "running";
+  case SERVICE_CONTINUE_PENDING:
+    return "continue-pending";
+  case SERVICE_PAUSE_PENDING:
+    return "pause-pending";
+  case SERVICE_PAUSED:
+    return "paused";
+  default:
+    return "unknown";
+  }
+}
+
+static void fill(sw_svc_info_t *info, const SERVICE_STATUS_PROCESS *sp) {
+  info->installed = true;
+  snprintf(info->state, sizeof(info->state), "%s",
+           state_name(sp->dwCurrentState));
+  info->win32_exit_code = sp->dwWin32ExitCode;
+  info->service_exit_code = sp->dwServiceSpecificExitCode;
+  info->pid = (int)sp->dwProcessId;
+}
+
+static bool query(SC_HANDLE svc, SERVICE_STATUS_PROCESS *sp) {
+  DWORD n;
+
+  return QueryServiceStatusEx(svc, SC_STATUS_PROCESS_INFO, (BYTE *)sp,
+                              sizeof(*sp), &n) != 0;
+}
+
+/* Open the service; *scm and the result are closed by the caller. */
+static SC_HANDLE open_service(const sw_config_t *cfg, DWORD access,
+                              SC_HANDLE *scm, char *why, size_t whylen) {
+  wchar_t *name = sw__win_wide(cfg->name);
+  SC_HANDLE svc = NULL;
+
+  *scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
+  if (*scm == NULL) {
+    fail(why, whylen, "open the service manager");
+  } else if (name != NULL) {
+    svc = OpenServiceW(*scm, name, access);
+    if (svc == NULL)
+      fail(why, whylen, "open the service");
+  }
+  free(name);
+  return svc;
+}
+
+static void close_both(SC_HANDLE svc, SC_HANDLE scm) {
+  if (svc != NULL)
+    CloseServiceHandle(svc);
+  if (scm != NULL)
+    CloseServiceHandle(scm);
+}
+
+int sw_os_service_query(const sw_config_t *cfg, sw_svc_info_t *info,
+                        char *why, size_t whylen) {
+  SERVICE_STATUS_PROCESS sp;
+  SC_HANDLE scm, svc;
+  int rc = 0;
+
+  memset(info, 0, sizeof(*info));
+  svc = open_service(cfg, SERVICE_QUERY_STATUS, &scm, why, whylen);
+  if (svc == NULL) {
+    rc = GetLastError() == ERROR_SERVICE_DOES_NOT_EXIST ? 0 : SW_EINVAL;
+    snprintf(info->state, sizeof(info->state), "not-installed");
+  } else if (!query(svc, &sp)) {
+    rc = fail(why, whylen, "query the service");
+  } else {
+    fill(info, &sp);
+  }
+  close_both(svc, scm);
+  return rc;
+}
+
+/* Wait until the service reaches `target` (or stops, when starting). */
+static int wait_for(SC_HANDLE svc, DWORD target, uint64_t timeout_ms,
+                    sw_svc_info_t *info, char *why, size_t whylen) {
+  SERVICE_STATUS_PROCESS sp;
+  ULONGLONG deadline = GetTickCount64() + timeout_ms;
+
+  for (;;) {
+    if (!query(svc, &sp))
+      return fail(why, whylen, "query the service");
+    fill(info, &sp);
+    if (sp.dwCurrentState == target)
+      return 0;
+    if (target == SERVICE_RUNNING && sp.dwCurrentState == SERVICE_STOPPED) {
+      char msg[256];
+
+      if (sp.dwWin32ExitCode == ERROR_SERVICE_SPECIFIC_ERROR)
+        snprintf(why, whylen, "the service stopped while starting, exit code "
+                              "%lu; its wrapper log says why",
+                 (unsigned long)sp.dwServiceSpecificExitCode);
+      else
+        snprintf(why, whylen, "the service stopped while starting: %s",
+                 sw__win_strerror(sp.dwWin32ExitCode, msg, sizeof(msg)));
+      return SW_EINVAL;
+    }
+    if (GetTickCount64() >= deadline) {
+      snprintf(why, whylen, "still %s after %llums",
+               state_name(sp.dwCurrentState), (unsigned long long)timeout_ms);
+      return UV_ETIMEDOUT;
+    }
+    Sleep(POLL_MS);
+  }
+}
+
+int sw_os_service_start(const sw_config_t *cfg, uint64_t timeout_ms,
+                        sw_svc_info_t *info, char *why, size_t whylen) {
+  SC_HANDLE scm, svc;
+  int rc;
+
+  svc = open_service(cfg, SERVICE_START | SERVICE_QUERY_STATUS, &scm, why,
+                     whylen);
+  if (svc == NULL) {
+    close_both(svc, scm);
+    return GetLastError() == ERROR_SERVICE_DOES_NOT_EXIST ? SW_ENOTINST
+                                                          : SW_EINVAL;
+  }
+  if (!StartServiceW(svc, 0, NULL) &&
+      GetLastError() != ERROR_SERVICE_ALREADY_RUNNING) {
+    rc = fail(why, whylen, "start the service");
+  } else {
+    rc = wait_for(svc, SERVICE_RUNNING, timeout_ms, info, why, whylen);
+  }
+  close_both(svc, scm);
+  return rc;
+}
+
+static int stop_and_wait(SC_HANDLE svc, uint64_t timeout_ms,
+                         sw_svc_info_t *info, char *why, size_t whylen) {
+  SERVICE_STATUS st;
+
+  if (!ControlService(svc, SERVICE_CONTROL_STOP, &st) &&
+      GetLastError() != ERROR_SERVICE_NOT_ACTIVE &&
+      GetLastError() != ERROR_SERVICE_CANNOT_ACCEPT_CTRL)
+    return fail(why, whylen, "stop the service");
+  return wait_for(svc, SERVICE_STOPPED, timeout_ms, info, why, whylen);
+}
+
+int sw_os_service_stop(const sw_config_t *cfg, uint64_t timeout_ms,
+                       sw_svc_info_t *info, char *why, size_t whylen) {
+  SC_HANDLE scm, svc;
+  int rc;
+
+  svc = open_service(cfg, SERVICE_STOP | SERVICE_QUERY_STATUS, &scm, why,
+                     whylen);
+  if (svc == NULL) {
+    close_both(svc, scm);
+    return GetLastError() == ERROR_SERVICE_DOES_NOT_EXIST ? SW_ENOTINST
+                                                          : SW_EINVAL;
+  }
+  rc = stop_and_wait(svc, timeout_ms, info, why, whylen);
+  close_both(svc, scm);
+  return rc;
+}
+
+int sw_os_service_uninstall(const sw_config_t *cfg, uint64_t timeout_ms,
+                            char *why, size_t whylen) {
+  sw_svc_info_t info;
+  SC_HANDLE scm, svc;
+  int rc;
+
+  svc = open_service(cfg, SERVICE_STOP | SERVICE_QUERY_STATUS | DELETE, &scm,
+                     why, whylen);
+  if (svc == NULL) {
+    close_both(svc, scm);
+    return GetLastError() == ERROR_SERVICE_DOES_NOT_EXIST ? SW_ENOTINST
+                                                          : SW_EINVAL;
+  }
+  rc = stop_and_wait(svc, timeout_ms, &info, why, whylen);
+  if (rc == 0 && !DeleteService(svc))
+    rc = fail(why, whylen, "delete the service");
+  close_both(svc, scm);
+  return rc;
+}
+
+/* "a\0b\0\0" from a list of names; heap, caller frees. */
+static wchar_t *multi_sz(const sw_argv_t *names) {
+  size_t total = 1, k = 0;
+  wchar_t *out;
+  int i;
+
+  for (i = 0; i < names->n; i++)
+    total += strlen(names->v[i]) + 1;
+  out = calloc(total, sizeof(*out));
+  if (out == NULL)
+    return NULL;
+  for (i = 0; i < names->n; i++) {
+    int w = MultiByteToWideChar(CP_UTF8, 0, names->v[i], -1, out + k,
+                                (int)(total - k));
+
+    if (w <= 0) {
+      free(out);
+      return NULL;
+    }
+    k += (size_t)w;
+  }
+  out[k] = L'\0';
+  return out;
+}
+
+int sw_os_service_install(const sw_config_t *cfg, const char *exe, char *why,
+                          size_t whylen) {
+  static const DWORD start_types[] = {SERVICE_AUTO_START, SERVICE_AUTO_START,
+                                      SERVICE_DEMAND_START, SERVICE_DISABLED};
+  sw_sbuf_t image = SW_SBUF_INIT;
+  wchar_t *name = NULL, *display = NULL, *image_w = NULL, *deps = NULL,
+          *account = NULL, *desc = NULL;
+  SC_HANDLE scm = NULL, svc = NULL;
+  int rc = SW_EINVAL;
+
+  /* "<exe>" run -c "<ini>": both quoted, whatever they contain (an
+   * unquoted path with spaces is CWE-428). The INI path is quoted with
+   * CommandLineToArgvW's rules, so a trailing backslash stays put. */
+  sw_sbuf_printf(&image, "\"%s\" run -c ", exe);
+  if (strpbrk(cfg->path, " \t\"") == NULL)
+    sw_sbuf_put(&image, "\"", 1), sw_sbuf_puts(&image, cfg->path),
+        sw_sbuf_put(&image, "\"", 1);
+  else
+    sw_argv_quote_append(cfg->path, &image);
+  if (sw_sbuf_failed(&image) || (name = sw__win_wide(cfg->name)) == NULL ||
+      (display = sw__win_wide(cfg->display_name)) == NULL ||
+      (image_w = sw__win_wide(image.p)) == NULL ||
+      (deps = multi_sz(&cfg->depends_on)) == NULL ||
+      (desc = sw__win_wide(cfg->description)) == NULL) {
+    snprintf(why, whylen, "out of memory or invalid Unicode");
+    goto out;
+  }
+  if (_stricmp(cfg->account, "LocalSystem") != 0 &&
+      (account = sw__win_wide(cfg->account)) == NULL) {
+    snprintf(why, whylen, "account name is not valid Unicode");
+    goto out;
+  }
+  scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CREATE_SERVICE);
+  if (scm == NULL) {
+    rc = fail(why, whylen, "open the service manager");
+    goto out;
+  }
+  svc = CreateServiceW(scm, name, display, SERVICE_ALL_ACCESS,
+                       SERVICE_WIN32_OWN_PROCESS,
+                       start_types[cfg->start_type], SERVICE_ERROR_NORMAL,
+                       image_w, NULL, NULL, deps, account, NULL);
+  if (svc == NULL) {
+    if (GetLastError() == ERROR_SERVICE_EXISTS) {
+      snprintf(why, whylen, "service %s already exists; `svcwrap uninstall` "
+                            "it first or choose another [service] name",
+               cfg->name);
+      rc = SW_EEXIST;
+    } else {
+      rc = fail(why, whylen, "create the service");
+    }
+    goto out;
+  }
+  {
+    SERVICE_DESCRIPTIONW d = {desc};
+    SERVICE_PRESHUTDOWN_INFO pre;
+    SERVICE_DELAYED_AUTO_START_INFO delayed = {TRUE};
+
+    if (!ChangeServiceConfig2W(svc, SERVICE_CONFIG_DESCRIPTION, &d)) {
+      rc = fail(why, whylen, "set the description");
+      goto undo;
+    }
+    /* Preshutdown: enough for the whole ladder, so a shutdown waits for
+     * the graceful stop (the default is 10 s on current Windows). */
+    pre.dwPreshutdownTimeout =
+        (DWORD)(sw_config_stop_budget_ms(cfg) + 5000);
+    if (!ChangeServiceConfig2W(svc, SERVICE_CONFIG_PRESHUTDOWN_INFO, &pre)) {
+      rc = fail(why, whylen, "set the preshutdown timeout");
+      goto undo;
+    }
+    if (cfg->start_type == SW_START_DELAYED_AUTO &&
+        !ChangeServiceConfig2W(svc, SERVICE_CONFIG_DELAYED_AUTO_START_INFO,
+                               &delayed)) {
+      rc = fail(why, whylen, "set delayed auto start");
+      goto undo;
+    }
+  }
+  snprintf(why, whylen, "ImagePath %s", image.p);
+  rc = 0;
+  goto out;
+undo:
+  /* Never leave a half-configured service behind. */
+  DeleteService(svc);
+out:
+  close_both(svc, scm);
+  sw_sbuf_free(&image);
+  free(name);
+  free(display);
+  free(image_w);
+  free(deps);
+  free(account);
+  free(desc);
+  return rc;
+}

@@ -1,0 +1,229 @@
+# SPDX-License-Identifier: MIT
+"""Fixtures for the Windows build under Wine, against Wine's real Service
+Control Manager and sc.exe.
+
+One Wine session per test run: a throwaway prefix in build/wineprefix, a
+persistent wineserver (so every `wine sc ...` sees the same SCM), and
+`wineserver -k` at the end even when tests fail. Wine's output always goes
+to files: a pipe would be inherited by wineserver and never close.
+"""
+import os
+import re
+import shutil
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = ROOT / "build"
+WIN = BUILD / "win"
+PREFIX = BUILD / "wineprefix"
+TMP = BUILD / "test-tmp" / "wine"
+MULT = float(os.environ.get("SW_TEST_TIMEOUT_MULT", "5"))
+
+ENV = dict(os.environ)
+ENV.update({
+    "WINEPREFIX": str(PREFIX),
+    "WINEDEBUG": "-all",
+    "WINEDLLOVERRIDES": "mscoree,mshtml=",
+})
+
+
+def winpath(p):
+    """A Linux path as Wine sees it through drive Z:."""
+    return "Z:" + str(Path(p).resolve()).replace("/", "\\")
+
+
+def wine(args, timeout=60, check=False, out_dir=None):
+    """Run `wine args...`; returns (exit code, stdout, stderr)."""
+    out_dir = Path(out_dir or TMP)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tag = uuid.uuid4().hex[:8]
+    o, e = out_dir / f"wine-{tag}.out", out_dir / f"wine-{tag}.err"
+    with open(o, "wb") as fo, open(e, "wb") as fe:
+        p = subprocess.run(["wine"] + [str(a) for a in args], env=ENV,
+                           stdout=fo, stderr=fe, stdin=subprocess.DEVNULL,
+                           timeout=timeout * MULT)
+    out = o.read_bytes().decode("utf-8", "replace")
+    err = e.read_bytes().decode("utf-8", "replace")
+    o.unlink()
+    e.unlink()
+    if check and p.returncode != 0:
+        raise AssertionError(f"wine {args}: exit {p.returncode}\n{out}\n{err}")
+    return p.returncode, out, err
+
+
+def wait_until(pred, timeout, what, interval=0.05):
+    """Poll pred() until it is truthy; fail naming `what` at the deadline."""
+    deadline = time.monotonic() + timeout * MULT
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout * MULT:.1f}s "
+                                 f"waiting for {what}")
+        time.sleep(interval)
+
+
+class SCM:
+    """The real sc.exe, one call per operation."""
+
+    def query(self, name):
+        """(state name, win32 exit code, service exit code) or None if the
+        service does not exist."""
+        rc, out, _ = wine(["sc", "query", name])
+        m = re.search(r"STATE\s*:\s*\d+\s+(\w+)", out)
+        if not m:
+            return None
+        w32 = re.search(r"WIN32_EXIT_CODE\s*:\s*(\d+)", out)
+        svc = re.search(r"SERVICE_EXIT_CODE\s*:\s*(\d+)", out)
+        return (m.group(1), int(w32.group(1)) if w32 else None,
+                int(svc.group(1)) if svc else None)
+
+    def state(self, name):
+        q = self.query(name)
+        return q[0] if q else None
+
+    def wait_state(self, name, state, timeout=30):
+        return wait_until(lambda: self.state(name) == state, timeout,
+                          f"service {name} to be {state} (now "
+                          f"{self.state(name)})", interval=0.2)
+
+    def create(self, name, exe, ini):
+        binpath = f'"{winpath(exe)}" run -c "{winpath(ini)}"'
+        rc, out, err = wine(["sc", "create", name, "binPath=", binpath])
+        assert self.query(name) is not None, f"sc create failed: {out}{err}"
+
+    def start(self, name):
+        return wine(["sc", "start", name])
+
+    def stop(self, name):
+        return wine(["sc", "stop", name])
+
+    def delete(self, name):
+        return wine(["sc", "delete", name])
+
+
+def linux_pids(pattern):
+    """Pids of live (non-zombie) Linux processes whose command line
+    contains pattern: each Windows process under Wine is one."""
+    pids = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(
+                "utf-8", "replace")
+            stat = (d / "stat").read_text()
+        except OSError:
+            continue
+        if pattern in cmd and stat.rsplit(")", 1)[1].split()[0] != "Z":
+            pids.append(int(d.name))
+    return pids
+
+
+@pytest.fixture(scope="session")
+def wine_session():
+    for tool in ("wine", "wineserver", "wineboot"):
+        if shutil.which(tool) is None:
+            pytest.fail(f"{tool} is not installed; run scripts/setup")
+    for f in ("svcwrap.exe", "testchild.exe", "gochild.exe"):
+        if not (WIN / f).exists():
+            pytest.fail(f"build/win/{f} is missing; run make win children")
+    if PREFIX.exists():
+        subprocess.run(["wineserver", "-k"], env=ENV,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(PREFIX)
+    TMP.mkdir(parents=True, exist_ok=True)
+    PREFIX.mkdir(parents=True)
+    with open(TMP / "wineboot.log", "wb") as log:
+        subprocess.run(["wineboot", "-i"], env=ENV, stdout=log, stderr=log,
+                       stdin=subprocess.DEVNULL, timeout=120 * MULT,
+                       check=True)
+    # wineboot leaves its own services.exe behind; with a persistent
+    # server started after it, a second one appears and the two disagree
+    # (sc create lands in one, sc query asks the other). So: stop
+    # everything, then one persistent server, whose first `wine sc` starts
+    # the one and only SCM.
+    subprocess.run(["wineserver", "-k"], env=ENV)
+    subprocess.run(["wineserver", "-w"], env=ENV, timeout=60 * MULT)
+    subprocess.run(["wineserver", "-p"], env=ENV, check=True)
+    # No display here: Wine's null graphics driver lets windows exist
+    # (wm-close tests) without X.
+    wine(["reg", "add", r"HKCU\Software\Wine\Drivers", "/v", "Graphics",
+          "/d", "null", "/f"])
+    try:
+        yield SCM()
+    finally:
+        subprocess.run(["wineserver", "-k"], env=ENV,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(["wineserver", "-w"], env=ENV, timeout=30,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@pytest.fixture
+def scratch(request):
+    d = TMP / request.node.name
+    if d.exists():
+        shutil.rmtree(d)
+    d.mkdir(parents=True)
+    yield d
+    rep = getattr(request.node, "rep_call", None)
+    if rep is not None and rep.passed and not os.environ.get("SW_KEEP_TMP"):
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, "rep_" + rep.when, rep)
+
+
+class Service:
+    """One svcwrap service under the SCM, removed at the end of the test
+    (stopped, deleted, its processes gone)."""
+
+    def __init__(self, scm, scratch, name):
+        self.scm, self.dir, self.name = scm, scratch, name
+        self.ini = scratch / "svc.ini"
+        self.exe = WIN / "svcwrap.exe"
+
+    def write_ini(self, text):
+        self.ini.write_text(text, encoding="utf-8")
+
+    def install(self):
+        self.scm.create(self.name, self.exe, self.ini)
+
+    def log_text(self, name):
+        p = self.dir / name
+        return p.read_text("utf-8", "replace") if p.exists() else ""
+
+    def cleanup(self):
+        if self.scm.query(self.name) is not None:
+            if self.scm.state(self.name) != "STOPPED":
+                self.scm.stop(self.name)
+                try:
+                    self.scm.wait_state(self.name, "STOPPED", 30)
+                except AssertionError:
+                    pass
+            self.scm.delete(self.name)
+
+
+@pytest.fixture
+def service(wine_session, scratch, request):
+    name = "sw" + re.sub(r"[^A-Za-z0-9]", "", request.node.name)[-24:]
+    svc = Service(wine_session, scratch, name)
+    yield svc
+    svc.cleanup()
+    left = linux_pids(str(scratch)) + linux_pids(name)
+    for pid in left:
+        try:
+            os.kill(pid, 9)
+        except OSError:
+            pass
+    assert not left, f"processes left behind by the test: {left}"
