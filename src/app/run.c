@@ -311,6 +311,15 @@ static int run_body(sw_host_t *host, void *data) {
 
   r->host = host;
   sw_os_host_report(host, SW_HOST_STARTING, 10000, 0);
+  if (r->cfg == NULL) {
+    /* The problems are on stderr already. Under a service manager this
+     * still reports a clean failure at once, instead of never answering
+     * (which the SCM would show as error 1053 after 30 s). */
+    sw_log_error("invalid configuration; not starting (run `svcwrap check` "
+                 "for the details)");
+    sw_os_host_report(host, SW_HOST_STOPPED, 0, SW_EXIT_USAGE);
+    return SW_EXIT_USAGE;
+  }
   rc = uv_loop_init(&r->loop);
   if (rc != 0) {
     sw_log_error("event loop: %s", uv_strerror(rc));
@@ -363,14 +372,16 @@ int sw_cmd_run(const sw_cli_t *cli) {
   int rc;
 
   rc = sw_app_load_config(cli, &cfg, true);
-  if (rc != 0)
-    return rc == SW_ECONFIG ? SW_EXIT_USAGE : SW_EXIT_RUNTIME;
+  if (rc == SW_ENOMEM)
+    return SW_EXIT_RUNTIME;
   memset(&r, 0, sizeof(r));
   r.cfg = cfg;
   sw_liner_init(&r.out[0], write_lines, stdout);
   sw_liner_init(&r.out[1], write_lines, stderr);
-  sw_sup_init(&r.sup, &cfg->restart, &cfg->stop, TERMINATE_WAIT_MS);
-  rc = sw_os_host_run(cfg->name, run_body, &r);
+  if (cfg != NULL)
+    sw_sup_init(&r.sup, &cfg->restart, &cfg->stop, TERMINATE_WAIT_MS);
+  /* Hosted even when the config is invalid: see run_body(). */
+  rc = sw_os_host_run(cfg ? cfg->name : "", run_body, &r);
   sw_liner_free(&r.out[0]);
   sw_liner_free(&r.out[1]);
   free(r.endpoint_name);
