@@ -11,10 +11,11 @@
 #include <uv.h>
 
 #include "app/app.h"
+#include "app/capture.h"
 #include "app/endpoint.h"
 #include "app/fsutil.h"
 #include "app/log.h"
-#include "app/output.h"
+#include "app/logfile.h"
 #include "core/err.h"
 #include "core/status.h"
 #include "core/sup.h"
@@ -37,7 +38,9 @@ typedef struct {
   sw_sup_t sup;
   sw_child_t *child;
   sw_endpoint_t ep;
-  sw_liner_t out[2]; /* stdout, stderr of the child */
+  sw_capture_t cap;    /* the child's output to its log files */
+  sw_logfile_t wlog;   /* the wrapper's own log file */
+  bool logs_open;
   char *endpoint_name;
   sw_input_t queue[8];
   unsigned qlen;
@@ -70,28 +73,95 @@ static sw_input_t input(sw_event_t ev) {
 
 static void feed(run_t *r, const sw_input_t *in);
 
-/* ---- the child's output ------------------------------------------------ */
+/* ---- logs and the child's output ------------------------------------ */
 
-static void write_lines(void *data, const char *lines, size_t len) {
-  FILE *f = data;
+static void wlog_sink(void *data, sw_log_level_t level, const char *line,
+                      size_t len) {
+  sw_logfile_t *f = data;
+  char buf[2100];
 
-  fwrite(lines, 1, len, f);
-  fflush(f);
+  (void)level;
+  if (len > sizeof(buf) - 1)
+    len = sizeof(buf) - 1;
+  memcpy(buf, line, len);
+  buf[len] = '\n';
+  sw_logfile_write(f, buf, len + 1);
+}
+
+/* Open <log dir>/<name>.svcwrap.log and the child's log files. */
+static void open_logs(run_t *r) {
+  char *path;
+  size_t n = strlen(r->cfg->log_dir) + strlen(r->cfg->name) + 16;
+  int rc = sw_mkdirs(r->cfg->log_dir);
+
+  if (rc != 0)
+    sw_log_warnx("create log folder %s: %s", r->cfg->log_dir,
+                 uv_strerror(rc));
+  path = malloc(n);
+  if (path != NULL) {
+    snprintf(path, n, "%s%c%s.svcwrap.log", r->cfg->log_dir,
+             r->cfg->platform == SW_PLATFORM_WIN ? '\\' : '/',
+             r->cfg->name);
+    if (sw_logfile_init(&r->wlog, path, r->cfg->log_max_size,
+                        r->cfg->log_keep) == 0) {
+      r->wlog.quiet = true; /* its own problems go to stderr */
+      sw_log_set_sink(wlog_sink, &r->wlog);
+    }
+    free(path);
+  }
+  if (sw_capture_init(&r->cap, r->cfg) != 0)
+    sw_log_error("out of memory setting up the child's logs");
+  r->logs_open = true;
+}
+
+static void close_logs(run_t *r) {
+  if (!r->logs_open)
+    return;
+  sw_capture_close(&r->cap);
+  sw_log_set_sink(NULL, NULL);
+  sw_logfile_close(&r->wlog);
+  r->logs_open = false;
+}
+
+static void rotate_logs(void *data) {
+  run_t *r = data;
+
+  sw_log_info("rotating logs on request");
+  sw_capture_rotate(&r->cap);
+  sw_logfile_rotate(&r->wlog);
 }
 
 static void on_child_output(void *data, int stream, const char *buf,
                             size_t len) {
   run_t *r = data;
 
-  sw_liner_feed(&r->out[stream == 2], buf, len);
+  sw_capture_feed(&r->cap, stream, buf, len);
+}
+
+static void log_tail_line(void *data, const char *line) {
+  (void)data;
+  sw_log_warnx("  | %s", line);
+}
+
+/* After a failure or a crash, the child's last lines go to the wrapper log
+ * next to the exit code, so the cause is in one place. */
+static void log_crash_context(run_t *r, uint32_t code, int signal) {
+  if (r->cap.tail_n == 0)
+    return;
+  if (signal != 0)
+    sw_log_warnx("the child's last %u lines before signal %d:", r->cap.tail_n,
+                 signal);
+  else
+    sw_log_warnx("the child's last %u lines before exit code %u (0x%08X):",
+                 r->cap.tail_n, code, code);
+  sw_capture_each_tail(&r->cap, log_tail_line, r);
 }
 
 static void on_child_exit(void *data, uint32_t code, int signal) {
   run_t *r = data;
   sw_input_t in = input(SW_EV_EXIT);
 
-  sw_liner_flush(&r->out[0]);
-  sw_liner_flush(&r->out[1]);
+  sw_capture_flush(&r->cap);
   in.code = code;
   in.signal = signal;
   if (signal != 0)
@@ -108,6 +178,9 @@ static void on_child_exit(void *data, uint32_t code, int signal) {
   sw_os_child_free(r->child);
   r->child = NULL;
   feed(r, &in);
+  if (r->sup.has_exit && (r->sup.last_decision.cls == SW_EXIT_FAILURE ||
+                          r->sup.last_decision.cls == SW_EXIT_ABNORMAL))
+    log_crash_context(r, code, signal);
 }
 
 /* ---- commands ------------------------------------------------------------- */
@@ -128,6 +201,7 @@ static void spawn_child(run_t *r) {
   o.on_exit = on_child_exit;
   o.data = r;
   why[0] = '\0';
+  sw_capture_reset_tail(&r->cap);
   rc = sw_os_spawn(&r->loop, &o, &r->child, why, sizeof(why));
   if (rc != 0) {
     sw_log_error("start %s: %s", r->cfg->executable, why);
@@ -294,6 +368,7 @@ static char *status_json(void *data) {
   f.now_ms = now_ms();
   f.now_wall_ms = wall_ms();
   f.resources = sw_os_resource_count(&f.resources_name);
+  f.log_dropped_bytes = sw_capture_dropped(&r->cap);
   return sw_status_json(r->cfg, &r->sup, &f);
 }
 
@@ -305,7 +380,7 @@ static void walk_close(uv_handle_t *h, void *arg) {
 
 static int run_body(sw_host_t *host, void *data) {
   run_t *r = data;
-  sw_host_events_t ev = {on_stop_request, NULL, r};
+  sw_host_events_t ev = {on_stop_request, rotate_logs, r};
   sw_input_t in;
   int rc;
 
@@ -331,11 +406,9 @@ static int run_body(sw_host_t *host, void *data) {
   uv_timer_init(&r->loop, &r->heartbeat);
   r->heartbeat.data = r;
   r->ep.status = status_json;
+  r->ep.rotate = rotate_logs;
   r->ep.data = r;
-  rc = sw_mkdirs(r->cfg->log_dir);
-  if (rc != 0)
-    sw_log_warnx("create log folder %s: %s", r->cfg->log_dir,
-                 uv_strerror(rc));
+  open_logs(r);
   r->endpoint_name = sw_os_endpoint_name(r->cfg);
   if (r->endpoint_name != NULL) {
     rc = sw_endpoint_listen(&r->ep, &r->loop, r->endpoint_name);
@@ -362,6 +435,7 @@ static int run_body(sw_host_t *host, void *data) {
     sw_log_warnx("event loop closed with handles still open");
   sw_log_info("service %s %s (exit code %d)", r->cfg->name,
               r->exit_code ? "failed" : "stopped", r->exit_code);
+  close_logs(r);
   sw_os_host_report(host, SW_HOST_STOPPED, 0, r->exit_code);
   return r->exit_code ? SW_EXIT_RUNTIME : SW_EXIT_OK;
 }
@@ -376,14 +450,10 @@ int sw_cmd_run(const sw_cli_t *cli) {
     return SW_EXIT_RUNTIME;
   memset(&r, 0, sizeof(r));
   r.cfg = cfg;
-  sw_liner_init(&r.out[0], write_lines, stdout);
-  sw_liner_init(&r.out[1], write_lines, stderr);
   if (cfg != NULL)
     sw_sup_init(&r.sup, &cfg->restart, &cfg->stop, TERMINATE_WAIT_MS);
   /* Hosted even when the config is invalid: see run_body(). */
   rc = sw_os_host_run(cfg ? cfg->name : "", run_body, &r);
-  sw_liner_free(&r.out[0]);
-  sw_liner_free(&r.out[1]);
   free(r.endpoint_name);
   sw_config_free(cfg);
   return rc;
