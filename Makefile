@@ -48,7 +48,8 @@ WIN_SRC   := $(wildcard src/os/win/*.c)
 
 POSIX_OBJ := $(patsubst %.c,build/posix/obj/%.o,$(CORE_SRC) $(APP_SRC) $(POSIX_SRC))
 SAN_OBJ   := $(patsubst %.c,build/posix-san/obj/%.o,$(CORE_SRC) $(APP_SRC) $(POSIX_SRC))
-WIN_OBJ   := $(patsubst %.c,build/win/obj/%.o,$(CORE_SRC) $(APP_SRC) $(WIN_SRC))
+WIN_OBJ   := $(patsubst %.c,build/win/obj/%.o,$(CORE_SRC) $(APP_SRC) $(WIN_SRC)) \
+             build/win/obj/messages.o
 # Unit tests link the pure core and the app pieces that need no OS.
 SAN_CORE_OBJ := $(patsubst %.c,build/posix-san/obj/%.o,$(CORE_SRC) \
                   src/app/output.c)
@@ -94,6 +95,13 @@ deps-win: $(WIN_DEPS)/.stamp
 build/win/obj/%.o: %.c $(WIN_DEPS)/.stamp
 	@mkdir -p $(@D)
 	$(Q)$(WIN_CC) $(WIN_CFLAGS) -MMD -MP -c $< -o $@
+
+# The Event Log message table, compiled into the exe.
+build/win/obj/messages.o: src/os/win/res/messages.mc
+	@mkdir -p build/win/obj/res
+	$(Q)x86_64-w64-mingw32-windmc -h build/win/obj/res -r build/win/obj/res $<
+	$(Q)x86_64-w64-mingw32-windres -I build/win/obj/res \
+	  build/win/obj/res/messages.rc -O coff -o $@
 
 build/win/svcwrap.exe: $(WIN_OBJ)
 	$(Q)$(WIN_CC) $(WIN_LDFLAGS) -o $@ $^ $(WIN_LIBS)

@@ -17,6 +17,7 @@
 #include "app/log.h"
 #include "app/logfile.h"
 #include "core/err.h"
+#include "core/events.h"
 #include "core/status.h"
 #include "core/sup.h"
 #include "os/os.h"
@@ -131,6 +132,32 @@ static void rotate_logs(void *data) {
   sw_logfile_rotate(&r->wlog);
 }
 
+typedef struct {
+  const char **v;
+  unsigned n;
+} tail_t;
+
+static void collect_tail_line(void *data, const char *line) {
+  tail_t *t = data;
+
+  t->v[t->n++] = line;
+}
+
+/* An entry in the system's event log (Windows Event Log). */
+static void event(run_t *r, sw_evt_t kind, sw_log_level_t level) {
+  const char *lines[1000];
+  tail_t t = {lines, 0};
+  char *text;
+
+  if (r->logs_open)
+    sw_capture_each_tail(&r->cap, collect_tail_line, &t);
+  text = sw_event_text(kind, r->cfg->name, r->cfg->executable, &r->sup,
+                       t.v, t.n);
+  if (text != NULL)
+    sw_os_event_report(level, text);
+  free(text);
+}
+
 static void on_child_output(void *data, int stream, const char *buf,
                             size_t len) {
   run_t *r = data;
@@ -179,8 +206,10 @@ static void on_child_exit(void *data, uint32_t code, int signal) {
   r->child = NULL;
   feed(r, &in);
   if (r->sup.has_exit && (r->sup.last_decision.cls == SW_EXIT_FAILURE ||
-                          r->sup.last_decision.cls == SW_EXIT_ABNORMAL))
+                          r->sup.last_decision.cls == SW_EXIT_ABNORMAL)) {
     log_crash_context(r, code, signal);
+    event(r, SW_EVT_CRASHED, SW_LOG_WARN);
+  }
 }
 
 /* ---- commands ------------------------------------------------------------- */
@@ -215,6 +244,8 @@ static void spawn_child(run_t *r) {
   sw_log_info("started %s, pid %d (restart %u)", r->cfg->executable, in.pid,
               r->sup.policy.total_restarts);
   feed(r, &in);
+  if (r->sup.policy.total_restarts == 0 && r->sup.state == SW_ST_RUNNING)
+    event(r, SW_EVT_STARTED, SW_LOG_INFO);
 }
 
 static void send_stop(run_t *r, sw_stop_method_t m) {
@@ -302,6 +333,10 @@ static void execute(run_t *r, const sw_sup_t *snap) {
     case SW_CMD_FINISH:
       r->finished = true;
       r->exit_code = r->sup.state == SW_ST_FAILED ? r->sup.exit_code : 0;
+      if (r->sup.state == SW_ST_FAILED)
+        event(r, SW_EVT_FAILED, SW_LOG_ERROR);
+      else
+        event(r, SW_EVT_STOPPED, SW_LOG_INFO);
       close_all(r);
       break;
     }
@@ -409,6 +444,7 @@ static int run_body(sw_host_t *host, void *data) {
   r->ep.rotate = rotate_logs;
   r->ep.data = r;
   open_logs(r);
+  sw_os_event_open(r->cfg->name);
   r->endpoint_name = sw_os_endpoint_name(r->cfg);
   if (r->endpoint_name != NULL) {
     rc = sw_endpoint_listen(&r->ep, &r->loop, r->endpoint_name);
@@ -435,6 +471,7 @@ static int run_body(sw_host_t *host, void *data) {
     sw_log_warnx("event loop closed with handles still open");
   sw_log_info("service %s %s (exit code %d)", r->cfg->name,
               r->exit_code ? "failed" : "stopped", r->exit_code);
+  sw_os_event_close();
   close_logs(r);
   sw_os_host_report(host, SW_HOST_STOPPED, 0, r->exit_code);
   return r->exit_code ? SW_EXIT_RUNTIME : SW_EXIT_OK;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "app/log.h"
 #include "core/config.h"
 
 /* ---- the child ---------------------------------------------------------- */
@@ -150,6 +151,15 @@ int sw_os_service_start(const sw_config_t *cfg, uint64_t timeout_ms,
                         sw_svc_info_t *info, char *why, size_t whylen);
 int sw_os_service_stop(const sw_config_t *cfg, uint64_t timeout_ms,
                        sw_svc_info_t *info, char *why, size_t whylen);
+
+/* ---- the system's event log --------------------------------------------- */
+
+/* Windows: the Event Log, source = the service name (registered with our
+ * message table by install). POSIX: nothing (the wrapper log has it all).
+ * Runs on: loop thread. */
+void sw_os_event_open(const char *service_name);
+void sw_os_event_report(sw_log_level_t level, const char *text);
+void sw_os_event_close(void);
 
 /* ---- small facts --------------------------------------------------------- */
 

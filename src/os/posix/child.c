@@ -219,6 +219,17 @@ int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
                      size_t whylen) {
   int sig;
 
+  if (c->exited) {
+    /* Reaped already; its exit is reported once the output is drained
+     * (a process that left the group may still hold the pipes, for at
+     * most DRAIN_MS). Its group is gone, so kill() would fail with ESRCH
+     * and the ladder would end as if terminate had failed: the exit is
+     * on its way, which is all a stop method can achieve. */
+    sw_log_info("stop: pid %d already exited; waiting for its output to "
+                "end",
+                c->pid);
+    return 0;
+  }
   switch (m) {
   case SW_STOP_CTRL_BREAK:
     sig = SIGTERM;

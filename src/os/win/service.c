@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "core/cmdline.h"
 #include "core/err.h"
@@ -116,6 +117,51 @@ int sw_os_service_query(const sw_config_t *cfg, sw_svc_info_t *info,
   return rc;
 }
 
+#define EVENTLOG_KEY L"SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\"
+
+/* Register the service's name as an Event Log source whose messages come
+ * from svcwrap.exe's message table. Returns 0 or a negative code. */
+static int register_event_source(const wchar_t *name, const wchar_t *exe,
+                                 char *why, size_t whylen) {
+  wchar_t key[512];
+  HKEY k;
+  DWORD types = EVENTLOG_ERROR_TYPE | EVENTLOG_WARNING_TYPE |
+                EVENTLOG_INFORMATION_TYPE;
+  LONG rc;
+
+  _snwprintf(key, sizeof(key) / sizeof(key[0]), L"%ls%ls", EVENTLOG_KEY,
+             name);
+  key[sizeof(key) / sizeof(key[0]) - 1] = L'\0';
+  rc = RegCreateKeyExW(HKEY_LOCAL_MACHINE, key, 0, NULL, 0, KEY_SET_VALUE,
+                       NULL, &k, NULL);
+  if (rc == ERROR_SUCCESS) {
+    rc = RegSetValueExW(k, L"EventMessageFile", 0, REG_EXPAND_SZ,
+                        (const BYTE *)exe,
+                        (DWORD)((wcslen(exe) + 1) * sizeof(wchar_t)));
+    if (rc == ERROR_SUCCESS)
+      rc = RegSetValueExW(k, L"TypesSupported", 0, REG_DWORD,
+                          (const BYTE *)&types, sizeof(types));
+    RegCloseKey(k);
+  }
+  if (rc != ERROR_SUCCESS) {
+    SetLastError((DWORD)rc);
+    return fail(why, whylen, "register the Event Log source");
+  }
+  return 0;
+}
+
+static void unregister_event_source(const sw_config_t *cfg) {
+  wchar_t key[512], *name = sw__win_wide(cfg->name);
+
+  if (name == NULL)
+    return;
+  _snwprintf(key, sizeof(key) / sizeof(key[0]), L"%ls%ls", EVENTLOG_KEY,
+             name);
+  key[sizeof(key) / sizeof(key[0]) - 1] = L'\0';
+  RegDeleteKeyW(HKEY_LOCAL_MACHINE, key);
+  free(name);
+}
+
 /* Wait until the service reaches `target` (or stops, when starting). */
 static int wait_for(SC_HANDLE svc, DWORD target, uint64_t timeout_ms,
                     sw_svc_info_t *info, char *why, size_t whylen) {
@@ -215,6 +261,8 @@ int sw_os_service_uninstall(const sw_config_t *cfg, uint64_t timeout_ms,
   rc = stop_and_wait(svc, timeout_ms, &info, why, whylen);
   if (rc == 0 && !DeleteService(svc))
     rc = fail(why, whylen, "delete the service");
+  if (rc == 0)
+    unregister_event_source(cfg);
   close_both(svc, scm);
   return rc;
 }
@@ -250,7 +298,7 @@ int sw_os_service_install(const sw_config_t *cfg, const char *exe, char *why,
                                       SERVICE_DEMAND_START, SERVICE_DISABLED};
   sw_sbuf_t image = SW_SBUF_INIT;
   wchar_t *name = NULL, *display = NULL, *image_w = NULL, *deps = NULL,
-          *account = NULL, *desc = NULL;
+          *account = NULL, *desc = NULL, *exe_w = NULL;
   SC_HANDLE scm = NULL, svc = NULL;
   int rc = SW_EINVAL;
 
@@ -267,6 +315,7 @@ int sw_os_service_install(const sw_config_t *cfg, const char *exe, char *why,
       (display = sw__win_wide(cfg->display_name)) == NULL ||
       (image_w = sw__win_wide(image.p)) == NULL ||
       (deps = multi_sz(&cfg->depends_on)) == NULL ||
+      (exe_w = sw__win_wide(exe)) == NULL ||
       (desc = sw__win_wide(cfg->description)) == NULL) {
     snprintf(why, whylen, "out of memory or invalid Unicode");
     goto out;
@@ -320,6 +369,9 @@ int sw_os_service_install(const sw_config_t *cfg, const char *exe, char *why,
       goto undo;
     }
   }
+  rc = register_event_source(name, exe_w, why, whylen);
+  if (rc != 0)
+    goto undo;
   snprintf(why, whylen, "ImagePath %s", image.p);
   rc = 0;
   goto out;
@@ -335,5 +387,6 @@ out:
   free(deps);
   free(account);
   free(desc);
+  free(exe_w);
   return rc;
 }
