@@ -86,7 +86,7 @@ static int config_path(const sw_cli_t *cli, char **out) {
 }
 
 /* Read the whole file; reports problems as "path: error: ...". */
-static int read_file(const char *path, char **text, size_t *len) {
+static int read_file(const char *path, bool given, char **text, size_t *len) {
   uv_fs_t req;
   uv_buf_t buf;
   uv_file fd;
@@ -107,8 +107,8 @@ static int read_file(const char *path, char **text, size_t *len) {
   uv_fs_req_cleanup(&req);
   if (rc == UV_ENOENT) {
     fprintf(stderr, "%s: error: no such file; create it (config/example.ini "
-                    "shows every key) or pass -c FILE\n",
-            path);
+                    "shows every key)%s\n",
+            path, given ? "" : " or pass -c FILE");
     return SW_ECONFIG;
   }
   if (rc != 0) {
@@ -154,12 +154,30 @@ static int read_file(const char *path, char **text, size_t *len) {
   return 0;
 }
 
+/* Findings in file order; those about the file as a whole (line 0) last.
+ * Ties keep the loader's order. */
+static int by_line(const void *a, const void *b) {
+  const sw_diag_t *x = *(const sw_diag_t *const *)a;
+  const sw_diag_t *y = *(const sw_diag_t *const *)b;
+  unsigned lx = x->line > 0 ? (unsigned)x->line : ~0u;
+  unsigned ly = y->line > 0 ? (unsigned)y->line : ~0u;
+
+  if (lx != ly)
+    return lx < ly ? -1 : 1;
+  return x < y ? -1 : x > y; /* same array: address order is input order */
+}
+
 static void print_diags(const char *path, const sw_diags_t *d,
                         bool print_warnings) {
+  const sw_diag_t **order = malloc(d->n * sizeof(*order) + 1);
   unsigned i;
 
+  for (i = 0; order != NULL && i < d->n; i++)
+    order[i] = &d->v[i];
+  if (order != NULL)
+    qsort(order, d->n, sizeof(*order), by_line);
   for (i = 0; i < d->n; i++) {
-    const sw_diag_t *x = &d->v[i];
+    const sw_diag_t *x = order != NULL ? order[i] : &d->v[i];
 
     if (!x->is_error && !print_warnings)
       continue;
@@ -170,6 +188,7 @@ static void print_diags(const char *path, const sw_diags_t *d,
       fprintf(stderr, "%s: %s: %s\n", path, x->is_error ? "error" : "warning",
               x->text);
   }
+  free(order);
 }
 
 int sw_app_load_config(const sw_cli_t *cli, sw_config_t **out,
@@ -183,7 +202,7 @@ int sw_app_load_config(const sw_cli_t *cli, sw_config_t **out,
   rc = config_path(cli, &path);
   if (rc != 0)
     goto out;
-  rc = read_file(path, &text, &len);
+  rc = read_file(path, cli->config != NULL, &text, &len);
   if (rc != 0)
     goto out;
   rc = sw_config_parse(path, text, len, SW_PLATFORM_NATIVE, getenv_utf8,

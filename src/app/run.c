@@ -187,21 +187,21 @@ static void log_crash_context(run_t *r, uint32_t code, int signal) {
 static void on_child_exit(void *data, uint32_t code, int signal) {
   run_t *r = data;
   sw_input_t in = input(SW_EV_EXIT);
+  int pid = r->child ? sw_os_child_pid(r->child) : 0;
+  unsigned long long ran = in.now_ms - r->sup.started_ms;
 
   sw_capture_flush(&r->cap);
   in.code = code;
   in.signal = signal;
   if (signal != 0)
-    sw_log_info("child pid %d killed by signal %d after %llums",
-                r->sup.pid, signal,
-                (unsigned long long)(in.now_ms - r->sup.started_ms));
+    sw_log_info("child pid %d killed by signal %d after %llums", pid, signal,
+                ran);
   else if (code >= 0x80000000u)
-    sw_log_info("child pid %d exited with code 0x%08X after %llums",
-                r->sup.pid, code,
-                (unsigned long long)(in.now_ms - r->sup.started_ms));
+    sw_log_info("child pid %d exited with code 0x%08X after %llums", pid,
+                code, ran);
   else
-    sw_log_info("child pid %d exited with code %u after %llums", r->sup.pid,
-                code, (unsigned long long)(in.now_ms - r->sup.started_ms));
+    sw_log_info("child pid %d exited with code %u after %llums", pid, code,
+                ran);
   sw_os_child_free(r->child);
   r->child = NULL;
   feed(r, &in);

@@ -47,6 +47,7 @@ struct loader_s {
   const sw_ini_entry_t *cur;  /* its entry, NULL when applying a default */
   bool name_ok;               /* [service] name is valid */
   bool nomem;
+  bool bad[SW_CONFIG_MAX_KEYS]; /* the key's value was rejected */
 };
 
 static const char *const sections[] = {"service", "process", "environment",
@@ -236,7 +237,7 @@ static void set_path(loader_t *L, char **field, const char *base, char *v) {
 
   v = unquote(v);
   if (*v == '\0') {
-    err(L, "empty path");
+    err(L, "empty path; write a file or folder path");
     return;
   }
   if (L->c->platform == SW_PLATFORM_WIN && strpbrk(v, "\"<>|?*") != NULL &&
@@ -713,8 +714,8 @@ static void check_sections(loader_t *L) {
     const sw_ini_section_t *s = &L->ini->sections[i];
     const char *hint;
 
-    if (find_section(s->name) >= 0)
-      continue;
+    if (s->name[0] == '\0' || find_section(s->name) >= 0)
+      continue; /* known, or a malformed header the reader reported */
     hint = closest_section(s->name);
     if (hint != NULL)
       sw_diags_add(L->d, true, s->line,
@@ -790,17 +791,26 @@ static void match_entries(loader_t *L, const sw_ini_entry_t **found) {
 }
 
 static void apply_key(loader_t *L, unsigned k, const sw_ini_entry_t *e) {
+  unsigned errors;
   char *v;
 
   L->key = &keys[k];
   L->cur = e;
   if (e == NULL && keys[k].def == NULL) {
-    sw_diags_add(L->d, true, 0,
-                 "[%s] %s is required and missing; add it under [%s]",
-                 keys[k].section, keys[k].key, keys[k].section);
+    /* Point at the section when it is there, so the fix has a place. */
+    int line = 0;
+    unsigned i;
+
+    for (i = 0; i < L->ini->n_sections && line == 0; i++)
+      if (sw_streq_nocase(L->ini->sections[i].name, keys[k].section))
+        line = L->ini->sections[i].line;
+    sw_diags_add(L->d, true, line,
+                 "[%s] %s is required and missing; add %s = ... under [%s]",
+                 keys[k].section, keys[k].key, keys[k].key, keys[k].section);
     L->key = NULL;
     return;
   }
+  errors = L->d->n_errors;
   v = e ? (keys[k].flags & KEY_RAW ? xstrdup(L, e->value) : expand(L, e->value))
         : (keys[k].flags & KEY_RAW ? xstrdup(L, keys[k].def)
                                    : expand(L, keys[k].def));
@@ -808,12 +818,15 @@ static void apply_key(loader_t *L, unsigned k, const sw_ini_entry_t *e) {
     keys[k].apply(L, v);
     free(v);
   }
+  L->bad[k] = L->d->n_errors > errors;
   L->key = NULL;
   L->cur = NULL;
 }
 
 static void apply_environment(loader_t *L) {
+  char why[512];
   unsigned i, j;
+  int rc;
 
   for (i = 0; i < L->ini->n_entries; i++) {
     const sw_ini_entry_t *e = &L->ini->entries[i];
@@ -839,11 +852,18 @@ static void apply_environment(loader_t *L) {
     }
     if (dup)
       continue;
-    L->cur = e;
-    x = expand(L, e->value);
-    L->cur = NULL;
-    if (x == NULL)
+    rc = sw_expand(e->value, lookup, L, &x, why, sizeof(why));
+    if (rc == SW_ENOMEM) {
+      L->nomem = true;
+      return;
+    }
+    if (rc != 0) {
+      /* The "[section] key: " prefix every finding has (see sw_diag_t). */
+      if (sw_diags_add(L->d, true, e->line, "[environment] %s: %s", e->key,
+                       why) != 0)
+        L->nomem = true;
       continue;
+    }
     v = realloc(L->c->env, (L->c->n_env + 1) * sizeof(*v));
     if (v == NULL) {
       free(x);
@@ -867,20 +887,34 @@ static int line_of(const sw_ini_entry_t **found, const char *section,
   return 0;
 }
 
+/* Whether [section] key holds a valid value (its own error, if any, is
+ * already reported: a rejected value is not checked against others). */
+static bool valid(const loader_t *L, const char *section, const char *key) {
+  unsigned i;
+
+  for (i = 0; i < N_KEYS; i++)
+    if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].key, key) == 0)
+      return !L->bad[i];
+  return false;
+}
+
 /* Combinations of individually valid values that cannot work. */
 static void cross_checks(loader_t *L, const sw_ini_entry_t **found) {
   sw_config_t *c = L->c;
   const sw_stop_cfg_t *s = &c->stop;
   bool has_break = false, has_c = false;
+  bool backoff_ok = valid(L, "restart", "delay") &&
+                    valid(L, "restart", "max_delay") &&
+                    valid(L, "restart", "steps");
   unsigned i;
 
-  if (c->restart.max_delay_ms < c->restart.delay_ms)
+  if (backoff_ok && c->restart.max_delay_ms < c->restart.delay_ms)
     sw_diags_add(L->d, true, line_of(found, "restart", "max_delay"),
                  "[restart] max_delay (%llums) is shorter than delay "
                  "(%llums); make it at least as long",
                  (unsigned long long)c->restart.max_delay_ms,
                  (unsigned long long)c->restart.delay_ms);
-  if (c->restart.delay_ms == 0 && c->restart.steps > 0 &&
+  if (backoff_ok && c->restart.delay_ms == 0 && c->restart.steps > 0 &&
       c->restart.max_delay_ms > 0)
     warn_at(L, line_of(found, "restart", "delay"),
             "[restart] delay: backoff multiplies the delay, so with delay = 0 "
@@ -932,11 +966,19 @@ int sw_config_parse(const char *path, const char *text, size_t len,
     sw_config_free(c);
     return rc;
   }
-  if (ini.n_entries == 0 && ini.n_sections == 0 &&
-      diags->n_errors == errors_before)
-    sw_diags_add(diags, true, 0,
-                 "no settings: the file is empty or only comments; start "
-                 "from config/example.ini");
+  if (ini.n_entries == 0 && ini.n_sections == 0) {
+    /* Nothing could be read (UTF-16, a binary file: the reader said why)
+     * or there is nothing (empty, only comments): every required key
+     * would now be reported missing, which says nothing new. */
+    if (diags->n_errors == errors_before)
+      sw_diags_add(diags, true, 0,
+                   "no settings: the file is empty or only comments; start "
+                   "from config/example.ini (at least [service] name and "
+                   "[process] executable)");
+    sw_ini_free(&ini);
+    sw_config_free(c);
+    return SW_ECONFIG;
+  }
 
   memset(&L, 0, sizeof(L));
   L.c = c;

@@ -104,6 +104,27 @@ static char *dup_range(const char *s, const char *e) {
   return p;
 }
 
+/* Record a section named [ns, ne) starting at `line`. False on OOM. */
+static bool add_section(reader_t *r, const char *ns, const char *ne,
+                        int line) {
+  sw_ini_section_t *v;
+
+  v = realloc(r->ini->sections, (r->ini->n_sections + 1) * sizeof(*v));
+  if (v == NULL) {
+    r->nomem = true;
+    return false;
+  }
+  r->ini->sections = v;
+  v[r->ini->n_sections].name = dup_range(ns, ne);
+  v[r->ini->n_sections].line = line;
+  if (v[r->ini->n_sections].name == NULL) {
+    r->nomem = true;
+    return false;
+  }
+  r->ini->n_sections++;
+  return true;
+}
+
 /*
  * Check a "[name]" line (s..e trimmed, *s == '['). Records the section and
  * returns true if well-formed; else reports it and returns false.
@@ -111,7 +132,6 @@ static char *dup_range(const char *s, const char *e) {
 static bool scan_section(reader_t *r, const char *s, const char *e, int line) {
   const char *close = memchr(s, ']', (size_t)(e - s));
   const char *ns = s + 1, *ne, *after;
-  sw_ini_section_t *v;
 
   if (close == NULL) {
     sw_diags_add(r->diags, true, line,
@@ -133,20 +153,7 @@ static bool scan_section(reader_t *r, const char *s, const char *e, int line) {
     sw_diags_add(r->diags, true, line, "empty section name []");
     return false;
   }
-  v = realloc(r->ini->sections, (r->ini->n_sections + 1) * sizeof(*v));
-  if (v == NULL) {
-    r->nomem = true;
-    return false;
-  }
-  r->ini->sections = v;
-  v[r->ini->n_sections].name = dup_range(ns, ne);
-  v[r->ini->n_sections].line = line;
-  if (v[r->ini->n_sections].name == NULL) {
-    r->nomem = true;
-    return false;
-  }
-  r->ini->n_sections++;
-  return true;
+  return add_section(r, ns, ne, line);
 }
 
 /*
@@ -201,8 +208,14 @@ static bool scan_lines(reader_t *r, const char *text, size_t len,
       const char *ts = s, *te = e;
 
       trim_range(&ts, &te);
-      if (ts < te && *ts == '[' && !scan_section(r, ts, te, line))
+      if (ts < te && *ts == '[' && !scan_section(r, ts, te, line)) {
         s = e;
+        /* The keys under a bad header belong to no section: left with
+         * the section before it, they would be reported again, wrongly,
+         * as unknown keys there. An empty name marks such a section. */
+        if (!r->nomem)
+          add_section(r, ts, ts, line);
+      }
       if (r->nomem)
         return false;
     }
@@ -242,7 +255,7 @@ static int on_entry(void *user, const char *section, const char *name,
     return 1;
   }
   if (*name == '\0') {
-    sw_diags_add(r->diags, true, lineno, "missing key name before '='");
+    sw_diags_add(r->diags, true, lineno, "missing key name before '='; write key = value");
     return 1;
   }
   sec = section_of_line(r->ini, lineno);

@@ -18,7 +18,8 @@
 #define SW_INI_MAX_LINE 65536
 
 typedef struct {
-  char *name; /* owned; as written, trimmed */
+  char *name; /* owned; as written, trimmed; "" for a header reported as
+                 malformed: the entries under it belong to no section */
   int line;
 } sw_ini_section_t;
 

@@ -209,6 +209,7 @@ int sw_path_replace_ext(sw_path_style_t st, const char *p, const char *ext,
 
 int sw_path_win_long(const char *p, char **out) {
   size_t n = strlen(p);
+  char *q;
 
   /* MAX_PATH counts the terminating NUL; directories must leave room for
    * an 8.3 file name (248), so prefix from 248 characters on. */
@@ -226,5 +227,10 @@ int sw_path_win_long(const char *p, char **out) {
     strcpy(*out, "\\\\?\\");
     strcat(*out, p);
   }
+  /* Windows does not normalise a \\?\ path, so a '/' after the prefix
+   * would be part of a name rather than a separator. */
+  for (q = *out; *q != '\0'; q++)
+    if (*q == '/')
+      *q = '\\';
   return 0;
 }

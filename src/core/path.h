@@ -47,9 +47,10 @@ int sw_path_replace_ext(sw_path_style_t st, const char *p, const char *ext,
 
 /*
  * The form of an absolute Windows path to hand to the W APIs: paths of
- * MAX_PATH (260) characters or more get the "\\?\" (or "\\?\UNC\") prefix
- * so they work without the LongPathsEnabled policy; others are returned
- * unchanged. Returns 0 or SW_ENOMEM.
+ * 248 characters or more (MAX_PATH, 260, less room for an 8.3 file name
+ * in a folder) get the "\\?\" (or "\\?\UNC\") prefix so they work
+ * without the LongPathsEnabled policy; others are returned unchanged.
+ * Returns 0 or SW_ENOMEM.
  */
 int sw_path_win_long(const char *p, char **out);
 

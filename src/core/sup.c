@@ -167,13 +167,17 @@ static void act_next_step(sw_sup_t *sup, const sw_input_t *in) {
                                            : "could not be delivered";
 
   if (sup->step + 1 >= sup->stop->n_methods) {
-    /* Even terminate did not end the child within terminate_wait_ms:
-     * stop waiting rather than hang the service manager. */
+    /* Even terminate did not end the child: stop waiting rather than hang
+     * the service manager. */
     sup->state = SW_ST_FAILED;
     sup->exit_code = 1;
     sup->pid = 0;
-    because(sup, "child did not exit %llums after terminate",
-            (unsigned long long)sup->terminate_wait_ms);
+    if (in->ev == SW_EV_TIMER)
+      because(sup, "child did not exit %llums after terminate",
+              (unsigned long long)sup->terminate_wait_ms);
+    else
+      because(sup, "terminate could not be delivered; giving up on the "
+                   "child");
     emit(sup, SW_CMD_FINISH, 0, 0);
     return;
   }

@@ -82,6 +82,8 @@ static bool parse_number(const char **p, uint64_t *whole, uint64_t *frac_num,
     s++;
     any = true;
   }
+  if (!any)
+    return false; /* a number starts with a digit: "0.5", not ".5" */
   if (*s == '.') {
     s++;
     while (is_digit(*s)) {
@@ -165,7 +167,10 @@ int sw_parse_duration(const char *s, uint64_t *out_ms, char *why,
     const char *start = p;
 
     if (*p == '-')
-      return fail(why, whylen, "negative duration \"%s\"", s);
+      return fail(why, whylen,
+                  "negative duration \"%s\"; durations are 0 or more, e.g. "
+                  "500ms",
+                  s);
     if (!parse_number(&p, &whole, &num, &den))
       return fail(why, whylen,
                   "\"%s\" is not a duration; write e.g. 500ms, 10s, 5min, "
@@ -174,6 +179,13 @@ int sw_parse_duration(const char *s, uint64_t *out_ms, char *why,
     while (is_blank(*p))
       p++;
     read_unit(&p, unit, sizeof(unit));
+    /* Only the last number may go without a unit ("1min 30"): "1.5.5s"
+     * and "10 20" are typos, not sums. */
+    if (unit[0] == '\0' && *p != '\0')
+      return fail(why, whylen,
+                  "\"%s\" is not a duration; write e.g. 500ms, 10s, 5min, "
+                  "2h, 1min 30s (a bare number means seconds)",
+                  s);
     per = duration_unit_ms(unit);
     if (per == 0)
       return fail(why, whylen,
@@ -217,7 +229,8 @@ int sw_parse_size(const char *s, uint64_t *out_bytes, char *why,
   if (*p == '\0')
     return fail(why, whylen, "empty size; write e.g. 512KB, 10MB, 1GB");
   if (*p == '-')
-    return fail(why, whylen, "negative size \"%s\"", s);
+    return fail(why, whylen, "negative size \"%s\"; write e.g. 512KB or 10MB",
+                s);
   if (!parse_number(&p, &whole, &num, &den))
     return fail(why, whylen,
                 "\"%s\" is not a size; write e.g. 512KB, 10MB, 1GB (a bare "
@@ -246,7 +259,9 @@ int sw_parse_size(const char *s, uint64_t *out_bytes, char *why,
                 "unknown unit \"%s\" in size \"%s\"; units: B, KB, MB, GB "
                 "(1024-based)",
                 unit, s);
-  if (whole > SW_SIZE_MAX)
+  /* Compare before multiplying: "17179869184GB" is 2^64 bytes, which
+   * would wrap to 0. */
+  if (whole > SW_SIZE_MAX / per)
     return fail(why, whylen, "size \"%s\" is too large; at most 1TB", s);
   if ((num * per) % den != 0)
     return fail(why, whylen, "size \"%s\" is not a whole number of bytes", s);
@@ -288,7 +303,9 @@ int sw_parse_int(const char *s, long long min, long long max, long long *out,
     p++;
   }
   if (!is_digit(*p))
-    return fail(why, whylen, "\"%s\" is not a whole number", s);
+    return fail(why, whylen, "\"%s\" is not a whole number; write one from "
+                             "%lld to %lld",
+                s, min, max);
   while (is_digit(*p)) {
     if (v > 100000000000000000ULL)
       return fail(why, whylen, "\"%s\" is out of range %lld..%lld", s, min,
@@ -297,7 +314,9 @@ int sw_parse_int(const char *s, long long min, long long max, long long *out,
     p++;
   }
   if (*p != '\0')
-    return fail(why, whylen, "\"%s\" is not a whole number", s);
+    return fail(why, whylen, "\"%s\" is not a whole number; write one from "
+                             "%lld to %lld",
+                s, min, max);
   if ((!neg && v > (unsigned long long)max) ||
       (neg && (long long)-(long long)v < min) || (neg && min >= 0 && v != 0))
     return fail(why, whylen, "%s is out of range %lld..%lld", s, min, max);

@@ -4,17 +4,16 @@ the repository's own configs, and what check prints for a valid file.
 
 Corpus layout: NNN-short-name.ini and NNN-short-name.expected, the exact
 stderr of `svcwrap check -c <absolute path of the .ini>`, with that path
-written as {file}. An empty .expected means a valid file (exit 0); any other
-means exit 2. Two entries are not files: 052-directory-as-config.ini is a
+written as {file}. A file whose .expected has an "error:" line must make
+check exit 2; any other (an empty .expected: a valid file) exit 0. Two entries are not files: 052-directory-as-config.ini is a
 folder, and 054-missing-file.ini deliberately does not exist.
 
 Every corpus INI names its executable as %SW_TEST_EXE%, which the test points
 at a script that would create a marker file: check must never start it.
 """
-import os
 import stat
+import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -23,35 +22,19 @@ from conftest import CORPUS, REPO, write_ini
 # Messages judged wrong or unhelpful: their .expected holds what check
 # should print, and the case is an expected failure until src/core is fixed.
 WRONG = {
-    "009-bad-duration-unit":
-        "an unparsable delay also warns 'with delay = 0 every restart is "
-        "immediate', though the file says 5 minutes: the cross-check runs on "
-        "the field a failed parse left at 0 (src/core/config_load.c cross_checks)",
-    "053-bad-max-delay":
-        "an unparsable max_delay adds a false second error 'max_delay (0ms) is "
-        "shorter than delay (1000ms)' (same cause: cross_checks on a failed key)",
-    "029-section-header-without-bracket":
-        "after '[restart' (no ']') its keys are blamed on the previous section: "
-        "'unknown key \"policy\" in [process]; keys there: ...' misleads",
-    "044-empty-section-name":
-        "after '[]' its keys are blamed on the previous section "
-        "('unknown key \"key\" in [process]')",
-    "034-utf16-file":
-        "after 'file is UTF-16 encoded' check also says '[service] name is required "
-        "and missing; add it under [service]' though the file has it",
-    "050-utf16-no-bom":
-        "after 'file starts with NUL bytes' check also says the required keys are "
-        "missing and to add them, though the file has them",
-    "032-lone-percent":
-        "an [environment] value error lacks the '[environment] NAME: ' prefix every "
-        "other value error has (sw_diag_t says '[section] key: what; accepted')",
+    # "NNN-name": "what is wrong with the message (where)",
+    # Emptied once src/core fixed the seven found first: spurious
+    # cross-check findings after a rejected delay/max_delay (009, 053), keys
+    # under a malformed header blamed on the previous section (029, 044),
+    # "required and missing" after an unreadable UTF-16 file (034, 050), and
+    # the missing "[environment] NAME: " prefix (032).
 }
 
 # Cases that only make sense on Windows.
 WINDOWS_ONLY = {
     "033-drive-relative-path":
         "C:data is drive-relative only on Windows; on Linux it is an ordinary "
-        "relative file name (checked under Wine)",
+        "relative file name; only a Windows build can check this case",
 }
 
 
@@ -82,7 +65,6 @@ def marker_script(scratch):
 
 def test_marker_script_works(ctx):
     """The no-process check can fail: running the script leaves the marker."""
-    import subprocess
     script, marker = marker_script(ctx.scratch)
     subprocess.run([str(script)], check=True, timeout=10)
     assert marker.exists()
@@ -121,8 +103,9 @@ def test_corpus_exit_code_and_nothing_started(ctx, case):
     """Exit 2 for a broken file (0 for a valid one), and never a process."""
     r, expected, marker = run_check(ctx, case)
     assert not marker.exists(), "check started the executable"
-    assert r.returncode == (2 if expected else 0), r.stderr
-    if expected:
+    invalid = any(": error: " in line for line in expected)
+    assert r.returncode == (2 if invalid else 0), r.stderr
+    if invalid:
         assert r.stdout == "", "an invalid config must print no configuration"
     else:
         assert f"; {CORPUS / (case + '.ini')} is valid" in r.stdout
@@ -202,7 +185,7 @@ def test_check_prints_resolved_configuration(ctx):
 
 
 def test_check_warns_event_and_wm_close_on_linux(ctx):
-    ini = write_ini(ctx.scratch, f"""
+    ini = write_ini(ctx.scratch, """
         [service]
         name = warn
         [process]

@@ -13,7 +13,7 @@
 #include "core/err.h"
 #include "core/value.h"
 
-/* ---- durations ---------------------------------------------------------- */
+/* ---- durations ----------------------------------------------------------- */
 
 typedef struct {
   const char *in;
@@ -28,6 +28,7 @@ static void duration_ok(void **state) {
       {"2h", 7200000},
       {"1d", 86400000},
       {"1min 30s", 90000},
+      {"1min 30", 90000}, /* the last number may go without a unit */
       {"1min30s", 90000},
       {"1h 2min 3s 4ms", 3723004},
       {"1.5s", 1500},
@@ -94,6 +95,10 @@ static void duration_bad(void **state) {
       {"0.5ms", "finer than a millisecond"},
       {"1.0005s", "finer than a millisecond"},
       {"1.0000000001s", "is not a duration"}, /* non-zero past 9 digits */
+      /* Typos, not sums: only the last number may lack a unit. */
+      {"1.5.5s", "is not a duration"},
+      {"10 20", "is not a duration"},
+      {".5s", "is not a duration"},
   };
   size_t i;
 
@@ -122,7 +127,7 @@ static void duration_null_why(void **state) {
   assert_int_equal(sw_parse_duration("x", &ms, NULL, 0), SW_EINVAL);
 }
 
-/* ---- sizes -------------------------------------------------------------- */
+/* ---- sizes --------------------------------------------------------------- */
 
 typedef struct {
   const char *in;
@@ -203,7 +208,7 @@ static void size_bad(void **state) {
   }
 }
 
-/* ---- booleans ----------------------------------------------------------- */
+/* ---- booleans ------------------------------------------------------------ */
 
 static void bool_spellings(void **state) {
   static const char *const yes[] = {"true", "TRUE", "True", "yes", "YES",
@@ -238,7 +243,7 @@ static void bool_spellings(void **state) {
   }
 }
 
-/* ---- integers ----------------------------------------------------------- */
+/* ---- integers ------------------------------------------------------------ */
 
 static void int_parse(void **state) {
   long long v = 0;
@@ -283,7 +288,7 @@ static void int_parse(void **state) {
   assert_int_equal(v, 99); /* untouched on failure */
 }
 
-/* ---- exit codes --------------------------------------------------------- */
+/* ---- exit codes ---------------------------------------------------------- */
 
 typedef struct {
   const char *in;
@@ -339,7 +344,7 @@ static void exit_code_parse(void **state) {
   }
 }
 
-/* ---- lists -------------------------------------------------------------- */
+/* ---- lists --------------------------------------------------------------- */
 
 static void list_split(void **state) {
   char *items[8];
@@ -390,7 +395,7 @@ static void list_errors(void **state) {
   assert_non_null(strstr(why, "more than 2 items"));
 }
 
-/* ---- formatting and helpers ------------------------------------------- */
+/* ---- formatting and helpers ---------------------------------------------- */
 
 typedef struct {
   uint64_t ms;

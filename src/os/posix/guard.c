@@ -37,6 +37,11 @@ static void guard_main(int rfd) {
   int32_t pgid = 0, v;
   size_t i;
 
+  /* Out of the wrapper's process group (the parent does the same, so
+   * there is no window): a SIGKILL to that whole group (kill -9 -PGID,
+   * a job-control shell, a supervisor ending the group) must leave the
+   * guard alive to clean up after the wrapper. */
+  setpgid(0, 0);
   for (i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
     signal(ignored[i], SIG_IGN);
   close_other_fds(rfd);
@@ -81,6 +86,9 @@ int sw__posix_guard_start(void) {
     close(fds[1]);
     guard_main(fds[0]);
   }
+  /* As in guard_main(): done by both so that neither order leaves a
+   * window; the second call changes nothing. */
+  setpgid(pid, pid);
   close(fds[0]);
   /* Children must not inherit the write end, or the pipe would outlive
    * the wrapper and the guard would never fire. */

@@ -1,0 +1,692 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core/sup.c: the supervisor's state x event table, walked cell by cell,
+ * then the paths through it that matter: the stop ladder, a step that
+ * cannot be delivered, a forced stop, backoff and restart, spawn failures,
+ * give-up and the exit code reported for it.
+ */
+#include "unit.h"
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/sup.h"
+
+#define TERM_WAIT 2000
+#define GRACE 5000
+#define WALL0 1700000000000ULL
+
+typedef struct {
+  sw_restart_cfg_t restart;
+  sw_stop_cfg_t stop;
+  sw_sup_t sup;
+  uint64_t now;
+} fixture_t;
+
+/* on-failure, a fixed 100 ms delay, no burst limit, code 7 prevented;
+ * the ladder ctrl-break, ctrl-c, terminate with 5 s of grace. */
+static void fixture_init(fixture_t *f) {
+  memset(f, 0, sizeof(*f));
+  f->restart.policy = SW_RESTART_ON_FAILURE;
+  f->restart.delay_ms = 100;
+  f->restart.max_delay_ms = 100;
+  f->restart.success_codes[0] = 0;
+  f->restart.n_success = 1;
+  f->restart.prevent_codes[0] = 7;
+  f->restart.n_prevent = 1;
+  f->restart.on_give_up = SW_GIVE_UP_FAIL;
+  f->stop.methods[0] = SW_STOP_CTRL_BREAK;
+  f->stop.methods[1] = SW_STOP_CTRL_C;
+  f->stop.methods[2] = SW_STOP_TERMINATE;
+  f->stop.n_methods = 3;
+  f->stop.timeout_ms = GRACE;
+  f->now = 1000;
+  sw_sup_init(&f->sup, &f->restart, &f->stop, TERM_WAIT);
+}
+
+static sw_input_t ev_in(const fixture_t *f, sw_event_t ev) {
+  sw_input_t in;
+
+  memset(&in, 0, sizeof(in));
+  in.ev = ev;
+  in.now_ms = f->now;
+  in.wall_ms = WALL0 + f->now;
+  return in;
+}
+
+/* Feed one event at the fixture's time. */
+static void feed(fixture_t *f, sw_event_t ev) {
+  sw_input_t in = ev_in(f, ev);
+
+  if (ev == SW_EV_SPAWNED)
+    in.pid = 4242;
+  if (ev == SW_EV_EXIT || ev == SW_EV_SPAWN_FAILED)
+    in.code = 1;
+  sw_sup_step(&f->sup, &in);
+}
+
+static void feed_exit(fixture_t *f, uint32_t code, int sig) {
+  sw_input_t in = ev_in(f, SW_EV_EXIT);
+
+  in.code = code;
+  in.signal = sig;
+  sw_sup_step(&f->sup, &in);
+}
+
+static void feed_stop(fixture_t *f, bool force) {
+  sw_input_t in = ev_in(f, SW_EV_STOP);
+
+  in.force = force;
+  sw_sup_step(&f->sup, &in);
+}
+
+/* Assert the commands of the last step, kind by kind. */
+static void expect_cmds(const sw_sup_t *sup, unsigned n,
+                        const sw_cmd_kind_t *kinds) {
+  unsigned i;
+
+  if (sup->nout != n)
+    fail_msg("%u commands, want %u (state %s)", sup->nout, n,
+             sw_state_name(sup->state));
+  for (i = 0; i < n; i++)
+    if (sup->out[i].kind != kinds[i])
+      fail_msg("command %u is kind %d, want %d", i, sup->out[i].kind,
+               kinds[i]);
+}
+
+#define EXPECT_CMDS(sup, ...)                                        \
+  do {                                                               \
+    static const sw_cmd_kind_t k_[] = {__VA_ARGS__};                 \
+    expect_cmds(sup, (unsigned)(sizeof(k_) / sizeof(k_[0])), k_);   \
+  } while (0)
+#define EXPECT_NO_CMDS(sup) expect_cmds(sup, 0, NULL)
+
+static void expect_send(const sw_cmd_t *c, sw_stop_method_t m) {
+  assert_int_equal(c->kind, SW_CMD_SEND_STOP);
+  assert_int_equal(c->method, m);
+}
+
+static void expect_timer(const sw_cmd_t *c, uint64_t ms) {
+  assert_int_equal(c->kind, SW_CMD_ARM_TIMER);
+  assert_int_equal(c->ms, ms);
+}
+
+/* Bring a fresh fixture into `st` through real events. */
+static void goto_state(fixture_t *f, sw_state_t st) {
+  fixture_init(f);
+  switch (st) {
+  case SW_ST_STOPPED:
+    return; /* the initial state */
+  case SW_ST_STARTING:
+    feed(f, SW_EV_START);
+    break;
+  case SW_ST_RUNNING:
+    feed(f, SW_EV_START);
+    feed(f, SW_EV_SPAWNED);
+    break;
+  case SW_ST_BACKOFF:
+    feed(f, SW_EV_START);
+    feed(f, SW_EV_SPAWNED);
+    f->now += 10;
+    feed_exit(f, 1, 0);
+    break;
+  case SW_ST_STOPPING:
+    feed(f, SW_EV_START);
+    feed(f, SW_EV_SPAWNED);
+    f->now += 10;
+    feed_stop(f, false);
+    break;
+  case SW_ST_FAILED:
+    feed(f, SW_EV_START);
+    feed(f, SW_EV_SPAWNED);
+    f->now += 10;
+    feed_exit(f, 7, 0); /* prevented: fails at once */
+    break;
+  case SW_ST__COUNT:
+    break;
+  }
+  assert_int_equal(f->sup.state, st);
+  f->now += 10;
+}
+
+/* ---- the whole table ----------------------------------------------------- */
+
+#define BUG (-1)
+#define SPAWN SW_CMD_SPAWN
+#define SEND SW_CMD_SEND_STOP
+#define ARM SW_CMD_ARM_TIMER
+#define CANCEL SW_CMD_CANCEL_TIMER
+#define FINISH SW_CMD_FINISH
+
+typedef struct {
+  int next;    /* next state, or BUG: the event cannot happen there */
+  unsigned n;  /* commands */
+  sw_cmd_kind_t cmds[SW_SUP_MAX_CMDS];
+} cell_t;
+
+/*
+ * Every (state, event). Events carry code 1 (a failure: on-failure
+ * restarts it), pid 4242 and force = false. BUG cells assert in sw_sup.c
+ * (act_bug); table_bug_cells_abort checks that in a child process.
+ */
+/* clang-format off */
+static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
+  [SW_ST_STARTING] = {
+    [SW_EV_START]        = {SW_ST_STARTING, 0, {0}},
+    [SW_EV_SPAWNED]      = {SW_ST_RUNNING, 0, {0}},
+    [SW_EV_SPAWN_FAILED] = {SW_ST_BACKOFF, 1, {ARM}},
+    [SW_EV_EXIT]         = {BUG, 0, {0}},
+    [SW_EV_TIMER]        = {SW_ST_STARTING, 0, {0}},
+    [SW_EV_STOP]         = {SW_ST_STARTING, 0, {0}},
+    [SW_EV_STEP_FAILED]  = {SW_ST_STARTING, 0, {0}},
+  },
+  [SW_ST_RUNNING] = {
+    [SW_EV_START]        = {SW_ST_RUNNING, 0, {0}},
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}},
+    [SW_EV_EXIT]         = {SW_ST_BACKOFF, 1, {ARM}},
+    [SW_EV_TIMER]        = {SW_ST_RUNNING, 0, {0}},
+    [SW_EV_STOP]         = {SW_ST_STOPPING, 2, {SEND, ARM}},
+    [SW_EV_STEP_FAILED]  = {SW_ST_RUNNING, 0, {0}},
+  },
+  [SW_ST_BACKOFF] = {
+    [SW_EV_START]        = {SW_ST_BACKOFF, 0, {0}},
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}},
+    [SW_EV_EXIT]         = {BUG, 0, {0}},
+    [SW_EV_TIMER]        = {SW_ST_STARTING, 1, {SPAWN}},
+    [SW_EV_STOP]         = {SW_ST_STOPPED, 2, {CANCEL, FINISH}},
+    [SW_EV_STEP_FAILED]  = {SW_ST_BACKOFF, 0, {0}},
+  },
+  [SW_ST_STOPPING] = {
+    [SW_EV_START]        = {SW_ST_STOPPING, 0, {0}},
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}},
+    [SW_EV_EXIT]         = {SW_ST_STOPPED, 2, {CANCEL, FINISH}},
+    [SW_EV_TIMER]        = {SW_ST_STOPPING, 2, {SEND, ARM}},
+    [SW_EV_STOP]         = {SW_ST_STOPPING, 0, {0}},
+    [SW_EV_STEP_FAILED]  = {SW_ST_STOPPING, 2, {SEND, ARM}},
+  },
+  [SW_ST_STOPPED] = {
+    [SW_EV_START]        = {SW_ST_STARTING, 1, {SPAWN}},
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}},
+    [SW_EV_EXIT]         = {BUG, 0, {0}},
+    [SW_EV_TIMER]        = {SW_ST_STOPPED, 0, {0}},
+    [SW_EV_STOP]         = {SW_ST_STOPPED, 0, {0}},
+    [SW_EV_STEP_FAILED]  = {SW_ST_STOPPED, 0, {0}},
+  },
+  [SW_ST_FAILED] = {
+    [SW_EV_START]        = {SW_ST_FAILED, 0, {0}},
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}},
+    [SW_EV_EXIT]         = {BUG, 0, {0}},
+    [SW_EV_TIMER]        = {SW_ST_FAILED, 0, {0}},
+    [SW_EV_STOP]         = {SW_ST_FAILED, 0, {0}},
+    [SW_EV_STEP_FAILED]  = {SW_ST_FAILED, 0, {0}},
+  },
+};
+/* clang-format on */
+
+static void table_walk(void **state) {
+  int s, e, checked = 0;
+
+  (void)state;
+  for (s = 0; s < SW_ST__COUNT; s++) {
+    for (e = 0; e < SW_EV__COUNT; e++) {
+      const cell_t *c = &table[s][e];
+      fixture_t f;
+      unsigned i;
+
+      if (c->next == BUG)
+        continue; /* asserts: covered by table_bug_cells_abort */
+      goto_state(&f, (sw_state_t)s);
+      feed(&f, (sw_event_t)e);
+      if ((int)f.sup.state != c->next)
+        fail_msg("%s + %s -> %s, want %s", sw_state_name((sw_state_t)s),
+                 sw_event_name((sw_event_t)e), sw_state_name(f.sup.state),
+                 sw_state_name((sw_state_t)c->next));
+      if (f.sup.nout != c->n)
+        fail_msg("%s + %s: %u commands, want %u",
+                 sw_state_name((sw_state_t)s), sw_event_name((sw_event_t)e),
+                 f.sup.nout, c->n);
+      for (i = 0; i < c->n; i++)
+        if (f.sup.out[i].kind != c->cmds[i])
+          fail_msg("%s + %s: command %u is %d, want %d",
+                   sw_state_name((sw_state_t)s), sw_event_name((sw_event_t)e),
+                   i, f.sup.out[i].kind, c->cmds[i]);
+      assert_int_equal(sw_sup_is_final(&f.sup),
+                       c->next == SW_ST_STOPPED || c->next == SW_ST_FAILED);
+      checked++;
+    }
+  }
+  assert_int_equal(checked, 28); /* 42 cells, 14 of them BUG */
+}
+
+/* Each BUG cell must stop the program (assert), never pass silently. */
+static void table_bug_cells_abort(void **state) {
+  int s, e, n = 0;
+
+  (void)state;
+  for (s = 0; s < SW_ST__COUNT; s++) {
+    for (e = 0; e < SW_EV__COUNT; e++) {
+      pid_t pid;
+      int status = 0;
+
+      if (table[s][e].next != BUG)
+        continue;
+      fflush(NULL);
+      pid = fork();
+      assert_true(pid >= 0);
+      if (pid == 0) {
+        fixture_t f;
+
+        signal(SIGABRT, SIG_DFL);
+        /* The assertion message is expected; keep the output clean. */
+        if (freopen("/dev/null", "w", stderr) == NULL)
+          _exit(3);
+        goto_state(&f, (sw_state_t)s);
+        feed(&f, (sw_event_t)e);
+        _exit(0);
+      }
+      assert_int_equal(waitpid(pid, &status, 0), pid);
+      if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT)
+        fail_msg("%s + %s did not abort (status 0x%x)",
+                 sw_state_name((sw_state_t)s), sw_event_name((sw_event_t)e),
+                 status);
+      n++;
+    }
+  }
+  assert_int_equal(n, 14);
+}
+
+/* ---- paths through the table --------------------------------------------- */
+
+static void stop_ladder(void **state) {
+  fixture_t f;
+
+  (void)state;
+  fixture_init(&f);
+  /* ctrl-break and terminate only, as in the default config. */
+  f.stop.methods[1] = SW_STOP_TERMINATE;
+  f.stop.n_methods = 2;
+  feed(&f, SW_EV_START);
+  EXPECT_CMDS(&f.sup, SPAWN);
+  feed(&f, SW_EV_SPAWNED);
+  assert_int_equal(f.sup.pid, 4242);
+  f.now += 60000;
+
+  feed_stop(&f, false);
+  assert_int_equal(f.sup.state, SW_ST_STOPPING);
+  assert_int_equal(f.sup.step, 0);
+  EXPECT_CMDS(&f.sup, SEND, ARM);
+  expect_send(&f.sup.out[0], SW_STOP_CTRL_BREAK);
+  expect_timer(&f.sup.out[1], GRACE);
+  assert_int_equal(sw_sup_stop_remaining_ms(&f.sup), GRACE + TERM_WAIT);
+
+  f.now += GRACE;
+  feed(&f, SW_EV_TIMER);
+  assert_int_equal(f.sup.state, SW_ST_STOPPING);
+  assert_int_equal(f.sup.step, 1);
+  EXPECT_CMDS(&f.sup, SEND, ARM);
+  expect_send(&f.sup.out[0], SW_STOP_TERMINATE);
+  expect_timer(&f.sup.out[1], TERM_WAIT);
+  assert_int_equal(sw_sup_stop_remaining_ms(&f.sup), TERM_WAIT);
+
+  f.now += 3;
+  feed_exit(&f, 0, 9);
+  assert_int_equal(f.sup.state, SW_ST_STOPPED);
+  EXPECT_CMDS(&f.sup, CANCEL, FINISH);
+  assert_true(sw_sup_is_final(&f.sup));
+  assert_int_equal(f.sup.exit_code, 0);
+  assert_int_equal(f.sup.pid, 0);
+  assert_true(f.sup.has_exit);
+  assert_int_equal(f.sup.last_decision.cls, SW_EXIT_CLEAN_STOP);
+  assert_int_equal(f.sup.last_decision.kind, SW_DECIDE_STOP);
+  assert_int_equal(f.sup.last_exit.signal, 9);
+  assert_int_equal(f.sup.policy.total_restarts, 0);
+}
+
+static void stop_ladder_three_steps(void **state) {
+  fixture_t f;
+
+  (void)state;
+  goto_state(&f, SW_ST_RUNNING);
+  feed_stop(&f, false);
+  expect_send(&f.sup.out[0], SW_STOP_CTRL_BREAK);
+  assert_int_equal(sw_sup_stop_remaining_ms(&f.sup),
+                   GRACE + GRACE + TERM_WAIT);
+  feed(&f, SW_EV_TIMER);
+  expect_send(&f.sup.out[0], SW_STOP_CTRL_C);
+  expect_timer(&f.sup.out[1], GRACE);
+  assert_int_equal(sw_sup_stop_remaining_ms(&f.sup), GRACE + TERM_WAIT);
+  feed(&f, SW_EV_TIMER);
+  expect_send(&f.sup.out[0], SW_STOP_TERMINATE);
+  expect_timer(&f.sup.out[1], TERM_WAIT);
+  /* The child exits with STATUS_CONTROL_C_EXIT: still a clean stop. */
+  feed_exit(&f, 0xC000013Au, 0);
+  assert_int_equal(f.sup.state, SW_ST_STOPPED);
+  assert_int_equal(f.sup.exit_code, 0);
+  assert_int_equal(f.sup.last_decision.cls, SW_EXIT_CLEAN_STOP);
+}
+
+/* Even terminate did not end the child: give up waiting, failed. */
+static void terminate_times_out(void **state) {
+  fixture_t f;
+
+  (void)state;
+  goto_state(&f, SW_ST_RUNNING);
+  feed_stop(&f, true);
+  expect_send(&f.sup.out[0], SW_STOP_TERMINATE);
+  feed(&f, SW_EV_TIMER);
+  assert_int_equal(f.sup.state, SW_ST_FAILED);
+  EXPECT_CMDS(&f.sup, FINISH);
+  assert_int_equal(f.sup.exit_code, 1);
+  assert_int_equal(f.sup.pid, 0);
+}
+
+/* A method that cannot be delivered moves on at once, not after grace. */
+static void step_failed_moves_on(void **state) {
+  fixture_t f;
+  uint64_t t;
+
+  (void)state;
+  goto_state(&f, SW_ST_RUNNING);
+  feed_stop(&f, false);
+  t = f.now;
+  feed(&f, SW_EV_STEP_FAILED); /* same instant */
+  assert_int_equal(f.now, t);
+  assert_int_equal(f.sup.state, SW_ST_STOPPING);
+  assert_int_equal(f.sup.step, 1);
+  EXPECT_CMDS(&f.sup, SEND, ARM);
+  expect_send(&f.sup.out[0], SW_STOP_CTRL_C);
+  expect_timer(&f.sup.out[1], GRACE);
+  feed(&f, SW_EV_STEP_FAILED);
+  expect_send(&f.sup.out[0], SW_STOP_TERMINATE);
+  expect_timer(&f.sup.out[1], TERM_WAIT);
+  /* terminate itself failing leaves nothing to try. */
+  feed(&f, SW_EV_STEP_FAILED);
+  assert_int_equal(f.sup.state, SW_ST_FAILED);
+  EXPECT_CMDS(&f.sup, FINISH);
+  assert_int_equal(f.sup.exit_code, 1);
+}
+
+static void forced_stop(void **state) {
+  fixture_t f;
+
+  (void)state;
+  /* A forced first request goes straight to terminate. */
+  goto_state(&f, SW_ST_RUNNING);
+  feed_stop(&f, true);
+  assert_int_equal(f.sup.state, SW_ST_STOPPING);
+  assert_int_equal(f.sup.step, 2);
+  EXPECT_CMDS(&f.sup, SEND, ARM);
+  expect_send(&f.sup.out[0], SW_STOP_TERMINATE);
+  expect_timer(&f.sup.out[1], TERM_WAIT);
+
+  /* A second, forced request during the ladder jumps to terminate. */
+  goto_state(&f, SW_ST_STOPPING);
+  assert_int_equal(f.sup.step, 0);
+  feed_stop(&f, false); /* a plain repeat changes nothing */
+  EXPECT_NO_CMDS(&f.sup);
+  assert_int_equal(f.sup.step, 0);
+  feed_stop(&f, true);
+  assert_int_equal(f.sup.step, 2);
+  EXPECT_CMDS(&f.sup, SEND, ARM);
+  expect_send(&f.sup.out[0], SW_STOP_TERMINATE);
+  expect_timer(&f.sup.out[1], TERM_WAIT);
+  /* Already at terminate: a third request does not send it again. */
+  feed_stop(&f, true);
+  EXPECT_NO_CMDS(&f.sup);
+  feed_exit(&f, 1, 0);
+  assert_int_equal(f.sup.state, SW_ST_STOPPED);
+  assert_int_equal(f.sup.exit_code, 0);
+}
+
+static void backoff_then_spawn(void **state) {
+  fixture_t f;
+
+  (void)state;
+  goto_state(&f, SW_ST_RUNNING);
+  f.now = 5000;
+  feed_exit(&f, 1, 0);
+  assert_int_equal(f.sup.state, SW_ST_BACKOFF);
+  EXPECT_CMDS(&f.sup, ARM);
+  expect_timer(&f.sup.out[0], 100);
+  assert_int_equal(f.sup.pid, 0);
+  assert_int_equal(f.sup.next_restart_wall_ms, WALL0 + 5000 + 100);
+  assert_int_equal(f.sup.last_decision.kind, SW_DECIDE_RESTART);
+  assert_int_equal(f.sup.last_decision.attempt, 1);
+  assert_int_equal(f.sup.last_exit_wall_ms, WALL0 + 5000);
+  assert_int_equal(f.sup.policy.total_restarts, 1);
+
+  f.now = 5100;
+  feed(&f, SW_EV_TIMER);
+  assert_int_equal(f.sup.state, SW_ST_STARTING);
+  EXPECT_CMDS(&f.sup, SPAWN);
+  assert_int_equal(f.sup.next_restart_wall_ms, 0);
+  assert_int_equal(f.sup.started_ms, 5100);
+  feed(&f, SW_EV_SPAWNED);
+  assert_int_equal(f.sup.state, SW_ST_RUNNING);
+  assert_int_equal(f.sup.pid, 4242);
+  assert_int_equal(f.sup.started_wall_ms, WALL0 + 5100);
+
+  /* A stop while waiting: stopped at once, the timer cancelled. */
+  feed_exit(&f, 1, 0);
+  assert_int_equal(f.sup.state, SW_ST_BACKOFF);
+  feed_stop(&f, false);
+  assert_int_equal(f.sup.state, SW_ST_STOPPED);
+  EXPECT_CMDS(&f.sup, CANCEL, FINISH);
+  assert_int_equal(f.sup.exit_code, 0);
+  assert_int_equal(f.sup.next_restart_wall_ms, 0);
+}
+
+static void spawn_failure_goes_to_policy(void **state) {
+  fixture_t f;
+  sw_input_t in;
+  int i;
+
+  (void)state;
+  /* on-failure: a spawn failure is a failure, so it restarts. */
+  goto_state(&f, SW_ST_STARTING);
+  in = ev_in(&f, SW_EV_SPAWN_FAILED);
+  in.code = 2;
+  sw_sup_step(&f.sup, &in);
+  assert_int_equal(f.sup.state, SW_ST_BACKOFF);
+  EXPECT_CMDS(&f.sup, ARM);
+  assert_int_equal(f.sup.last_decision.cls, SW_EXIT_FAILURE);
+
+  /* policy no: failed, with that code. */
+  goto_state(&f, SW_ST_STARTING);
+  f.restart.policy = SW_RESTART_NO;
+  in = ev_in(&f, SW_EV_SPAWN_FAILED);
+  in.code = 2;
+  sw_sup_step(&f.sup, &in);
+  assert_int_equal(f.sup.state, SW_ST_FAILED);
+  EXPECT_CMDS(&f.sup, FINISH);
+  assert_int_equal(f.sup.exit_code, 2);
+
+  /* Failed spawns count as starts: the burst limit ends the loop. */
+  fixture_init(&f);
+  f.restart.burst = 3;
+  f.restart.interval_ms = 60000;
+  feed(&f, SW_EV_START);
+  for (i = 0; i < 3; i++) {
+    assert_int_equal(f.sup.state, SW_ST_STARTING);
+    f.now += 1;
+    feed(&f, SW_EV_SPAWN_FAILED);
+    if (i < 2) {
+      assert_int_equal(f.sup.state, SW_ST_BACKOFF);
+      f.now += 100;
+      feed(&f, SW_EV_TIMER);
+    }
+  }
+  assert_int_equal(f.sup.state, SW_ST_FAILED);
+  assert_int_equal(f.sup.last_decision.why, SW_WHY_GIVE_UP);
+  assert_int_equal(f.sup.exit_code, 1);
+}
+
+static void give_up(void **state) {
+  fixture_t f;
+  int i;
+
+  (void)state;
+  /* on_give_up = fail: failed, exit code = the child's. */
+  fixture_init(&f);
+  f.restart.burst = 2;
+  f.restart.interval_ms = 60000;
+  feed(&f, SW_EV_START);
+  for (i = 0; i < 2; i++) {
+    feed(&f, SW_EV_SPAWNED);
+    f.now += 10;
+    feed_exit(&f, 3, 0);
+    if (i == 0) {
+      assert_int_equal(f.sup.state, SW_ST_BACKOFF);
+      f.now += 100;
+      feed(&f, SW_EV_TIMER);
+    }
+  }
+  assert_int_equal(f.sup.state, SW_ST_FAILED);
+  EXPECT_CMDS(&f.sup, FINISH);
+  assert_int_equal(f.sup.exit_code, 3);
+  assert_int_equal(f.sup.last_decision.why, SW_WHY_GIVE_UP);
+  assert_int_equal(f.sup.policy.total_restarts, 1);
+  assert_true(strstr(f.sup.reason, "giving up") != NULL);
+
+  /* on_give_up = stop: stopped, exit code 0. */
+  fixture_init(&f);
+  f.restart.burst = 1;
+  f.restart.interval_ms = 60000;
+  f.restart.on_give_up = SW_GIVE_UP_STOP;
+  feed(&f, SW_EV_START);
+  feed(&f, SW_EV_SPAWNED);
+  feed_exit(&f, 3, 0);
+  assert_int_equal(f.sup.state, SW_ST_STOPPED);
+  EXPECT_CMDS(&f.sup, FINISH);
+  assert_int_equal(f.sup.exit_code, 0);
+
+  /* A give-up on an NTSTATUS crash reports that code. */
+  fixture_init(&f);
+  f.restart.burst = 1;
+  f.restart.interval_ms = 60000;
+  feed(&f, SW_EV_START);
+  feed(&f, SW_EV_SPAWNED);
+  feed_exit(&f, 0xC0000005u, 0);
+  assert_int_equal(f.sup.state, SW_ST_FAILED);
+  assert_int_equal((uint32_t)f.sup.exit_code, 0xC0000005u);
+}
+
+static void exit_codes_when_failed(void **state) {
+  fixture_t f;
+
+  (void)state;
+  /* A signal: 128 + signal, like a shell. */
+  goto_state(&f, SW_ST_RUNNING);
+  f.restart.policy = SW_RESTART_NO;
+  feed_exit(&f, 0, 9);
+  assert_int_equal(f.sup.state, SW_ST_FAILED);
+  assert_int_equal(f.sup.exit_code, 137);
+  assert_int_equal(f.sup.last_decision.cls, SW_EXIT_ABNORMAL);
+
+  goto_state(&f, SW_ST_RUNNING);
+  f.restart.policy = SW_RESTART_ON_SUCCESS;
+  feed_exit(&f, 0, 15);
+  assert_int_equal(f.sup.exit_code, 143);
+
+  /* A plain failure code. */
+  goto_state(&f, SW_ST_RUNNING);
+  f.restart.policy = SW_RESTART_NO;
+  feed_exit(&f, 42, 0);
+  assert_int_equal(f.sup.state, SW_ST_FAILED);
+  assert_int_equal(f.sup.exit_code, 42);
+
+  /* A failure with code 0 (0 not a success code) is never reported 0. */
+  goto_state(&f, SW_ST_RUNNING);
+  f.restart.policy = SW_RESTART_NO;
+  f.restart.n_success = 0;
+  feed_exit(&f, 0, 0);
+  assert_int_equal(f.sup.state, SW_ST_FAILED);
+  assert_int_equal(f.sup.exit_code, 1);
+
+  /* A success under policy no: stopped, 0. */
+  goto_state(&f, SW_ST_RUNNING);
+  f.restart.policy = SW_RESTART_NO;
+  feed_exit(&f, 0, 0);
+  assert_int_equal(f.sup.state, SW_ST_STOPPED);
+  EXPECT_CMDS(&f.sup, FINISH);
+  assert_int_equal(f.sup.exit_code, 0);
+
+  /* A prevented code: failed with that code. */
+  goto_state(&f, SW_ST_RUNNING);
+  feed_exit(&f, 7, 0);
+  assert_int_equal(f.sup.state, SW_ST_FAILED);
+  assert_int_equal(f.sup.exit_code, 7);
+  assert_int_equal(f.sup.last_decision.why, SW_WHY_PREVENTED);
+}
+
+/* The backoff grows across restarts through the supervisor too. */
+static void backoff_grows(void **state) {
+  static const uint64_t want[] = {100, 200, 400, 800, 800};
+  fixture_t f;
+  size_t i;
+
+  (void)state;
+  fixture_init(&f);
+  f.restart.max_delay_ms = 800;
+  f.restart.steps = 3;
+  f.restart.reset_after_ms = 60000;
+  feed(&f, SW_EV_START);
+  for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+    feed(&f, SW_EV_SPAWNED);
+    f.now += 50;
+    feed_exit(&f, 1, 0);
+    assert_int_equal(f.sup.state, SW_ST_BACKOFF);
+    expect_timer(&f.sup.out[0], want[i]);
+    f.now += want[i];
+    feed(&f, SW_EV_TIMER);
+  }
+  /* A run of reset_after: back to the first delay. */
+  feed(&f, SW_EV_SPAWNED);
+  f.now += 60000;
+  feed_exit(&f, 1, 0);
+  expect_timer(&f.sup.out[0], 100);
+  assert_true(f.sup.last_decision.was_reset);
+}
+
+static void state_and_event_names(void **state) {
+  (void)state;
+  assert_string_equal(sw_state_name(SW_ST_STARTING), "starting");
+  assert_string_equal(sw_state_name(SW_ST_RUNNING), "running");
+  assert_string_equal(sw_state_name(SW_ST_BACKOFF), "backoff");
+  assert_string_equal(sw_state_name(SW_ST_STOPPING), "stopping");
+  assert_string_equal(sw_state_name(SW_ST_STOPPED), "stopped");
+  assert_string_equal(sw_state_name(SW_ST_FAILED), "failed");
+  assert_string_equal(sw_state_name(SW_ST__COUNT), "?");
+  assert_string_equal(sw_event_name(SW_EV_START), "start");
+  assert_string_equal(sw_event_name(SW_EV_SPAWN_FAILED), "spawn-failed");
+  assert_string_equal(sw_event_name(SW_EV_STEP_FAILED), "step-failed");
+  assert_string_equal(sw_event_name(SW_EV__COUNT), "?");
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(table_walk),
+    cmocka_unit_test(table_bug_cells_abort),
+    cmocka_unit_test(stop_ladder),
+    cmocka_unit_test(stop_ladder_three_steps),
+    cmocka_unit_test(terminate_times_out),
+    cmocka_unit_test(step_failed_moves_on),
+    cmocka_unit_test(forced_stop),
+    cmocka_unit_test(backoff_then_spawn),
+    cmocka_unit_test(spawn_failure_goes_to_policy),
+    cmocka_unit_test(give_up),
+    cmocka_unit_test(exit_codes_when_failed),
+    cmocka_unit_test(backoff_grows),
+    cmocka_unit_test(state_and_event_names),
+};
+
+const sw_test_group_t sw_group_sup = SW_GROUP("sup", tests);
