@@ -108,6 +108,14 @@ class SCM:
         return wine(["sc", "delete", name])
 
 
+def wine_version():
+    """(major, minor) of the Wine in use."""
+    out = subprocess.run(["wine", "--version"], env=ENV, capture_output=True,
+                         text=True).stdout
+    m = re.search(r"wine-(\d+)\.(\d+)", out)
+    return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+
+
 def linux_pids(pattern):
     """Pids of live (non-zombie) Linux processes whose command line
     contains pattern: each Windows process under Wine is one."""
@@ -192,6 +200,7 @@ class Service:
         self.scm, self.dir, self.name = scm, scratch, name
         self.ini = scratch / "svc.ini"
         self.exe = WIN / "svcwrap.exe"
+        self.killed = False  # the wrapper was killed: the SCM never knows
 
     def write_ini(self, text):
         self.ini.write_text(text, encoding="utf-8")
@@ -203,9 +212,25 @@ class Service:
         p = self.dir / name
         return p.read_text("utf-8", "replace") if p.exists() else ""
 
+    def wrapper_log(self):
+        """The wrapper's own log (default [log] directory: logs)."""
+        return self.log_text(f"logs/{self.name}.svcwrap.log")
+
+    def svcwrap(self, *args, timeout=60):
+        """Run svcwrap.exe with -c this service's INI."""
+        return wine([self.exe] + list(args) + ["-c", winpath(self.ini)],
+                    timeout=timeout, out_dir=self.dir)
+
+    def status(self):
+        import json
+        rc, out, err = self.svcwrap("status", "--json")
+        line = [l for l in out.splitlines() if l.startswith("{")]
+        assert line, f"status --json printed no JSON (exit {rc}): {out}{err}"
+        return rc, json.loads(line[-1])
+
     def cleanup(self):
         if self.scm.query(self.name) is not None:
-            if self.scm.state(self.name) != "STOPPED":
+            if self.scm.state(self.name) != "STOPPED" and not self.killed:
                 self.scm.stop(self.name)
                 try:
                     self.scm.wait_state(self.name, "STOPPED", 30)
