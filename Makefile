@@ -161,7 +161,22 @@ demo: setup
 	$(Q)$(MAKE) --no-print-directory deps-win win children
 	$(Q)scripts/demo
 
+# ---- fuzzing (clang's libFuzzer; not part of make test) -------------------------
+FUZZ_SECONDS ?= 600
+FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+              -g -O1 -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L \
+              -Isrc $(shell pkg-config --cflags libcjson inih libuv 2>/dev/null)
+
+build/fuzz/fuzz_config: tests/fuzz/fuzz_config.c $(CORE_SRC)
+	@mkdir -p $(@D)
+	$(Q)clang $(FUZZ_FLAGS) -o $@ $^ $(shell pkg-config --libs libcjson inih libuv) -lm
+
+fuzz: setup build/fuzz/fuzz_config
+	@mkdir -p build/fuzz/corpus
+	$(Q)build/fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	  -artifact_prefix=build/fuzz/ build/fuzz/corpus tests/fuzz/corpus
+
 clean:
-	rm -rf build/posix build/posix-san build/win build/test-tmp
+	rm -rf build/posix build/posix-san build/win build/test-tmp build/fuzz
 
 -include $(shell find build -name '*.d' 2>/dev/null)
