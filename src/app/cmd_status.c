@@ -49,6 +49,7 @@ static cJSON *build(const sw_config_t *cfg, const char *wrapper_json,
         cJSON_AddNumberToObject(s, "service_exit_code",
                                 scm->service_exit_code);
         cJSON_AddNumberToObject(s, "pid", scm->pid);
+        cJSON_AddStringToObject(s, "image_path", scm->image_path);
       }
     }
   }
@@ -118,6 +119,8 @@ int sw_cmd_status(const sw_cli_t *cli) {
       else
         sw_sbuf_printf(&out, "installed: yes; service manager says %s\n",
                        info.state);
+      if (info.installed)
+        sw_sbuf_printf(&out, "command:   %s\n", info.image_path);
     }
     if (json == NULL || sw_status_format_human(json, &out) != 0)
       sw_sbuf_printf(&out, "wrapper:   not running (nothing answers on %s)\n",

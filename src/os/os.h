@@ -133,6 +133,7 @@ typedef struct {
   uint32_t win32_exit_code;
   uint32_t service_exit_code;
   int pid;             /* 0 when not running */
+  char image_path[2048]; /* the registered command line (UTF-8) */
 } sw_svc_info_t;
 
 /* Each returns 0 or a negative code with the reason (including the OS's

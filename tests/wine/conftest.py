@@ -26,6 +26,7 @@ MULT = float(os.environ.get("SW_TEST_TIMEOUT_MULT", "5"))
 
 ENV = dict(os.environ)
 ENV.update({
+    "LANG": "C.UTF-8",  # Wine's console output as UTF-8
     "WINEPREFIX": str(PREFIX),
     "WINEDEBUG": "-all",
     "WINEDLLOVERRIDES": "mscoree,mshtml=",

@@ -97,6 +97,24 @@ static void close_both(SC_HANDLE svc, SC_HANDLE scm) {
     CloseServiceHandle(scm);
 }
 
+/* The registered command line, from QueryServiceConfigW. */
+static void query_image_path(SC_HANDLE svc, sw_svc_info_t *info) {
+  union {
+    QUERY_SERVICE_CONFIGW qc;
+    BYTE raw[8192];
+  } buf;
+  DWORD n;
+  char *utf8;
+
+  if (!QueryServiceConfigW(svc, &buf.qc, sizeof(buf), &n) ||
+      buf.qc.lpBinaryPathName == NULL)
+    return;
+  utf8 = sw__win_utf8(buf.qc.lpBinaryPathName, -1);
+  if (utf8 != NULL)
+    snprintf(info->image_path, sizeof(info->image_path), "%s", utf8);
+  free(utf8);
+}
+
 int sw_os_service_query(const sw_config_t *cfg, sw_svc_info_t *info,
                         char *why, size_t whylen) {
   SERVICE_STATUS_PROCESS sp;
@@ -104,7 +122,8 @@ int sw_os_service_query(const sw_config_t *cfg, sw_svc_info_t *info,
   int rc = 0;
 
   memset(info, 0, sizeof(*info));
-  svc = open_service(cfg, SERVICE_QUERY_STATUS, &scm, why, whylen);
+  svc = open_service(cfg, SERVICE_QUERY_STATUS | SERVICE_QUERY_CONFIG, &scm,
+                     why, whylen);
   if (svc == NULL) {
     rc = GetLastError() == ERROR_SERVICE_DOES_NOT_EXIST ? 0 : SW_EINVAL;
     snprintf(info->state, sizeof(info->state), "not-installed");
@@ -112,6 +131,7 @@ int sw_os_service_query(const sw_config_t *cfg, sw_svc_info_t *info,
     rc = fail(why, whylen, "query the service");
   } else {
     fill(info, &sp);
+    query_image_path(svc, info);
   }
   close_both(svc, scm);
   return rc;
