@@ -290,3 +290,43 @@ burst = 0
     wait_until(lambda: restarts()[0] >= 50, 120, "50 restarts")
     _, late = restarts()
     assert early > 0 and late <= early + 2, (early, late)
+
+
+def reg_values(name):
+    rc, out, _ = wine(["reg", "query",
+                       rf"HKLM\System\CurrentControlSet\Services\{name}"])
+    vals = {}
+    for m in re.finditer(r"^\s+(\w+)\s+(REG_\w+)\s*(.*)$", out, re.M):
+        vals[m.group(1)] = m.group(3).strip()
+    return vals
+
+
+def test_install_settings(service):
+    """What install registers, read back from the registry."""
+    service.write_ini(f"""
+[service]
+name = {service.name}
+display_name = Settings Test
+description = Checks what install writes.
+start_type = delayed-auto
+depends_on = Tcpip, Dnscache
+account = NT AUTHORITY\\LocalService
+
+[process]
+executable = {winpath(CHILD)}
+
+[stop]
+method = ctrl-c, event, terminate
+timeout = 20s
+""")
+    rc, out, err = service.svcwrap("install")
+    assert rc == 0, out + err
+    v = reg_values(service.name)
+    assert v["DisplayName"] == "Settings Test"
+    assert v["Description"] == "Checks what install writes."
+    assert int(v["Start"], 16) == 2                      # SERVICE_AUTO_START
+    assert int(v["DelayedAutostart"], 16) == 1
+    assert v["DependOnService"].split("\\0")[:2] == ["Tcpip", "Dnscache"]
+    assert v["ObjectName"] == "NT AUTHORITY\\LocalService"
+    # Two graceful steps of 20 s, 5 s for terminate, 5 s of margin.
+    assert int(v["PreshutdownTimeout"], 16) == 2 * 20000 + 5000 + 5000

@@ -287,6 +287,32 @@ int sw_os_service_uninstall(const sw_config_t *cfg, uint64_t timeout_ms,
   return rc;
 }
 
+/* Where ChangeServiceConfig2W lacks SERVICE_CONFIG_DELAYED_AUTO_START_INFO
+ * (ERROR_INVALID_LEVEL: Wine 8), write the value the SCM reads at boot,
+ * DelayedAutostart under the service's key. Returns 0 or sets the last
+ * error and returns -1. */
+static int set_delayed_in_registry(const wchar_t *name) {
+  wchar_t key[512];
+  DWORD one = 1;
+  HKEY k;
+  LONG rc;
+
+  _snwprintf(key, sizeof(key) / sizeof(key[0]),
+             L"SYSTEM\\CurrentControlSet\\Services\\%ls", name);
+  key[sizeof(key) / sizeof(key[0]) - 1] = L'\0';
+  rc = RegOpenKeyExW(HKEY_LOCAL_MACHINE, key, 0, KEY_SET_VALUE, &k);
+  if (rc == ERROR_SUCCESS) {
+    rc = RegSetValueExW(k, L"DelayedAutostart", 0, REG_DWORD,
+                        (const BYTE *)&one, sizeof(one));
+    RegCloseKey(k);
+  }
+  if (rc != ERROR_SUCCESS) {
+    SetLastError((DWORD)rc);
+    return -1;
+  }
+  return 0;
+}
+
 /* "a\0b\0\0" from a list of names; heap, caller frees. */
 static wchar_t *multi_sz(const sw_argv_t *names) {
   size_t total = 1, k = 0;
@@ -384,7 +410,9 @@ int sw_os_service_install(const sw_config_t *cfg, const char *exe, char *why,
     }
     if (cfg->start_type == SW_START_DELAYED_AUTO &&
         !ChangeServiceConfig2W(svc, SERVICE_CONFIG_DELAYED_AUTO_START_INFO,
-                               &delayed)) {
+                               &delayed) &&
+        (GetLastError() != ERROR_INVALID_LEVEL ||
+         set_delayed_in_registry(name) != 0)) {
       rc = fail(why, whylen, "set delayed auto start");
       goto undo;
     }
