@@ -17,6 +17,7 @@
 #include "core/config.h"
 #include "core/env.h"
 #include "core/err.h"
+#include "core/events.h"
 #include "core/sbuf.h"
 #include "core/status.h"
 #include "core/sup.h"
@@ -565,7 +566,60 @@ static void liner_random_chunks(void **state) {
   }
 }
 
+/* The Windows Event Log texts, checked here where they can be read. */
+static void event_texts(void **state) {
+  static const sw_stop_cfg_t stop = {{SW_STOP_TERMINATE}, 1, 0, NULL};
+  static const char *const tail[] = {"panic: nil map", "goroutine 1"};
+  sw_restart_cfg_t restart;
+  sw_sup_t sup;
+  char *t;
+
+  (void)state;
+  memset(&restart, 0, sizeof(restart));
+  sw_sup_init(&sup, &restart, &stop, 5000);
+  sup.pid = 42;
+  t = sw_event_text(SW_EVT_STARTED, "Svc", "C:\\a.exe", &sup, NULL, 0);
+  assert_string_equal(t, "Service Svc started C:\\a.exe (pid 42).");
+  free(t);
+
+  sup.has_exit = true;
+  sup.last_exit.code = 0xC0000005u;
+  sup.last_exit.started_ms = 1000;
+  sup.last_exit.at_ms = 3500;
+  sup.last_decision.cls = SW_EXIT_ABNORMAL;
+  t = sw_event_text(SW_EVT_CRASHED, "Svc", "a.exe", &sup, tail, 2);
+  assert_string_equal(t, "The child of service Svc (a.exe) ended with exit "
+                         "code 0xC0000005 (abnormal) after 2500 ms.\r\n"
+                         "Its last 2 lines of output:\r\n  panic: nil map"
+                         "\r\n  goroutine 1");
+  free(t);
+
+  snprintf(sup.reason, sizeof(sup.reason), "giving up");
+  sup.exit_code = 3;
+  sup.last_exit.code = 3;
+  sup.last_decision.cls = SW_EXIT_FAILURE;
+  t = sw_event_text(SW_EVT_FAILED, "Svc", "a.exe", &sup, NULL, 0);
+  assert_string_equal(t, "Service Svc failed: giving up. Last exit code 3 "
+                         "(failure); the service's exit code is 3.");
+  free(t);
+
+  sup.last_exit.signal = 9;
+  sup.exit_code = 137;
+  t = sw_event_text(SW_EVT_FAILED, "Svc", "a.exe", &sup, NULL, 0);
+  assert_string_equal(t, "Service Svc failed: giving up. Last signal 9 "
+                         "(failure); the service's exit code is 137.");
+  free(t);
+
+  snprintf(sup.reason, sizeof(sup.reason), "child exited after the stop "
+                                           "request");
+  t = sw_event_text(SW_EVT_STOPPED, "Svc", "a.exe", &sup, tail, 2);
+  assert_string_equal(t, "Service Svc stopped: child exited after the stop "
+                         "request.");
+  free(t);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(event_texts),
     cmocka_unit_test(env_merge),
     cmocka_unit_test(env_names),
     cmocka_unit_test(time_format),

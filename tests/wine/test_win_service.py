@@ -156,6 +156,8 @@ def test_crash_restarts_then_gives_up(service):
     wlog = service.wrapper_log()
     assert "giving up: 3 starts within 60000ms" in wlog, wlog
     assert "abnormal exit; policy on-failure restarts in 500ms" in wlog
+    # Event Log entries were written (crash, failure) without a problem.
+    assert "RegisterEventSourceW" not in wlog and "ReportEventW" not in wlog
 
 
 def test_grandchild_gone_after_stop(service):
