@@ -179,4 +179,4 @@ fuzz: setup build/fuzz/fuzz_config
 clean:
 	rm -rf build/posix build/posix-san build/win build/test-tmp build/fuzz
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build/posix build/posix-san build/win -name '*.d' -type f 2>/dev/null)

@@ -41,6 +41,11 @@ static const struct {
      "a console (or on Linux) it supervises in the foreground, and Ctrl+C,\n"
      "SIGTERM or SIGINT stop it the way an SCM stop does (a second one\n"
      "terminates at once)."},
+    {"rotate", "rotate [-c FILE]",
+     "Ask the running wrapper to rotate the child's logs and its own now\n"
+     "(name.log becomes name.1.log, and so on). On Windows, `sc control\n"
+     "NAME 128` does the same through the SCM. Exit code 3 if no wrapper\n"
+     "runs."},
     {"check", "check [-c FILE]",
      "Validate the INI without starting anything or touching the SCM, and\n"
      "print the resolved configuration (absolute paths, durations in ms).\n"
@@ -127,6 +132,8 @@ int sw_main(int argc, char **argv) {
     return sw_cmd_run(&cli);
   if (strcmp(verb, "status") == 0)
     return sw_cmd_status(&cli);
+  if (strcmp(verb, "rotate") == 0)
+    return sw_cmd_rotate(&cli);
   if (strcmp(verb, "install") == 0 || strcmp(verb, "uninstall") == 0 ||
       strcmp(verb, "start") == 0 || strcmp(verb, "stop") == 0 ||
       strcmp(verb, "restart") == 0)

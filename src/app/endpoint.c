@@ -12,19 +12,32 @@
 
 /* ---- server ------------------------------------------------------------- */
 
-typedef struct {
+struct sw_conn_s {
   uv_pipe_t pipe;
-  uv_write_t wr;
   sw_endpoint_t *ep;
-  char *out;         /* the line being written */
-  sw_sbuf_t in;      /* the command line being read */
+  sw_conn_t *prev, *next; /* in ep->conns */
+  sw_sbuf_t in;           /* the command line being read */
+  bool close_after_write; /* the last answer is on its way */
   bool closing;
-} conn_t;
+};
+typedef sw_conn_t conn_t;
+
+/* One answer on its way: its own request and bytes. */
+typedef struct {
+  uv_write_t req;
+  conn_t *conn;
+  char text[];
+} answer_t;
 
 static void conn_closed(uv_handle_t *h) {
   conn_t *c = h->data;
 
-  free(c->out);
+  if (c->prev != NULL)
+    c->prev->next = c->next;
+  else
+    c->ep->conns = c->next;
+  if (c->next != NULL)
+    c->next->prev = c->prev;
   sw_sbuf_free(&c->in);
   free(c);
 }
@@ -37,15 +50,20 @@ static void conn_close(conn_t *c) {
 }
 
 static void on_written(uv_write_t *req, int status) {
-  conn_t *c = req->data;
+  answer_t *a = req->data;
+  conn_t *c = a->conn;
 
-  free(c->out);
-  c->out = NULL;
-  if (status != 0)
+  free(a);
+  /* A failed write means the client is gone; after the last answer the
+   * connection is done. (A write cancelled by the close still ends here,
+   * before the handle's close callback, so c is valid.) */
+  if (status != 0 || c->close_after_write)
     conn_close(c);
 }
 
+/* Send json (taken, may be NULL on OOM) and a newline. */
 static void conn_send(conn_t *c, char *json) {
+  answer_t *a;
   uv_buf_t buf;
   size_t n;
 
@@ -54,20 +72,23 @@ static void conn_send(conn_t *c, char *json) {
     return;
   }
   n = strlen(json);
-  c->out = malloc(n + 2);
-  if (c->out == NULL) {
+  a = malloc(sizeof(*a) + n + 2);
+  if (a == NULL) {
     free(json);
     conn_close(c);
     return;
   }
-  memcpy(c->out, json, n);
+  memcpy(a->text, json, n);
   free(json);
-  c->out[n] = '\n';
-  c->out[n + 1] = '\0';
-  buf = uv_buf_init(c->out, (unsigned)n + 1);
-  c->wr.data = c;
-  if (uv_write(&c->wr, (uv_stream_t *)&c->pipe, &buf, 1, on_written) != 0)
+  a->text[n] = '\n';
+  a->text[n + 1] = '\0';
+  a->conn = c;
+  a->req.data = a;
+  buf = uv_buf_init(a->text, (unsigned)n + 1);
+  if (uv_write(&a->req, (uv_stream_t *)&c->pipe, &buf, 1, on_written) != 0) {
+    free(a);
     conn_close(c);
+  }
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
@@ -96,13 +117,14 @@ static void on_conn_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
   if (nl == NULL)
     return;
   *nl = '\0';
+  uv_read_stop(s);
+  c->close_after_write = true; /* one command per connection */
   if (strcmp(c->in.p, "rotate") == 0 && c->ep->rotate != NULL) {
     c->ep->rotate(c->ep->data);
     conn_send(c, strdup("{\"rotated\":true}"));
   } else {
     conn_send(c, strdup("{\"error\":\"unknown command\"}"));
   }
-  uv_read_stop(s);
 }
 
 static void on_connection(uv_stream_t *server, int status) {
@@ -117,6 +139,10 @@ static void on_connection(uv_stream_t *server, int status) {
   if (c == NULL)
     return;
   c->ep = ep;
+  c->next = ep->conns;
+  if (ep->conns != NULL)
+    ep->conns->prev = c;
+  ep->conns = c;
   uv_pipe_init(server->loop, &c->pipe, 0);
   c->pipe.data = c;
   if (uv_accept(server, (uv_stream_t *)&c->pipe) != 0) {
@@ -167,10 +193,15 @@ int sw_endpoint_listen(sw_endpoint_t *ep, uv_loop_t *loop, const char *name) {
 }
 
 void sw_endpoint_close(sw_endpoint_t *ep) {
+  conn_t *c;
+
   if (!ep->listening)
     return;
   ep->listening = false;
   uv_close((uv_handle_t *)&ep->server, NULL);
+  /* Connections still open (a client that never hung up) go too. */
+  for (c = ep->conns; c != NULL; c = c->next)
+    conn_close(c);
 }
 
 /* ---- client ------------------------------------------------------------- */

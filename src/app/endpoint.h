@@ -13,8 +13,11 @@
 #include <stdbool.h>
 #include <uv.h>
 
+typedef struct sw_conn_s sw_conn_t;
+
 typedef struct {
   uv_pipe_t server;
+  sw_conn_t *conns; /* open connections, closed with the endpoint */
   char *name;
   char *(*status)(void *data); /* heap JSON; NULL on OOM */
   void (*rotate)(void *data);

@@ -184,44 +184,79 @@ static void drop(sw_logfile_t *f, size_t len, int err) {
   }
 }
 
-void sw_logfile_write(sw_logfile_t *f, const char *buf, size_t len) {
+/* The longest prefix of buf[0..len) made of whole lines and at most room
+ * bytes long; 0 if even the first line is longer. */
+static size_t whole_lines_within(const char *buf, size_t len, uint64_t room) {
+  size_t n = len < room ? len : (size_t)room;
+
+  while (n > 0 && buf[n - 1] != '\n')
+    n--;
+  return n;
+}
+
+/* Write all of buf; returns 0 or a libuv error. */
+static int write_all(sw_logfile_t *f, const char *buf, size_t len) {
   uv_fs_t req;
   uv_buf_t b;
   int rc;
 
-  if (len == 0)
-    return;
-  if (f->fd < 0 && (rc = open_file(f)) != 0) {
-    drop(f, len, rc);
-    return;
-  }
-  /* Rotate before a write that would pass max_size, so lines stay whole;
-   * never rotate an empty file (a single write larger than max_size goes
-   * whole into a fresh one). */
-  if (f->size > 0 && f->size + len > f->max_size) {
-    rc = shift(f);
-    if (rc != 0 && !f->failing)
-      report(f, "rotate %s: %s (it keeps growing until rotation works)",
-             f->path, uv_strerror(rc));
-    if (f->fd < 0 && (rc = open_file(f)) != 0) {
-      drop(f, len, rc);
-      return;
-    }
-  }
   while (len > 0) {
     b = uv_buf_init((char *)buf, (unsigned)(len > 1u << 30 ? 1u << 30 : len));
     rc = uv_fs_write(NULL, &req, f->fd, &b, 1, -1, NULL);
     uv_fs_req_cleanup(&req);
-    if (rc <= 0) {
-      drop(f, len, rc < 0 ? rc : UV_EIO);
+    if (rc <= 0)
+      return rc < 0 ? rc : UV_EIO;
+    f->size += (uint64_t)rc;
+    buf += rc;
+    len -= (size_t)rc;
+  }
+  return 0;
+}
+
+void sw_logfile_write(sw_logfile_t *f, const char *buf, size_t len) {
+  bool can_rotate = true;
+  int rc;
+
+  while (len > 0) {
+    size_t n = len;
+
+    if (f->fd < 0 && (rc = open_file(f)) != 0) {
+      drop(f, len, rc);
+      return;
+    }
+    if (can_rotate && f->size + len > f->max_size) {
+      /* The whole lines that still fit go here; then the file rotates,
+       * so a line never straddles two files. A line longer than max_size
+       * on its own goes whole into a fresh file. */
+      n = whole_lines_within(buf, len, f->max_size - (f->size < f->max_size
+                                                          ? f->size
+                                                          : f->max_size));
+      if (n == 0 && f->size > 0) {
+        rc = shift(f);
+        if (rc != 0) {
+          report(f, "rotate %s: %s (it keeps growing until rotation works)",
+                 f->path, uv_strerror(rc));
+          can_rotate = false;
+        }
+        f->size = 0;
+        continue;
+      }
+      if (n == 0) {
+        const char *nl = memchr(buf, '\n', len);
+
+        n = nl ? (size_t)(nl - buf) + 1 : len;
+      }
+    }
+    rc = write_all(f, buf, n);
+    if (rc != 0) {
+      drop(f, len, rc);
       /* Reopen next time: the file may have been deleted or the disk
        * replaced under us. */
       close_file(f);
       return;
     }
-    f->size += (uint64_t)rc;
-    buf += rc;
-    len -= (size_t)rc;
+    buf += n;
+    len -= n;
   }
   if (f->failing) {
     f->failing = false;

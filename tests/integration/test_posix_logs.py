@@ -1,0 +1,248 @@
+# SPDX-License-Identifier: MIT
+"""The child's logs and the wrapper's own: rotation that never splits or
+loses a line, bounded retention, time stamps, merged streams, crash
+context, on-demand rotation, and a full disk."""
+import os
+import re
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import scaled, wait_pid_file, wait_until
+from test_posix_supervisor import TESTCHILD, Files, service_ini
+
+LINES = 200_000
+LINE_BYTES = 100
+SEQ = re.compile(rb"^(\d{8}) x+$")
+
+
+def rotated(path, n):
+    """name.log -> name.<n>.log (svcwrap's numbering: 1 is the newest)."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.{n}{path.suffix}")
+
+
+def all_files_oldest_first(path):
+    """The rotated files from oldest to newest, then the current one."""
+    n = 1
+    olds = []
+    while rotated(path, n).exists():
+        olds.append(rotated(path, n))
+        n += 1
+    return list(reversed(olds)) + [Path(path)]
+
+
+def run_writer(ctx, name, extra_log, lines=LINES):
+    """The child prints `lines` numbered 100-byte lines at full speed and
+    exits 0; returns the [log] stdout path after the wrapper ended."""
+    out = ctx.scratch / "logs" / f"{name}.out.log"
+    ini = service_ini(ctx, name, f"--lines {lines} --line-bytes {LINE_BYTES}",
+                      f"""
+                      [restart]
+                      policy = no
+                      [log]
+                      timestamps = false
+                      {extra_log}
+                      """)
+    w = ctx.wrapper(ini)
+    assert w.wait(120) == 0, w.log()
+    return out
+
+
+def check_sequence(files, first, last):
+    """Every line first..last exactly once, whole, in order, across files."""
+    expect = first
+    for f in files:
+        data = f.read_bytes()
+        assert data == b"" or data.endswith(b"\n"), f"{f.name} ends mid-line"
+        for line in data.split(b"\n")[:-1]:
+            m = SEQ.match(line)
+            assert m and len(line) == LINE_BYTES - 1, \
+                f"{f.name}: split or damaged line {line[:40]!r}"
+            assert int(m.group(1)) == expect, \
+                f"{f.name}: line {int(m.group(1))} where {expect} was due"
+            expect += 1
+    assert expect == last + 1, f"lines end at {expect - 1}, want {last}"
+
+
+def test_rotation_keeps_every_line(ctx):
+    out = run_writer(ctx, "rot", "max_size = 64KB\nkeep = 1000")
+    files = all_files_oldest_first(out)
+    # 20 MB in 64 KB files, none over the limit (whole lines fit).
+    assert len(files) >= LINES * LINE_BYTES // (64 * 1024)
+    for f in files:
+        assert f.stat().st_size <= 64 * 1024, f"{f.name} is over max_size"
+    check_sequence(files, 1, LINES)
+
+
+def test_rotation_keeps_only_keep_files(ctx):
+    out = run_writer(ctx, "keep3", "max_size = 64KB\nkeep = 3")
+    olds = sorted(p.name for p in out.parent.glob("keep3.out.*.log"))
+    assert olds == ["keep3.out.1.log", "keep3.out.2.log", "keep3.out.3.log"]
+    files = all_files_oldest_first(out)
+    first = int(SEQ.match(files[0].read_bytes().split(b"\n")[0]).group(1))
+    check_sequence(files, first, LINES)   # the newest lines, contiguous
+
+
+def test_timestamps_and_merged_streams(ctx):
+    both = ctx.scratch / "logs" / "both.log"
+    ini = service_ini(ctx, "merged", "--lines 3 --stderr-lines 2 --partial tail",
+                      """
+                      [restart]
+                      policy = no
+                      [log]
+                      stdout = both.log
+                      stderr = both.log
+                      """)
+    w = ctx.wrapper(ini)
+    assert w.wait(10) == 0, w.log()
+    lines = both.read_text().splitlines()
+    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d "
+    assert len(lines) == 6, lines
+    for line in lines:
+        assert re.match(stamp, line), line
+    bodies = sorted(l.split(" ", 1)[1][:9] for l in lines)
+    assert bodies == ["00000001 ", "00000002 ", "00000003 ", "E00000001",
+                      "E00000002", "tail"], bodies
+    # The partial last line (no newline) is completed, not lost.
+    assert lines[-1].endswith(" tail") or any(l.endswith(" tail") for l in lines)
+
+
+def test_line_longer_than_max_size_written_whole(ctx):
+    ini = service_ini(ctx, "long2", "--lines 3 --line-bytes 5000",
+                      """
+                      [restart]
+                      policy = no
+                      [log]
+                      timestamps = false
+                      max_size = 1KB
+                      keep = 10
+                      """)
+    w = ctx.wrapper(ini)
+    assert w.wait(10) == 0, w.log()
+    out = ctx.scratch / "logs" / "long2.out.log"
+    files = all_files_oldest_first(out)
+    sizes = [f.stat().st_size for f in files]
+    assert sizes == [5000, 5000, 5000], sizes   # one whole line per file
+
+
+def test_crash_context_in_wrapper_log(ctx):
+    ini = service_ini(ctx, "crash", "--lines 30 --crash",
+                      """
+                      [restart]
+                      policy = no
+                      [log]
+                      tail_lines = 5
+                      """)
+    w = ctx.wrapper(ini)
+    assert w.wait(10) == 1
+    log = (ctx.scratch / "logs" / "crash.svcwrap.log").read_text()
+    assert re.search(r"child pid \d+ killed by signal 11", log), log
+    assert "the child's last 5 lines before signal 11:" in log, log
+    tail = re.findall(r"warning:   \| (\d{8}) x+$", log, re.M)
+    assert tail == [f"{n:08d}" for n in range(26, 31)], tail
+
+
+def test_rotate_on_demand(ctx):
+    f = Files(ctx.scratch)
+    ini = service_ini(ctx, "ondemand",
+                      f"--ready-file {f.ready} --lines 10 --sleep -1")
+    w = ctx.wrapper(ini)
+    wait_pid_file(f.ready)
+    out = ctx.scratch / "logs" / "ondemand.out.log"
+    wait_until(lambda: out.exists() and out.stat().st_size > 0, 5,
+               "the child's output on disk")
+    r = ctx.run_svcwrap(["rotate", "-c", str(ini)])
+    assert r.returncode == 0 and "logs rotated" in r.stdout, r.stdout + r.stderr
+    assert rotated(out, 1).exists() and rotated(out, 1).read_text().count("\n") == 10
+    wlog = ctx.scratch / "logs" / "ondemand.svcwrap.log"
+    assert rotated(wlog, 1).exists(), "the wrapper log rotates too"
+    w.signal(signal.SIGUSR1)            # the same, by signal
+    wait_until(lambda: rotated(wlog, 2).exists(), 5, "a second rotation")
+    w.signal(signal.SIGTERM)
+    assert w.wait(10) == 0
+
+
+def test_rotate_without_wrapper(ctx):
+    ini = service_ini(ctx, "nowrapper", "--sleep 1")
+    r = ctx.run_svcwrap(["rotate", "-c", str(ini)])
+    assert r.returncode == 3 and "no running wrapper answers" in r.stderr
+
+
+def test_wrapper_log_is_bounded(ctx):
+    """Hundreds of restarts: the wrapper log rotates like the child's."""
+    ini = service_ini(ctx, "chatty", "--exit 1",
+                      """
+                      [restart]
+                      policy = always
+                      delay = 0
+                      burst = 0
+                      [log]
+                      max_size = 4KB
+                      keep = 2
+                      """)
+    w = ctx.wrapper(ini)
+    wlog = ctx.scratch / "logs" / "chatty.svcwrap.log"
+    wait_until(lambda: rotated(wlog, 2).exists(), 20, "two rotations")
+    wait_until(lambda: "restart 60 " in w.log(), 20, "60 restarts")
+    w.signal(signal.SIGTERM)
+    assert w.wait(10) == 0
+    names = sorted(p.name for p in wlog.parent.glob("chatty.svcwrap*"))
+    assert names == ["chatty.svcwrap.1.log", "chatty.svcwrap.2.log",
+                     "chatty.svcwrap.log"], names
+    for p in wlog.parent.glob("chatty.svcwrap*"):
+        assert p.stat().st_size <= 4096
+
+
+@pytest.fixture
+def tmpfs(ctx):
+    """A 512 KB tmpfs (needs root and mount permission)."""
+    d = ctx.scratch / "small"
+    d.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs",
+                        str(d)], capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs to fill: {r.stderr.strip()}")
+    yield d
+    subprocess.run(["umount", "-l", str(d)])
+
+
+def test_disk_full_drops_then_resumes(ctx, tmpfs):
+    """The log disk fills: the child keeps running unblocked, the dropped
+    bytes are counted and reported once, writing resumes when space is
+    freed."""
+    ballast = tmpfs / "ballast"
+    ballast.write_bytes(b"\0" * 440 * 1024)  # about 70 KB stay free
+    script = ctx.scratch / "writer.sh"
+    seq = ctx.scratch / "seq"
+    # A line every millisecond or so, with its number also written to a
+    # file outside the full disk: proof that the child is never blocked.
+    script.write_text("i=0\nwhile :; do i=$((i+1)); "
+                      "printf '%08d writer\\n' $i; echo $i > " + str(seq) +
+                      "; sleep 0.001; done\n")
+    ini = service_ini(ctx, "full", str(script), f"""
+                      [log]
+                      directory = {tmpfs}
+                      timestamps = false
+                      max_size = 10MB
+                      """, executable="/bin/sh")
+    w = ctx.wrapper(ini)
+
+    wait_until(lambda: "dropping output until it can be written" in w.log(),
+               60, "output to be dropped on the full disk")
+    _, st = ctx.status_json(ini)
+    assert st["log_dropped_bytes"] > 0, st
+    n_full = int(seq.read_text())
+    wait_until(lambda: int(seq.read_text() or 0) > n_full + 200, 30,
+               "the child to keep running while its output is dropped")
+    assert w.log().count("dropping output") == 1, "reported once per incident"
+    ballast.unlink()
+    wait_until(lambda: "works again" in w.log(), 30, "writing to resume")
+    out = tmpfs / "full.out.log"
+    last = int(out.read_bytes().split(b"\n")[-2].split()[0])
+    assert last > n_full, "lines written after space was freed"
+    w.signal(signal.SIGTERM)
+    assert w.wait(10) == 0
