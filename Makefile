@@ -117,7 +117,7 @@ build/posix/testchild: tests/children/testchild.c
 build/win/testchild.exe: tests/children/testchild.c
 	@mkdir -p $(@D)
 	$(Q)$(WIN_CC) $(STD) $(CHILD_WARN) -O1 -municode -D_WIN32_WINNT=0x0A00 -DUNICODE \
-	  -D_UNICODE -o $@ $< -luser32
+	  -D_UNICODE -o $@ $< -luser32 -ladvapi32
 
 build/posix/gochild: $(GO_SRC)
 	@mkdir -p $(@D)

@@ -17,7 +17,7 @@ struct sw_conn_s {
   sw_endpoint_t *ep;
   sw_conn_t *prev, *next; /* in ep->conns */
   sw_sbuf_t in;           /* the command line being read */
-  bool close_after_write; /* the last answer is on its way */
+  bool answered;          /* the one command was answered */
   bool closing;
 };
 typedef sw_conn_t conn_t;
@@ -54,10 +54,12 @@ static void on_written(uv_write_t *req, int status) {
   conn_t *c = a->conn;
 
   free(a);
-  /* A failed write means the client is gone; after the last answer the
-   * connection is done. (A write cancelled by the close still ends here,
-   * before the handle's close callback, so c is valid.) */
-  if (status != 0 || c->close_after_write)
+  /* A failed write means the client is gone. (A write cancelled by the
+   * close still ends here, before the handle's close callback, so c is
+   * valid.) After a successful one the client hangs up: closing our end
+   * first could discard an answer it has not read yet (Windows named
+   * pipes do). */
+  if (status != 0)
     conn_close(c);
 }
 
@@ -105,9 +107,11 @@ static void on_conn_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
   char *nl;
 
   if (n < 0) {
-    conn_close(c);
+    conn_close(c); /* the client hung up */
     return;
   }
+  if (c->answered)
+    return; /* one command per connection; the rest is ignored */
   sw_sbuf_put(&c->in, buf->base, (size_t)n);
   if (sw_sbuf_failed(&c->in) || c->in.len > 1024) {
     conn_close(c);
@@ -117,8 +121,7 @@ static void on_conn_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
   if (nl == NULL)
     return;
   *nl = '\0';
-  uv_read_stop(s);
-  c->close_after_write = true; /* one command per connection */
+  c->answered = true;
   if (strcmp(c->in.p, "rotate") == 0 && c->ep->rotate != NULL) {
     c->ep->rotate(c->ep->data);
     conn_send(c, strdup("{\"rotated\":true}"));

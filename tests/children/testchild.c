@@ -190,7 +190,8 @@ static void usage(const char *msg, const char *arg)
           "  [--stop-delay MS] [--stop-event] [--window]\n"
           "  [--spawn-grandchild PIDFILE] [--lines N] [--stderr-lines N]\n"
           "  [--line-bytes B] [--partial TEXT] [--print-env NAME]\n"
-          "  [--print-cwd] [--print-args] [--print-cmdline] [--] [ARG...]\n",
+          "  [--print-cwd] [--print-args] [--print-cmdline] [--] [ARG...]\n"
+          "  or: testchild --scm-control SERVICE CODE (Windows)\n",
           stderr);
     fflush(stderr);
     exit_process(EXIT_USAGE);
@@ -209,6 +210,37 @@ static long long parse_number(const char *opt_name, const char *s)
     if (!*s || end == s || *end != '\0')
         usage("invalid number for", opt_name);
     return v;
+}
+
+/* --scm-control NAME CODE: send a control code to a service and exit 0,
+ * or with the Win32 error. Wine 8's sc.exe has no `control` verb, so the
+ * tests send svcwrap's custom codes (128: rotate logs) with this. */
+static void scm_control(const char *name, long long code)
+{
+#ifdef _WIN32
+    SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
+    SC_HANDLE svc = NULL;
+    SERVICE_STATUS st;
+    wchar_t wname[256];
+    DWORD err = 0;
+
+    MultiByteToWideChar(CP_UTF8, 0, name, -1, wname, 256);
+    if (scm == NULL || (svc = OpenServiceW(scm, wname,
+                                           SERVICE_USER_DEFINED_CONTROL)) == NULL ||
+        !ControlService(svc, (DWORD)code, &st))
+        err = GetLastError();
+    if (svc != NULL)
+        CloseServiceHandle(svc);
+    if (scm != NULL)
+        CloseServiceHandle(scm);
+    fprintf(stderr, "testchild: control %lld to %s: error %lu\n", code, name,
+            (unsigned long)err);
+    exit_process(err);
+#else
+    (void)name;
+    (void)code;
+    usage("--scm-control is for Windows", NULL);
+#endif
 }
 
 static void parse_args(int argc, char **argv)
@@ -243,6 +275,11 @@ static void parse_args(int argc, char **argv)
         FLAG("--print-cwd", print_cwd)
         FLAG("--print-args", print_args)
         FLAG("--print-cmdline", print_cmdline)
+        if (strcmp(a, "--scm-control") == 0) {
+            if (i + 2 >= argc)
+                usage("missing values for", a);
+            scm_control(argv[i + 1], parse_number(a, argv[i + 2]));
+        }
         if (VALUE("--log")) opt.log_path = v;
         else if (VALUE("--ready-file")) opt.ready_file = v;
         else if (VALUE("--pid-file")) opt.pid_file = v;

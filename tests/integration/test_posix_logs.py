@@ -7,33 +7,17 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import scaled, wait_pid_file, wait_until
+from conftest import wait_pid_file, wait_until
 from test_posix_supervisor import TESTCHILD, Files, service_ini
 
-LINES = 200_000
-LINE_BYTES = 100
-SEQ = re.compile(rb"^(\d{8}) x+$")
-
-
-def rotated(path, n):
-    """name.log -> name.<n>.log (svcwrap's numbering: 1 is the newest)."""
-    path = Path(path)
-    return path.with_name(f"{path.stem}.{n}{path.suffix}")
-
-
-def all_files_oldest_first(path):
-    """The rotated files from oldest to newest, then the current one."""
-    n = 1
-    olds = []
-    while rotated(path, n).exists():
-        olds.append(rotated(path, n))
-        n += 1
-    return list(reversed(olds)) + [Path(path)]
-
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from logcheck import (LINE_BYTES, LINES, SEQ,  # noqa: E402
+                      all_files_oldest_first, check_sequence, rotated)
 
 def run_writer(ctx, name, extra_log, lines=LINES):
     """The child prints `lines` numbered 100-byte lines at full speed and

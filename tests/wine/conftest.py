@@ -161,6 +161,11 @@ def wine_session():
     subprocess.run(["wineserver", "-k"], env=ENV)
     subprocess.run(["wineserver", "-w"], env=ENV, timeout=60 * MULT)
     subprocess.run(["wineserver", "-p"], env=ENV, check=True)
+    # Wine runs winedbg for a crashing process and its report goes to the
+    # process's stderr (the child's log); Windows' error reporting does
+    # not write there. No debugger, as on a server.
+    wine(["reg", "add", r"HKLM\Software\Microsoft\Windows NT\CurrentVersion"
+          r"\AeDebug", "/v", "Debugger", "/d", "", "/f"])
     # No display here: Wine's null graphics driver lets windows exist
     # (wm-close tests) without X.
     wine(["reg", "add", r"HKCU\Software\Wine\Drivers", "/v", "Graphics",

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <tlhelp32.h>
+#include <wchar.h>
 
 #include "app/log.h"
 #include "os/os.h"
@@ -170,6 +172,48 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv) {
   h->exit_code = run_body(h);
 }
 
+/*
+ * Whether the SCM started this process: its parent is services.exe (the
+ * test golang.org/x/sys/windows/svc.IsWindowsService makes too). Calling
+ * StartServiceCtrlDispatcherW to find out is what Microsoft documents,
+ * and on Windows it fails at once from a console; but under Wine it can
+ * block when the process was not started by the SCM. A parent that is
+ * gone or not services.exe means a console; only when the process list
+ * cannot be read at all does the dispatcher decide.
+ */
+static bool parent_is_services(bool *known) {
+  HANDLE snap = CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0);
+  PROCESSENTRY32W pe;
+  DWORD me = GetCurrentProcessId(), parent = 0;
+  bool found = false, services = false;
+
+  *known = false;
+  if (snap == INVALID_HANDLE_VALUE)
+    return false;
+  *known = true; /* from here on, anything but services.exe is a console */
+  pe.dwSize = sizeof(pe);
+  for (BOOL ok = Process32FirstW(snap, &pe); ok;
+       ok = Process32NextW(snap, &pe)) {
+    if (pe.th32ProcessID == me) {
+      parent = pe.th32ParentProcessID;
+      found = true;
+      break;
+    }
+  }
+  if (found) {
+    pe.dwSize = sizeof(pe);
+    for (BOOL ok = Process32FirstW(snap, &pe); ok;
+         ok = Process32NextW(snap, &pe)) {
+      if (pe.th32ProcessID == parent) {
+        services = _wcsicmp(pe.szExeFile, L"services.exe") == 0;
+        break;
+      }
+    }
+  }
+  CloseHandle(snap);
+  return services;
+}
+
 int sw_os_host_run(const char *service_name, sw_host_body_fn *body,
                    void *data) {
   sw_host_t *h = &the_host;
@@ -186,6 +230,15 @@ int sw_os_host_run(const char *service_name, sw_host_body_fn *body,
   memset(table, 0, sizeof(table));
   table[0].lpServiceName = h->name ? h->name : no_name;
   table[0].lpServiceProc = service_main;
+  {
+    bool known, by_scm = parent_is_services(&known);
+
+    if (known && !by_scm) {
+      h->service = false;
+      h->exit_code = run_body(h);
+      goto out;
+    }
+  }
   if (!StartServiceCtrlDispatcherW(table)) {
     DWORD err = GetLastError();
 
@@ -199,6 +252,7 @@ int sw_os_host_run(const char *service_name, sw_host_body_fn *body,
     }
     h->exit_code = run_body(h);
   }
+out:
   if (h->finished != NULL)
     SetEvent(h->finished);
   free(h->name);
