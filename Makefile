@@ -43,8 +43,8 @@ WIN_LDFLAGS := -municode -static -Wl,--dynamicbase -Wl,--nxcompat \
 
 CORE_SRC  := $(wildcard src/core/*.c)
 APP_SRC   := $(wildcard src/app/*.c) src/main.c
-POSIX_SRC := $(wildcard src/os/posix/*.c)
-WIN_SRC   := $(wildcard src/os/win/*.c)
+POSIX_SRC := $(wildcard src/os/posix/*.c src/os/common/*.c)
+WIN_SRC   := $(wildcard src/os/win/*.c src/os/common/*.c)
 
 POSIX_OBJ := $(patsubst %.c,build/posix/obj/%.o,$(CORE_SRC) $(APP_SRC) $(POSIX_SRC))
 SAN_OBJ   := $(patsubst %.c,build/posix-san/obj/%.o,$(CORE_SRC) $(APP_SRC) $(POSIX_SRC))

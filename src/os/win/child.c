@@ -34,26 +34,17 @@
 #include "core/cmdline.h"
 #include "core/env.h"
 #include "core/err.h"
+#include "os/common/childio.h"
 #include "os/os.h"
 
-#define DRAIN_MS 2000
-
 struct sw_child_s {
-  uv_pipe_t out[2];
+  sw__childio_t io; /* first: the handles' data points here */
   uv_async_t exited_async;
-  uv_timer_t drain;
-  sw_spawn_opts_t opts;
   HANDLE process;
   HANDLE job;
   HANDLE wait; /* RegisterWaitForSingleObject */
   DWORD pid;
   bool new_group;
-  int open_handles;
-  bool pipe_open[2];
-  bool exited;
-  bool reported;
-  bool freeing;
-  DWORD code;
 };
 
 /* The named stop event lives as long as the wrapper: children come and
@@ -220,68 +211,17 @@ static int make_pipe(HANDLE *ours, HANDLE *theirs, char *why, size_t whylen) {
 
 /* ---- lifetime --------------------------------------------------------------- */
 
-static void on_handle_closed(uv_handle_t *h) {
-  sw_child_t *c = h->data;
-
-  if (--c->open_handles > 0)
-    return;
+/* Release what only Windows has, before the last handle frees c. */
+static void release_os(sw_child_t *c) {
   if (c->wait != NULL)
     UnregisterWaitEx(c->wait, INVALID_HANDLE_VALUE);
+  c->wait = NULL;
   if (c->process != NULL)
     CloseHandle(c->process);
+  c->process = NULL;
   if (c->job != NULL)
     CloseHandle(c->job); /* KILL_ON_JOB_CLOSE: anything left dies now */
-  free(c);
-}
-
-static void close_pipe(sw_child_t *c, int i) {
-  if (!c->pipe_open[i])
-    return;
-  c->pipe_open[i] = false;
-  uv_read_stop((uv_stream_t *)&c->out[i]);
-  uv_close((uv_handle_t *)&c->out[i], on_handle_closed);
-}
-
-static void maybe_report(sw_child_t *c) {
-  if (c->reported || !c->exited || c->pipe_open[0] || c->pipe_open[1])
-    return;
-  c->reported = true;
-  uv_timer_stop(&c->drain);
-  c->opts.on_exit(c->opts.data, c->code, 0);
-}
-
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
-  (void)h;
-  (void)suggested;
-  buf->base = malloc(65536);
-  buf->len = buf->base ? 65536 : 0;
-}
-
-static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
-  sw_child_t *c = s->data;
-  int i = (uv_pipe_t *)s == &c->out[0] ? 0 : 1;
-
-  if (n > 0)
-    c->opts.on_output(c->opts.data, i + 1, buf->base, (size_t)n);
-  free(buf->base);
-  if (n < 0) {
-    if (n != UV_EOF)
-      sw_log_warnx("read from child's %s: %s", i ? "stderr" : "stdout",
-                   uv_strerror((int)n));
-    close_pipe(c, i);
-    maybe_report(c);
-  }
-}
-
-static void on_drain_timeout(uv_timer_t *t) {
-  sw_child_t *c = t->data;
-
-  sw_log_warnx("child's output is still open %dms after it exited; no "
-               "longer reading it",
-               DRAIN_MS);
-  close_pipe(c, 0);
-  close_pipe(c, 1);
-  maybe_report(c);
+  c->job = NULL;
 }
 
 /* Runs on: the loop thread, after exit_waited. */
@@ -289,18 +229,15 @@ static void on_exited(uv_async_t *a) {
   sw_child_t *c = a->data;
   DWORD code = 1;
 
-  if (c->exited)
+  if (c->io.exited)
     return;
   if (!GetExitCodeProcess(c->process, &code))
     sw_log_warn("exit code of pid %lu", (unsigned long)c->pid);
-  c->exited = true;
-  c->code = code;
   /* The leader is gone: nothing else of its tree may stay behind. */
   if (!TerminateJobObject(c->job, 1))
     sw_log_warn("terminate the rest of pid %lu's job",
                 (unsigned long)c->pid);
-  uv_timer_start(&c->drain, on_drain_timeout, DRAIN_MS, 0);
-  maybe_report(c);
+  sw__childio_exited(&c->io, code, 0);
 }
 
 /* Runs on: a thread-pool thread. Only hands off to the loop. */
@@ -449,7 +386,6 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
   c = calloc(1, sizeof(*c));
   if (c == NULL)
     return SW_ENOMEM;
-  c->opts = *o;
   memset(&pi, 0, sizeof(pi));
 
   ensure_stop_event(cfg);
@@ -523,27 +459,22 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
   nul = INVALID_HANDLE_VALUE;
 
   /* From here on, libuv owns our pipe ends and the loop handles. */
-  c->open_handles = 4;
+  sw__childio_init(&c->io, loop, o, 1 /* the exit notification */);
   for (i = 0; i < 2; i++) {
     int fd = _open_osfhandle((intptr_t)ours[i], _O_RDONLY);
 
-    uv_pipe_init(loop, &c->out[i], 0);
-    c->out[i].data = c;
-    if (fd < 0 || uv_pipe_open(&c->out[i], fd) != 0) {
+    if (fd < 0 || uv_pipe_open(&c->io.out[i], fd) != 0) {
+      /* Never read: sw__childio_close() closes it with the rest. */
       sw_log_warnx("child's %s cannot be read", i ? "stderr" : "stdout");
       if (fd < 0)
         CloseHandle(ours[i]);
-      uv_close((uv_handle_t *)&c->out[i], on_handle_closed);
     } else {
-      c->pipe_open[i] = true;
-      uv_read_start((uv_stream_t *)&c->out[i], on_alloc, on_read);
+      sw__childio_read(&c->io, i);
     }
     ours[i] = INVALID_HANDLE_VALUE;
   }
   uv_async_init(loop, &c->exited_async, on_exited);
   c->exited_async.data = c;
-  uv_timer_init(loop, &c->drain);
-  c->drain.data = c;
   if (!RegisterWaitForSingleObject(&c->wait, c->process, exit_waited, c,
                                    INFINITE, WT_EXECUTEONLYONCE)) {
     /* Without the wait we would never learn of the exit: stop now. */
@@ -634,6 +565,14 @@ static int post_wm_close(sw_child_t *c, char *why, size_t whylen) {
 
 int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
                      size_t whylen) {
+  if (c->io.exited) {
+    /* Gone already (its tree ended with it); the exit is reported once
+     * its output is drained, which is all a stop method can achieve. */
+    sw_log_info("stop: pid %lu already exited; waiting for its output to "
+                "end",
+                (unsigned long)c->pid);
+    return 0;
+  }
   switch (m) {
   case SW_STOP_CTRL_BREAK:
     if (!c->new_group) {
@@ -686,11 +625,9 @@ int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
 }
 
 void sw_os_child_free(sw_child_t *c) {
-  if (c == NULL || c->freeing)
+  if (c == NULL || c->io.freeing)
     return;
-  c->freeing = true;
-  close_pipe(c, 0);
-  close_pipe(c, 1);
-  uv_close((uv_handle_t *)&c->exited_async, on_handle_closed);
-  uv_close((uv_handle_t *)&c->drain, on_handle_closed);
+  release_os(c);
+  uv_close((uv_handle_t *)&c->exited_async, sw__childio_handle_closed);
+  sw__childio_close(&c->io);
 }

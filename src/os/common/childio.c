@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/* Child output pipes, drain and exit reporting, shared by both backends. */
+#include "os/common/childio.h"
+
+#include <stdlib.h>
+
+#include "app/log.h"
+
+void sw__childio_handle_closed(uv_handle_t *h) {
+  sw__childio_t *io = h->data;
+
+  /* io is the first member of the backend's child: freeing it frees the
+   * child (whose own resources the backend released before closing). */
+  if (--io->open_handles == 0)
+    free(io);
+}
+
+static void close_pipe(sw__childio_t *io, int i) {
+  if (!io->pipe_open[i])
+    return;
+  io->pipe_open[i] = false;
+  uv_read_stop((uv_stream_t *)&io->out[i]);
+  uv_close((uv_handle_t *)&io->out[i], sw__childio_handle_closed);
+}
+
+static void maybe_report(sw__childio_t *io) {
+  if (io->reported || !io->exited || io->pipe_open[0] || io->pipe_open[1])
+    return;
+  io->reported = true;
+  uv_timer_stop(&io->drain);
+  io->on_exit(io->data, io->code, io->signal);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
+  /* One buffer per read, freed after the callback: reads are large
+   * (64 KiB) so the per-read cost stays small. */
+  (void)h;
+  (void)suggested;
+  buf->base = malloc(65536);
+  buf->len = buf->base ? 65536 : 0;
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
+  sw__childio_t *io = s->data;
+  int i = (uv_pipe_t *)s == &io->out[0] ? 0 : 1;
+
+  if (n > 0)
+    io->on_output(io->data, i + 1, buf->base, (size_t)n);
+  free(buf->base);
+  if (n < 0) {
+    if (n != UV_EOF)
+      sw_log_warnx("read from child's %s: %s", i ? "stderr" : "stdout",
+                   uv_strerror((int)n));
+    close_pipe(io, i);
+    maybe_report(io);
+  }
+}
+
+static void on_drain_timeout(uv_timer_t *t) {
+  sw__childio_t *io = t->data;
+
+  sw_log_warnx("child's output is still open %dms after it exited (held by "
+               "a process outside its tree?); no longer reading it",
+               SW_DRAIN_MS);
+  close_pipe(io, 0);
+  close_pipe(io, 1);
+  maybe_report(io);
+}
+
+void sw__childio_init(sw__childio_t *io, uv_loop_t *loop,
+                      const sw_spawn_opts_t *o, int extra) {
+  int i;
+
+  io->on_output = o->on_output;
+  io->on_exit = o->on_exit;
+  io->data = o->data;
+  for (i = 0; i < 2; i++) {
+    uv_pipe_init(loop, &io->out[i], 0);
+    io->out[i].data = io;
+  }
+  uv_timer_init(loop, &io->drain);
+  io->drain.data = io;
+  io->open_handles = 3 + extra;
+}
+
+void sw__childio_read(sw__childio_t *io, int i) {
+  io->pipe_open[i] = true;
+  uv_read_start((uv_stream_t *)&io->out[i], on_alloc, on_read);
+}
+
+void sw__childio_exited(sw__childio_t *io, uint32_t code, int signal) {
+  if (io->exited)
+    return;
+  io->exited = true;
+  io->code = code;
+  io->signal = signal;
+  uv_timer_start(&io->drain, on_drain_timeout, SW_DRAIN_MS, 0);
+  maybe_report(io);
+}
+
+void sw__childio_close(sw__childio_t *io) {
+  int i;
+
+  if (io->freeing)
+    return;
+  io->freeing = true;
+  for (i = 0; i < 2; i++) {
+    if (io->pipe_open[i]) {
+      close_pipe(io, i);
+    } else if (!uv_is_closing((uv_handle_t *)&io->out[i])) {
+      uv_close((uv_handle_t *)&io->out[i], sw__childio_handle_closed);
+    }
+  }
+  uv_close((uv_handle_t *)&io->drain, sw__childio_handle_closed);
+}

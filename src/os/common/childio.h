@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The part of a child both backends share: its stdout and stderr pipes in
+ * the loop, the drain after it exits, and the rule that on_exit comes once,
+ * after the last output. A backend embeds sw__childio_t as the FIRST member
+ * of its sw_child_s (every handle's data points at it), adds its own handle
+ * (the process, or the exit notification) and closes it with
+ * sw__childio_handle_closed. Runs on: loop thread.
+ */
+#ifndef SW_OS_COMMON_CHILDIO_H
+#define SW_OS_COMMON_CHILDIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "os/os.h"
+
+/* After the child exits, how long its output may still arrive (held open
+ * by a process that left its tree) before the pipes are closed. */
+#define SW_DRAIN_MS 2000
+
+typedef struct {
+  uv_pipe_t out[2]; /* stdout, stderr */
+  uv_timer_t drain;
+  sw_child_output_cb *on_output;
+  sw_child_exit_cb *on_exit;
+  void *data;
+  int open_handles;  /* handles not yet closed; the child is freed at 0 */
+  bool pipe_open[2];
+  bool exited;
+  bool reported;
+  bool freeing;
+  uint32_t code;
+  int signal;
+} sw__childio_t;
+
+/* Initialise the two pipes and the drain timer (uv_pipe_init etc.) and
+ * count `extra` more handles of the backend's. */
+void sw__childio_init(sw__childio_t *io, uv_loop_t *loop,
+                      const sw_spawn_opts_t *o, int extra);
+/* Start reading pipe i (0 stdout, 1 stderr), opened by the backend. */
+void sw__childio_read(sw__childio_t *io, int i);
+/* The process exited: drain, then report. */
+void sw__childio_exited(sw__childio_t *io, uint32_t code, int signal);
+/* Close the pipes and the timer (the backend closes its own handles with
+ * sw__childio_handle_closed); the child is freed after the last close.
+ * Idempotent. */
+void sw__childio_close(sw__childio_t *io);
+/* The close callback for every handle of the child. */
+void sw__childio_handle_closed(uv_handle_t *h);
+
+#endif
