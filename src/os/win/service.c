@@ -72,29 +72,37 @@ static bool query(SC_HANDLE svc, SERVICE_STATUS_PROCESS *sp) {
                               sizeof(*sp), &n) != 0;
 }
 
-/* Open the service; *scm and the result are closed by the caller. */
-static SC_HANDLE open_service(const sw_config_t *cfg, DWORD access,
-                              SC_HANDLE *scm, char *why, size_t whylen) {
-  wchar_t *name = sw__win_wide(cfg->name);
-  SC_HANDLE svc = NULL;
-
-  *scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
-  if (*scm == NULL) {
-    fail(why, whylen, "open the service manager");
-  } else if (name != NULL) {
-    svc = OpenServiceW(*scm, name, access);
-    if (svc == NULL)
-      fail(why, whylen, "open the service");
-  }
-  free(name);
-  return svc;
-}
-
 static void close_both(SC_HANDLE svc, SC_HANDLE scm) {
   if (svc != NULL)
     CloseServiceHandle(svc);
   if (scm != NULL)
     CloseServiceHandle(scm);
+}
+
+/* Open the service with `access`. Returns 0 (the caller closes both with
+ * close_both) or SW_ENOTINST, SW_EACCES, SW_EINVAL with the reason in
+ * why (nothing left open). */
+static int open_service(const sw_config_t *cfg, DWORD access, SC_HANDLE *scm,
+                        SC_HANDLE *svc, char *why, size_t whylen) {
+  wchar_t *name = sw__win_wide(cfg->name);
+  int rc = 0;
+
+  *svc = NULL;
+  *scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
+  if (*scm == NULL) {
+    rc = fail(why, whylen, "open the service manager");
+  } else if (name == NULL) {
+    snprintf(why, whylen, "the service name is not valid Unicode");
+    rc = SW_EINVAL;
+  } else if ((*svc = OpenServiceW(*scm, name, access)) == NULL) {
+    rc = fail(why, whylen, "open the service");
+  }
+  free(name);
+  if (rc != 0) {
+    close_both(*svc, *scm);
+    *svc = *scm = NULL;
+  }
+  return rc;
 }
 
 /* The registered command line, from QueryServiceConfigW. */
@@ -122,12 +130,13 @@ int sw_os_service_query(const sw_config_t *cfg, sw_svc_info_t *info,
   int rc = 0;
 
   memset(info, 0, sizeof(*info));
-  svc = open_service(cfg, SERVICE_QUERY_STATUS | SERVICE_QUERY_CONFIG, &scm,
-                     why, whylen);
-  if (svc == NULL) {
-    rc = GetLastError() == ERROR_SERVICE_DOES_NOT_EXIST ? 0 : SW_EINVAL;
+  rc = open_service(cfg, SERVICE_QUERY_STATUS | SERVICE_QUERY_CONFIG, &scm,
+                    &svc, why, whylen);
+  if (rc != 0) {
     snprintf(info->state, sizeof(info->state), "not-installed");
-  } else if (!query(svc, &sp)) {
+    return rc == SW_ENOTINST ? 0 : rc;
+  }
+  if (!query(svc, &sp)) {
     rc = fail(why, whylen, "query the service");
   } else {
     fill(info, &sp);
@@ -220,13 +229,10 @@ int sw_os_service_start(const sw_config_t *cfg, uint64_t timeout_ms,
   SC_HANDLE scm, svc;
   int rc;
 
-  svc = open_service(cfg, SERVICE_START | SERVICE_QUERY_STATUS, &scm, why,
-                     whylen);
-  if (svc == NULL) {
-    close_both(svc, scm);
-    return GetLastError() == ERROR_SERVICE_DOES_NOT_EXIST ? SW_ENOTINST
-                                                          : SW_EINVAL;
-  }
+  rc = open_service(cfg, SERVICE_START | SERVICE_QUERY_STATUS, &scm, &svc,
+                    why, whylen);
+  if (rc != 0)
+    return rc;
   if (!StartServiceW(svc, 0, NULL) &&
       GetLastError() != ERROR_SERVICE_ALREADY_RUNNING) {
     rc = fail(why, whylen, "start the service");
@@ -253,13 +259,10 @@ int sw_os_service_stop(const sw_config_t *cfg, uint64_t timeout_ms,
   SC_HANDLE scm, svc;
   int rc;
 
-  svc = open_service(cfg, SERVICE_STOP | SERVICE_QUERY_STATUS, &scm, why,
-                     whylen);
-  if (svc == NULL) {
-    close_both(svc, scm);
-    return GetLastError() == ERROR_SERVICE_DOES_NOT_EXIST ? SW_ENOTINST
-                                                          : SW_EINVAL;
-  }
+  rc = open_service(cfg, SERVICE_STOP | SERVICE_QUERY_STATUS, &scm, &svc,
+                    why, whylen);
+  if (rc != 0)
+    return rc;
   rc = stop_and_wait(svc, timeout_ms, info, why, whylen);
   close_both(svc, scm);
   return rc;
@@ -271,13 +274,10 @@ int sw_os_service_uninstall(const sw_config_t *cfg, uint64_t timeout_ms,
   SC_HANDLE scm, svc;
   int rc;
 
-  svc = open_service(cfg, SERVICE_STOP | SERVICE_QUERY_STATUS | DELETE, &scm,
-                     why, whylen);
-  if (svc == NULL) {
-    close_both(svc, scm);
-    return GetLastError() == ERROR_SERVICE_DOES_NOT_EXIST ? SW_ENOTINST
-                                                          : SW_EINVAL;
-  }
+  rc = open_service(cfg, SERVICE_STOP | SERVICE_QUERY_STATUS | DELETE, &scm,
+                    &svc, why, whylen);
+  if (rc != 0)
+    return rc;
   rc = stop_and_wait(svc, timeout_ms, &info, why, whylen);
   if (rc == 0 && !DeleteService(svc))
     rc = fail(why, whylen, "delete the service");
