@@ -151,6 +151,7 @@ wtest: build/win/svcwrap.exe build/win/testchild.exe build/win/gochild.exe
 test: setup
 	$(Q)$(MAKE) --no-print-directory all san children deps-win win
 	$(Q)rc=0; \
+	  $(MAKE) --no-print-directory format-check lint || rc=1; \
 	  $(MAKE) --no-print-directory unit || rc=1; \
 	  $(MAKE) --no-print-directory itest || rc=1; \
 	  $(MAKE) --no-print-directory wtest || rc=1; \
@@ -175,6 +176,20 @@ fuzz: setup build/fuzz/fuzz_config
 	@mkdir -p build/fuzz/corpus
 	$(Q)build/fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	  -artifact_prefix=build/fuzz/ build/fuzz/corpus tests/fuzz/corpus
+
+# ---- style and static analysis -------------------------------------------------
+FORMAT_SRC = $(shell find src tests/unit tests/fuzz -name '*.[ch]')
+
+format:
+	$(Q)clang-format -i $(FORMAT_SRC)
+
+format-check:
+	$(Q)clang-format --dry-run --Werror $(FORMAT_SRC) && echo "format-check: clean"
+
+lint:
+	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	  --inline-suppr --std=c11 -Isrc -D_POSIX_C_SOURCE=200809L \
+	  src/core src/app src/os/posix src/os/common src/main.c && echo "lint: clean"
 
 clean:
 	rm -rf build/posix build/posix-san build/win build/test-tmp build/fuzz

@@ -27,7 +27,8 @@ static const struct {
      "Stop the service if it runs (the stop ladder runs, bounded wait), then\n"
      "delete it."},
     {"start", "start [-c FILE]",
-     "Start the service through the SCM and wait (30 s at most) until it runs."},
+     "Start the service through the SCM and wait (30 s at most) until it "
+     "runs."},
     {"stop", "stop [-c FILE]",
      "Stop the service through the SCM and wait until it is stopped (the\n"
      "whole stop ladder, plus 10 s)."},
@@ -58,10 +59,11 @@ static const struct {
 static void usage(FILE *f) {
   size_t i;
 
-  fprintf(f, "usage: svcwrap <verb> [-c CONFIG] [options]\n\n"
-             "Runs a console program as a service, supervised by the rules\n"
-             "of an INI file. Without -c, the config is the .ini file next to\n"
-             "this executable, named like it.\n\nverbs:\n");
+  fprintf(f,
+          "usage: svcwrap <verb> [-c CONFIG] [options]\n\n"
+          "Runs a console program as a service, supervised by the rules\n"
+          "of an INI file. Without -c, the config is the .ini file next to\n"
+          "this executable, named like it.\n\nverbs:\n");
   for (i = 0; i < N_VERBS; i++)
     fprintf(f, "  svcwrap %s\n", verbs[i].usage);
   fprintf(f, "\n`svcwrap help VERB` explains a verb; docs/ has the rest.\n");
@@ -80,8 +82,7 @@ static int help(const char *verb) {
       return SW_EXIT_OK;
     }
   }
-  fprintf(stderr, "svcwrap: no verb \"%s\"; `svcwrap help` lists them\n",
-          verb);
+  fprintf(stderr, "svcwrap: no verb \"%s\"; `svcwrap help` lists them\n", verb);
   return SW_EXIT_USAGE;
 }
 
@@ -97,12 +98,10 @@ int sw_main(int argc, char **argv) {
     return SW_EXIT_USAGE;
   }
   verb = argv[1];
-  if (strcmp(verb, "-h") == 0 || strcmp(verb, "--help") == 0)
-    return help(NULL);
+  if (strcmp(verb, "-h") == 0 || strcmp(verb, "--help") == 0) return help(NULL);
   if (strcmp(verb, "--version") == 0 || strcmp(verb, "-V") == 0)
     verb = "version";
-  if (strcmp(verb, "help") == 0)
-    return help(argc > 2 ? argv[2] : NULL);
+  if (strcmp(verb, "help") == 0) return help(argc > 2 ? argv[2] : NULL);
   if (strcmp(verb, "version") == 0) {
     printf("svcwrap %s (libuv %s, cJSON %s, inih)\n", SW_VERSION,
            uv_version_string(), cJSON_Version());
@@ -120,20 +119,17 @@ int sw_main(int argc, char **argv) {
     } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
       return help(verb);
     } else {
-      fprintf(stderr, "svcwrap: %s: unexpected argument \"%s\"; see "
-                      "`svcwrap help %s`\n",
+      fprintf(stderr,
+              "svcwrap: %s: unexpected argument \"%s\"; see "
+              "`svcwrap help %s`\n",
               verb, argv[i], verb);
       return SW_EXIT_USAGE;
     }
   }
-  if (strcmp(verb, "check") == 0)
-    return sw_cmd_check(&cli);
-  if (strcmp(verb, "run") == 0)
-    return sw_cmd_run(&cli);
-  if (strcmp(verb, "status") == 0)
-    return sw_cmd_status(&cli);
-  if (strcmp(verb, "rotate") == 0)
-    return sw_cmd_rotate(&cli);
+  if (strcmp(verb, "check") == 0) return sw_cmd_check(&cli);
+  if (strcmp(verb, "run") == 0) return sw_cmd_run(&cli);
+  if (strcmp(verb, "status") == 0) return sw_cmd_status(&cli);
+  if (strcmp(verb, "rotate") == 0) return sw_cmd_rotate(&cli);
   if (strcmp(verb, "install") == 0 || strcmp(verb, "uninstall") == 0 ||
       strcmp(verb, "start") == 0 || strcmp(verb, "stop") == 0 ||
       strcmp(verb, "restart") == 0)

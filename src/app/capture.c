@@ -15,8 +15,7 @@ static void keep_tail(sw_capture_t *c, const char *lines, size_t len) {
   unsigned want = c->tail_cap, found = 0;
   const char *starts[1000];
 
-  if (want == 0)
-    return;
+  if (want == 0) return;
   /* Only the last tail_cap lines of the chunk can stay in the ring: find
    * them from the end, so the cost does not grow with the chunk. */
   while (p > lines && found < want) {
@@ -33,8 +32,7 @@ static void keep_tail(sw_capture_t *c, const char *lines, size_t len) {
     size_t n = (size_t)(e - s);
     sw_sbuf_t *slot = &c->tail[c->tail_next];
 
-    if (n > 0 && s[n - 1] == '\r')
-      n--;
+    if (n > 0 && s[n - 1] == '\r') n--;
     slot->len = 0;
     if (n > SW_TAIL_LINE_MAX) {
       sw_sbuf_put(slot, s, SW_TAIL_LINE_MAX);
@@ -43,8 +41,7 @@ static void keep_tail(sw_capture_t *c, const char *lines, size_t len) {
       sw_sbuf_put(slot, s, n);
     }
     c->tail_next = (c->tail_next + 1) % c->tail_cap;
-    if (c->tail_n < c->tail_cap)
-      c->tail_n++;
+    if (c->tail_n < c->tail_cap) c->tail_n++;
   }
 }
 
@@ -65,8 +62,7 @@ static void on_lines(void *data, const char *lines, size_t len) {
     const char *p = lines, *end = lines + len;
     size_t tlen;
 
-    if (uv_gettimeofday(&tv) != 0)
-      tv.tv_sec = tv.tv_usec = 0;
+    if (uv_gettimeofday(&tv) != 0) tv.tv_sec = tv.tv_usec = 0;
     sw_time_format(tv.tv_sec * 1000 + tv.tv_usec / 1000,
                    sw_os_utc_offset_min(tv.tv_sec), 0, ts);
     tlen = strlen(ts);
@@ -111,14 +107,12 @@ int sw_capture_init(sw_capture_t *c, const sw_config_t *cfg) {
   c->tail_cap = cfg->tail_lines;
   if (c->tail_cap > 0) {
     c->tail = calloc(c->tail_cap, sizeof(*c->tail));
-    if (c->tail == NULL)
-      return SW_ENOMEM;
+    if (c->tail == NULL) return SW_ENOMEM;
   }
   return 0;
 }
 
-void sw_capture_feed(sw_capture_t *c, int stream, const char *buf,
-                     size_t len) {
+void sw_capture_feed(sw_capture_t *c, int stream, const char *buf, size_t len) {
   sw_liner_feed(&c->liner[stream == 2], buf, len);
 }
 
@@ -147,8 +141,7 @@ void sw_capture_each_tail(const sw_capture_t *c,
 
 void sw_capture_rotate(sw_capture_t *c) {
   sw_logfile_rotate(&c->files[0]);
-  if (c->file[1] == &c->files[1])
-    sw_logfile_rotate(&c->files[1]);
+  if (c->file[1] == &c->files[1]) sw_logfile_rotate(&c->files[1]);
 }
 
 uint64_t sw_capture_dropped(const sw_capture_t *c) {
@@ -162,8 +155,7 @@ void sw_capture_close(sw_capture_t *c) {
   sw_liner_free(&c->liner[0]);
   sw_liner_free(&c->liner[1]);
   sw_logfile_close(&c->files[0]);
-  if (c->file[1] == &c->files[1])
-    sw_logfile_close(&c->files[1]);
+  if (c->file[1] == &c->files[1]) sw_logfile_close(&c->files[1]);
   for (i = 0; i < c->tail_cap; i++)
     sw_sbuf_free(&c->tail[i]);
   free(c->tail);

@@ -31,24 +31,22 @@ struct sw_capture_s {
   sw_logfile_t files[2];
   sw_logfile_t *file[2]; /* per stream; both &files[0] when merged */
   bool timestamps;
-  sw_sbuf_t scratch;     /* lines with their time stamps */
-  sw_sbuf_t *tail;       /* ring of tail_cap lines */
+  sw_sbuf_t scratch; /* lines with their time stamps */
+  sw_sbuf_t *tail;   /* ring of tail_cap lines */
   unsigned tail_cap, tail_n, tail_next;
 };
 
 /* Returns 0 or SW_ENOMEM. */
 int sw_capture_init(sw_capture_t *c, const sw_config_t *cfg);
 /* Output of the child, any chunking. */
-void sw_capture_feed(sw_capture_t *c, int stream, const char *buf,
-                     size_t len);
+void sw_capture_feed(sw_capture_t *c, int stream, const char *buf, size_t len);
 /* The child exited: complete partial lines. */
 void sw_capture_flush(sw_capture_t *c);
 /* Forget the tail (a new run starts). */
 void sw_capture_reset_tail(sw_capture_t *c);
 /* Call fn for each kept line, oldest first (no newline). */
 void sw_capture_each_tail(const sw_capture_t *c,
-                          void (*fn)(void *data, const char *line),
-                          void *data);
+                          void (*fn)(void *data, const char *line), void *data);
 void sw_capture_rotate(sw_capture_t *c);
 uint64_t sw_capture_dropped(const sw_capture_t *c);
 void sw_capture_close(sw_capture_t *c);

@@ -64,8 +64,9 @@ int sw_app_check_files(const sw_config_t *c) {
   rc = stat_mode(c->executable, &mode);
   if (rc != 0) {
     where(c, "process", "executable");
-    fprintf(stderr, "warning: [process] executable: %s: %s (the service "
-                    "cannot start until it exists)\n",
+    fprintf(stderr,
+            "warning: [process] executable: %s: %s (the service "
+            "cannot start until it exists)\n",
             c->executable, uv_strerror(rc));
   } else if ((mode & S_IFMT) == S_IFDIR) {
     where(c, "process", "executable");
@@ -77,8 +78,7 @@ int sw_app_check_files(const sw_config_t *c) {
   if (rc != 0 || (mode & S_IFMT) != S_IFDIR) {
     where(c, "process", "working_directory");
     fprintf(stderr, "warning: [process] working_directory: %s: %s\n",
-            c->working_directory,
-            rc != 0 ? uv_strerror(rc) : "not a folder");
+            c->working_directory, rc != 0 ? uv_strerror(rc) : "not a folder");
   }
   rc = stat_mode(c->log_dir, &mode);
   if (rc == 0 && (mode & S_IFMT) != S_IFDIR) {
@@ -88,8 +88,9 @@ int sw_app_check_files(const sw_config_t *c) {
     errors++;
   } else if (rc != 0 && !check_dir_reachable(c, c->log_dir)) {
     where(c, "log", "directory");
-    fprintf(stderr, "error: [log] directory: %s cannot be created: no "
-                    "existing folder above it\n",
+    fprintf(stderr,
+            "error: [log] directory: %s cannot be created: no "
+            "existing folder above it\n",
             c->log_dir);
     errors++;
   }
@@ -111,10 +112,8 @@ int sw_cmd_check(const sw_cli_t *cli) {
   char *text;
   int rc = sw_app_load_config(cli, &c, true);
 
-  if (rc == SW_ENOMEM)
-    return SW_EXIT_RUNTIME;
-  if (rc != 0)
-    return SW_EXIT_USAGE;
+  if (rc == SW_ENOMEM) return SW_EXIT_RUNTIME;
+  if (rc != 0) return SW_EXIT_USAGE;
   if (sw_app_check_files(c) > 0) {
     sw_config_free(c);
     return SW_EXIT_USAGE;
@@ -123,8 +122,8 @@ int sw_cmd_check(const sw_cli_t *cli) {
     sw_config_free(c);
     return SW_EXIT_RUNTIME;
   }
-  printf("; %s is valid; the configuration as svcwrap reads it:\n%s",
-         c->path, text);
+  printf("; %s is valid; the configuration as svcwrap reads it:\n%s", c->path,
+         text);
   free(text);
   sw_config_free(c);
   return SW_EXIT_OK;

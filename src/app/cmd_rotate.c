@@ -15,18 +15,18 @@ int sw_cmd_rotate(const sw_cli_t *cli) {
   int rc, code = SW_EXIT_OK;
 
   rc = sw_app_load_config(cli, &cfg, false);
-  if (rc != 0)
-    return rc == SW_ECONFIG ? SW_EXIT_USAGE : SW_EXIT_RUNTIME;
+  if (rc != 0) return rc == SW_ECONFIG ? SW_EXIT_USAGE : SW_EXIT_RUNTIME;
   endpoint = sw_os_endpoint_name(cfg);
-  rc = endpoint ? sw_endpoint_query(endpoint, "rotate\n", &status, &reply,
-                                    5000)
+  rc = endpoint ? sw_endpoint_query(endpoint, "rotate\n", &status, &reply, 5000)
                 : SW_ENOMEM;
   if (rc == SW_ENOTRUNNING) {
-    fprintf(stderr, "svcwrap: rotate %s: no running wrapper answers on %s; "
-                    "is the service running?\n",
+    fprintf(stderr,
+            "svcwrap: rotate %s: no running wrapper answers on %s; "
+            "is the service running?\n",
             cfg->name, endpoint);
     code = SW_EXIT_STATUS_STOPPED;
-  } else if (rc != 0 || reply == NULL || strstr(reply, "\"rotated\":true") == NULL) {
+  } else if (rc != 0 || reply == NULL ||
+             strstr(reply, "\"rotated\":true") == NULL) {
     fprintf(stderr, "svcwrap: rotate %s: %s\n", cfg->name,
             rc != 0 ? sw_strerror(rc)
                     : "the wrapper refused (only administrators and the "

@@ -27,8 +27,7 @@ int sw_cmd_service(const sw_cli_t *cli, const char *verb) {
   int rc, code = SW_EXIT_OK;
 
   rc = sw_app_load_config(cli, &cfg, strcmp(verb, "install") == 0);
-  if (rc != 0)
-    return rc == SW_ECONFIG ? SW_EXIT_USAGE : SW_EXIT_RUNTIME;
+  if (rc != 0) return rc == SW_ECONFIG ? SW_EXIT_USAGE : SW_EXIT_RUNTIME;
   stop_wait = sw_config_stop_budget_ms(cfg) + STOP_SLACK_MS;
   memset(&info, 0, sizeof(info));
   why[0] = '\0';
@@ -45,32 +44,29 @@ int sw_cmd_service(const sw_cli_t *cli, const char *verb) {
     } else {
       rc = sw_os_service_install(cfg, exe, why, sizeof(why));
       if (rc == 0)
-        printf("installed service %s (%s); start it with `svcwrap start` or "
-               "`sc start %s`\n",
-               cfg->name, why, cfg->name);
+        printf(
+            "installed service %s (%s); start it with `svcwrap start` or "
+            "`sc start %s`\n",
+            cfg->name, why, cfg->name);
     }
   } else if (strcmp(verb, "uninstall") == 0) {
     rc = sw_os_service_uninstall(cfg, stop_wait, why, sizeof(why));
-    if (rc == 0)
-      printf("uninstalled service %s\n", cfg->name);
+    if (rc == 0) printf("uninstalled service %s\n", cfg->name);
   } else if (strcmp(verb, "start") == 0) {
     rc = sw_os_service_start(cfg, START_WAIT_MS, &info, why, sizeof(why));
-    if (rc == 0)
-      code = print_state(cfg, &info);
+    if (rc == 0) code = print_state(cfg, &info);
   } else if (strcmp(verb, "stop") == 0) {
     rc = sw_os_service_stop(cfg, stop_wait, &info, why, sizeof(why));
-    if (rc == 0)
-      code = print_state(cfg, &info);
+    if (rc == 0) code = print_state(cfg, &info);
   } else { /* restart */
     rc = sw_os_service_stop(cfg, stop_wait, &info, why, sizeof(why));
     if (rc == 0)
       rc = sw_os_service_start(cfg, START_WAIT_MS, &info, why, sizeof(why));
-    if (rc == 0)
-      code = print_state(cfg, &info);
+    if (rc == 0) code = print_state(cfg, &info);
   }
   if (rc != 0) {
     fprintf(stderr, "svcwrap: %s %s: %s\n", verb, cfg->name, why);
-    code = rc == SW_ENOSYS ? SW_EXIT_USAGE
+    code = rc == SW_ENOSYS     ? SW_EXIT_USAGE
            : rc == SW_ENOTINST ? SW_EXIT_NOT_INSTALLED
                                : SW_EXIT_RUNTIME;
   }

@@ -29,8 +29,7 @@ static cJSON *build(const sw_config_t *cfg, const char *wrapper_json,
 
   if (root == NULL) {
     root = cJSON_CreateObject();
-    if (root == NULL)
-      return NULL;
+    if (root == NULL) return NULL;
     cJSON_AddStringToObject(root, "name", cfg->name);
     cJSON_AddStringToObject(root, "state", "stopped");
     cJSON_AddNullToObject(root, "pid");
@@ -46,8 +45,7 @@ static cJSON *build(const sw_config_t *cfg, const char *wrapper_json,
       if (scm->installed) {
         cJSON_AddStringToObject(s, "state", scm->state);
         cJSON_AddNumberToObject(s, "win32_exit_code", scm->win32_exit_code);
-        cJSON_AddNumberToObject(s, "service_exit_code",
-                                scm->service_exit_code);
+        cJSON_AddNumberToObject(s, "service_exit_code", scm->service_exit_code);
         cJSON_AddNumberToObject(s, "pid", scm->pid);
         cJSON_AddStringToObject(s, "image_path", scm->image_path);
       }
@@ -64,8 +62,7 @@ int sw_cmd_status(const sw_cli_t *cli) {
   int rc, code;
 
   rc = sw_app_load_config(cli, &cfg, false);
-  if (rc != 0)
-    return rc == SW_ECONFIG ? SW_EXIT_USAGE : SW_EXIT_RUNTIME;
+  if (rc != 0) return rc == SW_ECONFIG ? SW_EXIT_USAGE : SW_EXIT_RUNTIME;
   memset(&info, 0, sizeof(info));
   rc = sw_os_service_query(cfg, &info, why, sizeof(why));
   have_scm = rc == 0;
@@ -83,15 +80,14 @@ int sw_cmd_status(const sw_cli_t *cli) {
     code = SW_EXIT_NOT_INSTALLED;
   else if (have_scm)
     code = strcmp(info.state, "stopped") == 0 ? SW_EXIT_STATUS_STOPPED
-                                               : SW_EXIT_OK;
+                                              : SW_EXIT_OK;
   else
     code = SW_EXIT_STATUS_STOPPED;
   if (!have_scm && json != NULL) {
     cJSON *doc = cJSON_Parse(json);
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(doc, "state");
 
-    if (cJSON_IsString(st) && state_is_up(st->valuestring))
-      code = SW_EXIT_OK;
+    if (cJSON_IsString(st) && state_is_up(st->valuestring)) code = SW_EXIT_OK;
     cJSON_Delete(doc);
   }
 
@@ -113,8 +109,9 @@ int sw_cmd_status(const sw_cli_t *cli) {
       if (!info.installed)
         sw_sbuf_printf(&out, "service:   %s is not installed\n", cfg->name);
       else if (info.service_exit_code != 0)
-        sw_sbuf_printf(&out, "installed: yes; service manager says %s (last "
-                             "exit code %u)\n",
+        sw_sbuf_printf(&out,
+                       "installed: yes; service manager says %s (last "
+                       "exit code %u)\n",
                        info.state, info.service_exit_code);
       else
         sw_sbuf_printf(&out, "installed: yes; service manager says %s\n",
@@ -125,8 +122,7 @@ int sw_cmd_status(const sw_cli_t *cli) {
     if (json == NULL || sw_status_format_human(json, &out) != 0)
       sw_sbuf_printf(&out, "wrapper:   not running (nothing answers on %s)\n",
                      endpoint ? endpoint : "?");
-    if (!sw_sbuf_failed(&out))
-      fputs(out.p, stdout);
+    if (!sw_sbuf_failed(&out)) fputs(out.p, stdout);
     sw_sbuf_free(&out);
   }
   free(json);

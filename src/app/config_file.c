@@ -25,8 +25,7 @@ static char *getenv_utf8(const char *name, void *data) {
   int rc;
 
   (void)data;
-  if (buf == NULL)
-    return NULL;
+  if (buf == NULL) return NULL;
   rc = uv_os_getenv(name, buf, &size);
   if (rc == UV_ENOBUFS) {
     char *big = realloc(buf, size);
@@ -54,8 +53,9 @@ static int config_path(const sw_cli_t *cli, char **out) {
   if (cli->config == NULL) {
     rc = uv_exepath(buf, &len);
     if (rc != 0) {
-      fprintf(stderr, "svcwrap: cannot find my own executable: %s; pass -c "
-                      "FILE\n",
+      fprintf(stderr,
+              "svcwrap: cannot find my own executable: %s; pass -c "
+              "FILE\n",
               uv_strerror(rc));
       return rc;
     }
@@ -79,8 +79,9 @@ static int config_path(const sw_cli_t *cli, char **out) {
   }
   rc = sw_path_resolve(SW_PATH_NATIVE, buf, cli->config, out);
   if (rc == SW_EINVAL)
-    fprintf(stderr, "svcwrap: %s: a drive-relative path; write the full "
-                    "path\n",
+    fprintf(stderr,
+            "svcwrap: %s: a drive-relative path; write the full "
+            "path\n",
             cli->config);
   return rc;
 }
@@ -99,15 +100,17 @@ static int read_file(const char *path, bool given, char **text, size_t *len) {
   size = req.statbuf.st_size;
   if (rc == 0 && (req.statbuf.st_mode & S_IFMT) == S_IFDIR) {
     uv_fs_req_cleanup(&req);
-    fprintf(stderr, "%s: error: is a folder, not an INI file; pass the file "
-                    "inside it with -c\n",
+    fprintf(stderr,
+            "%s: error: is a folder, not an INI file; pass the file "
+            "inside it with -c\n",
             path);
     return SW_ECONFIG;
   }
   uv_fs_req_cleanup(&req);
   if (rc == UV_ENOENT) {
-    fprintf(stderr, "%s: error: no such file; create it (config/example.ini "
-                    "shows every key)%s\n",
+    fprintf(stderr,
+            "%s: error: no such file; create it (config/example.ini "
+            "shows every key)%s\n",
             path, given ? "" : " or pass -c FILE");
     return SW_ECONFIG;
   }
@@ -116,8 +119,9 @@ static int read_file(const char *path, bool given, char **text, size_t *len) {
     return SW_ECONFIG;
   }
   if (size > MAX_CONFIG_BYTES) {
-    fprintf(stderr, "%s: error: %llu bytes is too large for a config (at "
-                    "most %u)\n",
+    fprintf(stderr,
+            "%s: error: %llu bytes is too large for a config (at "
+            "most %u)\n",
             path, (unsigned long long)size, MAX_CONFIG_BYTES);
     return SW_ECONFIG;
   }
@@ -137,8 +141,7 @@ static int read_file(const char *path, bool given, char **text, size_t *len) {
     buf = uv_buf_init(*text + got, (unsigned)(size - got));
     rc = uv_fs_read(NULL, &req, fd, &buf, 1, -1, NULL);
     uv_fs_req_cleanup(&req);
-    if (rc <= 0)
-      break;
+    if (rc <= 0) break;
     got += (size_t)rc;
   }
   uv_fs_close(NULL, &req, fd, NULL);
@@ -162,8 +165,7 @@ static int by_line(const void *a, const void *b) {
   unsigned lx = x->line > 0 ? (unsigned)x->line : ~0u;
   unsigned ly = y->line > 0 ? (unsigned)y->line : ~0u;
 
-  if (lx != ly)
-    return lx < ly ? -1 : 1;
+  if (lx != ly) return lx < ly ? -1 : 1;
   return x < y ? -1 : x > y; /* same array: address order is input order */
 }
 
@@ -174,13 +176,11 @@ static void print_diags(const char *path, const sw_diags_t *d,
 
   for (i = 0; order != NULL && i < d->n; i++)
     order[i] = &d->v[i];
-  if (order != NULL)
-    qsort(order, d->n, sizeof(*order), by_line);
+  if (order != NULL) qsort(order, d->n, sizeof(*order), by_line);
   for (i = 0; i < d->n; i++) {
     const sw_diag_t *x = order != NULL ? order[i] : &d->v[i];
 
-    if (!x->is_error && !print_warnings)
-      continue;
+    if (!x->is_error && !print_warnings) continue;
     if (x->line > 0)
       fprintf(stderr, "%s:%d: %s: %s\n", path, x->line,
               x->is_error ? "error" : "warning", x->text);
@@ -200,19 +200,17 @@ int sw_app_load_config(const sw_cli_t *cli, sw_config_t **out,
 
   *out = NULL;
   rc = config_path(cli, &path);
-  if (rc != 0)
-    goto out;
+  if (rc != 0) goto out;
   rc = read_file(path, cli->config != NULL, &text, &len);
-  if (rc != 0)
-    goto out;
-  rc = sw_config_parse(path, text, len, SW_PLATFORM_NATIVE, getenv_utf8,
-                       NULL, out, &diags);
+  if (rc != 0) goto out;
+  rc = sw_config_parse(path, text, len, SW_PLATFORM_NATIVE, getenv_utf8, NULL,
+                       out, &diags);
   print_diags(path, &diags, print_warnings);
   if (rc == SW_ENOMEM)
     fprintf(stderr, "svcwrap: out of memory reading %s\n", path);
   else if (rc != 0)
-    fprintf(stderr, "%s: %u error%s\n", path,
-            diags.n_errors, diags.n_errors == 1 ? "" : "s");
+    fprintf(stderr, "%s: %u error%s\n", path, diags.n_errors,
+            diags.n_errors == 1 ? "" : "s");
 out:
   sw_diags_free(&diags);
   free(path);

@@ -36,15 +36,13 @@ static void conn_closed(uv_handle_t *h) {
     c->prev->next = c->next;
   else
     c->ep->conns = c->next;
-  if (c->next != NULL)
-    c->next->prev = c->prev;
+  if (c->next != NULL) c->next->prev = c->prev;
   sw_sbuf_free(&c->in);
   free(c);
 }
 
 static void conn_close(conn_t *c) {
-  if (c->closing)
-    return;
+  if (c->closing) return;
   c->closing = true;
   uv_close((uv_handle_t *)&c->pipe, conn_closed);
 }
@@ -59,8 +57,7 @@ static void on_written(uv_write_t *req, int status) {
    * valid.) After a successful one the client hangs up: closing our end
    * first could discard an answer it has not read yet (Windows named
    * pipes do). */
-  if (status != 0)
-    conn_close(c);
+  if (status != 0) conn_close(c);
 }
 
 /* Send json (taken, may be NULL on OOM) and a newline. */
@@ -110,16 +107,14 @@ static void on_conn_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
     conn_close(c); /* the client hung up */
     return;
   }
-  if (c->answered)
-    return; /* one command per connection; the rest is ignored */
+  if (c->answered) return; /* one command per connection; the rest is ignored */
   sw_sbuf_put(&c->in, buf->base, (size_t)n);
   if (sw_sbuf_failed(&c->in) || c->in.len > 1024) {
     conn_close(c);
     return;
   }
   nl = c->in.p ? strchr(c->in.p, '\n') : NULL;
-  if (nl == NULL)
-    return;
+  if (nl == NULL) return;
   *nl = '\0';
   c->answered = true;
   if (strcmp(c->in.p, "rotate") == 0 && c->ep->rotate != NULL) {
@@ -139,12 +134,10 @@ static void on_connection(uv_stream_t *server, int status) {
     return;
   }
   c = calloc(1, sizeof(*c));
-  if (c == NULL)
-    return;
+  if (c == NULL) return;
   c->ep = ep;
   c->next = ep->conns;
-  if (ep->conns != NULL)
-    ep->conns->prev = c;
+  if (ep->conns != NULL) ep->conns->prev = c;
   ep->conns = c;
   uv_pipe_init(server->loop, &c->pipe, 0);
   c->pipe.data = c;
@@ -164,15 +157,13 @@ int sw_endpoint_listen(sw_endpoint_t *ep, uv_loop_t *loop, const char *name) {
     uv_pipe_init(loop, &ep->server, 0);
     ep->server.data = ep;
     rc = uv_pipe_bind(&ep->server, name);
-    if (rc == 0)
-      rc = uv_listen((uv_stream_t *)&ep->server, 16, on_connection);
+    if (rc == 0) rc = uv_listen((uv_stream_t *)&ep->server, 16, on_connection);
     if (rc == 0) {
       ep->listening = true;
       return 0;
     }
     uv_close((uv_handle_t *)&ep->server, NULL);
-    if (rc != UV_EADDRINUSE || attempt > 0)
-      break;
+    if (rc != UV_EADDRINUSE || attempt > 0) break;
     /* In use: another wrapper, or a socket file left by one that died. */
     {
       char *st = NULL;
@@ -189,17 +180,17 @@ int sw_endpoint_listen(sw_endpoint_t *ep, uv_loop_t *loop, const char *name) {
       uv_fs_req_cleanup(&req);
     }
   }
-  sw_log_warnx("status endpoint %s: %s (status and rotate will not reach "
-               "this wrapper)",
-               name, uv_strerror(rc));
+  sw_log_warnx(
+      "status endpoint %s: %s (status and rotate will not reach "
+      "this wrapper)",
+      name, uv_strerror(rc));
   return rc;
 }
 
 void sw_endpoint_close(sw_endpoint_t *ep) {
   conn_t *c;
 
-  if (!ep->listening)
-    return;
+  if (!ep->listening) return;
   ep->listening = false;
   uv_close((uv_handle_t *)&ep->server, NULL);
   /* Connections still open (a client that never hung up) go too. */
@@ -224,8 +215,7 @@ typedef struct {
 } client_t;
 
 static void client_finish(client_t *c, int rc) {
-  if (c->done)
-    return;
+  if (c->done) return;
   c->done = true;
   c->rc = rc;
   uv_timer_stop(&c->timer);
@@ -254,8 +244,7 @@ static void client_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
 static void client_written(uv_write_t *req, int status) {
   client_t *c = req->data;
 
-  if (status != 0)
-    client_finish(c, status);
+  if (status != 0) client_finish(c, status);
 }
 
 static void client_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
@@ -283,7 +272,8 @@ static void client_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
     c->in.len -= len + 1;
     c->got++;
     if (c->got == 1 && c->command != NULL) {
-      uv_buf_t b = uv_buf_init((char *)c->command, (unsigned)strlen(c->command));
+      uv_buf_t b =
+          uv_buf_init((char *)c->command, (unsigned)strlen(c->command));
 
       c->wr.data = c;
       if (uv_write(&c->wr, s, &b, 1, client_written) != 0) {
@@ -292,8 +282,7 @@ static void client_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
       }
     }
   }
-  if (c->got == c->want)
-    client_finish(c, 0);
+  if (c->got == c->want) client_finish(c, 0);
 }
 
 static void client_connected(uv_connect_t *req, int status) {
@@ -317,14 +306,12 @@ int sw_endpoint_query(const char *name, const char *command, char **status,
   int rc;
 
   *status = NULL;
-  if (reply != NULL)
-    *reply = NULL;
+  if (reply != NULL) *reply = NULL;
   memset(&c, 0, sizeof(c));
   c.command = command;
   c.want = command ? 2 : 1;
   rc = uv_loop_init(&loop);
-  if (rc != 0)
-    return rc;
+  if (rc != 0) return rc;
   uv_pipe_init(&loop, &c.pipe, 0);
   c.pipe.data = &c;
   uv_timer_init(&loop, &c.timer);

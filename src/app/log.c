@@ -29,40 +29,34 @@ static void emit(sw_log_level_t level, const char *syserr, const char *fmt,
   uv_timeval64_t tv;
   int n;
 
-  if (uv_gettimeofday(&tv) != 0)
-    tv.tv_sec = tv.tv_usec = 0;
+  if (uv_gettimeofday(&tv) != 0) tv.tv_sec = tv.tv_usec = 0;
   n = snprintf(line, sizeof(line), "%s svcwrap[%d]: %s: ",
                sw_time_format(tv.tv_sec * 1000 + tv.tv_usec / 1000,
                               sw_os_utc_offset_min(tv.tv_sec), 0, ts),
                (int)uv_os_getpid(), names[level]);
-  if (n < 0)
-    return;
+  if (n < 0) return;
   n += vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
   if (syserr != NULL && n >= 0 && (size_t)n < sizeof(line))
     n += snprintf(line + n, sizeof(line) - (size_t)n, ": %s", syserr);
-  if (n < 0)
-    return;
-  if ((size_t)n >= sizeof(line))
-    n = (int)sizeof(line) - 1;
+  if (n < 0) return;
+  if ((size_t)n >= sizeof(line)) n = (int)sizeof(line) - 1;
   if (to_stderr) {
     fwrite(line, 1, (size_t)n, stderr);
     fputc('\n', stderr);
     fflush(stderr);
   }
-  if (sink_fn != NULL)
-    sink_fn(sink_data, level, line, (size_t)n);
+  if (sink_fn != NULL) sink_fn(sink_data, level, line, (size_t)n);
 }
 
-#define DEFINE_LOG(fn, level, with_syserr)                                   \
-  void fn(const char *fmt, ...) {                                            \
-    char err[512];                                                           \
-    va_list ap;                                                              \
-                                                                             \
-    if (with_syserr)                                                         \
-      sw_os_last_error_text(err, sizeof(err));                               \
-    va_start(ap, fmt);                                                       \
-    emit(level, with_syserr ? err : NULL, fmt, ap);                          \
-    va_end(ap);                                                              \
+#define DEFINE_LOG(fn, level, with_syserr)                                     \
+  void fn(const char *fmt, ...) {                                              \
+    char err[512];                                                             \
+    va_list ap;                                                                \
+                                                                               \
+    if (with_syserr) sw_os_last_error_text(err, sizeof(err));                  \
+    va_start(ap, fmt);                                                         \
+    emit(level, with_syserr ? err : NULL, fmt, ap);                            \
+    va_end(ap);                                                                \
   }
 
 DEFINE_LOG(sw_log_info, SW_LOG_INFO, 0)

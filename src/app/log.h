@@ -12,11 +12,16 @@
 
 #include "core/attr.h"
 
-typedef enum { SW_LOG_DEBUG, SW_LOG_INFO, SW_LOG_WARN, SW_LOG_ERROR } sw_log_level_t;
+typedef enum {
+  SW_LOG_DEBUG,
+  SW_LOG_INFO,
+  SW_LOG_WARN,
+  SW_LOG_ERROR
+} sw_log_level_t;
 
 /* A sink gets each finished line (time stamp included, no newline). */
-typedef void sw_log_sink_fn(void *data, sw_log_level_t level,
-                            const char *line, size_t len);
+typedef void sw_log_sink_fn(void *data, sw_log_level_t level, const char *line,
+                            size_t len);
 
 void sw_log_info(const char *fmt, ...) SW_PRINTF(1, 2);
 /* Appends ": " and the current system error text (errno/GetLastError). */

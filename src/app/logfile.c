@@ -33,8 +33,7 @@ char *sw_logfile_rotated_path(const char *path, unsigned n) {
   size_t len = strlen(path) + 16;
   char *out = malloc(len);
 
-  if (out == NULL)
-    return NULL;
+  if (out == NULL) return NULL;
   if (dot == NULL || dot == (base ? base + 1 : path))
     snprintf(out, len, "%s.%u", path, n);
   else
@@ -59,8 +58,7 @@ int sw_logfile_init(sw_logfile_t *f, const char *path, uint64_t max_size,
   f->max_size = max_size;
   f->keep = keep;
   f->path = strdup(path);
-  if (f->path == NULL)
-    return SW_ENOMEM;
+  if (f->path == NULL) return SW_ENOMEM;
   /* Count the numbered files an earlier run left, so rotation renames
    * only what exists. */
   for (n = 1; n <= keep; n++) {
@@ -68,8 +66,7 @@ int sw_logfile_init(sw_logfile_t *f, const char *path, uint64_t max_size,
     bool there = p != NULL && exists(p);
 
     free(p);
-    if (!there)
-      break;
+    if (!there) break;
     f->rotated = n;
   }
   return 0;
@@ -82,8 +79,7 @@ static int open_file(sw_logfile_t *f) {
   fd = uv_fs_open(NULL, &req, f->path,
                   UV_FS_O_WRONLY | UV_FS_O_CREAT | UV_FS_O_APPEND, 0644, NULL);
   uv_fs_req_cleanup(&req);
-  if (fd < 0)
-    return fd;
+  if (fd < 0) return fd;
   f->fd = fd;
   if (uv_fs_fstat(NULL, &req, fd, NULL) == 0)
     f->size = req.statbuf.st_size;
@@ -96,8 +92,7 @@ static int open_file(sw_logfile_t *f) {
 static void close_file(sw_logfile_t *f) {
   uv_fs_t req;
 
-  if (f->fd < 0)
-    return;
+  if (f->fd < 0) return;
   uv_fs_close(NULL, &req, f->fd, NULL);
   uv_fs_req_cleanup(&req);
   f->fd = -1;
@@ -132,8 +127,7 @@ static int shift(sw_logfile_t *f) {
   if (f->rotated >= f->keep) {
     char *oldest = sw_logfile_rotated_path(f->path, f->keep);
 
-    if (oldest != NULL)
-      unlink_file(oldest);
+    if (oldest != NULL) unlink_file(oldest);
     free(oldest);
     n = f->keep - 1;
   }
@@ -144,8 +138,7 @@ static int shift(sw_logfile_t *f) {
     rc = from && to ? rename_file(from, to) : SW_ENOMEM;
     free(from);
     free(to);
-    if (rc != 0)
-      return rc;
+    if (rc != 0) return rc;
   }
   {
     char *first = sw_logfile_rotated_path(f->path, 1);
@@ -153,24 +146,20 @@ static int shift(sw_logfile_t *f) {
     rc = first ? rename_file(f->path, first) : SW_ENOMEM;
     free(first);
   }
-  if (rc != 0)
-    return rc;
-  if (f->rotated < f->keep)
-    f->rotated++;
+  if (rc != 0) return rc;
+  if (f->rotated < f->keep) f->rotated++;
   return 0;
 }
 
 void sw_logfile_rotate(sw_logfile_t *f) {
   int rc;
 
-  if (f->fd < 0 && open_file(f) != 0)
-    return;
-  if (f->size == 0)
-    return;
+  if (f->fd < 0 && open_file(f) != 0) return;
+  if (f->size == 0) return;
   rc = shift(f);
   if (rc != 0)
-    report(f, "rotate %s: %s (it keeps growing until rotation works)",
-           f->path, uv_strerror(rc));
+    report(f, "rotate %s: %s (it keeps growing until rotation works)", f->path,
+           uv_strerror(rc));
   f->size = 0;
 }
 
@@ -179,8 +168,8 @@ static void drop(sw_logfile_t *f, size_t len, int err) {
   f->incident += len;
   if (!f->failing) {
     f->failing = true;
-    report(f, "write %s: %s; dropping output until it can be written",
-           f->path, uv_strerror(err));
+    report(f, "write %s: %s; dropping output until it can be written", f->path,
+           uv_strerror(err));
   }
 }
 
@@ -204,8 +193,7 @@ static int write_all(sw_logfile_t *f, const char *buf, size_t len) {
     b = uv_buf_init((char *)buf, (unsigned)(len > 1u << 30 ? 1u << 30 : len));
     rc = uv_fs_write(NULL, &req, f->fd, &b, 1, -1, NULL);
     uv_fs_req_cleanup(&req);
-    if (rc <= 0)
-      return rc < 0 ? rc : UV_EIO;
+    if (rc <= 0) return rc < 0 ? rc : UV_EIO;
     f->size += (uint64_t)rc;
     buf += rc;
     len -= (size_t)rc;
@@ -228,9 +216,9 @@ void sw_logfile_write(sw_logfile_t *f, const char *buf, size_t len) {
       /* The whole lines that still fit go here; then the file rotates,
        * so a line never straddles two files. A line longer than max_size
        * on its own goes whole into a fresh file. */
-      n = whole_lines_within(buf, len, f->max_size - (f->size < f->max_size
-                                                          ? f->size
-                                                          : f->max_size));
+      n = whole_lines_within(
+          buf, len,
+          f->max_size - (f->size < f->max_size ? f->size : f->max_size));
       if (n == 0 && f->size > 0) {
         rc = shift(f);
         if (rc != 0) {

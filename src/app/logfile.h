@@ -19,16 +19,16 @@
 #include <uv.h>
 
 typedef struct {
-  char *path;          /* owned */
+  char *path; /* owned */
   uint64_t max_size;
   unsigned keep;
-  uv_file fd;          /* -1 while closed */
-  uint64_t size;       /* bytes in the current file */
-  unsigned rotated;    /* numbered files that exist (<= keep) */
-  uint64_t dropped;    /* bytes lost since the start */
-  uint64_t incident;   /* bytes lost in the current incident */
-  bool failing;        /* inside an incident */
-  bool quiet;          /* report problems to stderr only (wrapper log) */
+  uv_file fd;        /* -1 while closed */
+  uint64_t size;     /* bytes in the current file */
+  unsigned rotated;  /* numbered files that exist (<= keep) */
+  uint64_t dropped;  /* bytes lost since the start */
+  uint64_t incident; /* bytes lost in the current incident */
+  bool failing;      /* inside an incident */
+  bool quiet;        /* report problems to stderr only (wrapper log) */
 } sw_logfile_t;
 
 /* Set up (no file is opened until the first write). Returns 0 or

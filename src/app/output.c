@@ -39,15 +39,12 @@ void sw_liner_feed(sw_liner_t *l, const char *buf, size_t len) {
     head -= first;
     len -= first;
   }
-  if (head > 0)
-    l->fn(l->data, buf, head);
-  if (len > head)
-    sw_sbuf_put(&l->partial, buf + head, len - head);
+  if (head > 0) l->fn(l->data, buf, head);
+  if (len > head) sw_sbuf_put(&l->partial, buf + head, len - head);
 }
 
 void sw_liner_flush(sw_liner_t *l) {
-  if (l->partial.len == 0)
-    return;
+  if (l->partial.len == 0) return;
   sw_sbuf_put(&l->partial, "\n", 1);
   if (!sw_sbuf_failed(&l->partial))
     l->fn(l->data, l->partial.p, l->partial.len);

@@ -39,8 +39,8 @@ typedef struct {
   sw_sup_t sup;
   sw_child_t *child;
   sw_endpoint_t ep;
-  sw_capture_t cap;    /* the child's output to its log files */
-  sw_logfile_t wlog;   /* the wrapper's own log file */
+  sw_capture_t cap;  /* the child's output to its log files */
+  sw_logfile_t wlog; /* the wrapper's own log file */
   bool logs_open;
   char *endpoint_name;
   sw_input_t queue[8];
@@ -57,8 +57,7 @@ static uint64_t now_ms(void) {
 static uint64_t wall_ms(void) {
   uv_timeval64_t tv;
 
-  if (uv_gettimeofday(&tv) != 0)
-    return 0;
+  if (uv_gettimeofday(&tv) != 0) return 0;
   return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
 }
 
@@ -82,8 +81,7 @@ static void wlog_sink(void *data, sw_log_level_t level, const char *line,
   char buf[2100];
 
   (void)level;
-  if (len > sizeof(buf) - 1)
-    len = sizeof(buf) - 1;
+  if (len > sizeof(buf) - 1) len = sizeof(buf) - 1;
   memcpy(buf, line, len);
   buf[len] = '\n';
   sw_logfile_write(f, buf, len + 1);
@@ -96,13 +94,11 @@ static void open_logs(run_t *r) {
   int rc = sw_mkdirs(r->cfg->log_dir);
 
   if (rc != 0)
-    sw_log_warnx("create log folder %s: %s", r->cfg->log_dir,
-                 uv_strerror(rc));
+    sw_log_warnx("create log folder %s: %s", r->cfg->log_dir, uv_strerror(rc));
   path = malloc(n);
   if (path != NULL) {
     snprintf(path, n, "%s%c%s.svcwrap.log", r->cfg->log_dir,
-             r->cfg->platform == SW_PLATFORM_WIN ? '\\' : '/',
-             r->cfg->name);
+             r->cfg->platform == SW_PLATFORM_WIN ? '\\' : '/', r->cfg->name);
     if (sw_logfile_init(&r->wlog, path, r->cfg->log_max_size,
                         r->cfg->log_keep) == 0) {
       r->wlog.quiet = true; /* its own problems go to stderr */
@@ -116,8 +112,7 @@ static void open_logs(run_t *r) {
 }
 
 static void close_logs(run_t *r) {
-  if (!r->logs_open)
-    return;
+  if (!r->logs_open) return;
   sw_capture_close(&r->cap);
   sw_log_set_sink(NULL, NULL);
   sw_logfile_close(&r->wlog);
@@ -149,12 +144,10 @@ static void event(run_t *r, sw_evt_t kind, sw_log_level_t level) {
   tail_t t = {lines, 0};
   char *text;
 
-  if (r->logs_open)
-    sw_capture_each_tail(&r->cap, collect_tail_line, &t);
-  text = sw_event_text(kind, r->cfg->name, r->cfg->executable, &r->sup,
-                       t.v, t.n);
-  if (text != NULL)
-    sw_os_event_report(level, text);
+  if (r->logs_open) sw_capture_each_tail(&r->cap, collect_tail_line, &t);
+  text =
+      sw_event_text(kind, r->cfg->name, r->cfg->executable, &r->sup, t.v, t.n);
+  if (text != NULL) sw_os_event_report(level, text);
   free(text);
 }
 
@@ -173,8 +166,7 @@ static void log_tail_line(void *data, const char *line) {
 /* After a failure or a crash, the child's last lines go to the wrapper log
  * next to the exit code, so the cause is in one place. */
 static void log_crash_context(run_t *r, uint32_t code, int signal) {
-  if (r->cap.tail_n == 0)
-    return;
+  if (r->cap.tail_n == 0) return;
   if (signal != 0)
     sw_log_warnx("the child's last %u lines before signal %d:", r->cap.tail_n,
                  signal);
@@ -197,8 +189,8 @@ static void on_child_exit(void *data, uint32_t code, int signal) {
     sw_log_info("child pid %d killed by signal %d after %llums", pid, signal,
                 ran);
   else if (code >= 0x80000000u)
-    sw_log_info("child pid %d exited with code 0x%08X after %llums", pid,
-                code, ran);
+    sw_log_info("child pid %d exited with code 0x%08X after %llums", pid, code,
+                ran);
   else
     sw_log_info("child pid %d exited with code %u after %llums", pid, code,
                 ran);
@@ -212,7 +204,8 @@ static void on_child_exit(void *data, uint32_t code, int signal) {
   }
 }
 
-/* ---- commands ------------------------------------------------------------- */
+/* ---- commands -------------------------------------------------------------
+ */
 
 static void spawn_child(run_t *r) {
   char name_var[300], why[512];
@@ -221,8 +214,7 @@ static void spawn_child(run_t *r) {
   sw_input_t in;
   int rc;
 
-  snprintf(name_var, sizeof(name_var), "SVCWRAP_SERVICE_NAME=%s",
-           r->cfg->name);
+  snprintf(name_var, sizeof(name_var), "SVCWRAP_SERVICE_NAME=%s", r->cfg->name);
   memset(&o, 0, sizeof(o));
   o.cfg = r->cfg;
   o.extra_env = extra;
@@ -259,8 +251,7 @@ static void send_stop(run_t *r, sw_stop_method_t m) {
     return;
   }
   if (sw_os_child_stop(r->child, m, why, sizeof(why)) == 0) {
-    sw_log_info("stop: sent %s to pid %d", sw_stop_method_name(m),
-                r->sup.pid);
+    sw_log_info("stop: sent %s to pid %d", sw_stop_method_name(m), r->sup.pid);
     return;
   }
   sw_log_warnx("stop: %s could not be delivered: %s; next method",
@@ -349,16 +340,14 @@ static void execute(run_t *r, const sw_sup_t *snap) {
  * in order after the current one, never recursively.
  */
 static void feed(run_t *r, const sw_input_t *in) {
-  if (r->finished)
-    return;
+  if (r->finished) return;
   if (r->qlen == sizeof(r->queue) / sizeof(r->queue[0])) {
     sw_log_error("internal: event queue full, dropping %s",
                  sw_event_name(in->ev));
     return;
   }
   r->queue[r->qlen++] = *in;
-  if (r->feeding)
-    return;
+  if (r->feeding) return;
   r->feeding = true;
   while (r->qlen > 0 && !r->finished) {
     sw_input_t ev = r->queue[0];
@@ -409,8 +398,7 @@ static char *status_json(void *data) {
 
 static void walk_close(uv_handle_t *h, void *arg) {
   (void)arg;
-  if (!uv_is_closing(h))
-    uv_close(h, NULL);
+  if (!uv_is_closing(h)) uv_close(h, NULL);
 }
 
 static int run_body(sw_host_t *host, void *data) {
@@ -425,8 +413,9 @@ static int run_body(sw_host_t *host, void *data) {
     /* The problems are on stderr already. Under a service manager this
      * still reports a clean failure at once, instead of never answering
      * (which the SCM would show as error 1053 after 30 s). */
-    sw_log_error("invalid configuration; not starting (run `svcwrap check` "
-                 "for the details)");
+    sw_log_error(
+        "invalid configuration; not starting (run `svcwrap check` "
+        "for the details)");
     sw_os_host_report(host, SW_HOST_STOPPED, 0, SW_EXIT_USAGE);
     return SW_EXIT_USAGE;
   }
@@ -449,9 +438,10 @@ static int run_body(sw_host_t *host, void *data) {
   if (r->endpoint_name != NULL) {
     rc = sw_endpoint_listen(&r->ep, &r->loop, r->endpoint_name);
     if (rc == SW_EEXIST) {
-      sw_log_error("service %s is already running (it answers on %s); not "
-                   "starting a second copy",
-                   r->cfg->name, r->endpoint_name);
+      sw_log_error(
+          "service %s is already running (it answers on %s); not "
+          "starting a second copy",
+          r->cfg->name, r->endpoint_name);
       r->exit_code = SW_EXIT_RUNTIME;
       r->finished = true;
       close_all(r);
@@ -483,8 +473,7 @@ int sw_cmd_run(const sw_cli_t *cli) {
   int rc;
 
   rc = sw_app_load_config(cli, &cfg, true);
-  if (rc == SW_ENOMEM)
-    return SW_EXIT_RUNTIME;
+  if (rc == SW_ENOMEM) return SW_EXIT_RUNTIME;
   memset(&r, 0, sizeof(r));
   r.cfg = cfg;
   if (cfg != NULL)

@@ -20,12 +20,10 @@
 int sw_argv_push(sw_argv_t *a, const char *s) {
   char **v = realloc(a->v, (size_t)(a->n + 2) * sizeof(*v));
 
-  if (v == NULL)
-    return SW_ENOMEM;
+  if (v == NULL) return SW_ENOMEM;
   a->v = v;
   v[a->n] = strdup(s);
-  if (v[a->n] == NULL)
-    return SW_ENOMEM;
+  if (v[a->n] == NULL) return SW_ENOMEM;
   a->n++;
   v[a->n] = NULL;
   return 0;
@@ -49,12 +47,10 @@ static bool is_blank(char c) {
 static int end_arg(sw_argv_t *out, sw_sbuf_t *arg) {
   int rc;
 
-  if (sw_sbuf_failed(arg))
-    return SW_ENOMEM;
+  if (sw_sbuf_failed(arg)) return SW_ENOMEM;
   rc = sw_argv_push(out, arg->p ? arg->p : "");
   arg->len = 0;
-  if (arg->p)
-    arg->p[0] = '\0';
+  if (arg->p) arg->p[0] = '\0';
   return rc;
 }
 
@@ -65,13 +61,11 @@ int sw_argv_split(const char *s, sw_argv_t *out) {
 
   out->n = 0;
   out->v = calloc(1, sizeof(*out->v)); /* an empty, NULL-terminated argv */
-  if (out->v == NULL)
-    return SW_ENOMEM;
+  if (out->v == NULL) return SW_ENOMEM;
 
   while (*s != '\0') {
     if (is_blank(*s) && !quoted) {
-      if (in_arg && end_arg(out, &arg) != 0)
-        goto nomem;
+      if (in_arg && end_arg(out, &arg) != 0) goto nomem;
       in_arg = false;
       s++;
       continue;
@@ -119,8 +113,7 @@ int sw_argv_split(const char *s, sw_argv_t *out) {
     sw_sbuf_put(&arg, s, 1);
     s++;
   }
-  if (in_arg && end_arg(out, &arg) != 0)
-    goto nomem;
+  if (in_arg && end_arg(out, &arg) != 0) goto nomem;
   sw_sbuf_free(&arg);
   return 0;
 
@@ -167,8 +160,7 @@ int sw_argv_join_command(const char *program, const sw_argv_t *args,
   int i;
 
   *out = NULL;
-  if (strchr(program, '"') != NULL)
-    return SW_EINVAL;
+  if (strchr(program, '"') != NULL) return SW_EINVAL;
   /* The program name follows other rules (everything up to the next
    * quote), so it is always quoted and never escaped. */
   sw_sbuf_printf(&b, "\"%s\"", program);

@@ -19,8 +19,7 @@
 void sw_config_free(sw_config_t *c) {
   unsigned i;
 
-  if (c == NULL)
-    return;
+  if (c == NULL) return;
   free(c->path);
   free(c->dir);
   free(c->name);
@@ -44,8 +43,7 @@ void sw_config_free(sw_config_t *c) {
   free(c);
 }
 
-int sw_diags_add(sw_diags_t *d, bool is_error, int line, const char *fmt,
-                 ...) {
+int sw_diags_add(sw_diags_t *d, bool is_error, int line, const char *fmt, ...) {
   sw_diag_t *v;
   va_list ap;
   int n;
@@ -54,11 +52,9 @@ int sw_diags_add(sw_diags_t *d, bool is_error, int line, const char *fmt,
   va_start(ap, fmt);
   n = vsnprintf(NULL, 0, fmt, ap);
   va_end(ap);
-  if (n < 0)
-    return SW_EINVAL;
+  if (n < 0) return SW_EINVAL;
   text = malloc((size_t)n + 1);
-  if (text == NULL)
-    return SW_ENOMEM;
+  if (text == NULL) return SW_ENOMEM;
   va_start(ap, fmt);
   vsnprintf(text, (size_t)n + 1, fmt, ap);
   va_end(ap);
@@ -72,8 +68,7 @@ int sw_diags_add(sw_diags_t *d, bool is_error, int line, const char *fmt,
   v[d->n].line = line;
   v[d->n].text = text;
   d->n++;
-  if (is_error)
-    d->n_errors++;
+  if (is_error) d->n_errors++;
   return 0;
 }
 
@@ -105,8 +100,7 @@ uint64_t sw_config_stop_budget_ms(const sw_config_t *c) {
   unsigned i;
 
   for (i = 0; i < c->stop.n_methods; i++)
-    if (c->stop.methods[i] != SW_STOP_TERMINATE)
-      ms += c->stop.timeout_ms;
+    if (c->stop.methods[i] != SW_STOP_TERMINATE) ms += c->stop.timeout_ms;
   return ms;
 }
 
@@ -184,8 +178,7 @@ int sw_config_dump(const sw_config_t *c, char **out) {
                  "interval = %llums\n",
                  sw_restart_policy_name(c->restart.policy),
                  (unsigned long long)c->restart.delay_ms,
-                 (unsigned long long)c->restart.max_delay_ms,
-                 c->restart.steps,
+                 (unsigned long long)c->restart.max_delay_ms, c->restart.steps,
                  (unsigned long long)c->restart.reset_after_ms,
                  c->restart.burst, (unsigned long long)c->restart.interval_ms);
   put_codes(&b, "success_exit_codes", c->restart.success_codes,

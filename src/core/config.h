@@ -60,9 +60,9 @@ typedef enum {
 
 typedef enum { SW_GIVE_UP_FAIL, SW_GIVE_UP_STOP } sw_give_up_t;
 
-#define SW_MAX_EXIT_CODES 64
+#define SW_MAX_EXIT_CODES  64
 #define SW_CONFIG_MAX_KEYS 48
-#define SW_MAX_BURST 1000
+#define SW_MAX_BURST       1000
 
 /* [restart]: everything the policy engine needs, and nothing else. */
 typedef struct {

@@ -43,9 +43,9 @@ struct loader_s {
   const sw_ini_t *ini;
   sw_getenv_fn *getenv_fn;
   void *getenv_data;
-  const key_def_t *key;       /* key being applied */
-  const sw_ini_entry_t *cur;  /* its entry, NULL when applying a default */
-  bool name_ok;               /* [service] name is valid */
+  const key_def_t *key;      /* key being applied */
+  const sw_ini_entry_t *cur; /* its entry, NULL when applying a default */
+  bool name_ok;              /* [service] name is valid */
   bool nomem;
   bool bad[SW_CONFIG_MAX_KEYS]; /* the key's value was rejected */
 };
@@ -62,15 +62,12 @@ static void report(loader_t *L, bool is_error, int line, const char *fmt,
   int n = 0;
 
   if (L->key != NULL)
-    n = snprintf(text, sizeof(text), "[%s] %s: ", L->key->section,
-                 L->key->key);
+    n = snprintf(text, sizeof(text), "[%s] %s: ", L->key->section, L->key->key);
   vsnprintf(text + n, sizeof(text) - (size_t)n, fmt, ap);
-  if (sw_diags_add(L->d, is_error, line, "%s", text) != 0)
-    L->nomem = true;
+  if (sw_diags_add(L->d, is_error, line, "%s", text) != 0) L->nomem = true;
 }
 
-static void err(loader_t *L, const char *fmt, ...)
-    SW_PRINTF(2, 3);
+static void err(loader_t *L, const char *fmt, ...) SW_PRINTF(2, 3);
 static void err(loader_t *L, const char *fmt, ...) {
   va_list ap;
 
@@ -94,8 +91,7 @@ static void warn_at(loader_t *L, int line, const char *fmt, ...) {
 static char *xstrdup(loader_t *L, const char *s) {
   char *p = strdup(s);
 
-  if (p == NULL)
-    L->nomem = true;
+  if (p == NULL) L->nomem = true;
   return p;
 }
 
@@ -120,8 +116,7 @@ static bool starts_with_nocase(const char *s, const char *prefix) {
   size_t n = strlen(prefix);
   char head[64];
 
-  if (strlen(s) < n || n >= sizeof(head))
-    return false;
+  if (strlen(s) < n || n >= sizeof(head)) return false;
   memcpy(head, s, n);
   head[n] = '\0';
   return sw_streq_nocase(head, prefix);
@@ -132,14 +127,12 @@ static int find_name(const char *v, const char *const *names, int n) {
   int i;
 
   for (i = 0; i < n; i++)
-    if (sw_streq_nocase(v, names[i]))
-      return i;
+    if (sw_streq_nocase(v, names[i])) return i;
   return -1;
 }
 
 /* "a, b or c" for messages. */
-static void list_names(char *buf, size_t len, const char *const *names,
-                       int n) {
+static void list_names(char *buf, size_t len, const char *const *names, int n) {
   size_t used = 0;
   int i;
 
@@ -147,8 +140,7 @@ static void list_names(char *buf, size_t len, const char *const *names,
   for (i = 0; i < n && used < len; i++) {
     int w = snprintf(buf + used, len - used, "%s%s",
                      i == 0 ? "" : (i == n - 1 ? " or " : ", "), names[i]);
-    if (w < 0)
-      break;
+    if (w < 0) break;
     used += (size_t)w;
   }
 }
@@ -171,8 +163,7 @@ static unsigned distance(const char *a, const char *b) {
   unsigned row[64], i, j, prev, tmp;
   size_t la = strlen(a), lb = strlen(b);
 
-  if (la >= 63 || lb >= 63)
-    return 99;
+  if (la >= 63 || lb >= 63) return 99;
   for (j = 0; j <= lb; j++)
     row[j] = j;
   for (i = 1; i <= la; i++) {
@@ -182,17 +173,13 @@ static unsigned distance(const char *a, const char *b) {
       char ca = a[i - 1], cb = b[j - 1];
       unsigned cost;
 
-      if (ca >= 'A' && ca <= 'Z')
-        ca = (char)(ca - 'A' + 'a');
-      if (cb >= 'A' && cb <= 'Z')
-        cb = (char)(cb - 'A' + 'a');
+      if (ca >= 'A' && ca <= 'Z') ca = (char)(ca - 'A' + 'a');
+      if (cb >= 'A' && cb <= 'Z') cb = (char)(cb - 'A' + 'a');
       cost = ca == cb ? 0 : 1;
       tmp = row[j];
       row[j] = prev + cost;
-      if (row[j - 1] + 1 < row[j])
-        row[j] = row[j - 1] + 1;
-      if (tmp + 1 < row[j])
-        row[j] = tmp + 1;
+      if (row[j - 1] + 1 < row[j]) row[j] = row[j - 1] + 1;
+      if (tmp + 1 < row[j]) row[j] = tmp + 1;
       prev = tmp;
     }
   }
@@ -242,8 +229,9 @@ static void set_path(loader_t *L, char **field, const char *base, char *v) {
   }
   if (L->c->platform == SW_PLATFORM_WIN && strpbrk(v, "\"<>|?*") != NULL &&
       strncmp(v, "\\\\?\\", 4) != 0) {
-    err(L, "\"%s\" contains a character Windows does not allow in paths "
-           "(\" < > | ? *)",
+    err(L,
+        "\"%s\" contains a character Windows does not allow in paths "
+        "(\" < > | ? *)",
         v);
     return;
   }
@@ -263,8 +251,8 @@ static void set_path(loader_t *L, char **field, const char *base, char *v) {
   *field = p;
 }
 
-static bool duration_in(loader_t *L, const char *v, uint64_t min,
-                        uint64_t max, uint64_t *out) {
+static bool duration_in(loader_t *L, const char *v, uint64_t min, uint64_t max,
+                        uint64_t *out) {
   char why[256], a[64], b[64];
 
   if (sw_parse_duration(v, out, why, sizeof(why)) != 0) {
@@ -335,8 +323,7 @@ static void apply_name(loader_t *L, char *v) {
     }
   } else {
     x = xstrdup(L, v);
-    if (x == NULL)
-      return;
+    if (x == NULL) return;
   }
   v = unquote(x);
   L->name_ok = valid_name(L, v, "service name");
@@ -362,8 +349,7 @@ static void apply_start_type(loader_t *L, char *v) {
                                       "disabled"};
   int i = parse_enum(L, v, names, 4);
 
-  if (i >= 0)
-    L->c->start_type = (sw_start_type_t)i;
+  if (i >= 0) L->c->start_type = (sw_start_type_t)i;
 }
 
 static void apply_depends_on(loader_t *L, char *v) {
@@ -375,17 +361,15 @@ static void apply_depends_on(loader_t *L, char *v) {
     return;
   }
   for (i = 0; i < n; i++) {
-    if (!valid_name(L, items[i], "dependency name"))
-      continue;
-    if (sw_argv_push(&L->c->depends_on, items[i]) != 0)
-      L->nomem = true;
+    if (!valid_name(L, items[i], "dependency name")) continue;
+    if (sw_argv_push(&L->c->depends_on, items[i]) != 0) L->nomem = true;
   }
 }
 
 static void apply_account(loader_t *L, char *v) {
-  static const char *const builtin[] = {
-      "LocalSystem", "NT AUTHORITY\\LocalService",
-      "NT AUTHORITY\\NetworkService"};
+  static const char *const builtin[] = {"LocalSystem",
+                                        "NT AUTHORITY\\LocalService",
+                                        "NT AUTHORITY\\NetworkService"};
   size_t n;
 
   v = unquote(v);
@@ -393,7 +377,8 @@ static void apply_account(loader_t *L, char *v) {
   /* Accounts that need no password: svcwrap never stores one. Virtual
    * accounts (NT SERVICE\name) and group managed service accounts
    * (DOMAIN\name$) are accepted too. */
-  if (find_name(v, builtin, 3) < 0 && !(starts_with_nocase(v, "NT SERVICE\\") && n > 11) &&
+  if (find_name(v, builtin, 3) < 0 &&
+      !(starts_with_nocase(v, "NT SERVICE\\") && n > 11) &&
       !(strchr(v, '\\') != NULL && n > 2 && v[n - 1] == '$')) {
     err(L,
         "\"%s\" is not an account svcwrap can install without a password; "
@@ -426,10 +411,8 @@ static void apply_arguments(loader_t *L, char *v) {
   for (i = 0; i < raw.n; i++) {
     char *x = expand(L, raw.v[i]);
 
-    if (x == NULL)
-      break;
-    if (sw_argv_push(&L->c->argv, x) != 0)
-      L->nomem = true;
+    if (x == NULL) break;
+    if (sw_argv_push(&L->c->argv, x) != 0) L->nomem = true;
     free(x);
   }
   sw_argv_free(&raw);
@@ -444,8 +427,7 @@ static void apply_priority(loader_t *L, char *v) {
                                       "above-normal", "high"};
   int i = parse_enum(L, v, names, 5);
 
-  if (i >= 0)
-    L->c->priority = (sw_priority_t)i;
+  if (i >= 0) L->c->priority = (sw_priority_t)i;
 }
 
 /* ---- [stop] ----------------------------------------------------------- */
@@ -466,8 +448,7 @@ static void apply_method(loader_t *L, char *v) {
   for (i = 0; i < n; i++) {
     int m = parse_enum(L, items[i], method_names, SW_STOP__COUNT);
 
-    if (m < 0)
-      return;
+    if (m < 0) return;
     for (j = 0; j < (int)s->n_methods; j++) {
       if (s->methods[j] == (sw_stop_method_t)m) {
         err(L, "%s is listed twice; each method runs once", items[i]);
@@ -516,8 +497,7 @@ static const char *const policy_names[] = {"no", "always", "on-failure",
 static void apply_policy(loader_t *L, char *v) {
   int i = parse_enum(L, v, policy_names, 5);
 
-  if (i >= 0)
-    L->c->restart.policy = (sw_restart_policy_t)i;
+  if (i >= 0) L->c->restart.policy = (sw_restart_policy_t)i;
 }
 
 static void apply_delay(loader_t *L, char *v) {
@@ -531,8 +511,7 @@ static void apply_max_delay(loader_t *L, char *v) {
 static void apply_steps(loader_t *L, char *v) {
   long long n;
 
-  if (int_in(L, v, 0, 1000, &n))
-    L->c->restart.steps = (unsigned)n;
+  if (int_in(L, v, 0, 1000, &n)) L->c->restart.steps = (unsigned)n;
 }
 
 static void apply_reset_after(loader_t *L, char *v) {
@@ -542,8 +521,7 @@ static void apply_reset_after(loader_t *L, char *v) {
 static void apply_burst(loader_t *L, char *v) {
   long long n;
 
-  if (int_in(L, v, 0, SW_MAX_BURST, &n))
-    L->c->restart.burst = (unsigned)n;
+  if (int_in(L, v, 0, SW_MAX_BURST, &n)) L->c->restart.burst = (unsigned)n;
 }
 
 static void apply_interval(loader_t *L, char *v) {
@@ -580,8 +558,7 @@ static void apply_on_give_up(loader_t *L, char *v) {
   static const char *const names[] = {"fail", "stop"};
   int i = parse_enum(L, v, names, 2);
 
-  if (i >= 0)
-    L->c->restart.on_give_up = (sw_give_up_t)i;
+  if (i >= 0) L->c->restart.on_give_up = (sw_give_up_t)i;
 }
 
 /* ---- [log] ------------------------------------------------------------ */
@@ -591,13 +568,11 @@ static void apply_log_dir(loader_t *L, char *v) {
 }
 
 static void apply_stdout(loader_t *L, char *v) {
-  set_path(L, &L->c->stdout_path, L->c->log_dir ? L->c->log_dir : L->c->dir,
-           v);
+  set_path(L, &L->c->stdout_path, L->c->log_dir ? L->c->log_dir : L->c->dir, v);
 }
 
 static void apply_stderr(loader_t *L, char *v) {
-  set_path(L, &L->c->stderr_path, L->c->log_dir ? L->c->log_dir : L->c->dir,
-           v);
+  set_path(L, &L->c->stderr_path, L->c->log_dir ? L->c->log_dir : L->c->dir, v);
 }
 
 static void apply_max_size(loader_t *L, char *v) {
@@ -618,8 +593,7 @@ static void apply_max_size(loader_t *L, char *v) {
 static void apply_keep(loader_t *L, char *v) {
   long long n;
 
-  if (int_in(L, v, 0, 10000, &n))
-    L->c->log_keep = (unsigned)n;
+  if (int_in(L, v, 0, 10000, &n)) L->c->log_keep = (unsigned)n;
 }
 
 static void apply_timestamps(loader_t *L, char *v) {
@@ -632,8 +606,7 @@ static void apply_timestamps(loader_t *L, char *v) {
 static void apply_tail_lines(loader_t *L, char *v) {
   long long n;
 
-  if (int_in(L, v, 0, 1000, &n))
-    L->c->tail_lines = (unsigned)n;
+  if (int_in(L, v, 0, 1000, &n)) L->c->tail_lines = (unsigned)n;
 }
 
 /* ---- the contract ------------------------------------------------------ */
@@ -739,8 +712,7 @@ static void unknown_key(loader_t *L, const sw_ini_entry_t *e,
   for (i = 0; i < N_KEYS; i++) {
     unsigned d;
 
-    if (!sw_streq_nocase(keys[i].section, section))
-      continue;
+    if (!sw_streq_nocase(keys[i].section, section)) continue;
     used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
                              used ? ", " : "", keys[i].key);
     d = distance(e->key, keys[i].key);
@@ -755,8 +727,8 @@ static void unknown_key(loader_t *L, const sw_ini_entry_t *e,
                  section, hint);
   else
     sw_diags_add(L->d, true, e->line,
-                 "unknown key \"%s\" in [%s]; keys there: %s", e->key,
-                 section, list);
+                 "unknown key \"%s\" in [%s]; keys there: %s", e->key, section,
+                 list);
 }
 
 /* Match entries to keys: unknown keys, duplicates, and [environment]. */
@@ -768,8 +740,7 @@ static void match_entries(loader_t *L, const sw_ini_entry_t **found) {
     const char *section = L->ini->sections[e->section].name;
     int s = find_section(section);
 
-    if (s < 0)
-      continue; /* reported with the section */
+    if (s < 0) continue; /* reported with the section */
     if (strcmp(sections[s], "environment") == 0)
       continue; /* handled by apply_environment() */
     for (j = 0; j < N_KEYS; j++)
@@ -850,8 +821,7 @@ static void apply_environment(loader_t *L) {
         break;
       }
     }
-    if (dup)
-      continue;
+    if (dup) continue;
     rc = sw_expand(e->value, lookup, L, &x, why, sizeof(why));
     if (rc == SW_ENOMEM) {
       L->nomem = true;
@@ -949,13 +919,11 @@ int sw_config_parse(const char *path, const char *text, size_t len,
 
   *out = NULL;
   c = calloc(1, sizeof(*c));
-  if (c == NULL)
-    return SW_ENOMEM;
+  if (c == NULL) return SW_ENOMEM;
   c->platform = platform;
   c->path = strdup(path);
   if (c->path == NULL ||
-      sw_path_dirname(platform == SW_PLATFORM_WIN ? SW_PATH_WIN
-                                                  : SW_PATH_POSIX,
+      sw_path_dirname(platform == SW_PLATFORM_WIN ? SW_PATH_WIN : SW_PATH_POSIX,
                       path, &c->dir) != 0) {
     sw_config_free(c);
     return SW_ENOMEM;

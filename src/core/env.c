@@ -21,19 +21,15 @@ static bool same_name(const envv_t *e, const char *a, const char *b) {
   size_t la = strcspn(a + 1, "=") + 1, lb = strcspn(b + 1, "=") + 1;
   size_t i;
 
-  if (la != lb)
-    return false;
+  if (la != lb) return false;
   for (i = 0; i < la; i++) {
     char x = a[i], y = b[i];
 
     if (e->nocase) {
-      if (x >= 'a' && x <= 'z')
-        x = (char)(x - 'a' + 'A');
-      if (y >= 'a' && y <= 'z')
-        y = (char)(y - 'a' + 'A');
+      if (x >= 'a' && x <= 'z') x = (char)(x - 'a' + 'A');
+      if (y >= 'a' && y <= 'z') y = (char)(y - 'a' + 'A');
     }
-    if (x != y)
-      return false;
+    if (x != y) return false;
   }
   return true;
 }
@@ -43,8 +39,7 @@ static int put(envv_t *e, char *entry) {
   size_t i;
   char **v;
 
-  if (entry == NULL)
-    return SW_ENOMEM;
+  if (entry == NULL) return SW_ENOMEM;
   for (i = 0; i < e->n; i++) {
     if (same_name(e, e->v[i], entry)) {
       free(e->v[i]);
@@ -67,8 +62,7 @@ static char *join(const char *name, const char *value) {
   size_t n = strlen(name) + strlen(value) + 2;
   char *s = malloc(n);
 
-  if (s != NULL)
-    snprintf(s, n, "%s=%s", name, value);
+  if (s != NULL) snprintf(s, n, "%s=%s", name, value);
   return s;
 }
 
@@ -79,17 +73,13 @@ int sw_env_build(const char *const *base, const sw_config_t *cfg,
 
   *out = NULL;
   e.v = calloc(1, sizeof(*e.v));
-  if (e.v == NULL)
-    return SW_ENOMEM;
+  if (e.v == NULL) return SW_ENOMEM;
   for (; base != NULL && *base != NULL; base++)
-    if (strchr(*base, '=') != NULL && put(&e, strdup(*base)) != 0)
-      goto nomem;
+    if (strchr(*base, '=') != NULL && put(&e, strdup(*base)) != 0) goto nomem;
   for (i = 0; cfg != NULL && i < cfg->n_env; i++)
-    if (put(&e, join(cfg->env[i].name, cfg->env[i].value)) != 0)
-      goto nomem;
+    if (put(&e, join(cfg->env[i].name, cfg->env[i].value)) != 0) goto nomem;
   for (; extra != NULL && *extra != NULL; extra++)
-    if (put(&e, strdup(*extra)) != 0)
-      goto nomem;
+    if (put(&e, strdup(*extra)) != 0) goto nomem;
   *out = e.v;
   return 0;
 nomem:

@@ -17,11 +17,11 @@ enum {
   SW_ENOSYS = UV_ENOSYS,
   SW_EEXIST = UV_EEXIST,
   SW_EACCES = UV_EACCES,
-  SW_ECONFIG = UV_ERRNO_MAX - 1,   /* invalid configuration file */
-  SW_EGIVEUP = UV_ERRNO_MAX - 2,   /* restart policy exhausted */
-  SW_ESTATE = UV_ERRNO_MAX - 3,    /* event not valid in this state (bug) */
+  SW_ECONFIG = UV_ERRNO_MAX - 1,     /* invalid configuration file */
+  SW_EGIVEUP = UV_ERRNO_MAX - 2,     /* restart policy exhausted */
+  SW_ESTATE = UV_ERRNO_MAX - 3,      /* event not valid in this state (bug) */
   SW_ENOTRUNNING = UV_ERRNO_MAX - 4, /* no running wrapper answers */
-  SW_ENOTINST = UV_ERRNO_MAX - 5,  /* service is not installed */
+  SW_ENOTINST = UV_ERRNO_MAX - 5,    /* service is not installed */
   SW_EUNDELIVERED = UV_ERRNO_MAX - 6 /* stop method could not be delivered */
 };
 

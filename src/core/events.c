@@ -37,9 +37,9 @@ char *sw_event_text(sw_evt_t kind, const char *service, const char *exe,
     sw_sbuf_printf(&b, "The child of service %s (%s) ended with ", service,
                    exe);
     put_exit(&b, sup);
-    sw_sbuf_printf(&b, " after %llu ms.",
-                   (unsigned long long)(sup->last_exit.at_ms -
-                                        sup->last_exit.started_ms));
+    sw_sbuf_printf(
+        &b, " after %llu ms.",
+        (unsigned long long)(sup->last_exit.at_ms - sup->last_exit.started_ms));
     break;
   }
   if (n_tail > 0 && (kind == SW_EVT_CRASHED || kind == SW_EVT_FAILED)) {

@@ -7,10 +7,10 @@
 #include "core/sup.h"
 
 typedef enum {
-  SW_EVT_STARTED,  /* the child runs (first start of the service) */
-  SW_EVT_STOPPED,  /* the service ended successfully */
-  SW_EVT_FAILED,   /* the service ended failed (give-up, policy) */
-  SW_EVT_CRASHED   /* the child exited abnormally or with a failure */
+  SW_EVT_STARTED, /* the child runs (first start of the service) */
+  SW_EVT_STOPPED, /* the service ended successfully */
+  SW_EVT_FAILED,  /* the service ended failed (give-up, policy) */
+  SW_EVT_CRASHED  /* the child exited abnormally or with a failure */
 } sw_evt_t;
 
 /*

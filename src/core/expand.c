@@ -42,8 +42,7 @@ int sw_expand(const char *s, sw_getenv_fn *lookup, void *data, char **out,
       goto invalid;
     }
     name = malloc((size_t)(close - pct));
-    if (name == NULL)
-      goto nomem;
+    if (name == NULL) goto nomem;
     memcpy(name, pct + 1, (size_t)(close - pct - 1));
     name[close - pct - 1] = '\0';
     val = lookup(name, data);

@@ -66,13 +66,11 @@ size_t sw_utf8_valid_prefix(const unsigned char *s, size_t n) {
       return i;
     }
     for (k = 1; k <= need; k++) {
-      if (i + k >= n || (s[i + k] & 0xC0) != 0x80)
-        return i;
+      if (i + k >= n || (s[i + k] & 0xC0) != 0x80) return i;
       cp = (cp << 6) | (s[i + k] & 0x3F);
     }
     /* No overlong forms, no UTF-16 surrogates, nothing past U+10FFFF. */
-    if (cp < min || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-      return i;
+    if (cp < min || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return i;
     i += need + 1;
   }
   return i;
@@ -105,8 +103,7 @@ static char *dup_range(const char *s, const char *e) {
 }
 
 /* Record a section named [ns, ne) starting at `line`. False on OOM. */
-static bool add_section(reader_t *r, const char *ns, const char *ne,
-                        int line) {
+static bool add_section(reader_t *r, const char *ns, const char *ne, int line) {
   sw_ini_section_t *v;
 
   v = realloc(r->ini->sections, (r->ini->n_sections + 1) * sizeof(*v));
@@ -166,8 +163,7 @@ static bool scan_lines(reader_t *r, const char *text, size_t len,
   int line = 0;
 
   /* A UTF-8 BOM is allowed and skipped (Notepad writes one). */
-  if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
-    pos = 3;
+  if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) pos = 3;
   while (pos < len) {
     size_t end = pos, next;
     const char *s, *e;
@@ -213,11 +209,9 @@ static bool scan_lines(reader_t *r, const char *text, size_t len,
         /* The keys under a bad header belong to no section: left with
          * the section before it, they would be reported again, wrongly,
          * as unknown keys there. An empty name marks such a section. */
-        if (!r->nomem)
-          add_section(r, ts, ts, line);
+        if (!r->nomem) add_section(r, ts, ts, line);
       }
-      if (r->nomem)
-        return false;
+      if (r->nomem) return false;
     }
     sw_sbuf_put(clean, s, (size_t)(e - s));
     sw_sbuf_put(clean, "\n", 1);
@@ -233,8 +227,7 @@ static int section_of_line(const sw_ini_t *ini, int line) {
   int i;
 
   for (i = (int)ini->n_sections - 1; i >= 0; i--)
-    if (ini->sections[i].line < line)
-      return i;
+    if (ini->sections[i].line < line) return i;
   return -1;
 }
 
@@ -247,15 +240,15 @@ static int on_entry(void *user, const char *section, const char *name,
   int sec;
 
   (void)section; /* inih truncates names to 49 bytes; use our own table */
-  if (r->nomem || too_many(r->diags))
-    return 1;
+  if (r->nomem || too_many(r->diags)) return 1;
   if (value == NULL) {
     sw_diags_add(r->diags, true, lineno,
                  "\"%s\" is neither key = value nor [section]", name);
     return 1;
   }
   if (*name == '\0') {
-    sw_diags_add(r->diags, true, lineno, "missing key name before '='; write key = value");
+    sw_diags_add(r->diags, true, lineno,
+                 "missing key name before '='; write key = value");
     return 1;
   }
   sec = section_of_line(r->ini, lineno);
@@ -294,8 +287,8 @@ int sw_ini_read(const char *text, size_t len, sw_ini_t *out,
   int rc;
 
   memset(out, 0, sizeof(*out));
-  if (len >= 2 && (memcmp(text, "\xFF\xFE", 2) == 0 ||
-                   memcmp(text, "\xFE\xFF", 2) == 0)) {
+  if (len >= 2 &&
+      (memcmp(text, "\xFF\xFE", 2) == 0 || memcmp(text, "\xFE\xFF", 2) == 0)) {
     return sw_diags_add(diags, true, 0,
                         "file is UTF-16 encoded; save it as UTF-8 (Notepad: "
                         "Save As, Encoding: UTF-8)");
@@ -305,8 +298,7 @@ int sw_ini_read(const char *text, size_t len, sw_ini_t *out,
                         "file starts with NUL bytes (UTF-16 without a BOM?); "
                         "save it as UTF-8");
   }
-  if (!scan_lines(&r, text, len, &clean))
-    goto nomem;
+  if (!scan_lines(&r, text, len, &clean)) goto nomem;
 
   /* Debian's inih options (debian/patches/0002-Add-runtime-options). */
   ini_use_stack = false;
@@ -321,8 +313,7 @@ int sw_ini_read(const char *text, size_t len, sw_ini_t *out,
 
   rc = ini_parse_string(clean.p ? clean.p : "", on_entry, &r);
   sw_sbuf_free(&clean);
-  if (rc == -2 || r.nomem)
-    goto nomem;
+  if (rc == -2 || r.nomem) goto nomem;
   return 0;
 
 nomem:

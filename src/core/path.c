@@ -35,10 +35,8 @@ static bool has_drive(const char *p) {
 }
 
 bool sw_path_is_absolute(sw_path_style_t st, const char *p) {
-  if (st == SW_PATH_POSIX)
-    return p[0] == '/';
-  if (is_device_path(p) || is_unc(p))
-    return true;
+  if (st == SW_PATH_POSIX) return p[0] == '/';
+  if (is_device_path(p) || is_unc(p)) return true;
   return has_drive(p) && (p[2] == '\\' || p[2] == '/');
 }
 
@@ -51,13 +49,11 @@ static size_t win_root_len(const char *p) {
   size_t i;
   int seps = 0;
 
-  if (has_drive(p))
-    return 3;
+  if (has_drive(p)) return 3;
   /* UNC: skip the two leading separators, then server and share. */
   for (i = 2; p[i] != '\0'; i++) {
     if (p[i] == '\\' || p[i] == '/') {
-      if (++seps == 2)
-        return i + 1;
+      if (++seps == 2) return i + 1;
     }
   }
   return i;
@@ -109,27 +105,23 @@ int sw_path_resolve(sw_path_style_t st, const char *base, const char *p,
   char sep = st == SW_PATH_WIN ? '\\' : '/';
 
   *out = NULL;
-  if (p[0] == '\0')
-    return SW_EINVAL;
+  if (p[0] == '\0') return SW_EINVAL;
   if (st == SW_PATH_WIN && is_device_path(p)) {
     /* \\?\ and \\.\ paths skip all normalisation in Windows itself. */
     *out = strdup(p);
     return *out ? 0 : SW_ENOMEM;
   }
-  if (st == SW_PATH_WIN && has_drive(p) && !is_sep(st, p[2]))
-    return SW_EINVAL;
+  if (st == SW_PATH_WIN && has_drive(p) && !is_sep(st, p[2])) return SW_EINVAL;
 
   cap = strlen(base) + strlen(p) + 4;
   r = malloc(cap);
-  if (r == NULL)
-    return SW_ENOMEM;
+  if (r == NULL) return SW_ENOMEM;
 
   if (st == SW_PATH_POSIX) {
     r[len++] = '/';
     root_len = 1;
     r[len] = '\0';
-    if (p[0] != '/')
-      append_segments(st, r, &len, root_len, base);
+    if (p[0] != '/') append_segments(st, r, &len, root_len, base);
     append_segments(st, r, &len, root_len, p);
   } else {
     const char *abs = sw_path_is_absolute(st, p) ? p : base;
@@ -151,8 +143,7 @@ int sw_path_resolve(sw_path_style_t st, const char *base, const char *p,
       append_segments(st, r, &len, root_len, p);
     }
     /* A bare "\\server\share" root has no trailing separator to keep. */
-    if (len > 3 && r[len - 1] == sep && len > root_len)
-      r[--len] = '\0';
+    if (len > 3 && r[len - 1] == sep && len > root_len) r[--len] = '\0';
   }
   *out = r;
   return 0;
@@ -177,8 +168,7 @@ int sw_path_dirname(sw_path_style_t st, const char *p, char **out) {
     return *out ? 0 : SW_ENOMEM;
   }
   *out = malloc(n + 1);
-  if (*out == NULL)
-    return SW_ENOMEM;
+  if (*out == NULL) return SW_ENOMEM;
   memcpy(*out, p, n);
   (*out)[n] = '\0';
   return 0;
@@ -188,8 +178,7 @@ const char *sw_path_basename(sw_path_style_t st, const char *p) {
   const char *b = p;
 
   for (; *p != '\0'; p++)
-    if (is_sep(st, *p))
-      b = p + 1;
+    if (is_sep(st, *p)) b = p + 1;
   return b;
 }
 
@@ -200,8 +189,7 @@ int sw_path_replace_ext(sw_path_style_t st, const char *p, const char *ext,
   size_t keep = dot && dot != base ? (size_t)(dot - p) : strlen(p);
 
   *out = malloc(keep + strlen(ext) + 1);
-  if (*out == NULL)
-    return SW_ENOMEM;
+  if (*out == NULL) return SW_ENOMEM;
   memcpy(*out, p, keep);
   strcpy(*out + keep, ext);
   return 0;
@@ -218,8 +206,7 @@ int sw_path_win_long(const char *p, char **out) {
     return *out ? 0 : SW_ENOMEM;
   }
   *out = malloc(n + 8);
-  if (*out == NULL)
-    return SW_ENOMEM;
+  if (*out == NULL) return SW_ENOMEM;
   if (is_unc(p)) {
     strcpy(*out, "\\\\?\\UNC\\");
     strcat(*out, p + 2);
@@ -230,7 +217,6 @@ int sw_path_win_long(const char *p, char **out) {
   /* Windows does not normalise a \\?\ path, so a '/' after the prefix
    * would be part of a name rather than a separator. */
   for (q = *out; *q != '\0'; q++)
-    if (*q == '/')
-      *q = '\\';
+    if (*q == '/') *q = '\\';
   return 0;
 }

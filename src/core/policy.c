@@ -18,15 +18,13 @@ static bool burst_limited(const sw_restart_cfg_t *cfg) {
   return cfg->burst > 0 && cfg->interval_ms > 0;
 }
 
-void sw_policy_record_start(const sw_restart_cfg_t *cfg,
-                            sw_policy_state_t *st, uint64_t at_ms) {
-  if (!burst_limited(cfg))
-    return;
+void sw_policy_record_start(const sw_restart_cfg_t *cfg, sw_policy_state_t *st,
+                            uint64_t at_ms) {
+  if (!burst_limited(cfg)) return;
   assert(cfg->burst <= SW_MAX_BURST);
   st->starts[st->next] = at_ms;
   st->next = (st->next + 1) % cfg->burst;
-  if (st->n_starts < cfg->burst)
-    st->n_starts++;
+  if (st->n_starts < cfg->burst) st->n_starts++;
 }
 
 /* Starts recorded in the window (at_ms - interval, at_ms]. */
@@ -37,8 +35,7 @@ static unsigned starts_in_window(const sw_restart_cfg_t *cfg,
   for (i = 0; i < st->n_starts; i++) {
     uint64_t s = st->starts[i];
 
-    if (s <= at_ms && at_ms - s < cfg->interval_ms)
-      n++;
+    if (s <= at_ms && at_ms - s < cfg->interval_ms) n++;
   }
   return n;
 }
@@ -47,24 +44,20 @@ static bool code_in(uint32_t code, const uint32_t *codes, unsigned n) {
   unsigned i;
 
   for (i = 0; i < n; i++)
-    if (codes[i] == code)
-      return true;
+    if (codes[i] == code) return true;
   return false;
 }
 
 sw_exit_class_t sw_policy_classify(const sw_restart_cfg_t *cfg,
                                    const sw_exit_t *ex) {
-  if (ex->stop_requested)
-    return SW_EXIT_CLEAN_STOP;
-  if (ex->signal != 0)
-    return SW_EXIT_ABNORMAL;
+  if (ex->stop_requested) return SW_EXIT_CLEAN_STOP;
+  if (ex->signal != 0) return SW_EXIT_ABNORMAL;
   if (code_in(ex->code, cfg->success_codes, cfg->n_success))
     return SW_EXIT_SUCCESS;
   /* NTSTATUS values with severity "error" (the two high bits set), such
    * as 0xC0000005 (access violation) or 0xC0000409 (stack buffer
    * overrun), are what Windows reports for a crashed process. */
-  if ((ex->code & 0xC0000000u) == 0xC0000000u)
-    return SW_EXIT_ABNORMAL;
+  if ((ex->code & 0xC0000000u) == 0xC0000000u) return SW_EXIT_ABNORMAL;
   return SW_EXIT_FAILURE;
 }
 
@@ -89,15 +82,13 @@ uint64_t sw_policy_backoff_ms(const sw_restart_cfg_t *cfg, unsigned attempt) {
   if (attempt <= 1 || cfg->steps == 0 || cfg->delay_ms == 0 ||
       cfg->max_delay_ms <= cfg->delay_ms)
     return cfg->delay_ms;
-  if (attempt - 1 >= cfg->steps)
-    return cfg->max_delay_ms;
+  if (attempt - 1 >= cfg->steps) return cfg->max_delay_ms;
   /* systemd's RestartSteps=: delay * (max/delay)^((n-1)/steps), so the
    * delay reaches max_delay after `steps` increases. */
   ratio = (double)cfg->max_delay_ms / (double)cfg->delay_ms;
   v = (double)cfg->delay_ms *
       pow(ratio, (double)(attempt - 1) / (double)cfg->steps);
-  if (v > (double)cfg->max_delay_ms)
-    return cfg->max_delay_ms;
+  if (v > (double)cfg->max_delay_ms) return cfg->max_delay_ms;
   return (uint64_t)llround(v);
 }
 
@@ -148,8 +139,8 @@ sw_decision_t sw_policy_decide(const sw_restart_cfg_t *cfg,
    * starts already lie within `interval` before that moment. */
   if (burst_limited(cfg) &&
       starts_in_window(cfg, st, ex->at_ms + d.delay_ms) >= cfg->burst) {
-    d.kind = cfg->on_give_up == SW_GIVE_UP_FAIL ? SW_DECIDE_FAIL
-                                                : SW_DECIDE_STOP;
+    d.kind =
+        cfg->on_give_up == SW_GIVE_UP_FAIL ? SW_DECIDE_FAIL : SW_DECIDE_STOP;
     d.why = SW_WHY_GIVE_UP;
     d.delay_ms = 0;
     return d;

@@ -38,11 +38,11 @@ typedef enum {
 } sw_decision_kind_t;
 
 typedef enum {
-  SW_WHY_RESTART,    /* the policy restarts this class */
-  SW_WHY_STOPPED,    /* the wrapper stopped the child */
-  SW_WHY_POLICY,     /* the policy does not restart this class */
-  SW_WHY_PREVENTED,  /* the code is in prevent_exit_codes */
-  SW_WHY_GIVE_UP     /* more than burst starts within interval */
+  SW_WHY_RESTART,   /* the policy restarts this class */
+  SW_WHY_STOPPED,   /* the wrapper stopped the child */
+  SW_WHY_POLICY,    /* the policy does not restart this class */
+  SW_WHY_PREVENTED, /* the code is in prevent_exit_codes */
+  SW_WHY_GIVE_UP    /* more than burst starts within interval */
 } sw_decision_why_t;
 
 typedef struct {
@@ -56,18 +56,18 @@ typedef struct {
 
 /* Counters between exits. Initialise with sw_policy_init(). */
 typedef struct {
-  unsigned attempts;        /* restarts since the last reset: backoff step */
-  unsigned total_restarts;  /* since the wrapper started */
+  unsigned attempts;       /* restarts since the last reset: backoff step */
+  unsigned total_restarts; /* since the wrapper started */
   uint64_t starts[SW_MAX_BURST]; /* ring of recent start times */
-  unsigned n_starts;        /* valid entries, at most burst */
-  unsigned next;            /* ring position of the next write */
+  unsigned n_starts;             /* valid entries, at most burst */
+  unsigned next;                 /* ring position of the next write */
 } sw_policy_state_t;
 
 void sw_policy_init(sw_policy_state_t *st);
 
 /* Record that the child started at at_ms (every start, the first too). */
-void sw_policy_record_start(const sw_restart_cfg_t *cfg,
-                            sw_policy_state_t *st, uint64_t at_ms);
+void sw_policy_record_start(const sw_restart_cfg_t *cfg, sw_policy_state_t *st,
+                            uint64_t at_ms);
 
 /* Classify an exit (see sw_exit_class_t). */
 sw_exit_class_t sw_policy_classify(const sw_restart_cfg_t *cfg,

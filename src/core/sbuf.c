@@ -11,10 +11,8 @@ static bool grow(sw_sbuf_t *b, size_t extra) {
   size_t cap;
   char *p;
 
-  if (b->failed)
-    return false;
-  if (b->len + extra + 1 <= b->cap)
-    return true;
+  if (b->failed) return false;
+  if (b->len + extra + 1 <= b->cap) return true;
   cap = b->cap ? b->cap : 64;
   while (cap < b->len + extra + 1)
     cap *= 2;
@@ -29,8 +27,7 @@ static bool grow(sw_sbuf_t *b, size_t extra) {
 }
 
 void sw_sbuf_put(sw_sbuf_t *b, const char *s, size_t n) {
-  if (!grow(b, n))
-    return;
+  if (!grow(b, n)) return;
   memcpy(b->p + b->len, s, n);
   b->len += n;
   b->p[b->len] = '\0';
@@ -41,8 +38,7 @@ void sw_sbuf_puts(sw_sbuf_t *b, const char *s) {
 }
 
 void sw_sbuf_putc_n(sw_sbuf_t *b, char c, size_t n) {
-  if (!grow(b, n))
-    return;
+  if (!grow(b, n)) return;
   memset(b->p + b->len, c, n);
   b->len += n;
   b->p[b->len] = '\0';
@@ -55,8 +51,7 @@ void sw_sbuf_printf(sw_sbuf_t *b, const char *fmt, ...) {
   va_start(ap, fmt);
   n = vsnprintf(NULL, 0, fmt, ap);
   va_end(ap);
-  if (n < 0 || !grow(b, (size_t)n))
-    return;
+  if (n < 0 || !grow(b, (size_t)n)) return;
   va_start(ap, fmt);
   vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
   va_end(ap);
@@ -70,8 +65,7 @@ bool sw_sbuf_failed(const sw_sbuf_t *b) {
 char *sw_sbuf_take(sw_sbuf_t *b) {
   char *p;
 
-  if (!b->failed && b->p == NULL)
-    grow(b, 0);
+  if (!b->failed && b->p == NULL) grow(b, 0);
   if (b->failed) {
     sw_sbuf_free(b);
     return NULL;

@@ -19,13 +19,13 @@ typedef struct {
   bool failed; /* an allocation failed */
 } sw_sbuf_t;
 
-#define SW_SBUF_INIT {NULL, 0, 0, false}
+#define SW_SBUF_INIT                                                           \
+  { NULL, 0, 0, false }
 
 void sw_sbuf_put(sw_sbuf_t *b, const char *s, size_t n);
 void sw_sbuf_puts(sw_sbuf_t *b, const char *s);
 void sw_sbuf_putc_n(sw_sbuf_t *b, char c, size_t n);
-void sw_sbuf_printf(sw_sbuf_t *b, const char *fmt, ...)
-    SW_PRINTF(2, 3);
+void sw_sbuf_printf(sw_sbuf_t *b, const char *fmt, ...) SW_PRINTF(2, 3);
 bool sw_sbuf_failed(const sw_sbuf_t *b);
 
 /* Hand the string to the caller (who frees it) and reset b. Returns NULL

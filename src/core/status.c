@@ -43,8 +43,7 @@ char *sw_status_json(const sw_config_t *cfg, const sw_sup_t *sup,
   bool has_child = sup->pid > 0;
   char *text = NULL;
 
-  if (d.root == NULL)
-    return NULL;
+  if (d.root == NULL) return NULL;
   add(&d, d.root, "name", cJSON_CreateString(cfg->name));
   add(&d, d.root, "state", cJSON_CreateString(sw_state_name(sup->state)));
   add(&d, d.root, "pid",
@@ -53,8 +52,7 @@ char *sw_status_json(const sw_config_t *cfg, const sw_sup_t *sup,
   add(&d, d.root, "uptime_ms",
       has_child ? cJSON_CreateNumber((double)(f->now_ms - sup->started_ms))
                 : cJSON_CreateNull());
-  add(&d, d.root, "restarts",
-      cJSON_CreateNumber(sup->policy.total_restarts));
+  add(&d, d.root, "restarts", cJSON_CreateNumber(sup->policy.total_restarts));
   if (sup->has_exit) {
     cJSON *le = cJSON_CreateObject();
 
@@ -76,10 +74,9 @@ char *sw_status_json(const sw_config_t *cfg, const sw_sup_t *sup,
   add_time(&d, d.root, "next_restart_at",
            sup->state == SW_ST_BACKOFF ? sup->next_restart_wall_ms : 0);
   add(&d, d.root, "stop_step",
-      sup->state == SW_ST_STOPPING
-          ? cJSON_CreateString(
-                sw_stop_method_name(sup->stop->methods[sup->step]))
-          : cJSON_CreateNull());
+      sup->state == SW_ST_STOPPING ? cJSON_CreateString(sw_stop_method_name(
+                                         sup->stop->methods[sup->step]))
+                                   : cJSON_CreateNull());
   add(&d, d.root, "wrapper_pid", cJSON_CreateNumber(f->wrapper_pid));
   add(&d, d.root, "config", cJSON_CreateString(cfg->path));
   if (f->resources >= 0 && f->resources_name != NULL)
@@ -87,8 +84,7 @@ char *sw_status_json(const sw_config_t *cfg, const sw_sup_t *sup,
         cJSON_CreateNumber((double)f->resources));
   add(&d, d.root, "log_dropped_bytes",
       cJSON_CreateNumber((double)f->log_dropped_bytes));
-  if (!d.nomem)
-    text = cJSON_PrintUnformatted(d.root);
+  if (!d.nomem) text = cJSON_PrintUnformatted(d.root);
   cJSON_Delete(d.root);
   return text;
 }
@@ -102,8 +98,7 @@ static const char *str_or(const cJSON *o, const char *key, const char *def) {
 static bool num(const cJSON *o, const char *key, double *out) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
-  if (!cJSON_IsNumber(v))
-    return false;
+  if (!cJSON_IsNumber(v)) return false;
   *out = v->valuedouble;
   return true;
 }
@@ -125,15 +120,14 @@ int sw_status_format_human(const char *json, sw_sbuf_t *out) {
     double up = 0;
 
     num(root, "uptime_ms", &up);
-    sw_sbuf_printf(out, "child:     pid %.0f, up %s (since %s)\n", v,
-                   sw_format_duration((uint64_t)up / 1000 * 1000, buf,
-                                      sizeof(buf)),
-                   str_or(root, "started_at", "?"));
+    sw_sbuf_printf(
+        out, "child:     pid %.0f, up %s (since %s)\n", v,
+        sw_format_duration((uint64_t)up / 1000 * 1000, buf, sizeof(buf)),
+        str_or(root, "started_at", "?"));
   } else {
     sw_sbuf_puts(out, "child:     not running\n");
   }
-  if (num(root, "restarts", &v))
-    sw_sbuf_printf(out, "restarts:  %.0f\n", v);
+  if (num(root, "restarts", &v)) sw_sbuf_printf(out, "restarts:  %.0f\n", v);
   le = cJSON_GetObjectItemCaseSensitive(root, "last_exit");
   if (cJSON_IsObject(le)) {
     double code = 0, sig = 0;

@@ -15,9 +15,9 @@
 
 typedef struct {
   int wrapper_pid;
-  uint64_t now_ms;       /* monotonic, same clock as the supervisor's */
-  uint64_t now_wall_ms;  /* Unix epoch ms */
-  long resources;        /* handles (Windows) or descriptors (POSIX); <0 n/a */
+  uint64_t now_ms;      /* monotonic, same clock as the supervisor's */
+  uint64_t now_wall_ms; /* Unix epoch ms */
+  long resources;       /* handles (Windows) or descriptors (POSIX); <0 n/a */
   const char *resources_name; /* "handles" or "open_fds" */
   uint64_t log_dropped_bytes;
 } sw_status_facts_t;

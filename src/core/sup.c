@@ -24,8 +24,7 @@ static void emit(sw_sup_t *sup, sw_cmd_kind_t kind, sw_stop_method_t m,
   sup->nout++;
 }
 
-static void because(sw_sup_t *sup, const char *fmt, ...)
-    SW_PRINTF(2, 3);
+static void because(sw_sup_t *sup, const char *fmt, ...) SW_PRINTF(2, 3);
 static void because(sw_sup_t *sup, const char *fmt, ...) {
   va_list ap;
 
@@ -83,8 +82,7 @@ static void decide(sw_sup_t *sup, const sw_input_t *in, bool stopping) {
   sup->last_decision = d;
   sup->last_exit_wall_ms = in->wall_ms;
   sup->pid = 0;
-  if (stopping)
-    emit(sup, SW_CMD_CANCEL_TIMER, 0, 0);
+  if (stopping) emit(sup, SW_CMD_CANCEL_TIMER, 0, 0);
 
   switch (d.kind) {
   case SW_DECIDE_RESTART:
@@ -125,8 +123,7 @@ static void decide(sw_sup_t *sup, const sw_input_t *in, bool stopping) {
   case SW_WHY_GIVE_UP:
     because(sup, "%s exit; giving up: %u starts within %llums (burst %u)",
             sw_exit_class_name(d.cls), sup->restart->burst,
-            (unsigned long long)sup->restart->interval_ms,
-            sup->restart->burst);
+            (unsigned long long)sup->restart->interval_ms, sup->restart->burst);
     break;
   case SW_WHY_RESTART:
     break;
@@ -148,8 +145,7 @@ static void run_step(sw_sup_t *sup) {
 
   emit(sup, SW_CMD_SEND_STOP, m, 0);
   emit(sup, SW_CMD_ARM_TIMER, 0,
-       m == SW_STOP_TERMINATE ? sup->terminate_wait_ms
-                              : sup->stop->timeout_ms);
+       m == SW_STOP_TERMINATE ? sup->terminate_wait_ms : sup->stop->timeout_ms);
 }
 
 static void act_stop(sw_sup_t *sup, const sw_input_t *in) {
@@ -163,8 +159,8 @@ static void act_stop(sw_sup_t *sup, const sw_input_t *in) {
 
 /* The current step is over (grace time out, or not deliverable). */
 static void act_next_step(sw_sup_t *sup, const sw_input_t *in) {
-  const char *what = in->ev == SW_EV_TIMER ? "grace time over"
-                                           : "could not be delivered";
+  const char *what =
+      in->ev == SW_EV_TIMER ? "grace time over" : "could not be delivered";
 
   if (sup->step + 1 >= sup->stop->n_methods) {
     /* Even terminate did not end the child: stop waiting rather than hang
@@ -176,8 +172,9 @@ static void act_next_step(sw_sup_t *sup, const sw_input_t *in) {
       because(sup, "child did not exit %llums after terminate",
               (unsigned long long)sup->terminate_wait_ms);
     else
-      because(sup, "terminate could not be delivered; giving up on the "
-                   "child");
+      because(sup,
+              "terminate could not be delivered; giving up on the "
+              "child");
     emit(sup, SW_CMD_FINISH, 0, 0);
     return;
   }
@@ -192,8 +189,7 @@ static void act_next_step(sw_sup_t *sup, const sw_input_t *in) {
 static void act_force(sw_sup_t *sup, const sw_input_t *in) {
   unsigned last = sup->stop->n_methods - 1;
 
-  if (!in->force || sup->step == last)
-    return;
+  if (!in->force || sup->step == last) return;
   because(sup, "second stop request; step %u of %u: terminate", last + 1,
           sup->stop->n_methods);
   sup->step = last;
@@ -252,8 +248,7 @@ uint64_t sw_sup_stop_remaining_ms(const sw_sup_t *sup) {
 
   for (i = sup->state == SW_ST_STOPPING ? sup->step : 0;
        i < sup->stop->n_methods; i++)
-    if (sup->stop->methods[i] != SW_STOP_TERMINATE)
-      ms += sup->stop->timeout_ms;
+    if (sup->stop->methods[i] != SW_STOP_TERMINATE) ms += sup->stop->timeout_ms;
   return ms;
 }
 
@@ -270,8 +265,8 @@ const char *sw_state_name(sw_state_t st) {
 
 const char *sw_event_name(sw_event_t ev) {
   static const char *const names[SW_EV__COUNT] = {
-      "start", "spawned", "spawn-failed", "exit", "timer", "stop",
-      "step-failed"};
+      "start", "spawned", "spawn-failed", "exit",
+      "timer", "stop",    "step-failed"};
 
   return (unsigned)ev < SW_EV__COUNT ? names[ev] : "?";
 }

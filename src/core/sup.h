@@ -25,13 +25,13 @@ typedef enum {
 } sw_state_t;
 
 typedef enum {
-  SW_EV_START,       /* the service starts */
-  SW_EV_SPAWNED,     /* the child runs: pid */
-  SW_EV_SPAWN_FAILED,/* could not start the child: code */
-  SW_EV_EXIT,        /* the child exited: code, signal */
-  SW_EV_TIMER,       /* the armed timer fired */
-  SW_EV_STOP,        /* stop requested (force: go straight to terminate) */
-  SW_EV_STEP_FAILED, /* the current stop method could not be delivered */
+  SW_EV_START,        /* the service starts */
+  SW_EV_SPAWNED,      /* the child runs: pid */
+  SW_EV_SPAWN_FAILED, /* could not start the child: code */
+  SW_EV_EXIT,         /* the child exited: code, signal */
+  SW_EV_TIMER,        /* the armed timer fired */
+  SW_EV_STOP,         /* stop requested (force: go straight to terminate) */
+  SW_EV_STEP_FAILED,  /* the current stop method could not be delivered */
   SW_EV__COUNT
 } sw_event_t;
 
@@ -78,8 +78,8 @@ typedef struct {
   sw_decision_t last_decision;
   uint64_t last_exit_wall_ms;
 
-  int exit_code;     /* after SW_CMD_FINISH in SW_ST_FAILED: the child's */
-  char reason[160];  /* why the last transition happened, for the log */
+  int exit_code;    /* after SW_CMD_FINISH in SW_ST_FAILED: the child's */
+  char reason[160]; /* why the last transition happened, for the log */
 
   sw_cmd_t out[SW_SUP_MAX_CMDS];
   unsigned nout;

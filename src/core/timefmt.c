@@ -14,10 +14,10 @@ static void days_to_civil(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
 
   z += 719468; /* shift the epoch to 0000-03-01 */
   era = (z >= 0 ? z : z - 146096) / 146097;
-  yoe = z - era * 146097;                                  /* [0, 146096] */
+  yoe = z - era * 146097;                                      /* [0, 146096] */
   yoe = (yoe - yoe / 1460 + yoe / 36524 - yoe / 146096) / 365; /* [0, 399] */
-  doy = z - era * 146097 - (365 * yoe + yoe / 4 - yoe / 100); /* [0, 365] */
-  mp = (5 * doy + 2) / 153;                                /* [0, 11] */
+  doy = z - era * 146097 - (365 * yoe + yoe / 4 - yoe / 100);  /* [0, 365] */
+  mp = (5 * doy + 2) / 153;                                    /* [0, 11] */
   *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
   *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
   *y = yoe + era * 400 + (*m <= 2);
@@ -38,8 +38,7 @@ char *sw_time_format(int64_t epoch_ms, int offset_min, int utc_z, char *buf) {
                (long long)y, m, d, (unsigned)(ms_of_day / 3600000),
                (unsigned)(ms_of_day / 60000 % 60),
                (unsigned)(ms_of_day / 1000 % 60), (unsigned)(ms_of_day % 1000));
-  if (n < 0 || n >= SW_TIME_LEN)
-    return buf;
+  if (n < 0 || n >= SW_TIME_LEN) return buf;
   if (offset_min == 0 && utc_z)
     snprintf(buf + n, (size_t)(SW_TIME_LEN - n), "Z");
   else

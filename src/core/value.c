@@ -13,8 +13,7 @@
 
 #include "core/err.h"
 
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-    SW_PRINTF(3, 4);
+static int fail(char *why, size_t whylen, const char *fmt, ...) SW_PRINTF(3, 4);
 
 static int fail(char *why, size_t whylen, const char *fmt, ...) {
   va_list ap;
@@ -76,14 +75,12 @@ static bool parse_number(const char **p, uint64_t *whole, uint64_t *frac_num,
   *frac_num = 0;
   *frac_den = 1;
   while (is_digit(*s)) {
-    if (*whole > 1000000000000000ULL)
-      return false;
+    if (*whole > 1000000000000000ULL) return false;
     *whole = *whole * 10 + (uint64_t)(*s - '0');
     s++;
     any = true;
   }
-  if (!any)
-    return false; /* a number starts with a digit: "0.5", not ".5" */
+  if (!any) return false; /* a number starts with a digit: "0.5", not ".5" */
   if (*s == '.') {
     s++;
     while (is_digit(*s)) {
@@ -91,8 +88,7 @@ static bool parse_number(const char **p, uint64_t *whole, uint64_t *frac_num,
        * of a value below the caps, unless they are non-zero: keep them
        * exact up to 10^9 and reject longer non-zero tails below. */
       if (*frac_den >= 1000000000ULL) {
-        if (*s != '0')
-          return false;
+        if (*s != '0') return false;
       } else {
         *frac_num = *frac_num * 10 + (uint64_t)(*s - '0');
         *frac_den *= 10;
@@ -111,8 +107,7 @@ static void read_unit(const char **p, char *buf, size_t len) {
   const char *s = *p;
 
   while (is_alpha(*s)) {
-    if (n + 1 < len)
-      buf[n++] = lower(*s);
+    if (n + 1 < len) buf[n++] = lower(*s);
     s++;
   }
   buf[n] = '\0';
@@ -121,32 +116,26 @@ static void read_unit(const char **p, char *buf, size_t len) {
 
 static bool unit_in(const char *unit, const char *const *names) {
   for (; *names != NULL; names++)
-    if (strcmp(unit, *names) == 0)
-      return true;
+    if (strcmp(unit, *names) == 0) return true;
   return false;
 }
 
 /* Milliseconds per unit word, or 0 if unknown. */
 static uint64_t duration_unit_ms(const char *unit) {
-  static const char *const ms[] = {"ms", "msec", "msecs", "millisecond",
-                                   "milliseconds", NULL};
-  static const char *const sec[] = {"", "s", "sec", "secs", "second",
-                                    "seconds", NULL};
-  static const char *const min[] = {"m", "min", "mins", "minute", "minutes",
-                                    NULL};
+  static const char *const ms[] = {"ms",          "msec",         "msecs",
+                                   "millisecond", "milliseconds", NULL};
+  static const char *const sec[] = {"",       "s",       "sec", "secs",
+                                    "second", "seconds", NULL};
+  static const char *const min[] = {"m",      "min",     "mins",
+                                    "minute", "minutes", NULL};
   static const char *const hour[] = {"h", "hr", "hrs", "hour", "hours", NULL};
   static const char *const day[] = {"d", "day", "days", NULL};
 
-  if (unit_in(unit, ms))
-    return 1;
-  if (unit_in(unit, sec))
-    return 1000;
-  if (unit_in(unit, min))
-    return 60 * 1000;
-  if (unit_in(unit, hour))
-    return 3600 * 1000;
-  if (unit_in(unit, day))
-    return 24 * 3600 * 1000;
+  if (unit_in(unit, ms)) return 1;
+  if (unit_in(unit, sec)) return 1000;
+  if (unit_in(unit, min)) return 60 * 1000;
+  if (unit_in(unit, hour)) return 3600 * 1000;
+  if (unit_in(unit, day)) return 24 * 3600 * 1000;
   return 0;
 }
 
@@ -159,8 +148,9 @@ int sw_parse_duration(const char *s, uint64_t *out_ms, char *why,
   while (is_blank(*p))
     p++;
   if (*p == '\0')
-    return fail(why, whylen, "empty duration; write e.g. 500ms, 10s, 5min, "
-                             "1min 30s");
+    return fail(why, whylen,
+                "empty duration; write e.g. 500ms, 10s, 5min, "
+                "1min 30s");
   while (*p != '\0') {
     uint64_t whole, num, den, per, part;
     char unit[16];
@@ -196,8 +186,8 @@ int sw_parse_duration(const char *s, uint64_t *out_ms, char *why,
       return fail(why, whylen, "duration \"%s\" is too long; at most 30 days",
                   s);
     if ((num * per) % den != 0)
-      return fail(why, whylen,
-                  "duration \"%s\" is finer than a millisecond", s);
+      return fail(why, whylen, "duration \"%s\" is finer than a millisecond",
+                  s);
     part = whole * per + num * per / den;
     total += part;
     if (total > SW_DURATION_MAX_MS)
@@ -206,8 +196,7 @@ int sw_parse_duration(const char *s, uint64_t *out_ms, char *why,
     parts++;
     while (is_blank(*p))
       p++;
-    if (p == start)
-      break; /* cannot happen: parse_number consumed something */
+    if (p == start) break; /* cannot happen: parse_number consumed something */
   }
   (void)parts;
   *out_ms = total;
@@ -303,8 +292,9 @@ int sw_parse_int(const char *s, long long min, long long max, long long *out,
     p++;
   }
   if (!is_digit(*p))
-    return fail(why, whylen, "\"%s\" is not a whole number; write one from "
-                             "%lld to %lld",
+    return fail(why, whylen,
+                "\"%s\" is not a whole number; write one from "
+                "%lld to %lld",
                 s, min, max);
   while (is_digit(*p)) {
     if (v > 100000000000000000ULL)
@@ -314,8 +304,9 @@ int sw_parse_int(const char *s, long long min, long long max, long long *out,
     p++;
   }
   if (*p != '\0')
-    return fail(why, whylen, "\"%s\" is not a whole number; write one from "
-                             "%lld to %lld",
+    return fail(why, whylen,
+                "\"%s\" is not a whole number; write one from "
+                "%lld to %lld",
                 s, min, max);
   if ((!neg && v > (unsigned long long)max) ||
       (neg && (long long)-(long long)v < min) || (neg && min >= 0 && v != 0))
@@ -324,15 +315,13 @@ int sw_parse_int(const char *s, long long min, long long max, long long *out,
   return 0;
 }
 
-int sw_parse_exit_code(const char *s, uint32_t *out, char *why,
-                       size_t whylen) {
+int sw_parse_exit_code(const char *s, uint32_t *out, char *why, size_t whylen) {
   const char *p = s;
   uint64_t v = 0;
 
   if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
     p += 2;
-    if (*p == '\0')
-      return fail(why, whylen, "\"%s\" is not an exit code", s);
+    if (*p == '\0') return fail(why, whylen, "\"%s\" is not an exit code", s);
     for (; *p != '\0'; p++) {
       int d;
 
@@ -369,23 +358,20 @@ int sw_split_list(char *s, char **items, int max, char *why, size_t whylen) {
   int n = 0;
   char *p = s;
 
-  if (*sw_trim(s) == '\0')
-    return 0;
+  if (*sw_trim(s) == '\0') return 0;
   for (;;) {
     char *comma = strchr(p, ',');
     char *item;
 
-    if (comma != NULL)
-      *comma = '\0';
+    if (comma != NULL) *comma = '\0';
     item = sw_trim(p);
     if (*item == '\0')
-      return fail(why, whylen, "empty item in list; separate items with one "
-                               "comma");
-    if (n == max)
-      return fail(why, whylen, "more than %d items in list", max);
+      return fail(why, whylen,
+                  "empty item in list; separate items with one "
+                  "comma");
+    if (n == max) return fail(why, whylen, "more than %d items in list", max);
     items[n++] = item;
-    if (comma == NULL)
-      break;
+    if (comma == NULL) break;
     p = comma + 1;
   }
   return n;
@@ -403,8 +389,7 @@ char *sw_format_duration(uint64_t ms, char *buf, size_t len) {
   size_t used = 0;
   size_t i;
 
-  if (len == 0)
-    return buf;
+  if (len == 0) return buf;
   buf[0] = '\0';
   if (ms == 0) {
     snprintf(buf, len, "0s");
@@ -415,8 +400,7 @@ char *sw_format_duration(uint64_t ms, char *buf, size_t len) {
       int w = snprintf(buf + used, len - used, "%s%llu%s", used ? " " : "",
                        (unsigned long long)(ms / units[i].ms), units[i].name);
 
-      if (w < 0 || (size_t)w >= len - used)
-        break;
+      if (w < 0 || (size_t)w >= len - used) break;
       used += (size_t)w;
       ms %= units[i].ms;
     }

@@ -30,8 +30,7 @@ int sw_parse_duration(const char *s, uint64_t *out_ms, char *why,
 
 /* A size like "512KB", "10MB", "1GB" (1024-based; KiB etc. accepted too);
  * a bare number means bytes. At most SW_SIZE_MAX. */
-int sw_parse_size(const char *s, uint64_t *out_bytes, char *why,
-                  size_t whylen);
+int sw_parse_size(const char *s, uint64_t *out_bytes, char *why, size_t whylen);
 
 /* true/false, yes/no, on/off, 1/0, any letter case. */
 int sw_parse_bool(const char *s, bool *out, char *why, size_t whylen);
@@ -42,8 +41,7 @@ int sw_parse_int(const char *s, long long min, long long max, long long *out,
 
 /* An exit code: decimal (0..4294967295, or negative down to -2147483648,
  * taken as its 32-bit two's complement) or hex "0x..." up to 0xFFFFFFFF. */
-int sw_parse_exit_code(const char *s, uint32_t *out, char *why,
-                       size_t whylen);
+int sw_parse_exit_code(const char *s, uint32_t *out, char *why, size_t whylen);
 
 /*
  * Split a comma-separated list in place. `s` is modified (commas become

@@ -29,9 +29,9 @@ typedef void sw_child_output_cb(void *data, int stream, const char *buf,
 typedef void sw_child_exit_cb(void *data, uint32_t code, int signal);
 
 typedef struct {
-  const sw_config_t *cfg;        /* executable, argv, working directory,
-                                    priority, [environment], event name */
-  const char *const *extra_env;  /* more "NAME=value", NULL-terminated */
+  const sw_config_t *cfg;       /* executable, argv, working directory,
+                                   priority, [environment], event name */
+  const char *const *extra_env; /* more "NAME=value", NULL-terminated */
   sw_child_output_cb *on_output;
   sw_child_exit_cb *on_exit;
   void *data;
@@ -48,8 +48,8 @@ typedef struct {
  * failure returns a negative SW_E* code and writes the OS's reason to
  * why[whylen]; on_exit never runs. Runs on: loop thread.
  */
-int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *opts,
-                sw_child_t **out, char *why, size_t whylen);
+int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *opts, sw_child_t **out,
+                char *why, size_t whylen);
 
 int sw_os_child_pid(const sw_child_t *c);
 
@@ -83,9 +83,9 @@ typedef enum {
 } sw_host_state_t;
 
 typedef enum {
-  SW_STOP_REQ_STOP,      /* SCM stop, SIGTERM, console Ctrl+C */
-  SW_STOP_REQ_SHUTDOWN,  /* system shutdown / preshutdown */
-  SW_STOP_REQ_FORCE      /* a second request: skip to terminate */
+  SW_STOP_REQ_STOP,     /* SCM stop, SIGTERM, console Ctrl+C */
+  SW_STOP_REQ_SHUTDOWN, /* system shutdown / preshutdown */
+  SW_STOP_REQ_FORCE     /* a second request: skip to terminate */
 } sw_stop_req_t;
 
 typedef struct {
@@ -105,8 +105,7 @@ typedef int sw_host_body_fn(sw_host_t *host, void *data);
  * in the foreground of the console. service_name is the SCM name.
  * Returns the process exit code. Runs on: main thread.
  */
-int sw_os_host_run(const char *service_name, sw_host_body_fn *body,
-                   void *data);
+int sw_os_host_run(const char *service_name, sw_host_body_fn *body, void *data);
 
 /* Start delivering stop/rotate requests into `loop`. Call once from body
  * before running the loop; sw_os_host_detach() before closing it. */
@@ -117,8 +116,8 @@ void sw_os_host_detach(sw_host_t *h);
 /* Tell the service manager where we are. wait_hint_ms: how long the
  * current pending state may still take. exit_code: with SW_HOST_STOPPED, 0
  * for success or the service-specific code. Runs on: loop thread. */
-void sw_os_host_report(sw_host_t *h, sw_host_state_t st,
-                       uint64_t wait_hint_ms, int exit_code);
+void sw_os_host_report(sw_host_t *h, sw_host_state_t st, uint64_t wait_hint_ms,
+                       int exit_code);
 
 /* Whether the SCM (not a console) hosts us. */
 bool sw_os_host_is_service(const sw_host_t *h);
@@ -127,19 +126,19 @@ bool sw_os_host_is_service(const sw_host_t *h);
 
 typedef struct {
   bool installed;
-  char state[32];      /* "stopped", "start-pending", "stop-pending",
-                          "running", "continue-pending", "pause-pending",
-                          "paused" */
+  char state[32]; /* "stopped", "start-pending", "stop-pending",
+                     "running", "continue-pending", "pause-pending",
+                     "paused" */
   uint32_t win32_exit_code;
   uint32_t service_exit_code;
-  int pid;             /* 0 when not running */
+  int pid;               /* 0 when not running */
   char image_path[2048]; /* the registered command line (UTF-8) */
 } sw_svc_info_t;
 
 /* Each returns 0 or a negative code with the reason (including the OS's
  * message) in why[whylen]. Runs on: main thread. */
-int sw_os_service_query(const sw_config_t *cfg, sw_svc_info_t *info,
-                        char *why, size_t whylen);
+int sw_os_service_query(const sw_config_t *cfg, sw_svc_info_t *info, char *why,
+                        size_t whylen);
 /* Register the service: ImagePath "<exe>" run -c "<cfg->path>". */
 int sw_os_service_install(const sw_config_t *cfg, const char *exe, char *why,
                           size_t whylen);

@@ -24,10 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char *fake_getenv(const char *name, void *data) {
   (void)data;
-  if (strcmp(name, "HOME") == 0)
-    return strdup("/home/svc");
-  if (strcmp(name, "SPACES") == 0)
-    return strdup("C:\\Program Files\\x y");
+  if (strcmp(name, "HOME") == 0) return strdup("/home/svc");
+  if (strcmp(name, "SPACES") == 0) return strdup("C:\\Program Files\\x y");
   return NULL;
 }
 
@@ -36,11 +34,10 @@ static void fuzz_config(const char *s, size_t n, sw_platform_t p) {
   sw_config_t *c = NULL;
   char *dump = NULL;
 
-  if (sw_config_parse(p == SW_PLATFORM_WIN ? "C:\\svc\\fuzz.ini"
-                                           : "/svc/fuzz.ini",
-                      s, n, p, fake_getenv, NULL, &c, &d) == 0) {
-    if (sw_config_dump(c, &dump) == 0)
-      free(dump);
+  if (sw_config_parse(
+          p == SW_PLATFORM_WIN ? "C:\\svc\\fuzz.ini" : "/svc/fuzz.ini", s, n, p,
+          fake_getenv, NULL, &c, &d) == 0) {
+    if (sw_config_dump(c, &dump) == 0) free(dump);
     sw_config_free(c);
   }
   sw_diags_free(&d);
@@ -51,19 +48,15 @@ static void fuzz_argv(const char *s) {
   sw_sbuf_t q = SW_SBUF_INIT;
   int i;
 
-  if (sw_argv_split(s, &a) != 0)
-    return;
+  if (sw_argv_split(s, &a) != 0) return;
   for (i = 0; i < a.n; i++) {
-    if (i > 0)
-      sw_sbuf_put(&q, " ", 1);
+    if (i > 0) sw_sbuf_put(&q, " ", 1);
     sw_argv_quote_append(a.v[i], &q);
   }
   if (!sw_sbuf_failed(&q) && sw_argv_split(q.p ? q.p : "", &b) == 0) {
-    if (b.n != a.n)
-      abort();
+    if (b.n != a.n) abort();
     for (i = 0; i < a.n; i++)
-      if (strcmp(a.v[i], b.v[i]) != 0)
-        abort();
+      if (strcmp(a.v[i], b.v[i]) != 0) abort();
     sw_argv_free(&b);
   }
   sw_sbuf_free(&q);
@@ -76,11 +69,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   uint64_t u;
   uint32_t code;
 
-  if (size < 1)
-    return 0;
+  if (size < 1) return 0;
   s = malloc(size);
-  if (s == NULL)
-    return 0;
+  if (s == NULL) return 0;
   memcpy(s, data + 1, size - 1);
   s[size - 1] = '\0';
   switch (data[0] % 9) {
@@ -110,15 +101,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       free(out);
       out = NULL;
     }
-    if (sw_path_resolve(SW_PATH_POSIX, "/base/dir", s, &out) == 0)
-      free(out);
+    if (sw_path_resolve(SW_PATH_POSIX, "/base/dir", s, &out) == 0) free(out);
     out = NULL;
-    if (sw_path_win_long(s, &out) == 0)
-      free(out);
+    if (sw_path_win_long(s, &out) == 0) free(out);
     break;
   case 8:
-    if (sw_expand(s, fake_getenv, NULL, &out, why, sizeof(why)) == 0)
-      free(out);
+    if (sw_expand(s, fake_getenv, NULL, &out, why, sizeof(why)) == 0) free(out);
     break;
   }
   free(s);

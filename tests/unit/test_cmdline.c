@@ -38,8 +38,7 @@ static void argv_text(char **v, int n, char *buf, size_t len) {
   for (i = 0; i < n && used < len; i++)
     used += (size_t)snprintf(buf + used, len - used, "%s\"%s\"", i ? ", " : "",
                              v[i]);
-  if (used < len)
-    snprintf(buf + used, len - used, "]");
+  if (used < len) snprintf(buf + used, len - used, "]");
 }
 
 /* Split s and compare with the expected arguments (want[0..n)). */
@@ -63,10 +62,10 @@ static void check_split(const char *s, const char *const *want, int n) {
   assert_int_equal(a.n, 0);
 }
 
-#define SPLIT(s, ...)                                                \
-  do {                                                               \
-    static const char *const want_[] = {__VA_ARGS__};                \
-    check_split(s, want_, (int)(sizeof(want_) / sizeof(want_[0]))); \
+#define SPLIT(s, ...)                                                          \
+  do {                                                                         \
+    static const char *const want_[] = {__VA_ARGS__};                          \
+    check_split(s, want_, (int)(sizeof(want_) / sizeof(want_[0])));            \
   } while (0)
 #define SPLIT_NONE(s) check_split(s, NULL, 0)
 
@@ -153,18 +152,18 @@ static char *quoted(const char *arg) {
   return sw_sbuf_take(&b);
 }
 
-#define QUOTE(in, out)                  \
-  do {                                  \
-    char *q_ = quoted(in);              \
-    assert_non_null(q_);                \
-    assert_string_equal(q_, out);       \
-    free(q_);                           \
+#define QUOTE(in, out)                                                         \
+  do {                                                                         \
+    char *q_ = quoted(in);                                                     \
+    assert_non_null(q_);                                                       \
+    assert_string_equal(q_, out);                                              \
+    free(q_);                                                                  \
   } while (0)
 
 static void quote_cases(void **state) {
   (void)state;
   QUOTE("abc", "abc");
-  QUOTE("a\\b", "a\\b");       /* no blank, no quote: as it is */
+  QUOTE("a\\b", "a\\b");           /* no blank, no quote: as it is */
   QUOTE("C:\\dir\\", "C:\\dir\\"); /* ... even with a trailing backslash */
   QUOTE("", "\"\"");
   QUOTE("a b", "\"a b\"");
@@ -172,9 +171,9 @@ static void quote_cases(void **state) {
   QUOTE("a\nb", "\"a\nb\"");
   QUOTE("a\"b", "\"a\\\"b\"");
   QUOTE("\"", "\"\\\"\"");
-  QUOTE("a b\\", "\"a b\\\\\"");       /* trailing backslashes doubled */
-  QUOTE("a\\\"b", "\"a\\\\\\\"b\"");   /* \" -> \\\" */
-  QUOTE("a\\b c", "\"a\\b c\"");       /* inner backslashes kept */
+  QUOTE("a b\\", "\"a b\\\\\"");     /* trailing backslashes doubled */
+  QUOTE("a\\\"b", "\"a\\\\\\\"b\""); /* \" -> \\\" */
+  QUOTE("a\\b c", "\"a\\b c\"");     /* inner backslashes kept */
   QUOTE("C:\\My Data\\", "\"C:\\My Data\\\\\"");
 }
 
@@ -207,8 +206,7 @@ static void quote_split_property(void **state) {
         memcpy(args[i] + used, piece, strlen(piece) + 1);
         used += strlen(piece);
       }
-      if (i > 0)
-        sw_sbuf_put(&line, " ", 1);
+      if (i > 0) sw_sbuf_put(&line, " ", 1);
       sw_argv_quote_append(args[i], &line);
     }
     text = sw_sbuf_take(&line);
@@ -238,8 +236,7 @@ static int wine_split(const char *s, char *out, int *lens) {
 
   while (*s == ' ' || *s == '\t')
     s++;
-  if (*s == '\0')
-    return 0;
+  if (*s == '\0') return 0;
   start = d;
   while (*s != '\0') {
     if ((*s == ' ' || *s == '\t') && qcount == 0) {
@@ -249,8 +246,7 @@ static int wine_split(const char *s, char *out, int *lens) {
       do
         s++;
       while (*s == ' ' || *s == '\t');
-      if (*s == '\0')
-        return argc;
+      if (*s == '\0') return argc;
       start = d;
     } else if (*s == '\\') {
       *d++ = *s++;
@@ -272,8 +268,7 @@ static int wine_split(const char *s, char *out, int *lens) {
         }
         s++;
       }
-      if (qcount == 2)
-        qcount = 0;
+      if (qcount == 2) qcount = 0;
     } else {
       *d++ = *s++;
       bcount = 0;

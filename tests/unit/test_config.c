@@ -17,7 +17,7 @@
 #include "core/ini_read.h"
 
 #define POSIX_INI "/etc/svc/svc.ini"
-#define WIN_INI "C:\\ProgramData\\svc\\svc.ini"
+#define WIN_INI   "C:\\ProgramData\\svc\\svc.ini"
 
 /* The smallest valid file: 4 lines, so added lines start at line 5. */
 #define MIN_INI "[service]\nname = svc\n[process]\nexecutable = app\n"
@@ -30,22 +30,17 @@ typedef struct {
 } fake_var_t;
 
 static const fake_var_t fake_env[] = {
-    {"APPDIR", "/opt/app"},
-    {"WINAPPDIR", "C:\\Program Files\\App"},
-    {"PORT", "8080"},
-    {"SPACED", "two words"},
-    {"PCT", "100%"},
-    {"SVCNAME", "mysvc"},
-    {"EMPTY", ""},
-    {NULL, NULL},
+    {"APPDIR", "/opt/app"}, {"WINAPPDIR", "C:\\Program Files\\App"},
+    {"PORT", "8080"},       {"SPACED", "two words"},
+    {"PCT", "100%"},        {"SVCNAME", "mysvc"},
+    {"EMPTY", ""},          {NULL, NULL},
 };
 
 static char *fake_getenv(const char *name, void *data) {
   const fake_var_t *v = data;
 
   for (; v->name != NULL; v++)
-    if (strcmp(v->name, name) == 0)
-      return strdup(v->value);
+    if (strcmp(v->name, name) == 0) return strdup(v->value);
   return NULL;
 }
 
@@ -115,9 +110,10 @@ static void load_fail(const char *path, const char *text, size_t len,
 
   if (rc != SW_ECONFIG || d->n_errors != n_errors || d->n != n_errors) {
     print_diags(d);
-    fail_msg("expected SW_ECONFIG with %u errors, got rc %d, %u errors, %u "
-             "findings",
-             n_errors, rc, d->n_errors, d->n);
+    fail_msg(
+        "expected SW_ECONFIG with %u errors, got rc %d, %u errors, %u "
+        "findings",
+        n_errors, rc, d->n_errors, d->n);
   }
   assert_null(c);
 }
@@ -135,9 +131,10 @@ static void one_error(const char *extra, int line, const char *part) {
   if (rc != SW_ECONFIG || c != NULL || d.n != 1 ||
       !has_diag(&d, true, line, part)) {
     print_diags(&d);
-    fail_msg("after MIN_INI + <%s>: rc %d, %u findings; want one error on "
-             "line %d with \"%s\"",
-             extra, rc, d.n, line, part);
+    fail_msg(
+        "after MIN_INI + <%s>: rc %d, %u findings; want one error on "
+        "line %d with \"%s\"",
+        extra, rc, d.n, line, part);
   }
   sw_diags_free(&d);
 }
@@ -511,27 +508,27 @@ static void error_kinds(void **state) {
 /* Several problems in one file: every one reported, each on its line. */
 static void errors_one_pass(void **state) {
   static const char text[] =
-      "[service]\n"                 /* 1 */
-      "name = svc\n"                /* 2 */
-      "start_type = sometimes\n"    /* 3 */
-      "[process]\n"                 /* 4 */
-      "executable = app\n"          /* 5 */
-      "priority = urgent\n"         /* 6 */
-      "[restart]\n"                 /* 7 */
-      "delay = 5 parsecs\n"         /* 8 */
-      "burst = -1\n"                /* 9 */
-      "policy = always\n"           /* 10 */
-      "policy = no\n"               /* 11 */
-      "dealy = 1s\n"                /* 12 */
-      "[logs]\n"                    /* 13 */
-      "keep = 3\n"                  /* 14 */
-      "[log]\n"                     /* 15 */
-      "max_size = 12\n"             /* 16 */
-      "timestamps = maybe\n"        /* 17 */
-      "keep = lots\n"               /* 18 */
-      "[stop]\n"                    /* 19 */
+      "[service]\n"                  /* 1 */
+      "name = svc\n"                 /* 2 */
+      "start_type = sometimes\n"     /* 3 */
+      "[process]\n"                  /* 4 */
+      "executable = app\n"           /* 5 */
+      "priority = urgent\n"          /* 6 */
+      "[restart]\n"                  /* 7 */
+      "delay = 5 parsecs\n"          /* 8 */
+      "burst = -1\n"                 /* 9 */
+      "policy = always\n"            /* 10 */
+      "policy = no\n"                /* 11 */
+      "dealy = 1s\n"                 /* 12 */
+      "[logs]\n"                     /* 13 */
+      "keep = 3\n"                   /* 14 */
+      "[log]\n"                      /* 15 */
+      "max_size = 12\n"              /* 16 */
+      "timestamps = maybe\n"         /* 17 */
+      "keep = lots\n"                /* 18 */
+      "[stop]\n"                     /* 19 */
       "method = terminate, ctrl-c\n" /* 20 */
-      "just words\n";               /* 21 */
+      "just words\n";                /* 21 */
   sw_diags_t d;
 
   (void)state;
@@ -770,8 +767,9 @@ static void invalid_utf8(void **state) {
   for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
     one_error(cases[i].extra, cases[i].line, cases[i].text);
   /* Valid multi-byte UTF-8 passes through unchanged. */
-  c = load_ok(POSIX_INI, MIN_INI "[service]\ndescription = caf\xC3\xA9 "
-                                 "\xE2\x82\xAC \xF0\x9F\x98\x80\n");
+  c = load_ok(POSIX_INI, MIN_INI
+              "[service]\ndescription = caf\xC3\xA9 "
+              "\xE2\x82\xAC \xF0\x9F\x98\x80\n");
   assert_string_equal(c->description,
                       "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
   sw_config_free(c);
@@ -780,10 +778,9 @@ static void invalid_utf8(void **state) {
 static void utf8_prefix(void **state) {
   (void)state;
   assert_int_equal(sw_utf8_valid_prefix((const unsigned char *)"abc", 3), 3);
-  assert_int_equal(
-      sw_utf8_valid_prefix((const unsigned char *)"a\xC3\xA9z", 4), 4);
-  assert_int_equal(
-      sw_utf8_valid_prefix((const unsigned char *)"ab\xC3", 3), 2);
+  assert_int_equal(sw_utf8_valid_prefix((const unsigned char *)"a\xC3\xA9z", 4),
+                   4);
+  assert_int_equal(sw_utf8_valid_prefix((const unsigned char *)"ab\xC3", 3), 2);
   assert_int_equal(
       sw_utf8_valid_prefix((const unsigned char *)"\xF4\x8F\xBF\xBF", 4), 4);
   assert_int_equal(
@@ -1046,12 +1043,18 @@ static void method_ladders(void **state) {
       {POSIX_INI, "ctrl-c, terminate", 2, {SW_STOP_CTRL_C, SW_STOP_TERMINATE}},
       {POSIX_INI, "terminate", 1, {SW_STOP_TERMINATE}},
       {POSIX_INI, "", 1, {SW_STOP_TERMINATE}},
-      {POSIX_INI, "CTRL-BREAK , Terminate", 2,
+      {POSIX_INI,
+       "CTRL-BREAK , Terminate",
+       2,
        {SW_STOP_CTRL_BREAK, SW_STOP_TERMINATE}},
-      {WIN_INI, "event, wm-close, ctrl-break", 4,
+      {WIN_INI,
+       "event, wm-close, ctrl-break",
+       4,
        {SW_STOP_EVENT, SW_STOP_WM_CLOSE, SW_STOP_CTRL_BREAK,
         SW_STOP_TERMINATE}},
-      {WIN_INI, "wm-close, ctrl-c, event, terminate", 4,
+      {WIN_INI,
+       "wm-close, ctrl-c, event, terminate",
+       4,
        {SW_STOP_WM_CLOSE, SW_STOP_CTRL_C, SW_STOP_EVENT, SW_STOP_TERMINATE}},
   };
   size_t i;
@@ -1107,8 +1110,7 @@ static void warnings(void **state) {
   sw_config_free(c);
 
   /* POSIX: event and wm-close do not exist there. */
-  c = load_warn(POSIX_INI, MIN_INI "[stop]\nmethod = event, wm-close\n", 2,
-                &d);
+  c = load_warn(POSIX_INI, MIN_INI "[stop]\nmethod = event, wm-close\n", 2, &d);
   expect_diag(&d, false, 6,
               "[stop] method: event is unavailable on Linux; the ladder skips "
               "it");

@@ -29,8 +29,7 @@ static void expect_env(char **env, const char *const *want, size_t n) {
   size_t i;
 
   for (i = 0; i < n; i++) {
-    if (env[i] == NULL)
-      fail_msg("env has %zu entries, want %zu", i, n);
+    if (env[i] == NULL) fail_msg("env has %zu entries, want %zu", i, n);
     if (strcmp(env[i], want[i]) != 0)
       fail_msg("env[%zu] = <%s>, want <%s>", i, env[i], want[i]);
   }
@@ -39,16 +38,21 @@ static void expect_env(char **env, const char *const *want, size_t n) {
 }
 
 static void env_merge(void **state) {
-  static const char *const base[] = {"PATH=/bin", "Foo=1", "NOEQUALS",
+  static const char *const base[] = {"PATH=/bin",  "Foo=1", "NOEQUALS",
                                      "HOME=/root", "A=b=c", NULL};
   static const char *const extra[] = {"SVCWRAP_SERVICE_NAME=svc",
                                       "path=/usr/bin", "A=d", NULL};
   static const char *const want_nocase[] = {
-      "path=/usr/bin", "FOO=2", "HOME=/root", "A=d", "NEW=x",
-      "SVCWRAP_SERVICE_NAME=svc"};
-  static const char *const want_case[] = {
-      "PATH=/bin", "Foo=1", "HOME=/root", "A=d", "FOO=2", "NEW=x",
-      "SVCWRAP_SERVICE_NAME=svc", "path=/usr/bin"};
+      "path=/usr/bin", "FOO=2", "HOME=/root",
+      "A=d",           "NEW=x", "SVCWRAP_SERVICE_NAME=svc"};
+  static const char *const want_case[] = {"PATH=/bin",
+                                          "Foo=1",
+                                          "HOME=/root",
+                                          "A=d",
+                                          "FOO=2",
+                                          "NEW=x",
+                                          "SVCWRAP_SERVICE_NAME=svc",
+                                          "path=/usr/bin"};
   sw_env_var_t vars[2] = {{(char *)"FOO", (char *)"2"},
                           {(char *)"NEW", (char *)"x"}};
   sw_config_t cfg;
@@ -133,13 +137,12 @@ static void time_format(void **state) {
     char buf[SW_TIME_LEN];
 
     memset(buf, 'x', sizeof(buf));
-    assert_ptr_equal(sw_time_format(cases[i].ms, cases[i].offset_min,
-                                    cases[i].utc_z, buf),
-                     buf);
+    assert_ptr_equal(
+        sw_time_format(cases[i].ms, cases[i].offset_min, cases[i].utc_z, buf),
+        buf);
     if (strcmp(buf, cases[i].want) != 0)
-      fail_msg("time %lld offset %d: <%s>, want <%s>",
-               (long long)cases[i].ms, cases[i].offset_min, buf,
-               cases[i].want);
+      fail_msg("time %lld offset %d: <%s>, want <%s>", (long long)cases[i].ms,
+               cases[i].offset_min, buf, cases[i].want);
   }
 }
 
@@ -159,8 +162,7 @@ static void time_days_are_consecutive(void **state) {
     if (strcmp(buf, want) != 0)
       fail_msg("day %lld: <%s>, want <%s>", (long long)day, buf, want);
     len = mdays[m - 1];
-    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-      len = 29;
+    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) len = 29;
     if (++d > len) {
       d = 1;
       if (++m > 12) {
@@ -188,10 +190,10 @@ static sw_config_t *status_config(void) {
   sw_diags_t d;
 
   memset(&d, 0, sizeof(d));
-  assert_int_equal(sw_config_parse("/etc/svc/svc.ini", text, strlen(text),
-                                   SW_PLATFORM_POSIX, fake_getenv, NULL, &c,
-                                   &d),
-                   0);
+  assert_int_equal(
+      sw_config_parse("/etc/svc/svc.ini", text, strlen(text), SW_PLATFORM_POSIX,
+                      fake_getenv, NULL, &c, &d),
+      0);
   sw_diags_free(&d);
   return c;
 }
@@ -213,8 +215,7 @@ static void step(sw_sup_t *sup, sw_event_t ev, uint64_t now, uint32_t code,
 static const cJSON *item(const cJSON *o, const char *key) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
-  if (v == NULL)
-    fail_msg("status has no \"%s\"", key);
+  if (v == NULL) fail_msg("status has no \"%s\"", key);
   return v;
 }
 
@@ -233,8 +234,7 @@ static void expect_num(const cJSON *o, const char *key, double want) {
 }
 
 static void expect_null(const cJSON *o, const char *key) {
-  if (!cJSON_IsNull(item(o, key)))
-    fail_msg("\"%s\" is not null", key);
+  if (!cJSON_IsNull(item(o, key))) fail_msg("\"%s\" is not null", key);
 }
 
 static char *human(const char *json) {
@@ -358,8 +358,9 @@ static void status_json(void **state) {
   expect_str(le, "class", "clean-stop");
   cJSON_Delete(root);
   text = human(json);
-  assert_non_null(strstr(text, "last exit: signal 9 (clean-stop) at "
-                               "2023-11-14T22:14:27.001Z\n"));
+  assert_non_null(strstr(text,
+                         "last exit: signal 9 (clean-stop) at "
+                         "2023-11-14T22:14:27.001Z\n"));
   free(text);
   free(json);
 
@@ -381,8 +382,8 @@ static void status_json(void **state) {
 }
 
 static void status_human_rejects(void **state) {
-  static const char *const bad[] = {"", "not json", "[]", "{}",
-                                    "{\"state\": 1}", "\"running\""};
+  static const char *const bad[] = {"",   "not json",       "[]",
+                                    "{}", "{\"state\": 1}", "\"running\""};
   size_t i;
 
   (void)state;
@@ -444,8 +445,7 @@ static void sbuf_building(void **state) {
   assert_int_equal(b.len, 10500);
   assert_int_equal(strlen(b.p), 10500);
   for (i = 0; i < 10000; i++)
-    if (b.p[i] != (char)('a' + i % 26))
-      fail_msg("byte %d is %c", i, b.p[i]);
+    if (b.p[i] != (char)('a' + i % 26)) fail_msg("byte %d is %c", i, b.p[i]);
   assert_int_equal(b.p[10499], '7');
   assert_int_equal(b.p[10498], '0');
   assert_true(b.cap > b.len);
@@ -468,8 +468,7 @@ static void record(void *data, const char *lines, size_t len) {
   rec_t *r = data;
 
   r->calls++;
-  if (len == 0 || lines[len - 1] != '\n')
-    r->bad = true;
+  if (len == 0 || lines[len - 1] != '\n') r->bad = true;
   snprintf(r->last, sizeof(r->last), "%.*s", (int)len, lines);
   sw_sbuf_put(&r->all, lines, len);
 }
@@ -545,8 +544,7 @@ static void liner_random_chunks(void **state) {
       x ^= x >> 7;
       x ^= x << 17;
       n = 1 + (size_t)(x % 40);
-      if (n > len - pos)
-        n = len - pos;
+      if (n > len - pos) n = len - pos;
       sw_liner_feed(&l, text + pos, n);
       pos += n;
     }
@@ -588,10 +586,11 @@ static void event_texts(void **state) {
   sup.last_exit.at_ms = 3500;
   sup.last_decision.cls = SW_EXIT_ABNORMAL;
   t = sw_event_text(SW_EVT_CRASHED, "Svc", "a.exe", &sup, tail, 2);
-  assert_string_equal(t, "The child of service Svc (a.exe) ended with exit "
-                         "code 0xC0000005 (abnormal) after 2500 ms.\r\n"
-                         "Its last 2 lines of output:\r\n  panic: nil map"
-                         "\r\n  goroutine 1");
+  assert_string_equal(t,
+                      "The child of service Svc (a.exe) ended with exit "
+                      "code 0xC0000005 (abnormal) after 2500 ms.\r\n"
+                      "Its last 2 lines of output:\r\n  panic: nil map"
+                      "\r\n  goroutine 1");
   free(t);
 
   snprintf(sup.reason, sizeof(sup.reason), "giving up");
@@ -599,22 +598,26 @@ static void event_texts(void **state) {
   sup.last_exit.code = 3;
   sup.last_decision.cls = SW_EXIT_FAILURE;
   t = sw_event_text(SW_EVT_FAILED, "Svc", "a.exe", &sup, NULL, 0);
-  assert_string_equal(t, "Service Svc failed: giving up. Last exit code 3 "
-                         "(failure); the service's exit code is 3.");
+  assert_string_equal(t,
+                      "Service Svc failed: giving up. Last exit code 3 "
+                      "(failure); the service's exit code is 3.");
   free(t);
 
   sup.last_exit.signal = 9;
   sup.exit_code = 137;
   t = sw_event_text(SW_EVT_FAILED, "Svc", "a.exe", &sup, NULL, 0);
-  assert_string_equal(t, "Service Svc failed: giving up. Last signal 9 "
-                         "(failure); the service's exit code is 137.");
+  assert_string_equal(t,
+                      "Service Svc failed: giving up. Last signal 9 "
+                      "(failure); the service's exit code is 137.");
   free(t);
 
-  snprintf(sup.reason, sizeof(sup.reason), "child exited after the stop "
-                                           "request");
+  snprintf(sup.reason, sizeof(sup.reason),
+           "child exited after the stop "
+           "request");
   t = sw_event_text(SW_EVT_STOPPED, "Svc", "a.exe", &sup, tail, 2);
-  assert_string_equal(t, "Service Svc stopped: child exited after the stop "
-                         "request.");
+  assert_string_equal(t,
+                      "Service Svc stopped: child exited after the stop "
+                      "request.");
   free(t);
 }
 

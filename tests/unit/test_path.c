@@ -30,11 +30,11 @@ static void check_resolve(sw_path_style_t st, const resolve_t *cases,
     if (cases[i].want == NULL) {
       if (rc != SW_EINVAL)
         fail_msg("resolve(%s, <%s>, <%s>): rc %d, want SW_EINVAL",
-                 st == SW_PATH_WIN ? "win" : "posix", cases[i].base,
-                 cases[i].p, rc);
+                 st == SW_PATH_WIN ? "win" : "posix", cases[i].base, cases[i].p,
+                 rc);
       if (out != NULL)
-        fail_msg("resolve(<%s>, <%s>): *out not NULL on failure",
-                 cases[i].base, cases[i].p);
+        fail_msg("resolve(<%s>, <%s>): *out not NULL on failure", cases[i].base,
+                 cases[i].p);
       continue;
     }
     if (rc != 0)
@@ -241,8 +241,7 @@ typedef struct {
 static void replace_ext_cases(void **state) {
   static const ext_t cases[] = {
       {SW_PATH_WIN, "C:\\svc\\svcwrap.exe", ".ini", "C:\\svc\\svcwrap.ini"},
-      {SW_PATH_WIN, "C:\\svc\\myapp-svc.exe", ".ini",
-       "C:\\svc\\myapp-svc.ini"},
+      {SW_PATH_WIN, "C:\\svc\\myapp-svc.exe", ".ini", "C:\\svc\\myapp-svc.ini"},
       {SW_PATH_WIN, "C:\\svc\\a.tar.gz", ".ini", "C:\\svc\\a.tar.ini"},
       /* A dot in a folder name is not an extension. */
       {SW_PATH_WIN, "C:\\my.dir\\svcwrap", ".ini", "C:\\my.dir\\svcwrap.ini"},
@@ -354,8 +353,7 @@ static void win_long_forward_slashes(void **state) {
   strcpy(want, "\\\\?\\");
   strcat(want, p);
   for (i = 4; want[i] != '\0'; i++)
-    if (want[i] == '/')
-      want[i] = '\\';
+    if (want[i] == '/') want[i] = '\\';
   assert_string_equal(out, want);
   free(want);
   free(out);

@@ -96,9 +96,9 @@ static void policy_table(void **state) {
                  sw_restart_policy_name((sw_restart_policy_t)p),
                  sw_exit_class_name((sw_exit_class_t)k), d.kind, d.cls,
                  want[p][k]);
-      assert_int_equal(sw_policy_restarts((sw_restart_policy_t)p,
-                                          (sw_exit_class_t)k),
-                       want[p][k] == R);
+      assert_int_equal(
+          sw_policy_restarts((sw_restart_policy_t)p, (sw_exit_class_t)k),
+          want[p][k] == R);
       if (want[p][k] == R) {
         assert_int_equal(d.why, SW_WHY_RESTART);
         assert_int_equal(d.delay_ms, 100);
@@ -106,8 +106,8 @@ static void policy_table(void **state) {
         assert_int_equal(st.attempts, 1);
         assert_int_equal(st.total_restarts, 1);
       } else {
-        assert_int_equal(d.why, k == SW_EXIT_CLEAN_STOP ? SW_WHY_STOPPED
-                                                        : SW_WHY_POLICY);
+        assert_int_equal(
+            d.why, k == SW_EXIT_CLEAN_STOP ? SW_WHY_STOPPED : SW_WHY_POLICY);
         assert_int_equal(d.delay_ms, 0);
         assert_int_equal(st.attempts, 0);
         assert_int_equal(st.total_restarts, 0);

@@ -18,8 +18,8 @@
 #include "core/sup.h"
 
 #define TERM_WAIT 2000
-#define GRACE 5000
-#define WALL0 1700000000000ULL
+#define GRACE     5000
+#define WALL0     1700000000000ULL
 
 typedef struct {
   sw_restart_cfg_t restart;
@@ -63,10 +63,8 @@ static sw_input_t ev_in(const fixture_t *f, sw_event_t ev) {
 static void feed(fixture_t *f, sw_event_t ev) {
   sw_input_t in = ev_in(f, ev);
 
-  if (ev == SW_EV_SPAWNED)
-    in.pid = 4242;
-  if (ev == SW_EV_EXIT || ev == SW_EV_SPAWN_FAILED)
-    in.code = 1;
+  if (ev == SW_EV_SPAWNED) in.pid = 4242;
+  if (ev == SW_EV_EXIT || ev == SW_EV_SPAWN_FAILED) in.code = 1;
   sw_sup_step(&f->sup, &in);
 }
 
@@ -95,14 +93,13 @@ static void expect_cmds(const sw_sup_t *sup, unsigned n,
              sw_state_name(sup->state));
   for (i = 0; i < n; i++)
     if (sup->out[i].kind != kinds[i])
-      fail_msg("command %u is kind %d, want %d", i, sup->out[i].kind,
-               kinds[i]);
+      fail_msg("command %u is kind %d, want %d", i, sup->out[i].kind, kinds[i]);
 }
 
-#define EXPECT_CMDS(sup, ...)                                        \
-  do {                                                               \
-    static const sw_cmd_kind_t k_[] = {__VA_ARGS__};                 \
-    expect_cmds(sup, (unsigned)(sizeof(k_) / sizeof(k_[0])), k_);   \
+#define EXPECT_CMDS(sup, ...)                                                  \
+  do {                                                                         \
+    static const sw_cmd_kind_t k_[] = {__VA_ARGS__};                           \
+    expect_cmds(sup, (unsigned)(sizeof(k_) / sizeof(k_[0])), k_);              \
   } while (0)
 #define EXPECT_NO_CMDS(sup) expect_cmds(sup, 0, NULL)
 
@@ -156,16 +153,16 @@ static void goto_state(fixture_t *f, sw_state_t st) {
 
 /* ---- the whole table ----------------------------------------------------- */
 
-#define BUG (-1)
-#define SPAWN SW_CMD_SPAWN
-#define SEND SW_CMD_SEND_STOP
-#define ARM SW_CMD_ARM_TIMER
+#define BUG    (-1)
+#define SPAWN  SW_CMD_SPAWN
+#define SEND   SW_CMD_SEND_STOP
+#define ARM    SW_CMD_ARM_TIMER
 #define CANCEL SW_CMD_CANCEL_TIMER
 #define FINISH SW_CMD_FINISH
 
 typedef struct {
-  int next;    /* next state, or BUG: the event cannot happen there */
-  unsigned n;  /* commands */
+  int next;   /* next state, or BUG: the event cannot happen there */
+  unsigned n; /* commands */
   sw_cmd_kind_t cmds[SW_SUP_MAX_CMDS];
 } cell_t;
 
@@ -252,9 +249,8 @@ static void table_walk(void **state) {
                  sw_event_name((sw_event_t)e), sw_state_name(f.sup.state),
                  sw_state_name((sw_state_t)c->next));
       if (f.sup.nout != c->n)
-        fail_msg("%s + %s: %u commands, want %u",
-                 sw_state_name((sw_state_t)s), sw_event_name((sw_event_t)e),
-                 f.sup.nout, c->n);
+        fail_msg("%s + %s: %u commands, want %u", sw_state_name((sw_state_t)s),
+                 sw_event_name((sw_event_t)e), f.sup.nout, c->n);
       for (i = 0; i < c->n; i++)
         if (f.sup.out[i].kind != c->cmds[i])
           fail_msg("%s + %s: command %u is %d, want %d",
@@ -278,8 +274,7 @@ static void table_bug_cells_abort(void **state) {
       pid_t pid;
       int status = 0;
 
-      if (table[s][e].next != BUG)
-        continue;
+      if (table[s][e].next != BUG) continue;
       fflush(NULL);
       pid = fork();
       assert_true(pid >= 0);
@@ -288,8 +283,7 @@ static void table_bug_cells_abort(void **state) {
 
         signal(SIGABRT, SIG_DFL);
         /* The assertion message is expected; keep the output clean. */
-        if (freopen("/dev/null", "w", stderr) == NULL)
-          _exit(3);
+        if (freopen("/dev/null", "w", stderr) == NULL) _exit(3);
         goto_state(&f, (sw_state_t)s);
         feed(&f, (sw_event_t)e);
         _exit(0);
@@ -359,8 +353,7 @@ static void stop_ladder_three_steps(void **state) {
   goto_state(&f, SW_ST_RUNNING);
   feed_stop(&f, false);
   expect_send(&f.sup.out[0], SW_STOP_CTRL_BREAK);
-  assert_int_equal(sw_sup_stop_remaining_ms(&f.sup),
-                   GRACE + GRACE + TERM_WAIT);
+  assert_int_equal(sw_sup_stop_remaining_ms(&f.sup), GRACE + GRACE + TERM_WAIT);
   feed(&f, SW_EV_TIMER);
   expect_send(&f.sup.out[0], SW_STOP_CTRL_C);
   expect_timer(&f.sup.out[1], GRACE);

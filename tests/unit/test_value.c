@@ -35,8 +35,8 @@ static void duration_ok(void **state) {
       {"0.25s", 250},
       {"1.001s", 1001},
       {"1.5min", 90000},
-      {"1.5", 1500},   /* bare number: seconds */
-      {"10", 10000},   /* bare number: seconds */
+      {"1.5", 1500}, /* bare number: seconds */
+      {"10", 10000}, /* bare number: seconds */
       {"0", 0},
       {"0ms", 0},
       {"5 min", 300000},
@@ -109,11 +109,11 @@ static void duration_bad(void **state) {
     int rc = sw_parse_duration(cases[i].in, &ms, why, sizeof(why));
 
     if (rc != SW_EINVAL)
-      fail_msg("duration \"%s\": rc %d (%llu ms), want SW_EINVAL",
-               cases[i].in, rc, (unsigned long long)ms);
+      fail_msg("duration \"%s\": rc %d (%llu ms), want SW_EINVAL", cases[i].in,
+               rc, (unsigned long long)ms);
     if (strstr(why, cases[i].why) == NULL)
-      fail_msg("duration \"%s\": reason \"%s\" lacks \"%s\"", cases[i].in,
-               why, cases[i].why);
+      fail_msg("duration \"%s\": reason \"%s\" lacks \"%s\"", cases[i].in, why,
+               cases[i].why);
     if (ms != 777)
       fail_msg("duration \"%s\": output written on failure", cases[i].in);
   }
@@ -212,11 +212,11 @@ static void size_bad(void **state) {
 
 static void bool_spellings(void **state) {
   static const char *const yes[] = {"true", "TRUE", "True", "yes", "YES",
-                                    "Yes", "on",   "ON",   "oN",  "1"};
+                                    "Yes",  "on",   "ON",   "oN",  "1"};
   static const char *const no[] = {"false", "FALSE", "False", "no", "NO",
                                    "No",    "off",   "OFF",   "0"};
-  static const char *const bad[] = {"", "2", "y", "n", "truee", "tru",
-                                    "of", "yes ", "-1", "enabled"};
+  static const char *const bad[] = {"",    "2",  "y",    "n",  "truee",
+                                    "tru", "of", "yes ", "-1", "enabled"};
   size_t i;
 
   (void)state;
@@ -269,8 +269,7 @@ static void int_parse(void **state) {
   assert_int_equal(sw_parse_int("101", 0, 100, &v, why, sizeof(why)),
                    SW_EINVAL);
   assert_non_null(strstr(why, "out of range 0..100"));
-  assert_int_equal(sw_parse_int("-1", 0, 100, &v, why, sizeof(why)),
-                   SW_EINVAL);
+  assert_int_equal(sw_parse_int("-1", 0, 100, &v, why, sizeof(why)), SW_EINVAL);
   assert_int_equal(sw_parse_int("-11", -10, 10, &v, why, sizeof(why)),
                    SW_EINVAL);
   assert_int_equal(sw_parse_int("", 0, 100, &v, why, sizeof(why)), SW_EINVAL);
@@ -279,12 +278,11 @@ static void int_parse(void **state) {
                    SW_EINVAL);
   assert_int_equal(sw_parse_int("1.5", 0, 100, &v, why, sizeof(why)),
                    SW_EINVAL);
-  assert_int_equal(sw_parse_int(" 5", 0, 100, &v, why, sizeof(why)),
-                   SW_EINVAL);
+  assert_int_equal(sw_parse_int(" 5", 0, 100, &v, why, sizeof(why)), SW_EINVAL);
   assert_int_equal(sw_parse_int("-", 0, 100, &v, why, sizeof(why)), SW_EINVAL);
-  assert_int_equal(sw_parse_int("99999999999999999999", 0, 100, &v, why,
-                                sizeof(why)),
-                   SW_EINVAL);
+  assert_int_equal(
+      sw_parse_int("99999999999999999999", 0, 100, &v, why, sizeof(why)),
+      SW_EINVAL);
   assert_int_equal(v, 99); /* untouched on failure */
 }
 
@@ -314,9 +312,18 @@ static void exit_code_parse(void **state) {
       {"-2147483648", 0x80000000u},
   };
   static const char *const bad[] = {
-      "",           "0x",         "0xG1",        "0x1FFFFFFFF",
-      "0x100000000", "4294967296", "-2147483649", "abc",
-      "1.0",        " 1",         "12x",         "99999999999999999999",
+      "",
+      "0x",
+      "0xG1",
+      "0x1FFFFFFFF",
+      "0x100000000",
+      "4294967296",
+      "-2147483649",
+      "abc",
+      "1.0",
+      " 1",
+      "12x",
+      "99999999999999999999",
   };
   size_t i;
 
@@ -337,8 +344,7 @@ static void exit_code_parse(void **state) {
 
     if (sw_parse_exit_code(bad[i], &c, why, sizeof(why)) != SW_EINVAL)
       fail_msg("exit code \"%s\" accepted as 0x%08X", bad[i], c);
-    if (why[0] == '\0')
-      fail_msg("exit code \"%s\": no reason given", bad[i]);
+    if (why[0] == '\0') fail_msg("exit code \"%s\": no reason given", bad[i]);
     if (c != 12345)
       fail_msg("exit code \"%s\": output written on failure", bad[i]);
   }
@@ -389,8 +395,7 @@ static void list_errors(void **state) {
                    SW_EINVAL);
   assert_int_equal(sw_split_list(leading, items, 2, why, sizeof(why)),
                    SW_EINVAL);
-  assert_int_equal(sw_split_list(comma, items, 2, why, sizeof(why)),
-                   SW_EINVAL);
+  assert_int_equal(sw_split_list(comma, items, 2, why, sizeof(why)), SW_EINVAL);
   assert_int_equal(sw_split_list(many, items, 2, why, sizeof(why)), SW_EINVAL);
   assert_non_null(strstr(why, "more than 2 items"));
 }

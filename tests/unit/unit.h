@@ -15,7 +15,8 @@ typedef struct {
   size_t n;
 } sw_test_group_t;
 
-#define SW_GROUP(name, arr) {name, arr, sizeof(arr) / sizeof(arr[0])}
+#define SW_GROUP(name, arr)                                                    \
+  { name, arr, sizeof(arr) / sizeof(arr[0]) }
 
 /* Each test file defines one of these. */
 extern const sw_test_group_t sw_group_value;

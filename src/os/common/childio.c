@@ -11,13 +11,11 @@ void sw__childio_handle_closed(uv_handle_t *h) {
 
   /* io is the first member of the backend's child: freeing it frees the
    * child (whose own resources the backend released before closing). */
-  if (--io->open_handles == 0)
-    free(io);
+  if (--io->open_handles == 0) free(io);
 }
 
 static void close_pipe(sw__childio_t *io, int i) {
-  if (!io->pipe_open[i])
-    return;
+  if (!io->pipe_open[i]) return;
   io->pipe_open[i] = false;
   uv_read_stop((uv_stream_t *)&io->out[i]);
   uv_close((uv_handle_t *)&io->out[i], sw__childio_handle_closed);
@@ -44,8 +42,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
   sw__childio_t *io = s->data;
   int i = (uv_pipe_t *)s == &io->out[0] ? 0 : 1;
 
-  if (n > 0)
-    io->on_output(io->data, i + 1, buf->base, (size_t)n);
+  if (n > 0) io->on_output(io->data, i + 1, buf->base, (size_t)n);
   free(buf->base);
   if (n < 0) {
     if (n != UV_EOF)
@@ -59,9 +56,10 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
 static void on_drain_timeout(uv_timer_t *t) {
   sw__childio_t *io = t->data;
 
-  sw_log_warnx("child's output is still open %dms after it exited (held by "
-               "a process outside its tree?); no longer reading it",
-               SW_DRAIN_MS);
+  sw_log_warnx(
+      "child's output is still open %dms after it exited (held by "
+      "a process outside its tree?); no longer reading it",
+      SW_DRAIN_MS);
   close_pipe(io, 0);
   close_pipe(io, 1);
   maybe_report(io);
@@ -89,8 +87,7 @@ void sw__childio_read(sw__childio_t *io, int i) {
 }
 
 void sw__childio_exited(sw__childio_t *io, uint32_t code, int signal) {
-  if (io->exited)
-    return;
+  if (io->exited) return;
   io->exited = true;
   io->code = code;
   io->signal = signal;
@@ -101,8 +98,7 @@ void sw__childio_exited(sw__childio_t *io, uint32_t code, int signal) {
 void sw__childio_close(sw__childio_t *io) {
   int i;
 
-  if (io->freeing)
-    return;
+  if (io->freeing) return;
   io->freeing = true;
   for (i = 0; i < 2; i++) {
     if (io->pipe_open[i]) {

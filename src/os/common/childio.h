@@ -26,7 +26,7 @@ typedef struct {
   sw_child_output_cb *on_output;
   sw_child_exit_cb *on_exit;
   void *data;
-  int open_handles;  /* handles not yet closed; the child is freed at 0 */
+  int open_handles; /* handles not yet closed; the child is freed at 0 */
   bool pipe_open[2];
   bool exited;
   bool reported;

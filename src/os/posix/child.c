@@ -41,8 +41,7 @@ static void on_proc_exit(uv_process_t *p, int64_t status, int term_signal) {
 static int set_priority(int pid, sw_priority_t p) {
   static const int nice[] = {19, 10, 0, -5, -10};
 
-  if (p == SW_PRIO_NORMAL)
-    return 0;
+  if (p == SW_PRIO_NORMAL) return 0;
   return uv_os_setpriority(pid, nice[p]);
 }
 
@@ -103,9 +102,10 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
   sw__childio_read(&c->io, 1);
   rc = set_priority(c->pid, cfg->priority);
   if (rc != 0)
-    sw_log_warnx("set priority of pid %d: %s (the child runs at normal "
-                 "priority)",
-                 c->pid, uv_strerror(rc));
+    sw_log_warnx(
+        "set priority of pid %d: %s (the child runs at normal "
+        "priority)",
+        c->pid, uv_strerror(rc));
   *out = c;
   rc = 0;
 out:
@@ -128,9 +128,10 @@ int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
      * most SW_DRAIN_MS). Its group is gone, so kill() would fail with
      * ESRCH and the ladder would end as if terminate had failed: the exit
      * is on its way, which is all a stop method can achieve. */
-    sw_log_info("stop: pid %d already exited; waiting for its output to "
-                "end",
-                c->pid);
+    sw_log_info(
+        "stop: pid %d already exited; waiting for its output to "
+        "end",
+        c->pid);
     return 0;
   }
   switch (m) {
@@ -159,8 +160,7 @@ int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
 }
 
 void sw_os_child_free(sw_child_t *c) {
-  if (c == NULL || c->io.freeing)
-    return;
+  if (c == NULL || c->io.freeing) return;
   uv_close((uv_handle_t *)&c->proc, sw__childio_handle_closed);
   sw__childio_close(&c->io);
 }

@@ -24,15 +24,13 @@ static void close_other_fds(int keep) {
   long max = sysconf(_SC_OPEN_MAX);
   int fd;
 
-  if (max < 0 || max > 65536)
-    max = 65536;
+  if (max < 0 || max > 65536) max = 65536;
   for (fd = 3; fd < max; fd++)
-    if (fd != keep)
-      close(fd);
+    if (fd != keep) close(fd);
 }
 
 static void guard_main(int rfd) {
-  static const int ignored[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+  static const int ignored[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT,
                                 SIGUSR1, SIGUSR2, SIGPIPE, SIGTSTP};
   int32_t pgid = 0, v;
   size_t i;
@@ -56,12 +54,10 @@ static void guard_main(int rfd) {
       pgid = v;
       continue;
     }
-    if (n < 0 && errno == EINTR)
-      continue;
+    if (n < 0 && errno == EINTR) continue;
     break; /* EOF: the wrapper is gone */
   }
-  if (pgid > 0)
-    kill(-pgid, SIGKILL);
+  if (pgid > 0) kill(-pgid, SIGKILL);
   _exit(0);
 }
 
@@ -100,8 +96,7 @@ int sw__posix_guard_start(void) {
 void sw__posix_guard_watch(int pgid) {
   int32_t v = pgid;
 
-  if (guard_fd < 0)
-    return;
+  if (guard_fd < 0) return;
   /* A 4-byte write to a pipe is atomic and never partial. */
   if (write(guard_fd, &v, sizeof(v)) != (ssize_t)sizeof(v))
     sw_log_warn("orphan guard: write");

@@ -40,8 +40,7 @@ static void on_rotate_signal(uv_signal_t *s, int signum) {
   sw_host_t *h = s->data;
 
   (void)signum;
-  if (h->ev.on_rotate != NULL)
-    h->ev.on_rotate(h->ev.data);
+  if (h->ev.on_rotate != NULL) h->ev.on_rotate(h->ev.data);
 }
 
 int sw_os_host_run(const char *service_name, sw_host_body_fn *body,
@@ -53,8 +52,9 @@ int sw_os_host_run(const char *service_name, sw_host_body_fn *body,
   /* Writing to a closed stdout must fail with EPIPE, not kill us. */
   signal(SIGPIPE, SIG_IGN);
   if (sw__posix_guard_start() != 0)
-    sw_log_warnx("no orphan guard: the child's processes would survive if "
-                 "svcwrap itself were killed");
+    sw_log_warnx(
+        "no orphan guard: the child's processes would survive if "
+        "svcwrap itself were killed");
   return body(&h, data);
 }
 
@@ -69,16 +69,14 @@ int sw_os_host_attach(sw_host_t *h, uv_loop_t *loop,
     h->stop[i].data = h;
     rc = uv_signal_start(&h->stop[i], on_stop_signal, stop_signals[i]);
     if (rc != 0) {
-      sw_log_warnx("watch %s: %s", strsignal(stop_signals[i]),
-                   uv_strerror(rc));
+      sw_log_warnx("watch %s: %s", strsignal(stop_signals[i]), uv_strerror(rc));
       return rc;
     }
   }
   uv_signal_init(loop, &h->rotate);
   h->rotate.data = h;
   rc = uv_signal_start(&h->rotate, on_rotate_signal, SIGUSR1);
-  if (rc != 0)
-    sw_log_warnx("watch SIGUSR1: %s", uv_strerror(rc));
+  if (rc != 0) sw_log_warnx("watch SIGUSR1: %s", uv_strerror(rc));
   h->attached = true;
   return 0;
 }
@@ -86,16 +84,15 @@ int sw_os_host_attach(sw_host_t *h, uv_loop_t *loop,
 void sw_os_host_detach(sw_host_t *h) {
   size_t i;
 
-  if (!h->attached)
-    return;
+  if (!h->attached) return;
   for (i = 0; i < N_STOP; i++)
     uv_close((uv_handle_t *)&h->stop[i], NULL);
   uv_close((uv_handle_t *)&h->rotate, NULL);
   h->attached = false;
 }
 
-void sw_os_host_report(sw_host_t *h, sw_host_state_t st,
-                       uint64_t wait_hint_ms, int exit_code) {
+void sw_os_host_report(sw_host_t *h, sw_host_state_t st, uint64_t wait_hint_ms,
+                       int exit_code) {
   /* No service manager to tell; the state is in the log and status. */
   (void)h;
   (void)st;

@@ -22,8 +22,7 @@ int sw_os_utc_offset_min(int64_t t) {
   time_t tt = (time_t)t;
   struct tm tm;
 
-  if (localtime_r(&tt, &tm) == NULL)
-    return 0;
+  if (localtime_r(&tt, &tm) == NULL) return 0;
   return (int)(tm.tm_gmtoff / 60);
 }
 
@@ -33,11 +32,9 @@ long sw_os_resource_count(const char **name) {
   long n = 0;
 
   *name = "open_fds";
-  if (d == NULL)
-    return -1;
+  if (d == NULL) return -1;
   while ((e = readdir(d)) != NULL)
-    if (e->d_name[0] != '.')
-      n++;
+    if (e->d_name[0] != '.') n++;
   closedir(d);
   return n - 1; /* not counting the one opendir holds */
 }
@@ -53,8 +50,7 @@ char *sw_os_endpoint_name(const sw_config_t *cfg) {
   size_t n = strlen(cfg->name) + 6;
 
   file = malloc(n);
-  if (file == NULL)
-    return NULL;
+  if (file == NULL) return NULL;
   snprintf(file, n, "%s.sock", cfg->name);
   if (sw_path_resolve(SW_PATH_POSIX, cfg->log_dir, file, &path) != 0) {
     free(file);

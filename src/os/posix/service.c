@@ -14,8 +14,8 @@ static int windows_only(const char *verb, char *why, size_t whylen) {
   return SW_ENOSYS;
 }
 
-int sw_os_service_query(const sw_config_t *cfg, sw_svc_info_t *info,
-                        char *why, size_t whylen) {
+int sw_os_service_query(const sw_config_t *cfg, sw_svc_info_t *info, char *why,
+                        size_t whylen) {
   (void)cfg;
   (void)info;
   return windows_only("querying the service manager", why, whylen);

@@ -55,8 +55,8 @@ static char *stop_event_name;
 static void fmt_err(char *why, size_t whylen, const char *what, DWORD err) {
   char msg[512];
 
-  snprintf(why, whylen, "%s: %s", what, sw__win_strerror(err, msg,
-                                                         sizeof(msg)));
+  snprintf(why, whylen, "%s: %s", what,
+           sw__win_strerror(err, msg, sizeof(msg)));
 }
 
 /* ---- the stop event ------------------------------------------------------ */
@@ -77,8 +77,7 @@ static PSECURITY_DESCRIPTOR stop_event_sd(void) {
   wchar_t sddl[512];
   PSECURITY_DESCRIPTOR sd = NULL;
 
-  if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token))
-    return NULL;
+  if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) return NULL;
   if (GetTokenInformation(token, TokenUser, &user, sizeof(user), &n) &&
       ConvertSidToStringSidW(user.tu.User.Sid, &sid)) {
     /* 0x1F0003 is EVENT_ALL_ACCESS. */
@@ -118,14 +117,14 @@ static HANDLE create_event(const char *name, char *why, size_t whylen) {
      * another process could signal it. Refuse it. */
     CloseHandle(h);
     h = NULL;
-    snprintf(why, whylen, "event %s already exists (another service with "
-                          "the same event_name?)",
+    snprintf(why, whylen,
+             "event %s already exists (another service with "
+             "the same event_name?)",
              name);
   }
 out:
   free(wname);
-  if (sd != NULL)
-    LocalFree(sd);
+  if (sd != NULL) LocalFree(sd);
   return h;
 }
 
@@ -137,8 +136,7 @@ static void ensure_stop_event(const sw_config_t *cfg) {
   const char *base;
   size_t n;
 
-  if (stop_event != NULL)
-    return;
+  if (stop_event != NULL) return;
   stop_event = create_event(cfg->stop.event_name, why, sizeof(why));
   if (stop_event != NULL) {
     stop_event_name = strdup(cfg->stop.event_name);
@@ -152,8 +150,7 @@ static void ensure_stop_event(const sw_config_t *cfg) {
   base = cfg->stop.event_name + 7;
   n = strlen(base) + 8;
   local = malloc(n);
-  if (local == NULL)
-    return;
+  if (local == NULL) return;
   snprintf(local, n, "Local\\%s", base);
   stop_event = create_event(local, why, sizeof(why));
   if (stop_event != NULL) {
@@ -161,13 +158,14 @@ static void ensure_stop_event(const sw_config_t *cfg) {
                 cfg->stop.event_name);
     stop_event_name = local;
   } else {
-    sw_log_warnx("stop event %s: %s; method event will not be available",
-                 local, why);
+    sw_log_warnx("stop event %s: %s; method event will not be available", local,
+                 why);
     free(local);
   }
 }
 
-/* ---- pipes ---------------------------------------------------------------- */
+/* ---- pipes ----------------------------------------------------------------
+ */
 
 /*
  * An inbound pipe: the server end (overlapped, for libuv) stays with us,
@@ -184,12 +182,12 @@ static int make_pipe(HANDLE *ours, HANDLE *theirs, char *why, size_t whylen) {
              (long)InterlockedIncrement(&serial),
              (unsigned long)GetTickCount());
   name[sizeof(name) / sizeof(name[0]) - 1] = L'\0';
-  *ours = CreateNamedPipeW(
-      name, PIPE_ACCESS_INBOUND | FILE_FLAG_OVERLAPPED |
-                FILE_FLAG_FIRST_PIPE_INSTANCE,
-      PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT |
-          PIPE_REJECT_REMOTE_CLIENTS,
-      1, 65536, 65536, 0, NULL);
+  *ours = CreateNamedPipeW(name,
+                           PIPE_ACCESS_INBOUND | FILE_FLAG_OVERLAPPED |
+                               FILE_FLAG_FIRST_PIPE_INSTANCE,
+                           PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT |
+                               PIPE_REJECT_REMOTE_CLIENTS,
+                           1, 65536, 65536, 0, NULL);
   if (*ours == INVALID_HANDLE_VALUE) {
     fmt_err(why, whylen, "CreateNamedPipeW", GetLastError());
     return SW_EINVAL;
@@ -197,8 +195,8 @@ static int make_pipe(HANDLE *ours, HANDLE *theirs, char *why, size_t whylen) {
   memset(&inherit, 0, sizeof(inherit));
   inherit.nLength = sizeof(inherit);
   inherit.bInheritHandle = TRUE;
-  *theirs = CreateFileW(name, GENERIC_WRITE | FILE_READ_ATTRIBUTES, 0,
-                        &inherit, OPEN_EXISTING, 0, NULL);
+  *theirs = CreateFileW(name, GENERIC_WRITE | FILE_READ_ATTRIBUTES, 0, &inherit,
+                        OPEN_EXISTING, 0, NULL);
   if (*theirs == INVALID_HANDLE_VALUE) {
     fmt_err(why, whylen, "open the child's end of the output pipe",
             GetLastError());
@@ -209,15 +207,14 @@ static int make_pipe(HANDLE *ours, HANDLE *theirs, char *why, size_t whylen) {
   return 0;
 }
 
-/* ---- lifetime --------------------------------------------------------------- */
+/* ---- lifetime ---------------------------------------------------------------
+ */
 
 /* Release what only Windows has, before the last handle frees c. */
 static void release_os(sw_child_t *c) {
-  if (c->wait != NULL)
-    UnregisterWaitEx(c->wait, INVALID_HANDLE_VALUE);
+  if (c->wait != NULL) UnregisterWaitEx(c->wait, INVALID_HANDLE_VALUE);
   c->wait = NULL;
-  if (c->process != NULL)
-    CloseHandle(c->process);
+  if (c->process != NULL) CloseHandle(c->process);
   c->process = NULL;
   if (c->job != NULL)
     CloseHandle(c->job); /* KILL_ON_JOB_CLOSE: anything left dies now */
@@ -229,14 +226,12 @@ static void on_exited(uv_async_t *a) {
   sw_child_t *c = a->data;
   DWORD code = 1;
 
-  if (c->io.exited)
-    return;
+  if (c->io.exited) return;
   if (!GetExitCodeProcess(c->process, &code))
     sw_log_warn("exit code of pid %lu", (unsigned long)c->pid);
   /* The leader is gone: nothing else of its tree may stay behind. */
   if (!TerminateJobObject(c->job, 1))
-    sw_log_warn("terminate the rest of pid %lu's job",
-                (unsigned long)c->pid);
+    sw_log_warn("terminate the rest of pid %lu's job", (unsigned long)c->pid);
   sw__childio_exited(&c->io, code, 0);
 }
 
@@ -248,14 +243,14 @@ static VOID CALLBACK exit_waited(PVOID data, BOOLEAN timed_out) {
   uv_async_send(&c->exited_async);
 }
 
-/* ---- spawn -------------------------------------------------------------------- */
+/* ---- spawn
+ * -------------------------------------------------------------------- */
 
 static bool ladder_has(const sw_config_t *cfg, sw_stop_method_t m) {
   unsigned i;
 
   for (i = 0; i < cfg->stop.n_methods; i++)
-    if (cfg->stop.methods[i] == m)
-      return true;
+    if (cfg->stop.methods[i] == m) return true;
   return false;
 }
 
@@ -266,12 +261,9 @@ static int compare_env(const void *a, const void *b) {
     char cx = *x == '=' && x != *(const char *const *)a ? '\0' : *x;
     char cy = *y == '=' && y != *(const char *const *)b ? '\0' : *y;
 
-    if (cx >= 'a' && cx <= 'z')
-      cx = (char)(cx - 'a' + 'A');
-    if (cy >= 'a' && cy <= 'z')
-      cy = (char)(cy - 'a' + 'A');
-    if (cx != cy || cx == '\0')
-      return (unsigned char)cx - (unsigned char)cy;
+    if (cx >= 'a' && cx <= 'z') cx = (char)(cx - 'a' + 'A');
+    if (cy >= 'a' && cy <= 'z') cy = (char)(cy - 'a' + 'A');
+    if (cx != cy || cx == '\0') return (unsigned char)cx - (unsigned char)cy;
   }
 }
 
@@ -284,21 +276,17 @@ static wchar_t *env_block(const sw_spawn_opts_t *o, const char *stop_var) {
   const char **extra = NULL;
   size_t n = 0, i, total = 0, k;
 
-  if (sys == NULL)
-    return NULL;
+  if (sys == NULL) return NULL;
   for (p = sys; *p; p += wcslen(p) + 1)
     n++;
   base = calloc(n + 1, sizeof(*base));
-  if (base == NULL)
-    goto out;
+  if (base == NULL) goto out;
   for (i = 0, p = sys; *p; p += wcslen(p) + 1)
-    if ((base[i] = sw__win_utf8(p, -1)) != NULL)
-      i++;
+    if ((base[i] = sw__win_utf8(p, -1)) != NULL) i++;
   for (k = 0; o->extra_env != NULL && o->extra_env[k] != NULL; k++)
     ;
   extra = calloc(k + 2, sizeof(*extra));
-  if (extra == NULL)
-    goto out;
+  if (extra == NULL) goto out;
   for (i = 0; i < k; i++)
     extra[i] = o->extra_env[i];
   extra[k] = stop_var;
@@ -310,13 +298,11 @@ static wchar_t *env_block(const sw_spawn_opts_t *o, const char *stop_var) {
   for (i = 0; i < n; i++) {
     int w = MultiByteToWideChar(CP_UTF8, 0, env[i], -1, NULL, 0);
 
-    if (w <= 0)
-      goto out;
+    if (w <= 0) goto out;
     total += (size_t)w;
   }
   block = malloc((total + 1) * sizeof(*block));
-  if (block == NULL)
-    goto out;
+  if (block == NULL) goto out;
   for (i = 0, k = 0; i < n; i++)
     k += (size_t)MultiByteToWideChar(CP_UTF8, 0, env[i], -1, block + k,
                                      (int)(total - k));
@@ -332,11 +318,9 @@ out:
 }
 
 static DWORD priority_class(sw_priority_t p) {
-  static const DWORD classes[] = {IDLE_PRIORITY_CLASS,
-                                  BELOW_NORMAL_PRIORITY_CLASS,
-                                  NORMAL_PRIORITY_CLASS,
-                                  ABOVE_NORMAL_PRIORITY_CLASS,
-                                  HIGH_PRIORITY_CLASS};
+  static const DWORD classes[] = {
+      IDLE_PRIORITY_CLASS, BELOW_NORMAL_PRIORITY_CLASS, NORMAL_PRIORITY_CLASS,
+      ABOVE_NORMAL_PRIORITY_CLASS, HIGH_PRIORITY_CLASS};
 
   return classes[p];
 }
@@ -384,8 +368,7 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
 
   *out = NULL;
   c = calloc(1, sizeof(*c));
-  if (c == NULL)
-    return SW_ENOMEM;
+  if (c == NULL) return SW_ENOMEM;
   memset(&pi, 0, sizeof(pi));
 
   ensure_stop_event(cfg);
@@ -401,16 +384,15 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
       (cmdline_w = sw__win_wide(cmdline)) == NULL ||
       (cwd_w = sw__win_wide(cfg->working_directory)) == NULL ||
       (env_w = env_block(o, stop_var)) == NULL) {
-    snprintf(why, whylen, "out of memory or invalid Unicode preparing the "
-                          "command line and environment");
+    snprintf(why, whylen,
+             "out of memory or invalid Unicode preparing the "
+             "command line and environment");
     goto fail;
   }
   c->job = make_job(why, whylen);
-  if (c->job == NULL)
-    goto fail;
+  if (c->job == NULL) goto fail;
   for (i = 0; i < 2; i++)
-    if (make_pipe(&ours[i], &theirs[i], why, whylen) != 0)
-      goto fail;
+    if (make_pipe(&ours[i], &theirs[i], why, whylen) != 0) goto fail;
   memset(&inherit, 0, sizeof(inherit));
   inherit.nLength = sizeof(inherit);
   inherit.bInheritHandle = TRUE;
@@ -466,8 +448,7 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
     if (fd < 0 || uv_pipe_open(&c->io.out[i], fd) != 0) {
       /* Never read: sw__childio_close() closes it with the rest. */
       sw_log_warnx("child's %s cannot be read", i ? "stderr" : "stdout");
-      if (fd < 0)
-        CloseHandle(ours[i]);
+      if (fd < 0) CloseHandle(ours[i]);
     } else {
       sw__childio_read(&c->io, i);
     }
@@ -489,15 +470,11 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
 
 fail:
   for (i = 0; i < 2; i++) {
-    if (ours[i] != INVALID_HANDLE_VALUE)
-      CloseHandle(ours[i]);
-    if (theirs[i] != INVALID_HANDLE_VALUE)
-      CloseHandle(theirs[i]);
+    if (ours[i] != INVALID_HANDLE_VALUE) CloseHandle(ours[i]);
+    if (theirs[i] != INVALID_HANDLE_VALUE) CloseHandle(theirs[i]);
   }
-  if (nul != INVALID_HANDLE_VALUE)
-    CloseHandle(nul);
-  if (c->job != NULL)
-    CloseHandle(c->job);
+  if (nul != INVALID_HANDLE_VALUE) CloseHandle(nul);
+  if (c->job != NULL) CloseHandle(c->job);
   free(c);
 out:
   free(cmdline);
@@ -512,7 +489,8 @@ int sw_os_child_pid(const sw_child_t *c) {
   return (int)c->pid;
 }
 
-/* ---- stop methods -------------------------------------------------------------- */
+/* ---- stop methods
+ * -------------------------------------------------------------- */
 
 typedef struct {
   DWORD *pids;
@@ -527,8 +505,7 @@ static BOOL CALLBACK close_window(HWND w, LPARAM arg) {
   GetWindowThreadProcessId(w, &pid);
   for (i = 0; i < x->n; i++) {
     if (x->pids[i] == pid) {
-      if (PostMessageW(w, WM_CLOSE, 0, 0))
-        x->posted++;
+      if (PostMessageW(w, WM_CLOSE, 0, 0)) x->posted++;
       break;
     }
   }
@@ -539,7 +516,8 @@ static BOOL CALLBACK close_window(HWND w, LPARAM arg) {
 static int post_wm_close(sw_child_t *c, char *why, size_t whylen) {
   union {
     JOBOBJECT_BASIC_PROCESS_ID_LIST list;
-    BYTE raw[sizeof(JOBOBJECT_BASIC_PROCESS_ID_LIST) + 1024 * sizeof(ULONG_PTR)];
+    BYTE
+        raw[sizeof(JOBOBJECT_BASIC_PROCESS_ID_LIST) + 1024 * sizeof(ULONG_PTR)];
   } ids;
   DWORD pids[1024], i;
   close_ctx_t x = {pids, 0, 0};
@@ -555,8 +533,9 @@ static int post_wm_close(sw_child_t *c, char *why, size_t whylen) {
     pids[x.n++] = (DWORD)ids.list.ProcessIdList[i];
   EnumWindows(close_window, (LPARAM)&x);
   if (x.posted == 0) {
-    snprintf(why, whylen, "no window to close among the %lu processes of the "
-                          "child's tree",
+    snprintf(why, whylen,
+             "no window to close among the %lu processes of the "
+             "child's tree",
              (unsigned long)x.n);
     return SW_EUNDELIVERED;
   }
@@ -568,17 +547,19 @@ int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
   if (c->io.exited) {
     /* Gone already (its tree ended with it); the exit is reported once
      * its output is drained, which is all a stop method can achieve. */
-    sw_log_info("stop: pid %lu already exited; waiting for its output to "
-                "end",
-                (unsigned long)c->pid);
+    sw_log_info(
+        "stop: pid %lu already exited; waiting for its output to "
+        "end",
+        (unsigned long)c->pid);
     return 0;
   }
   switch (m) {
   case SW_STOP_CTRL_BREAK:
     if (!c->new_group) {
-      snprintf(why, whylen, "the child shares the wrapper's process group "
-                            "(the ladder has ctrl-c), so CTRL_BREAK cannot be "
-                            "aimed at it");
+      snprintf(why, whylen,
+               "the child shares the wrapper's process group "
+               "(the ladder has ctrl-c), so CTRL_BREAK cannot be "
+               "aimed at it");
       return SW_EUNDELIVERED;
     }
     if (!GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, c->pid)) {
@@ -601,8 +582,9 @@ int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
     return 0;
   case SW_STOP_EVENT:
     if (stop_event == NULL) {
-      snprintf(why, whylen, "no stop event (it could not be created; see "
-                            "the log at startup)");
+      snprintf(why, whylen,
+               "no stop event (it could not be created; see "
+               "the log at startup)");
       return SW_EUNDELIVERED;
     }
     if (!SetEvent(stop_event)) {
@@ -625,8 +607,7 @@ int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
 }
 
 void sw_os_child_free(sw_child_t *c) {
-  if (c == NULL || c->io.freeing)
-    return;
+  if (c == NULL || c->io.freeing) return;
   release_os(c);
   uv_close((uv_handle_t *)&c->exited_async, sw__childio_handle_closed);
   sw__childio_close(&c->io);

@@ -33,10 +33,8 @@ static BOOL WINAPI on_console_event(DWORD ctrl) {
     InterlockedDecrement(&expected_ctrl_c);
     return TRUE; /* our own, sent to the child */
   }
-  if (is_service)
-    return TRUE; /* the SCM controls a service, not its console */
-  if (stop_fn != NULL)
-    stop_fn(stop_data, ctrl);
+  if (is_service) return TRUE; /* the SCM controls a service, not its console */
+  if (stop_fn != NULL) stop_fn(stop_data, ctrl);
   return TRUE;
 }
 
@@ -66,8 +64,7 @@ int sw__win_console_init(bool service) {
       sw_log_warn("allocate a console for the child's control events");
       return -1;
     }
-    if (GetConsoleWindow() != NULL)
-      ShowWindow(GetConsoleWindow(), SW_HIDE);
+    if (GetConsoleWindow() != NULL) ShowWindow(GetConsoleWindow(), SW_HIDE);
     if (in != NULL && in != INVALID_HANDLE_VALUE)
       SetStdHandle(STD_INPUT_HANDLE, in);
     if (out != NULL && out != INVALID_HANDLE_VALUE)

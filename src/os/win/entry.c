@@ -18,8 +18,7 @@ int wmain(int argc, wchar_t **wargv) {
   char **argv = calloc((size_t)argc + 1, sizeof(*argv));
   int i, rc;
 
-  if (argv == NULL)
-    return 1;
+  if (argv == NULL) return 1;
   for (i = 0; i < argc; i++) {
     argv[i] = sw__win_utf8(wargv[i], -1);
     if (argv[i] == NULL) {

@@ -23,13 +23,13 @@ static bool warned;
 void sw_os_event_open(const char *service_name) {
   wchar_t *name = sw__win_wide(service_name);
 
-  if (name == NULL)
-    return;
+  if (name == NULL) return;
   source = RegisterEventSourceW(NULL, name);
   if (source == NULL)
-    sw_log_warn("RegisterEventSourceW(%s): Event Log entries will be "
-                "missing",
-                service_name);
+    sw_log_warn(
+        "RegisterEventSourceW(%s): Event Log entries will be "
+        "missing",
+        service_name);
   free(name);
 }
 
@@ -40,14 +40,11 @@ void sw_os_event_report(sw_log_level_t level, const char *text) {
   wchar_t *w;
   LPCWSTR strings[1];
 
-  if (source == NULL)
-    return;
+  if (source == NULL) return;
   w = sw__win_wide(text);
-  if (w == NULL)
-    return;
+  if (w == NULL) return;
   strings[0] = w;
-  if (!ReportEventW(source, type, 0, SW_MSG_TEXT, NULL, 1, 0, strings,
-                    NULL) &&
+  if (!ReportEventW(source, type, 0, SW_MSG_TEXT, NULL, 1, 0, strings, NULL) &&
       !warned) {
     warned = true;
     sw_log_warn("ReportEventW: Event Log entries will be missing");
@@ -56,7 +53,6 @@ void sw_os_event_report(sw_log_level_t level, const char *text) {
 }
 
 void sw_os_event_close(void) {
-  if (source != NULL)
-    DeregisterEventSource(source);
+  if (source != NULL) DeregisterEventSource(source);
   source = NULL;
 }

@@ -30,15 +30,15 @@ struct sw_host_s {
   wchar_t *name;
   SERVICE_STATUS_HANDLE status_handle;
   SERVICE_STATUS status;
-  CRITICAL_SECTION lock;   /* status, attached, pending */
+  CRITICAL_SECTION lock; /* status, attached, pending */
   uv_async_t wakeup;
   bool attached;
-  LONG stop_requests;      /* stop requests not yet delivered */
-  LONG total_requests;     /* all stop requests so far */
+  LONG stop_requests;  /* stop requests not yet delivered */
+  LONG total_requests; /* all stop requests so far */
   LONG rotate_requests;
   bool shutdown;
   sw_host_events_t ev;
-  HANDLE finished;         /* set when the body returns (console close) */
+  HANDLE finished; /* set when the body returns (console close) */
   sw_host_body_fn *body;
   void *data;
   int exit_code;
@@ -46,25 +46,23 @@ struct sw_host_s {
 
 static sw_host_t the_host; /* ServiceMain takes no context argument */
 
-static void set_status(sw_host_t *h, DWORD state, DWORD wait_hint,
-                       DWORD win32, DWORD specific) {
-  if (!h->service)
-    return;
+static void set_status(sw_host_t *h, DWORD state, DWORD wait_hint, DWORD win32,
+                       DWORD specific) {
+  if (!h->service) return;
   EnterCriticalSection(&h->lock);
   if (state == SERVICE_START_PENDING || state == SERVICE_STOP_PENDING) {
     /* A rising checkpoint tells the SCM we are alive; the wait hint says
      * how long the rest may take. */
-    h->status.dwCheckPoint = h->status.dwCurrentState == state
-                                 ? h->status.dwCheckPoint + 1
-                                 : 1;
+    h->status.dwCheckPoint =
+        h->status.dwCurrentState == state ? h->status.dwCheckPoint + 1 : 1;
     h->status.dwControlsAccepted = 0;
   } else {
     h->status.dwCheckPoint = 0;
-    h->status.dwControlsAccepted =
-        state == SERVICE_RUNNING ? SERVICE_ACCEPT_STOP |
-                                       SERVICE_ACCEPT_SHUTDOWN |
-                                       SERVICE_ACCEPT_PRESHUTDOWN
-                                 : 0;
+    h->status.dwControlsAccepted = state == SERVICE_RUNNING
+                                       ? SERVICE_ACCEPT_STOP |
+                                             SERVICE_ACCEPT_SHUTDOWN |
+                                             SERVICE_ACCEPT_PRESHUTDOWN
+                                       : 0;
   }
   h->status.dwCurrentState = state;
   h->status.dwWaitHint = wait_hint;
@@ -79,8 +77,7 @@ static void set_status(sw_host_t *h, DWORD state, DWORD wait_hint,
 static void post(sw_host_t *h, LONG *counter) {
   EnterCriticalSection(&h->lock);
   InterlockedIncrement(counter);
-  if (h->attached)
-    uv_async_send(&h->wakeup);
+  if (h->attached) uv_async_send(&h->wakeup);
   LeaveCriticalSection(&h->lock);
 }
 
@@ -96,8 +93,7 @@ static DWORD WINAPI on_control(DWORD control, DWORD type, void *event_data,
   case SERVICE_CONTROL_SHUTDOWN:
   case SERVICE_CONTROL_PRESHUTDOWN:
     /* Acknowledge at once; the loop reports progress from here on. */
-    if (control != SERVICE_CONTROL_STOP)
-      h->shutdown = true;
+    if (control != SERVICE_CONTROL_STOP) h->shutdown = true;
     set_status(h, SERVICE_STOP_PENDING, 10000, NO_ERROR, 0);
     post(h, &h->stop_requests);
     return NO_ERROR;
@@ -134,24 +130,24 @@ static void on_wakeup(uv_async_t *a) {
   while (stops-- > 0) {
     LONG n = InterlockedIncrement(&h->total_requests);
 
-    sw_log_info("%s%s", h->service ? (h->shutdown ? "system shutdown"
-                                                  : "stop requested by the SCM")
-                                   : "stop requested from the console",
+    sw_log_info("%s%s",
+                h->service ? (h->shutdown ? "system shutdown"
+                                          : "stop requested by the SCM")
+                           : "stop requested from the console",
                 n > 1 ? "; terminating now" : "");
-    h->ev.on_stop(h->ev.data, n > 1 ? SW_STOP_REQ_FORCE
+    h->ev.on_stop(h->ev.data, n > 1         ? SW_STOP_REQ_FORCE
                               : h->shutdown ? SW_STOP_REQ_SHUTDOWN
                                             : SW_STOP_REQ_STOP);
   }
-  if (rotates > 0 && h->ev.on_rotate != NULL)
-    h->ev.on_rotate(h->ev.data);
+  if (rotates > 0 && h->ev.on_rotate != NULL) h->ev.on_rotate(h->ev.data);
 }
 
 static int run_body(sw_host_t *h) {
   if (sw__win_console_init(h->service) != 0)
-    sw_log_warnx("console control events (ctrl-c, ctrl-break) will not "
-                 "reach the child");
-  if (!h->service)
-    sw__win_console_on_stop(on_console_stop, h);
+    sw_log_warnx(
+        "console control events (ctrl-c, ctrl-break) will not "
+        "reach the child");
+  if (!h->service) sw__win_console_on_stop(on_console_stop, h);
   return h->body(h, h->data);
 }
 
@@ -161,8 +157,7 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv) {
 
   (void)argc;
   (void)argv;
-  h->status_handle =
-      RegisterServiceCtrlHandlerExW(h->name, on_control, h);
+  h->status_handle = RegisterServiceCtrlHandlerExW(h->name, on_control, h);
   if (h->status_handle == NULL) {
     sw_log_warn("RegisterServiceCtrlHandlerExW");
     h->exit_code = 1;
@@ -188,8 +183,7 @@ static bool parent_is_services(bool *known) {
   bool found = false, services = false;
 
   *known = false;
-  if (snap == INVALID_HANDLE_VALUE)
-    return false;
+  if (snap == INVALID_HANDLE_VALUE) return false;
   *known = true; /* from here on, anything but services.exe is a console */
   pe.dwSize = sizeof(pe);
   for (BOOL ok = Process32FirstW(snap, &pe); ok;
@@ -246,15 +240,15 @@ int sw_os_host_run(const char *service_name, sw_host_body_fn *body,
     if (err != ERROR_FAILED_SERVICE_CONTROLLER_CONNECT) {
       char msg[256];
 
-      sw_log_warnx("StartServiceCtrlDispatcherW: %s; running in the "
-                   "foreground",
-                   sw__win_strerror(err, msg, sizeof(msg)));
+      sw_log_warnx(
+          "StartServiceCtrlDispatcherW: %s; running in the "
+          "foreground",
+          sw__win_strerror(err, msg, sizeof(msg)));
     }
     h->exit_code = run_body(h);
   }
 out:
-  if (h->finished != NULL)
-    SetEvent(h->finished);
+  if (h->finished != NULL) SetEvent(h->finished);
   free(h->name);
   /* h->lock and h->finished stay: a console handler may still run. */
   return h->exit_code;
@@ -266,14 +260,12 @@ int sw_os_host_attach(sw_host_t *h, uv_loop_t *loop,
 
   h->ev = *ev;
   rc = uv_async_init(loop, &h->wakeup, on_wakeup);
-  if (rc != 0)
-    return rc;
+  if (rc != 0) return rc;
   h->wakeup.data = h;
   EnterCriticalSection(&h->lock);
   h->attached = true;
   /* Requests that came before we listened are delivered now. */
-  if (h->stop_requests > 0 || h->rotate_requests > 0)
-    uv_async_send(&h->wakeup);
+  if (h->stop_requests > 0 || h->rotate_requests > 0) uv_async_send(&h->wakeup);
   LeaveCriticalSection(&h->lock);
   return 0;
 }
@@ -289,8 +281,8 @@ void sw_os_host_detach(sw_host_t *h) {
   uv_close((uv_handle_t *)&h->wakeup, NULL);
 }
 
-void sw_os_host_report(sw_host_t *h, sw_host_state_t st,
-                       uint64_t wait_hint_ms, int exit_code) {
+void sw_os_host_report(sw_host_t *h, sw_host_state_t st, uint64_t wait_hint_ms,
+                       int exit_code) {
   DWORD hint = wait_hint_ms > 600000 ? 600000 : (DWORD)wait_hint_ms;
 
   switch (st) {

@@ -53,8 +53,7 @@ long sw_os_resource_count(const char **name) {
   DWORD n = 0;
 
   *name = "handles";
-  if (!GetProcessHandleCount(GetCurrentProcess(), &n))
-    return -1;
+  if (!GetProcessHandleCount(GetCurrentProcess(), &n)) return -1;
   /* Wine 8 answers 0, which no live process has: count them instead. */
   return n > 0 ? (long)n : probe_handles();
 }
@@ -63,7 +62,6 @@ char *sw_os_endpoint_name(const sw_config_t *cfg) {
   size_t n = strlen(cfg->name) + 32;
   char *s = malloc(n);
 
-  if (s != NULL)
-    snprintf(s, n, "\\\\.\\pipe\\svcwrap-%s", cfg->name);
+  if (s != NULL) snprintf(s, n, "\\\\.\\pipe\\svcwrap-%s", cfg->name);
   return s;
 }

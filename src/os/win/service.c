@@ -21,17 +21,18 @@ static int fail(char *why, size_t whylen, const char *what) {
   char msg[512];
 
   if (err == ERROR_ACCESS_DENIED)
-    snprintf(why, whylen, "%s: %s; run from an elevated (administrator) "
-                          "prompt",
+    snprintf(why, whylen,
+             "%s: %s; run from an elevated (administrator) "
+             "prompt",
              what, sw__win_strerror(err, msg, sizeof(msg)));
   else if (err == ERROR_SERVICE_DOES_NOT_EXIST)
-    snprintf(why, whylen, "the service is not installed; `svcwrap install` "
-                          "registers it");
+    snprintf(why, whylen,
+             "the service is not installed; `svcwrap install` "
+             "registers it");
   else
     snprintf(why, whylen, "%s: %s", what,
              sw__win_strerror(err, msg, sizeof(msg)));
-  if (err == ERROR_SERVICE_DOES_NOT_EXIST)
-    return SW_ENOTINST;
+  if (err == ERROR_SERVICE_DOES_NOT_EXIST) return SW_ENOTINST;
   return err == ERROR_ACCESS_DENIED ? SW_EACCES : SW_EINVAL;
 }
 
@@ -73,10 +74,8 @@ static bool query(SC_HANDLE svc, SERVICE_STATUS_PROCESS *sp) {
 }
 
 static void close_both(SC_HANDLE svc, SC_HANDLE scm) {
-  if (svc != NULL)
-    CloseServiceHandle(svc);
-  if (scm != NULL)
-    CloseServiceHandle(scm);
+  if (svc != NULL) CloseServiceHandle(svc);
+  if (scm != NULL) CloseServiceHandle(scm);
 }
 
 /* Open the service with `access`. Returns 0 (the caller closes both with
@@ -123,8 +122,8 @@ static void query_image_path(SC_HANDLE svc, sw_svc_info_t *info) {
   free(utf8);
 }
 
-int sw_os_service_query(const sw_config_t *cfg, sw_svc_info_t *info,
-                        char *why, size_t whylen) {
+int sw_os_service_query(const sw_config_t *cfg, sw_svc_info_t *info, char *why,
+                        size_t whylen) {
   SERVICE_STATUS_PROCESS sp;
   SC_HANDLE scm, svc;
   int rc = 0;
@@ -146,7 +145,8 @@ int sw_os_service_query(const sw_config_t *cfg, sw_svc_info_t *info,
   return rc;
 }
 
-#define EVENTLOG_KEY L"SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\"
+#define EVENTLOG_KEY                                                           \
+  L"SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\"
 
 /* Register the service's name as an Event Log source whose messages come
  * from svcwrap.exe's message table. Returns 0 or a negative code. */
@@ -154,15 +154,14 @@ static int register_event_source(const wchar_t *name, const wchar_t *exe,
                                  char *why, size_t whylen) {
   wchar_t key[512];
   HKEY k;
-  DWORD types = EVENTLOG_ERROR_TYPE | EVENTLOG_WARNING_TYPE |
-                EVENTLOG_INFORMATION_TYPE;
+  DWORD types =
+      EVENTLOG_ERROR_TYPE | EVENTLOG_WARNING_TYPE | EVENTLOG_INFORMATION_TYPE;
   LONG rc;
 
-  _snwprintf(key, sizeof(key) / sizeof(key[0]), L"%ls%ls", EVENTLOG_KEY,
-             name);
+  _snwprintf(key, sizeof(key) / sizeof(key[0]), L"%ls%ls", EVENTLOG_KEY, name);
   key[sizeof(key) / sizeof(key[0]) - 1] = L'\0';
-  rc = RegCreateKeyExW(HKEY_LOCAL_MACHINE, key, 0, NULL, 0, KEY_SET_VALUE,
-                       NULL, &k, NULL);
+  rc = RegCreateKeyExW(HKEY_LOCAL_MACHINE, key, 0, NULL, 0, KEY_SET_VALUE, NULL,
+                       &k, NULL);
   if (rc == ERROR_SUCCESS) {
     rc = RegSetValueExW(k, L"EventMessageFile", 0, REG_EXPAND_SZ,
                         (const BYTE *)exe,
@@ -182,10 +181,8 @@ static int register_event_source(const wchar_t *name, const wchar_t *exe,
 static void unregister_event_source(const sw_config_t *cfg) {
   wchar_t key[512], *name = sw__win_wide(cfg->name);
 
-  if (name == NULL)
-    return;
-  _snwprintf(key, sizeof(key) / sizeof(key[0]), L"%ls%ls", EVENTLOG_KEY,
-             name);
+  if (name == NULL) return;
+  _snwprintf(key, sizeof(key) / sizeof(key[0]), L"%ls%ls", EVENTLOG_KEY, name);
   key[sizeof(key) / sizeof(key[0]) - 1] = L'\0';
   RegDeleteKeyW(HKEY_LOCAL_MACHINE, key);
   free(name);
@@ -198,17 +195,16 @@ static int wait_for(SC_HANDLE svc, DWORD target, uint64_t timeout_ms,
   ULONGLONG deadline = GetTickCount64() + timeout_ms;
 
   for (;;) {
-    if (!query(svc, &sp))
-      return fail(why, whylen, "query the service");
+    if (!query(svc, &sp)) return fail(why, whylen, "query the service");
     fill(info, &sp);
-    if (sp.dwCurrentState == target)
-      return 0;
+    if (sp.dwCurrentState == target) return 0;
     if (target == SERVICE_RUNNING && sp.dwCurrentState == SERVICE_STOPPED) {
       char msg[256];
 
       if (sp.dwWin32ExitCode == ERROR_SERVICE_SPECIFIC_ERROR)
-        snprintf(why, whylen, "the service stopped while starting, exit code "
-                              "%lu; its wrapper log says why",
+        snprintf(why, whylen,
+                 "the service stopped while starting, exit code "
+                 "%lu; its wrapper log says why",
                  (unsigned long)sp.dwServiceSpecificExitCode);
       else
         snprintf(why, whylen, "the service stopped while starting: %s",
@@ -229,10 +225,9 @@ int sw_os_service_start(const sw_config_t *cfg, uint64_t timeout_ms,
   SC_HANDLE scm, svc;
   int rc;
 
-  rc = open_service(cfg, SERVICE_START | SERVICE_QUERY_STATUS, &scm, &svc,
-                    why, whylen);
-  if (rc != 0)
-    return rc;
+  rc = open_service(cfg, SERVICE_START | SERVICE_QUERY_STATUS, &scm, &svc, why,
+                    whylen);
+  if (rc != 0) return rc;
   if (!StartServiceW(svc, 0, NULL) &&
       GetLastError() != ERROR_SERVICE_ALREADY_RUNNING) {
     rc = fail(why, whylen, "start the service");
@@ -259,10 +254,9 @@ int sw_os_service_stop(const sw_config_t *cfg, uint64_t timeout_ms,
   SC_HANDLE scm, svc;
   int rc;
 
-  rc = open_service(cfg, SERVICE_STOP | SERVICE_QUERY_STATUS, &scm, &svc,
-                    why, whylen);
-  if (rc != 0)
-    return rc;
+  rc = open_service(cfg, SERVICE_STOP | SERVICE_QUERY_STATUS, &scm, &svc, why,
+                    whylen);
+  if (rc != 0) return rc;
   rc = stop_and_wait(svc, timeout_ms, info, why, whylen);
   close_both(svc, scm);
   return rc;
@@ -276,13 +270,11 @@ int sw_os_service_uninstall(const sw_config_t *cfg, uint64_t timeout_ms,
 
   rc = open_service(cfg, SERVICE_STOP | SERVICE_QUERY_STATUS | DELETE, &scm,
                     &svc, why, whylen);
-  if (rc != 0)
-    return rc;
+  if (rc != 0) return rc;
   rc = stop_and_wait(svc, timeout_ms, &info, why, whylen);
   if (rc == 0 && !DeleteService(svc))
     rc = fail(why, whylen, "delete the service");
-  if (rc == 0)
-    unregister_event_source(cfg);
+  if (rc == 0) unregister_event_source(cfg);
   close_both(svc, scm);
   return rc;
 }
@@ -322,8 +314,7 @@ static wchar_t *multi_sz(const sw_argv_t *names) {
   for (i = 0; i < names->n; i++)
     total += strlen(names->v[i]) + 1;
   out = calloc(total, sizeof(*out));
-  if (out == NULL)
-    return NULL;
+  if (out == NULL) return NULL;
   for (i = 0; i < names->n; i++) {
     int w = MultiByteToWideChar(CP_UTF8, 0, names->v[i], -1, out + k,
                                 (int)(total - k));
@@ -377,13 +368,14 @@ int sw_os_service_install(const sw_config_t *cfg, const char *exe, char *why,
     goto out;
   }
   svc = CreateServiceW(scm, name, display, SERVICE_ALL_ACCESS,
-                       SERVICE_WIN32_OWN_PROCESS,
-                       start_types[cfg->start_type], SERVICE_ERROR_NORMAL,
-                       image_w, NULL, NULL, deps, account, NULL);
+                       SERVICE_WIN32_OWN_PROCESS, start_types[cfg->start_type],
+                       SERVICE_ERROR_NORMAL, image_w, NULL, NULL, deps, account,
+                       NULL);
   if (svc == NULL) {
     if (GetLastError() == ERROR_SERVICE_EXISTS) {
-      snprintf(why, whylen, "service %s already exists; `svcwrap uninstall` "
-                            "it first or choose another [service] name",
+      snprintf(why, whylen,
+               "service %s already exists; `svcwrap uninstall` "
+               "it first or choose another [service] name",
                cfg->name);
       rc = SW_EEXIST;
     } else {
@@ -402,8 +394,7 @@ int sw_os_service_install(const sw_config_t *cfg, const char *exe, char *why,
     }
     /* Preshutdown: enough for the whole ladder, so a shutdown waits for
      * the graceful stop (the default is 10 s on current Windows). */
-    pre.dwPreshutdownTimeout =
-        (DWORD)(sw_config_stop_budget_ms(cfg) + 5000);
+    pre.dwPreshutdownTimeout = (DWORD)(sw_config_stop_budget_ms(cfg) + 5000);
     if (!ChangeServiceConfig2W(svc, SERVICE_CONFIG_PRESHUTDOWN_INFO, &pre)) {
       rc = fail(why, whylen, "set the preshutdown timeout");
       goto undo;
@@ -418,8 +409,7 @@ int sw_os_service_install(const sw_config_t *cfg, const char *exe, char *why,
     }
   }
   rc = register_event_source(name, exe_w, why, whylen);
-  if (rc != 0)
-    goto undo;
+  if (rc != 0) goto undo;
   snprintf(why, whylen, "ImagePath %s", image.p);
   rc = 0;
   goto out;

@@ -30,8 +30,7 @@ char *sw__win_strerror(DWORD code, char *buf, size_t len) {
   else
     snprintf(buf, len, "Windows error %lu", (unsigned long)code);
   free(utf8);
-  if (msg != NULL)
-    LocalFree(msg);
+  if (msg != NULL) LocalFree(msg);
   return buf;
 }
 
