@@ -29,13 +29,15 @@ static void maybe_report(sw__childio_t *io) {
   io->on_exit(io->data, io->code, io->signal);
 }
 
+/* One read buffer for every child pipe: the loop thread reads one pipe at
+ * a time and each read is consumed before the next begins. */
+static char read_buf[256 * 1024];
+
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
-  /* One buffer per read, freed after the callback: reads are large
-   * (64 KiB) so the per-read cost stays small. */
   (void)h;
   (void)suggested;
-  buf->base = malloc(65536);
-  buf->len = buf->base ? 65536 : 0;
+  buf->base = read_buf;
+  buf->len = sizeof(read_buf);
 }
 
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
@@ -43,7 +45,6 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
   int i = (uv_pipe_t *)s == &io->out[0] ? 0 : 1;
 
   if (n > 0) io->on_output(io->data, i + 1, buf->base, (size_t)n);
-  free(buf->base);
   if (n < 0) {
     if (n != UV_EOF)
       sw_log_warnx("read from child's %s: %s", i ? "stderr" : "stdout",
