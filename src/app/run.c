@@ -18,6 +18,7 @@
 #include "app/logfile.h"
 #include "core/err.h"
 #include "core/events.h"
+#include "core/path.h"
 #include "core/status.h"
 #include "core/sup.h"
 #include "os/os.h"
@@ -89,22 +90,23 @@ static void wlog_sink(void *data, sw_log_level_t level, const char *line,
 
 /* Open <log dir>/<name>.svcwrap.log and the child's log files. */
 static void open_logs(run_t *r) {
-  char *path;
+  char *file, *path = NULL;
   size_t n = strlen(r->cfg->log_dir) + strlen(r->cfg->name) + 16;
   int rc = sw_mkdirs(r->cfg->log_dir);
 
   if (rc != 0)
     sw_log_warnx("create log folder %s: %s", r->cfg->log_dir, uv_strerror(rc));
-  path = malloc(n);
-  if (path != NULL) {
-    snprintf(path, n, "%s%c%s.svcwrap.log", r->cfg->log_dir,
-             r->cfg->platform == SW_PLATFORM_WIN ? '\\' : '/', r->cfg->name);
-    if (sw_logfile_init(&r->wlog, path, r->cfg->log_max_size,
+  file = malloc(n);
+  if (file != NULL) {
+    snprintf(file, n, "%s.svcwrap.log", r->cfg->name);
+    if (sw_path_resolve(SW_PATH_NATIVE, r->cfg->log_dir, file, &path) == 0 &&
+        sw_logfile_init(&r->wlog, path, r->cfg->log_max_size,
                         r->cfg->log_keep) == 0) {
       r->wlog.quiet = true; /* its own problems go to stderr */
       sw_log_set_sink(wlog_sink, &r->wlog);
     }
     free(path);
+    free(file);
   }
   if (sw_capture_init(&r->cap, r->cfg) != 0)
     sw_log_error("out of memory setting up the child's logs");
@@ -147,7 +149,12 @@ static void event(run_t *r, sw_evt_t kind, sw_log_level_t level) {
   if (r->logs_open) sw_capture_each_tail(&r->cap, collect_tail_line, &t);
   text =
       sw_event_text(kind, r->cfg->name, r->cfg->executable, &r->sup, t.v, t.n);
-  if (text != NULL) sw_os_event_report(level, text);
+  if (text != NULL) {
+    /* Noted in the wrapper log too (first line), so what went to the
+     * system's log can be checked where the rest is. */
+    sw_log_info("event log: %.*s", (int)strcspn(text, "\r\n"), text);
+    sw_os_event_report(level, text);
+  }
   free(text);
 }
 
@@ -236,8 +243,6 @@ static void spawn_child(run_t *r) {
   sw_log_info("started %s, pid %d (restart %u)", r->cfg->executable, in.pid,
               r->sup.policy.total_restarts);
   feed(r, &in);
-  if (r->sup.policy.total_restarts == 0 && r->sup.state == SW_ST_RUNNING)
-    event(r, SW_EVT_STARTED, SW_LOG_INFO);
 }
 
 static void send_stop(run_t *r, sw_stop_method_t m) {
@@ -364,6 +369,11 @@ static void feed(run_t *r, const sw_input_t *in) {
     if (r->sup.state == SW_ST_STOPPING && before != SW_ST_STOPPING &&
         sw_os_host_is_service(r->host))
       uv_timer_start(&r->heartbeat, on_heartbeat, HEARTBEAT_MS, HEARTBEAT_MS);
+    /* The service is up: its first child runs. (Later starts are
+     * restarts, in the wrapper log.) */
+    if (before == SW_ST_STARTING && r->sup.state == SW_ST_RUNNING &&
+        r->sup.policy.total_restarts == 0)
+      event(r, SW_EVT_STARTED, SW_LOG_INFO);
     /* Commands are executed from a copy: executing one may feed more
      * events, and each step rewrites sup->out. */
     snap = r->sup;

@@ -158,6 +158,9 @@ def test_crash_restarts_then_gives_up(service):
     assert "abnormal exit; policy on-failure restarts in 500ms" in wlog
     # Event Log entries were written (crash, failure) without a problem.
     assert "RegisterEventSourceW" not in wlog and "ReportEventW" not in wlog
+    assert wlog.count(f"event log: The child of service {service.name}") == 3
+    assert (f"event log: Service {service.name} failed: abnormal exit; giving "
+            "up") in wlog, wlog
 
 
 def test_grandchild_gone_after_stop(service):

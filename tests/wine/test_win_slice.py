@@ -35,4 +35,9 @@ timeout = 10s
     assert (state, w32, svc_code) == ("STOPPED", 0, 0)
     wait_until(lambda: not linux_pids("gochild.exe"), 10,
                "no gochild.exe process left")
+    # The Event Log entries for the start and the stop were sent.
+    wlog = service.wrapper_log()
+    assert f"event log: Service {service.name} started " in wlog, wlog
+    assert (f"event log: Service {service.name} stopped: child exited after "
+            "the stop request.") in wlog, wlog
     assert not linux_pids(str(service.dir))
