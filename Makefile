@@ -191,6 +191,12 @@ lint:
 	  --inline-suppr --std=c11 -Isrc -D_POSIX_C_SOURCE=200809L \
 	  src/core src/app src/os/posix src/os/common src/main.c && echo "lint: clean"
 
+# ---- benchmarks beside the peers (not part of make test) -------------------------
+# bench/run.py installs the peers (scripts/bench-setup), measures, and
+# writes docs/benchmarks.md; see bench/README.md.
+bench: setup all win children
+	$(Q)/usr/bin/python3 bench/run.py
+
 clean:
 	rm -rf build/posix build/posix-san build/win build/test-tmp build/fuzz
 
