@@ -12,6 +12,7 @@
 static sw_log_sink_fn *sink_fn;
 static void *sink_data;
 static int to_stderr = 1;
+static int pid; /* ours, once: logging should cost no extra syscalls */
 
 void sw_log_set_sink(sw_log_sink_fn *fn, void *data) {
   sink_fn = fn;
@@ -29,23 +30,25 @@ static void emit(sw_log_level_t level, const char *syserr, const char *fmt,
   uv_timeval64_t tv;
   int n;
 
+  if (pid == 0) pid = (int)uv_os_getpid();
   if (uv_gettimeofday(&tv) != 0) tv.tv_sec = tv.tv_usec = 0;
   n = snprintf(line, sizeof(line), "%s svcwrap[%d]: %s: ",
                sw_time_format(tv.tv_sec * 1000 + tv.tv_usec / 1000,
                               sw_os_utc_offset_min(tv.tv_sec), 0, ts),
-               (int)uv_os_getpid(), names[level]);
+               pid, names[level]);
   if (n < 0) return;
   n += vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
   if (syserr != NULL && n >= 0 && (size_t)n < sizeof(line))
     n += snprintf(line + n, sizeof(line) - (size_t)n, ": %s", syserr);
   if (n < 0) return;
-  if ((size_t)n >= sizeof(line)) n = (int)sizeof(line) - 1;
+  /* Room for the newline: a line is written in one piece. */
+  if ((size_t)n >= sizeof(line) - 1) n = (int)sizeof(line) - 2;
+  if (sink_fn != NULL) sink_fn(sink_data, level, line, (size_t)n);
   if (to_stderr) {
-    fwrite(line, 1, (size_t)n, stderr);
-    fputc('\n', stderr);
+    line[n] = '\n';
+    fwrite(line, 1, (size_t)n + 1, stderr);
     fflush(stderr);
   }
-  if (sink_fn != NULL) sink_fn(sink_data, level, line, (size_t)n);
 }
 
 #define DEFINE_LOG(fn, level, with_syserr)                                     \

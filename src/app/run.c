@@ -149,12 +149,10 @@ static void event(run_t *r, sw_evt_t kind, sw_log_level_t level) {
   if (r->logs_open) sw_capture_each_tail(&r->cap, collect_tail_line, &t);
   text =
       sw_event_text(kind, r->cfg->name, r->cfg->executable, &r->sup, t.v, t.n);
-  if (text != NULL) {
-    /* Noted in the wrapper log too (first line), so what went to the
-     * system's log can be checked where the rest is. */
+  /* Noted in the wrapper log too (first line), so what went to the
+   * system's log can be checked where the rest is. */
+  if (text != NULL && sw_os_event_report(level, text))
     sw_log_info("event log: %.*s", (int)strcspn(text, "\r\n"), text);
-    sw_os_event_report(level, text);
-  }
   free(text);
 }
 

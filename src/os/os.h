@@ -158,7 +158,8 @@ int sw_os_service_stop(const sw_config_t *cfg, uint64_t timeout_ms,
  * message table by install). POSIX: nothing (the wrapper log has it all).
  * Runs on: loop thread. */
 void sw_os_event_open(const char *service_name);
-void sw_os_event_report(sw_log_level_t level, const char *text);
+/* Returns whether an entry was written. */
+bool sw_os_event_report(sw_log_level_t level, const char *text);
 void sw_os_event_close(void);
 
 /* ---- small facts --------------------------------------------------------- */

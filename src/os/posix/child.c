@@ -6,9 +6,7 @@
  * orphan guard (guard.c) learns the group so it dies with us. Output,
  * drain and exit reporting: os/common/childio.c.
  */
-#define _GNU_SOURCE /* F_SETPIPE_SZ (Linux) */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,18 +98,6 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
   }
   c->pid = c->proc.pid;
   sw__posix_guard_watch(c->pid);
-  for (i = 0; i < 2; i++) {
-    uv_os_fd_t fd;
-
-    /* A larger pipe (64 KiB by default) lets a fast writer run longer
-     * between our reads: fewer wake-ups for the same bytes. Best effort. */
-#ifdef F_SETPIPE_SZ
-    if (uv_fileno((uv_handle_t *)&c->io.out[i], &fd) == 0)
-      (void)fcntl(fd, F_SETPIPE_SZ, 1 << 20);
-#else
-    (void)fd;
-#endif
-  }
   sw__childio_read(&c->io, 0);
   sw__childio_read(&c->io, 1);
   rc = set_priority(c->pid, cfg->priority);

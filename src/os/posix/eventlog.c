@@ -7,9 +7,10 @@ void sw_os_event_open(const char *service_name) {
   (void)service_name;
 }
 
-void sw_os_event_report(sw_log_level_t level, const char *text) {
+bool sw_os_event_report(sw_log_level_t level, const char *text) {
   (void)level;
   (void)text;
+  return false;
 }
 
 void sw_os_event_close(void) {

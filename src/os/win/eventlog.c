@@ -33,23 +33,25 @@ void sw_os_event_open(const char *service_name) {
   free(name);
 }
 
-void sw_os_event_report(sw_log_level_t level, const char *text) {
+bool sw_os_event_report(sw_log_level_t level, const char *text) {
   WORD type = level >= SW_LOG_ERROR  ? EVENTLOG_ERROR_TYPE
               : level == SW_LOG_WARN ? EVENTLOG_WARNING_TYPE
                                      : EVENTLOG_INFORMATION_TYPE;
   wchar_t *w;
   LPCWSTR strings[1];
+  bool ok;
 
-  if (source == NULL) return;
+  if (source == NULL) return false;
   w = sw__win_wide(text);
-  if (w == NULL) return;
+  if (w == NULL) return false;
   strings[0] = w;
-  if (!ReportEventW(source, type, 0, SW_MSG_TEXT, NULL, 1, 0, strings, NULL) &&
-      !warned) {
+  ok = ReportEventW(source, type, 0, SW_MSG_TEXT, NULL, 1, 0, strings, NULL);
+  if (!ok && !warned) {
     warned = true;
     sw_log_warn("ReportEventW: Event Log entries will be missing");
   }
   free(w);
+  return ok;
 }
 
 void sw_os_event_close(void) {
