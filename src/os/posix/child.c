@@ -1,16 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The child on POSIX: uv_spawn with UV_PROCESS_DETACHED, which makes the
- * child call setsid(), so it leads a new session and process group
- * (pgid == pid) that every stop method is sent to, like tini -g. The
- * orphan guard (guard.c) learns the group so it dies with us. Output,
+ * The child on POSIX. posix_spawn (glibc: clone with CLONE_VM|CLONE_VFORK,
+ * so no copy-on-write of the wrapper, and exec errors come back as its
+ * result) with POSIX_SPAWN_SETSID: the child leads a new session and
+ * process group (pgid == pid) that every stop method is sent to, like
+ * tini -g. The orphan guard (guard.c) learns the group so it dies with us.
+ * stdout and stderr are pipes (enlarged to 1 MiB where Linux allows) read
+ * by the loop; the exit arrives as SIGCHLD through a uv_signal_t. Output,
  * drain and exit reporting: os/common/childio.c.
  */
+#define _GNU_SOURCE /* POSIX_SPAWN_SETSID, addchdir_np, F_SETPIPE_SZ */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "app/log.h"
@@ -24,18 +31,30 @@ extern char **environ;
 
 struct sw_child_s {
   sw__childio_t io; /* first: the handles' data points here */
-  uv_process_t proc;
+  uv_signal_t sigchld;
   int pid;
 };
 
-static void on_proc_exit(uv_process_t *p, int64_t status, int term_signal) {
-  sw_child_t *c = p->data;
+/* Runs on: loop thread (libuv turns SIGCHLD into a callback). */
+static void on_sigchld(uv_signal_t *s, int signum) {
+  sw_child_t *c = s->data;
+  int status;
+  pid_t r;
 
+  (void)signum;
+  do
+    r = waitpid(c->pid, &status, WNOHANG);
+  while (r < 0 && errno == EINTR);
+  if (r != c->pid) return; /* another child of ours, or not yet */
+  uv_signal_stop(&c->sigchld);
   /* The leader is gone: nothing else of its group may stay behind. */
   if (kill(-c->pid, SIGKILL) != 0 && errno != ESRCH)
     sw_log_warn("kill process group %d", c->pid);
   sw__posix_guard_watch(0);
-  sw__childio_exited(&c->io, (uint32_t)status, term_signal);
+  if (WIFSIGNALED(status))
+    sw__childio_exited(&c->io, 0, WTERMSIG(status));
+  else
+    sw__childio_exited(&c->io, (uint32_t)WEXITSTATUS(status), 0);
 }
 
 static int set_priority(int pid, sw_priority_t p) {
@@ -45,13 +64,46 @@ static int set_priority(int pid, sw_priority_t p) {
   return uv_os_setpriority(pid, nice[p]);
 }
 
+/* Start the process; returns 0 or an errno value. */
+static int start_process(const sw_config_t *cfg, char **argv, char **envp,
+                         const int out_w[2], pid_t *pid) {
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  sigset_t none, all;
+  int null_fd, rc;
+
+  null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null_fd < 0) return errno;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawnattr_init(&attr);
+  sigemptyset(&none);
+  sigfillset(&all);
+  /* The child starts clean: no blocked signals, default handlers (the
+   * wrapper ignores SIGPIPE, which exec would otherwise pass on). */
+  rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID |
+                                           POSIX_SPAWN_SETSIGMASK |
+                                           POSIX_SPAWN_SETSIGDEF);
+  if (rc == 0) rc = posix_spawnattr_setsigmask(&attr, &none);
+  if (rc == 0) rc = posix_spawnattr_setsigdefault(&attr, &all);
+  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, null_fd, 0);
+  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, out_w[0], 1);
+  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, out_w[1], 2);
+  if (rc == 0)
+    rc = posix_spawn_file_actions_addchdir_np(&fa, cfg->working_directory);
+  if (rc == 0) rc = posix_spawn(pid, cfg->executable, &fa, &attr, argv, envp);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  close(null_fd);
+  return rc;
+}
+
 int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
                 char *why, size_t whylen) {
   const sw_config_t *cfg = o->cfg;
-  uv_process_options_t po;
-  uv_stdio_container_t stdio[3];
+  int fds[2][2] = {{-1, -1}, {-1, -1}}, out_w[2];
   char **env = NULL, **args = NULL;
-  sw_child_t *c;
+  sw_child_t *c = NULL;
+  pid_t pid;
   int rc, i;
 
   *out = NULL;
@@ -68,38 +120,46 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
   args[0] = cfg->executable;
   for (i = 0; i < cfg->argv.n; i++)
     args[i + 1] = cfg->argv.v[i];
-
-  sw__childio_init(&c->io, loop, o, 1 /* the process handle */);
-  memset(stdio, 0, sizeof(stdio));
-  stdio[0].flags = UV_IGNORE; /* stdin: /dev/null */
   for (i = 0; i < 2; i++) {
-    stdio[i + 1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
-    stdio[i + 1].data.stream = (uv_stream_t *)&c->io.out[i];
+    if (pipe2(fds[i], O_CLOEXEC) != 0) {
+      rc = -errno;
+      snprintf(why, whylen, "pipe: %s", strerror(errno));
+      free(c);
+      goto out;
+    }
+#ifdef F_SETPIPE_SZ
+    /* A larger pipe lets a fast writer run longer between our reads:
+     * fewer wake-ups for the same bytes. Best effort. */
+    (void)fcntl(fds[i][0], F_SETPIPE_SZ, 1 << 20);
+#endif
+    out_w[i] = fds[i][1];
   }
-  memset(&po, 0, sizeof(po));
-  po.exit_cb = on_proc_exit;
-  po.file = cfg->executable;
-  po.args = args;
-  po.env = env;
-  po.cwd = cfg->working_directory;
-  po.flags = UV_PROCESS_DETACHED; /* setsid(): own session and group */
-  po.stdio_count = 3;
-  po.stdio = stdio;
-  c->proc.data = c;
 
-  rc = uv_spawn(loop, &c->proc, &po);
+  sw__childio_init(&c->io, loop, o, 1 /* the SIGCHLD watcher */);
+  uv_signal_init(loop, &c->sigchld);
+  c->sigchld.data = c;
+  /* Watch before starting, so an exit at once is not missed: libuv takes
+   * the signal now and delivers it through the loop, after this function
+   * returned (on_exit must never run before the spawn is reported). */
+  uv_signal_start(&c->sigchld, on_sigchld, SIGCHLD);
+  rc = start_process(cfg, args, env, out_w, &pid);
   if (rc != 0) {
-    snprintf(why, whylen, "%s", uv_strerror(rc));
-    /* Even a failed uv_spawn leaves the process handle initialised: close
-     * it with the others; the last close frees c. */
-    uv_close((uv_handle_t *)&c->proc, sw__childio_handle_closed);
-    sw__childio_close(&c->io);
+    snprintf(why, whylen, "%s", strerror(rc));
+    rc = -rc;
+    uv_close((uv_handle_t *)&c->sigchld, sw__childio_handle_closed);
+    sw__childio_close(&c->io); /* frees c once everything closed */
     goto out;
   }
-  c->pid = c->proc.pid;
+  c->pid = (int)pid;
   sw__posix_guard_watch(c->pid);
-  sw__childio_read(&c->io, 0);
-  sw__childio_read(&c->io, 1);
+  for (i = 0; i < 2; i++) {
+    if (uv_pipe_open(&c->io.out[i], fds[i][0]) == 0) {
+      fds[i][0] = -1; /* libuv owns it now */
+      sw__childio_read(&c->io, i);
+    } else {
+      sw_log_warnx("child's %s cannot be read", i ? "stderr" : "stdout");
+    }
+  }
   rc = set_priority(c->pid, cfg->priority);
   if (rc != 0)
     sw_log_warnx(
@@ -109,6 +169,10 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
   *out = c;
   rc = 0;
 out:
+  for (i = 0; i < 2; i++) {
+    if (fds[i][0] >= 0) close(fds[i][0]);
+    if (fds[i][1] >= 0) close(fds[i][1]);
+  }
   free(args);
   sw_env_free(env);
   return rc;
@@ -161,6 +225,6 @@ int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
 
 void sw_os_child_free(sw_child_t *c) {
   if (c == NULL || c->io.freeing) return;
-  uv_close((uv_handle_t *)&c->proc, sw__childio_handle_closed);
+  uv_close((uv_handle_t *)&c->sigchld, sw__childio_handle_closed);
   sw__childio_close(&c->io);
 }
