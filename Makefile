@@ -26,7 +26,7 @@ CHILD_WARN := -Wall -Wextra -Werror
 NATIVE_PKGS  := libuv libcjson inih
 NATIVE_CFLAGS = $(STD) $(WARN) -O2 -g -D_POSIX_C_SOURCE=200809L \
                 -D_DEFAULT_SOURCE -Isrc $(shell pkg-config --cflags $(NATIVE_PKGS))
-NATIVE_LIBS   = $(shell pkg-config --libs $(NATIVE_PKGS)) -lm
+NATIVE_LIBS   = $(shell pkg-config --libs $(NATIVE_PKGS))
 HARDEN        := -fstack-protector-strong -D_FORTIFY_SOURCE=2
 SAN           := -fsanitize=address,undefined -fno-omit-frame-pointer \
                  -fno-sanitize-recover=all

@@ -278,6 +278,35 @@ static void backoff_sequences(void **state) {
   }
 }
 
+/* The curve at extreme ratios and odd steps, against values computed
+ * independently (Python: round(d * (m / d) ** ((n - 1) / s))): policy.c
+ * computes the power without libm. */
+static void backoff_extremes(void **state) {
+  static const struct {
+    uint64_t delay, max;
+    unsigned steps, attempt;
+    uint64_t want;
+  } cases[] = {
+      {1, 86400000, 1000, 2, 1},
+      {1, 86400000, 1000, 500, 9127},
+      {1, 86400000, 1000, 1000, 84835423},
+      {7, 3600000, 13, 5, 400},
+      {250, 59999, 7, 4, 2618},
+  };
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    sw_restart_cfg_t cfg = base_cfg(SW_RESTART_ALWAYS);
+
+    cfg.delay_ms = cases[i].delay;
+    cfg.max_delay_ms = cases[i].max;
+    cfg.steps = cases[i].steps;
+    assert_int_equal(sw_policy_backoff_ms(&cfg, cases[i].attempt),
+                     cases[i].want);
+  }
+}
+
 /* The same sequences through sw_policy_decide(), exit after exit. */
 static void backoff_through_decide(void **state) {
   static const uint64_t want[] = {100, 200, 400, 800, 800, 800};
@@ -658,6 +687,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(classify),
     cmocka_unit_test(stop_requested_is_clean),
     cmocka_unit_test(backoff_sequences),
+    cmocka_unit_test(backoff_extremes),
     cmocka_unit_test(backoff_through_decide),
     cmocka_unit_test(reset_after_uptime),
     cmocka_unit_test(reset_after_zero_never_resets),
