@@ -206,7 +206,8 @@ typedef struct {
   uv_write_t wr;
   uv_timer_t timer;
   const char *command;
-  sw_sbuf_t in;
+  char chunk[4096]; /* one read */
+  sw_sbuf_t in;     /* what was read and not yet split into lines */
   char *lines[2];
   int want; /* lines to read */
   int got;
@@ -228,15 +229,8 @@ static void client_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
   client_t *c = h->data;
 
   (void)suggested;
-  sw_sbuf_putc_n(&c->in, '\0', 4096); /* reserve, then rewind */
-  if (sw_sbuf_failed(&c->in)) {
-    buf->base = NULL;
-    buf->len = 0;
-    return;
-  }
-  c->in.len -= 4096;
-  buf->base = c->in.p + c->in.len;
-  buf->len = 4096;
+  buf->base = c->chunk;
+  buf->len = sizeof(c->chunk);
 }
 
 static void client_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
@@ -251,13 +245,15 @@ static void client_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
   client_t *c = s->data;
   char *nl;
 
-  (void)buf;
   if (n < 0) {
     client_finish(c, c->got == c->want ? 0 : (int)n);
     return;
   }
-  c->in.len += (size_t)n;
-  c->in.p[c->in.len] = '\0';
+  sw_sbuf_put(&c->in, buf->base, (size_t)n); /* keeps a NUL after it */
+  if (sw_sbuf_failed(&c->in)) {
+    client_finish(c, SW_ENOMEM);
+    return;
+  }
   while (c->got < c->want && (nl = strchr(c->in.p, '\n')) != NULL) {
     size_t len = (size_t)(nl - c->in.p);
 
