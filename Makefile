@@ -142,10 +142,10 @@ PYTEST := /usr/bin/python3 -m pytest -p no:cacheprovider
 
 itest: build/posix-san/svcwrap build/posix/svcwrap build/posix/testchild \
        build/posix/gochild
-	$(Q)$(PYTEST) tests/integration -q -rs
+	$(Q)$(PYTEST) tests/integration -q -rfEs
 
 wtest: build/win/svcwrap.exe build/win/testchild.exe build/win/gochild.exe
-	$(Q)$(PYTEST) tests/wine -q -rs
+	$(Q)$(PYTEST) tests/wine -q -rfEs
 
 # Each part runs even if an earlier one failed; the target fails if any did.
 test: setup
