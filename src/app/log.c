@@ -11,16 +11,12 @@
 
 static sw_log_sink_fn *sink_fn;
 static void *sink_data;
-static int to_stderr = 1;
+static int to_stderr = -1; /* -1: not yet decided */
 static int pid; /* ours, once: logging should cost no extra syscalls */
 
 void sw_log_set_sink(sw_log_sink_fn *fn, void *data) {
   sink_fn = fn;
   sink_data = data;
-}
-
-void sw_log_set_stderr(int on) {
-  to_stderr = on;
 }
 
 static void emit(sw_log_level_t level, const char *syserr, const char *fmt,
@@ -44,6 +40,7 @@ static void emit(sw_log_level_t level, const char *syserr, const char *fmt,
   /* Room for the newline: a line is written in one piece. */
   if ((size_t)n >= sizeof(line) - 1) n = (int)sizeof(line) - 2;
   if (sink_fn != NULL) sink_fn(sink_data, level, line, (size_t)n);
+  if (to_stderr < 0) to_stderr = !sw_os_stderr_is_null();
   if (to_stderr) {
     line[n] = '\n';
     fwrite(line, 1, (size_t)n + 1, stderr);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The wrapper's own log: one line per message, "what: why", lower case,
- * no final period. Lines go to stderr and to an optional extra sink (the
+ * no final period. Lines go to stderr (unless it is the null device) and
+ * to an optional extra sink (the
  * wrapper log file). Runs on: the loop thread, or main before the loop.
  */
 #ifndef SW_APP_LOG_H
@@ -32,7 +33,5 @@ void sw_log_debug(const char *fmt, ...) SW_PRINTF(1, 2);
 
 /* Add a second destination (NULL to remove). */
 void sw_log_set_sink(sw_log_sink_fn *fn, void *data);
-/* Whether lines also go to stderr (default yes). */
-void sw_log_set_stderr(int on);
 
 #endif

@@ -169,6 +169,10 @@ void sw_os_event_close(void);
  * change it. */
 void sw_os_last_error_text(char *buf, size_t len);
 
+/* Whether stderr goes nowhere (the null device, or no handle at all):
+ * then the log need not be written there. */
+bool sw_os_stderr_is_null(void);
+
 /* The local time zone's offset from UTC in minutes at epoch second t. */
 int sw_os_utc_offset_min(int64_t t);
 

@@ -70,9 +70,10 @@ static int start_process(const sw_config_t *cfg, char **argv, char **envp,
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t attr;
   sigset_t none, all;
-  int null_fd, rc;
+  static int null_fd = -1; /* the child's stdin, opened once */
+  int rc;
 
-  null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null_fd < 0) null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (null_fd < 0) return errno;
   posix_spawn_file_actions_init(&fa);
   posix_spawnattr_init(&attr);
@@ -93,7 +94,6 @@ static int start_process(const sw_config_t *cfg, char **argv, char **envp,
   if (rc == 0) rc = posix_spawn(pid, cfg->executable, &fa, &attr, argv, envp);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
-  close(null_fd);
   return rc;
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/path.h"
@@ -16,6 +17,14 @@ void sw_os_last_error_text(char *buf, size_t len) {
   int err = errno;
 
   snprintf(buf, len, "%s (%d)", strerror(err), err);
+}
+
+bool sw_os_stderr_is_null(void) {
+  struct stat err, null;
+
+  if (fstat(2, &err) != 0) return true; /* closed */
+  return S_ISCHR(err.st_mode) && stat("/dev/null", &null) == 0 &&
+         err.st_rdev == null.st_rdev;
 }
 
 int sw_os_utc_offset_min(int64_t t) {

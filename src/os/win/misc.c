@@ -9,6 +9,14 @@
 
 #include "os/os.h"
 
+bool sw_os_stderr_is_null(void) {
+  HANDLE h = GetStdHandle(STD_ERROR_HANDLE);
+
+  /* A service starts without standard handles. (The NUL device cannot be
+   * told from a console by its type; writing to it is cheap anyway.) */
+  return h == NULL || h == INVALID_HANDLE_VALUE;
+}
+
 int sw_os_utc_offset_min(int64_t t) {
   /* The local time of t minus t itself. SystemTimeToTzSpecificLocalTime
    * applies the daylight saving rule in force at t (FileTimeToLocalFileTime
