@@ -2,8 +2,8 @@
 /*
  * The wrapper's own log: one line per message, "what: why", lower case,
  * no final period. Lines go to stderr (unless it is the null device) and
- * to an optional extra sink (the
- * wrapper log file). Runs on: the loop thread, or main before the loop.
+ * to an optional extra sink (the wrapper log file). Runs on: the loop
+ * thread, or main before the loop.
  */
 #ifndef SW_APP_LOG_H
 #define SW_APP_LOG_H
