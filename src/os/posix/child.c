@@ -5,11 +5,11 @@
  * result) with POSIX_SPAWN_SETSID: the child leads a new session and
  * process group (pgid == pid) that every stop method is sent to, like
  * tini -g. The orphan guard (guard.c) learns the group so it dies with us.
- * stdout and stderr are pipes (enlarged to 1 MiB where Linux allows) read
- * by the loop; the exit arrives as SIGCHLD through a uv_signal_t. Output,
+ * stdout and stderr are socketpairs read by the loop; the exit arrives as
+ * SIGCHLD through a uv_signal_t. Output,
  * drain and exit reporting: os/common/childio.c.
  */
-#define _GNU_SOURCE /* POSIX_SPAWN_SETSID, addchdir_np, F_SETPIPE_SZ */
+#define _GNU_SOURCE /* POSIX_SPAWN_SETSID, addchdir_np */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -121,17 +122,15 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
   for (i = 0; i < cfg->argv.n; i++)
     args[i + 1] = cfg->argv.v[i];
   for (i = 0; i < 2; i++) {
-    if (pipe2(fds[i], O_CLOEXEC) != 0) {
+    /* A socketpair, as libuv's uv_spawn makes: measured (make bench) to
+     * cost the reading wrapper 20-40 % less CPU for the same bytes than a
+     * pipe, even one enlarged to 1 MiB. */
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds[i]) != 0) {
       rc = -errno;
-      snprintf(why, whylen, "pipe: %s", strerror(errno));
+      snprintf(why, whylen, "socketpair: %s", strerror(errno));
       free(c);
       goto out;
     }
-#ifdef F_SETPIPE_SZ
-    /* A larger pipe lets a fast writer run longer between our reads:
-     * fewer wake-ups for the same bytes. Best effort. */
-    (void)fcntl(fds[i][0], F_SETPIPE_SZ, 1 << 20);
-#endif
     out_w[i] = fds[i][1];
   }
 
