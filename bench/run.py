@@ -1548,7 +1548,11 @@ def build_report(versions, loads, wall):
     for variant, label in (("plain", "no rotation"),
                            ("rotate", "10 MB rotation")):
         key = f"log-{variant}"
-        # Against the faster cat of the same round, whichever channel.
+        # Against `writer | cat > file` (the baseline the goal names), and,
+        # stricter, against the faster cat of the same round, whichever
+        # channel fed it; the verdict takes the stricter one.
+        r_pipe = ratio_cells(key, sw, "cat > file", "mbs",
+                             den_metric="log-plain")
         r = [x for x in (
             ratio_cells(key, sw, ["cat > file", CatSocketBaseline.name],
                         "mbs", den_metric="log-plain"))]
@@ -1559,9 +1563,12 @@ def build_report(versions, loads, wall):
             cpu_cat = [c for c in cpu_cat if c]
             cpu_txt = (f"; CPU for {LOG_MB} MB: {cpu_sw:.0f} ms vs cat's "
                        f"{min(cpu_cat):.0f} ms" if cpu_sw and cpu_cat else "")
+            pipe_txt = (f"{cell([x * 100 for x in r_pipe], 0)} % of "
+                        "`writer \\| cat > file`; " if r_pipe else "")
             goal(f"log throughput ≥ 80% of `cat > file` ({label})",
-                 f"{cell([x * 100 for x in r], 0)} % of the faster cat of "
-                 f"the same round{cpu_txt}", med(r) >= 0.8)
+                 f"{pipe_txt}{cell([x * 100 for x in r], 0)} % of the "
+                 f"faster cat of the same round (pipe or socketpair)"
+                 f"{cpu_txt}", med(r) >= 0.8)
     for variant, label in (("plain", "no rotation"),
                            ("rotate", "10 MB rotation")):
         key = f"log-{variant}"
