@@ -36,22 +36,6 @@ def run_writer(ctx, name, extra_log, lines=LINES):
     return out
 
 
-def check_sequence(files, first, last):
-    """Every line first..last exactly once, whole, in order, across files."""
-    expect = first
-    for f in files:
-        data = f.read_bytes()
-        assert data == b"" or data.endswith(b"\n"), f"{f.name} ends mid-line"
-        for line in data.split(b"\n")[:-1]:
-            m = SEQ.match(line)
-            assert m and len(line) == LINE_BYTES - 1, \
-                f"{f.name}: split or damaged line {line[:40]!r}"
-            assert int(m.group(1)) == expect, \
-                f"{f.name}: line {int(m.group(1))} where {expect} was due"
-            expect += 1
-    assert expect == last + 1, f"lines end at {expect - 1}, want {last}"
-
-
 def test_rotation_keeps_every_line(ctx):
     out = run_writer(ctx, "rot", "max_size = 64KB\nkeep = 1000")
     files = all_files_oldest_first(out)

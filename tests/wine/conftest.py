@@ -211,6 +211,14 @@ class Service:
     def write_ini(self, text):
         self.ini.write_text(text, encoding="utf-8")
 
+    def write_child_ini(self, arguments, extra="", executable=None):
+        """The INI of a service whose child is `executable` (testchild.exe
+        by default) with `arguments`; `extra`: more sections."""
+        exe = winpath(executable or WIN / "testchild.exe")
+        self.write_ini(f"[service]\nname = {self.name}\n\n[process]\n"
+                       f"executable = {exe}\narguments = {arguments}\n\n"
+                       + extra)
+
     def install(self):
         self.scm.create(self.name, self.exe, self.ini)
 

@@ -16,13 +16,9 @@ CHILD = WIN / "testchild.exe"
 
 
 def run_writer(service, keep):
-    service.write_ini(f"""
-[service]
-name = {service.name}
-[process]
-executable = {winpath(CHILD)}
-arguments = --lines {LINES} --line-bytes {LINE_BYTES}
-[restart]
+    service.write_child_ini(
+        f'--lines {LINES} --line-bytes {LINE_BYTES}',
+        f"""[restart]
 policy = no
 [log]
 timestamps = false
@@ -56,13 +52,9 @@ def test_rotation_keeps_only_keep_files(service):
 
 
 def test_crash_context(service):
-    service.write_ini(f"""
-[service]
-name = {service.name}
-[process]
-executable = {winpath(CHILD)}
-arguments = --lines 30 --crash
-[restart]
+    service.write_child_ini(
+        '--lines 30 --crash',
+        """[restart]
 policy = no
 [log]
 tail_lines = 5
@@ -81,13 +73,9 @@ tail_lines = 5
 
 def test_rotate_by_scm_control_128(service):
     ready = service.dir / "ready"
-    service.write_ini(f"""
-[service]
-name = {service.name}
-[process]
-executable = {winpath(CHILD)}
-arguments = --ready-file "{winpath(ready)}" --lines 10 --sleep -1
-[stop]
+    service.write_child_ini(
+        f'--ready-file "{winpath(ready)}" --lines 10 --sleep -1',
+        """[stop]
 method = ctrl-c, terminate
 """)
     service.install()

@@ -15,16 +15,8 @@ CHILD = WIN / "testchild.exe"
 GOCHILD = WIN / "gochild.exe"
 
 
-def ini(service, executable, arguments, extra=""):
-    return f"""
-[service]
-name = {service.name}
-
-[process]
-executable = {winpath(executable)}
-arguments = {arguments}
-{extra}
-"""
+def write_ini(service, executable, arguments, extra=""):
+    service.write_child_ini(arguments, extra, executable)
 
 
 def start_and_wait_ready(service, ready):
@@ -58,11 +50,11 @@ def test_ctrl_break_fails_fast_under_wine8(service):
         pytest.skip("this Wine maps CTRL_BREAK; the failure path needs Wine 8")
     ready = service.dir / "ready"
     log = service.dir / "child.log"
-    service.write_ini(ini(service, CHILD,
+    write_ini(service, CHILD,
                           f'--log "{winpath(log)}" --ready-file '
                           f'"{winpath(ready)}" --sleep -1',
                           "[stop]\nmethod = ctrl-break, terminate\n"
-                          "timeout = 10s\n"))
+                          "timeout = 10s\n")
     start_and_wait_ready(service, ready)
     seconds, out, _ = timed_stop(service)
     assert seconds < 2.0 * max(1, MULT / 5), f"stop took {seconds:.2f}s"
@@ -81,9 +73,9 @@ def test_ctrl_break_delivered(service):
                     "this runs on real Windows or a newer Wine")
     ready = service.dir / "ready"
     log = service.dir / "child.log"
-    service.write_ini(ini(service, GOCHILD,
+    write_ini(service, GOCHILD,
                           f'-log "{winpath(log)}" -ready-file "{winpath(ready)}"',
-                          "[stop]\nmethod = ctrl-break, terminate\n"))
+                          "[stop]\nmethod = ctrl-break, terminate\n")
     start_and_wait_ready(service, ready)
     timed_stop(service)
     assert "interrupt" in log.read_text().split()
@@ -93,11 +85,11 @@ def test_event_stop(service):
     """A child that waits on SVCWRAP_STOP_EVENT exits cleanly."""
     ready = service.dir / "ready"
     log = service.dir / "child.log"
-    service.write_ini(ini(service, CHILD,
+    write_ini(service, CHILD,
                           f'--log "{winpath(log)}" --ready-file '
                           f'"{winpath(ready)}" --stop-event --on-stop-exit 0 '
                           "--sleep -1",
-                          "[stop]\nmethod = event, terminate\ntimeout = 20s\n"))
+                          "[stop]\nmethod = event, terminate\ntimeout = 20s\n")
     start_and_wait_ready(service, ready)
     seconds, _, _ = timed_stop(service)
     text = log.read_text()
@@ -113,12 +105,12 @@ def test_ignoring_child_terminated_after_grace(service):
     grace time; the SCM sees rising checkpoints, never 1053, then STOPPED."""
     ready = service.dir / "ready"
     log = service.dir / "child.log"
-    service.write_ini(ini(service, CHILD,
+    write_ini(service, CHILD,
                           f'--log "{winpath(log)}" --ready-file '
                           f'"{winpath(ready)}" --ignore-stop --stop-event '
                           "--sleep -1",
                           "[stop]\nmethod = ctrl-c, event, terminate\n"
-                          "timeout = 3s\n"))
+                          "timeout = 3s\n")
     start_and_wait_ready(service, ready)
     seconds, out, checkpoints = timed_stop(service)
     assert "1053" not in out, out
@@ -137,10 +129,10 @@ def test_crash_restarts_then_gives_up(service):
     """0xC0000005 restarts after the delay while the service stays
     RUNNING; past the burst the service stops with the child's code."""
     log = service.dir / "child.log"
-    service.write_ini(ini(service, CHILD,
+    write_ini(service, CHILD,
                           f'--log "{winpath(log)}" --sleep 300 --crash',
                           "[restart]\npolicy = on-failure\ndelay = 500ms\n"
-                          "steps = 0\nburst = 3\ninterval = 1min\n"))
+                          "steps = 0\nburst = 3\ninterval = 1min\n")
     service.install()
     service.scm.start(service.name)
     service.scm.wait_state(service.name, "RUNNING")
@@ -166,10 +158,10 @@ def test_crash_restarts_then_gives_up(service):
 def test_grandchild_gone_after_stop(service):
     ready = service.dir / "ready"
     gc = service.dir / "gc.pid"
-    service.write_ini(ini(service, CHILD,
+    write_ini(service, CHILD,
                           f'--ready-file "{winpath(ready)}" --spawn-grandchild '
                           f'"{winpath(gc)}" --sleep -1',
-                          "[stop]\nmethod = ctrl-c, terminate\ntimeout = 5s\n"))
+                          "[stop]\nmethod = ctrl-c, terminate\ntimeout = 5s\n")
     start_and_wait_ready(service, ready)
     assert len(linux_pids("testchild.exe")) == 2
     timed_stop(service)
@@ -182,9 +174,9 @@ def test_grandchild_gone_after_wrapper_killed(service):
     closes its job handle: KILL_ON_JOB_CLOSE ends the whole tree."""
     ready = service.dir / "ready"
     gc = service.dir / "gc.pid"
-    service.write_ini(ini(service, CHILD,
+    write_ini(service, CHILD,
                           f'--ready-file "{winpath(ready)}" --spawn-grandchild '
-                          f'"{winpath(gc)}" --sleep -1'))
+                          f'"{winpath(gc)}" --sleep -1')
     start_and_wait_ready(service, ready)
     wrappers = linux_pids("svcwrap.exe")
     assert len(wrappers) == 1, wrappers

@@ -114,13 +114,9 @@ delay = soon
 
 def test_status_json_and_exit_codes(service):
     ready = service.dir / "ready"
-    service.write_ini(f"""
-[service]
-name = {service.name}
-[process]
-executable = {winpath(CHILD)}
-arguments = --ready-file "{winpath(ready)}" --sleep -1
-[stop]
+    service.write_child_ini(
+        f'--ready-file "{winpath(ready)}" --sleep -1',
+        """[stop]
 method = ctrl-c, terminate
 """)
     rc, doc = service.status()
@@ -144,13 +140,9 @@ def test_wm_close(service):
     """wm-close reaches a child's top-level window (Wine's null driver)."""
     ready = service.dir / "ready"
     log = service.dir / "child.log"
-    service.write_ini(f"""
-[service]
-name = {service.name}
-[process]
-executable = {winpath(CHILD)}
-arguments = --log "{winpath(log)}" --ready-file "{winpath(ready)}" --window --on-stop-exit 0 --sleep -1
-[stop]
+    service.write_child_ini(
+        f'--log "{winpath(log)}" --ready-file "{winpath(ready)}" --window --on-stop-exit 0 --sleep -1',
+        """[stop]
 method = wm-close, terminate
 timeout = 10s
 """)
@@ -167,13 +159,9 @@ timeout = 10s
 
 def test_wm_close_without_window_moves_on(service):
     ready = service.dir / "ready"
-    service.write_ini(f"""
-[service]
-name = {service.name}
-[process]
-executable = {winpath(CHILD)}
-arguments = --ready-file "{winpath(ready)}" --ignore-stop --sleep -1
-[stop]
+    service.write_child_ini(
+        f'--ready-file "{winpath(ready)}" --ignore-stop --sleep -1',
+        """[stop]
 method = wm-close, terminate
 timeout = 20s
 """)
@@ -225,13 +213,9 @@ def test_console_mode_ctrl_c(service):
     Ctrl+C reaches only the wrapper, which stops the child."""
     ready = service.dir / "ready"
     log = service.dir / "child.log"
-    service.write_ini(f"""
-[service]
-name = {service.name}
-[process]
-executable = {winpath(CHILD)}
-arguments = --log "{winpath(log)}" --ready-file "{winpath(ready)}" --stop-event --on-stop-exit 0 --sleep -1
-[stop]
+    service.write_child_ini(
+        f'--log "{winpath(log)}" --ready-file "{winpath(ready)}" --stop-event --on-stop-exit 0 --sleep -1',
+        """[stop]
 method = event, terminate
 """)
     status, _ = run_in_console(service, service.ini, ready.exists)
@@ -245,13 +229,9 @@ method = event, terminate
 
 def test_fifty_start_stop_cycles(service):
     ready = service.dir / "ready"
-    service.write_ini(f"""
-[service]
-name = {service.name}
-[process]
-executable = {winpath(CHILD)}
-arguments = --ready-file "{winpath(ready)}" --sleep -1
-[stop]
+    service.write_child_ini(
+        f'--ready-file "{winpath(ready)}" --sleep -1',
+        """[stop]
 method = ctrl-c, terminate
 """)
     service.install()
@@ -267,13 +247,9 @@ method = ctrl-c, terminate
 def test_handles_do_not_grow_over_fifty_restarts(service):
     """One wrapper, fifty child runs: its handle count stays flat."""
     log = service.dir / "child.log"
-    service.write_ini(f"""
-[service]
-name = {service.name}
-[process]
-executable = {winpath(CHILD)}
-arguments = --log "{winpath(log)}" --sleep 30 --lines 20
-[restart]
+    service.write_child_ini(
+        f'--log "{winpath(log)}" --sleep 30 --lines 20',
+        """[restart]
 policy = always
 delay = 0
 steps = 0
