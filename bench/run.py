@@ -326,6 +326,28 @@ class Peer:
     def shutdown(self):
         pass
 
+    def numbered_logs(self, pattern):
+        """The files in logdir whose names match `pattern` (a regex with
+        one group, the number; higher is older), oldest first, then
+        bench.out.log."""
+        rot = []
+        for p in self.logdir.iterdir():
+            m = re.fullmatch(pattern, p.name)
+            if m:
+                rot.append((int(m.group(1)), p))
+        files = [p for _, p in sorted(rot, reverse=True)]
+        cur = self.logdir / "bench.out.log"
+        return files + ([cur] if cur.exists() else [])
+
+    def stop_process(self, timeout):
+        """SIGTERM to the peer's own process, SIGKILL after timeout s."""
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+            try:
+                self.p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+
     def cleanup(self):
         try:
             self.shutdown()
@@ -419,22 +441,10 @@ class Svcwrap(Peer):
         return t
 
     def log_files(self):
-        rot = []
-        for p in self.logdir.glob("bench.out.*.log"):
-            m = re.match(r"bench\.out\.(\d+)\.log$", p.name)
-            if m:
-                rot.append((int(m.group(1)), p))
-        files = [p for _, p in sorted(rot, reverse=True)]
-        cur = self.logdir / "bench.out.log"
-        return files + ([cur] if cur.exists() else [])
+        return self.numbered_logs(r"bench\.out\.(\d+)\.log")
 
     def shutdown(self):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-            try:
-                self.p.wait(10)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
+        self.stop_process(10)
 
 
 class UnixHTTPConnection(http.client.HTTPConnection):
@@ -519,22 +529,10 @@ stdout_logfile={self.logdir}/bench.out.log
         return t
 
     def log_files(self):
-        rot = []
-        for p in self.logdir.glob("bench.out.log.*"):
-            m = re.match(r"bench\.out\.log\.(\d+)$", p.name)
-            if m:
-                rot.append((int(m.group(1)), p))
-        files = [p for _, p in sorted(rot, reverse=True)]
-        cur = self.logdir / "bench.out.log"
-        return files + ([cur] if cur.exists() else [])
+        return self.numbered_logs(r"bench\.out\.log\.(\d+)")
 
     def shutdown(self):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-            try:
-                self.p.wait(15)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
+        self.stop_process(15)
 
 
 class Runit(Peer):
