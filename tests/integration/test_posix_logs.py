@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -203,8 +204,17 @@ def test_disk_full_drops_then_resumes(ctx, tmpfs):
                60, "output to be dropped on the full disk")
     _, st = ctx.status_json(ini)
     assert st["log_dropped_bytes"] > 0, st
-    n_full = int(seq.read_text())
-    wait_until(lambda: int(seq.read_text() or 0) > n_full + 200, 30,
+    def child_count():
+        # The shell truncates the file before it writes the number: an
+        # empty read is a moment between the two, not a zero.
+        text = ""
+        deadline = time.monotonic() + 10
+        while not text.strip() and time.monotonic() < deadline:
+            text = seq.read_text()
+        return int(text)
+
+    n_full = child_count()
+    wait_until(lambda: child_count() > n_full + 200, 30,
                "the child to keep running while its output is dropped")
     assert w.log().count("dropping output") == 1, "reported once per incident"
     ballast.unlink()
