@@ -48,6 +48,7 @@ typedef struct {
   unsigned qlen;
   bool feeding;
   bool finished;
+  bool reported_running; /* the service manager has been told RUNNING */
   int exit_code;
 } run_t;
 
@@ -288,13 +289,19 @@ static void close_all(run_t *r) {
 static void report_state(run_t *r) {
   switch (r->sup.state) {
   case SW_ST_STARTING:
-    sw_os_host_report(r->host, SW_HOST_STARTING, 10000, 0);
+    /* Only the first start is START_PENDING. A restart leaves the service
+     * RUNNING: it did start, and the SCM refuses every control, stop
+     * included (ERROR_SERVICE_CANNOT_ACCEPT_CTRL), while START_PENDING, so
+     * a child restarting often would make `sc stop` fail at random. */
+    if (!r->reported_running)
+      sw_os_host_report(r->host, SW_HOST_STARTING, 10000, 0);
     break;
   case SW_ST_RUNNING:
   case SW_ST_BACKOFF:
     /* Backoff is still RUNNING to the service manager (never PAUSED):
      * the service is up and will have its child again shortly. */
     sw_os_host_report(r->host, SW_HOST_RUNNING, 0, 0);
+    r->reported_running = true;
     break;
   case SW_ST_STOPPING:
     sw_os_host_report(r->host, SW_HOST_STOPPING,

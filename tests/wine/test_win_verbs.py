@@ -56,7 +56,9 @@ method = ctrl-c, terminate
     # (QueryServiceConfigW), and check its ASCII form with reg.exe too.
     rc, out, err = wine([exe, "status", "--json", "-c", winpath(ini)],
                         out_dir=service.dir)
-    doc = json.loads([l for l in out.splitlines() if l.startswith("{")][-1])
+    lines = [l for l in out.splitlines() if l.startswith("{")]
+    assert lines, f"status --json printed no JSON (exit {rc}): {out}{err}"
+    doc = json.loads(lines[-1])
     image = doc["service_manager"]["image_path"]
     assert image == f'"{winpath(exe)}" run -c "{winpath(ini)}"', image
     assert reg_image_path(service.name).startswith(f'"{winpath(service.dir)}')
@@ -266,6 +268,28 @@ burst = 0
     wait_until(lambda: restarts()[0] >= 50, 120, "50 restarts")
     _, late = restarts()
     assert early > 0 and late <= early + 2, (early, late)
+
+
+def test_stop_accepted_while_child_restarts(service):
+    """A child restarting every few ms: to the SCM the service stays
+    RUNNING (never START_PENDING again, in which the SCM refuses `sc stop`)
+    and every stop is accepted."""
+    service.write_child_ini("--sleep 10", """[restart]
+policy = always
+delay = 0
+steps = 0
+burst = 0
+""")
+    service.install()
+    for cycle in range(3):
+        rc, out, err = service.svcwrap("start")
+        assert rc == 0 and "running" in out, f"cycle {cycle}: {out}{err}"
+        states = [service.scm.state(service.name) for _ in range(15)]
+        assert set(states) == {"RUNNING"}, f"cycle {cycle}: {states}"
+        rc, out, err = service.scm.stop(service.name)
+        assert rc == 0, f"cycle {cycle}: sc stop: exit {rc} {out}{err}"
+        service.scm.wait_state(service.name, "STOPPED", 30)
+    assert service.wrapper_log().count("backoff -> starting") > 20
 
 
 def reg_values(name):
