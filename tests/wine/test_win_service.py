@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from conftest import (MULT, WIN, linux_pids, wait_until, wine, wine_version,
-                      winpath)
+from conftest import (MULT, WIN, describe_pids, linux_pids, wait_until, wine,
+                      wine_version, winpath)
 
 CHILD = WIN / "testchild.exe"
 GOCHILD = WIN / "gochild.exe"
@@ -186,6 +186,11 @@ def test_grandchild_gone_after_wrapper_killed(service):
     # (it keeps saying RUNNING; real Windows says STOPPED and runs the
     # recovery actions), so cleanup must not wait for STOPPED.
     service.killed = True
-    wait_until(lambda: not linux_pids("testchild.exe"), 20,
-               "child and grandchild gone after svcwrap.exe was killed")
+    try:
+        wait_until(lambda: not linux_pids("testchild.exe"), 20,
+                   "child and grandchild gone after svcwrap.exe was killed")
+    except AssertionError as e:
+        raise AssertionError(
+            f"{e}; still there:\n{describe_pids(linux_pids('testchild.exe'))}"
+            f"\nwrapper log:\n{service.wrapper_log()}") from None
 
