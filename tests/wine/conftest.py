@@ -167,8 +167,8 @@ def describe_pids(pids):
             lines.append(f"  {pid}: gone")
             continue
         state = stat.rsplit(")", 1)[1].split()[0]
-        lines.append(f"  {pid} [{state}]: "
-                     + cmd.replace(b"\0", b" ").decode("utf-8", "replace").rstrip())
+        text = cmd.replace(b"\0", b" ").decode("utf-8", "replace")
+        lines.append(f"  {pid} [{state}]: {text.rstrip()}")
     return "\n".join(lines)
 
 
