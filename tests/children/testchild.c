@@ -59,6 +59,7 @@ struct options {
     long long lines;
     long long stderr_lines;
     long long line_bytes;
+    long long slow_service_ms; /* > 0: be a service, START_PENDING this long */
     int crash;
     int ignore_stop;
     int stop_event;
@@ -126,6 +127,7 @@ static void print_env_var(const char *name);
 static void print_cwd(void);
 static void print_cmdline(void);
 static void wait_loop(void);
+static void run_slow_service(void);
 static void crash_now(void);
 
 /* ------------------------------------------------------------------------ */
@@ -191,7 +193,8 @@ static void usage(const char *msg, const char *arg)
           "  [--spawn-grandchild PIDFILE] [--lines N] [--stderr-lines N]\n"
           "  [--line-bytes B] [--partial TEXT] [--print-env NAME]\n"
           "  [--print-cwd] [--print-args] [--print-cmdline] [--] [ARG...]\n"
-          "  or: testchild --scm-control SERVICE CODE (Windows)\n",
+          "  or: testchild --scm-control SERVICE CODE (Windows)\n"
+          "  or: testchild --slow-service MS [--log PATH] (Windows)\n",
           stderr);
     fflush(stderr);
     exit_process(EXIT_USAGE);
@@ -292,6 +295,8 @@ static void parse_args(int argc, char **argv)
         else if (VALUE("--lines")) opt.lines = parse_number(a, v);
         else if (VALUE("--stderr-lines")) opt.stderr_lines = parse_number(a, v);
         else if (VALUE("--line-bytes")) opt.line_bytes = parse_number(a, v);
+        else if (VALUE("--slow-service"))
+            opt.slow_service_ms = parse_number(a, v);
         else if (VALUE("--print-env")) {
             if (opt.print_env_count == MAX_PRINT_ENV)
                 usage("too many --print-env options", NULL);
@@ -361,6 +366,8 @@ static int run(int argc, char **argv)
     g_argv = argv;
     platform_init();
     parse_args(argc, argv);
+    if (opt.slow_service_ms > 0)
+        run_slow_service();
 
     /* Big fully-buffered stdio so --lines is fast; flushed explicitly. */
     setvbuf(stdout, NULL, _IOFBF, IO_BUFFER_SIZE);
@@ -845,6 +852,73 @@ int wmain(int argc, wchar_t **wargv)
     return run(argc, argv);
 }
 
+/* --slow-service MS: a service of its own (not svcwrap) that stays
+ * START_PENDING for MS before RUNNING, for testing what svcwrap's verbs do
+ * with a service that is still starting. Logs what the SCM sends. */
+static SERVICE_STATUS_HANDLE slow_handle;
+static SERVICE_STATUS slow_status;
+static HANDLE slow_stop;
+
+static void slow_report(DWORD state, DWORD accepted)
+{
+    slow_status.dwServiceType = SERVICE_WIN32_OWN_PROCESS;
+    slow_status.dwCurrentState = state;
+    slow_status.dwControlsAccepted = accepted;
+    slow_status.dwCheckPoint =
+        state == SERVICE_START_PENDING ? slow_status.dwCheckPoint + 1 : 0;
+    slow_status.dwWaitHint = state == SERVICE_START_PENDING
+                                 ? (DWORD)opt.slow_service_ms + 5000 : 0;
+    if (!SetServiceStatus(slow_handle, &slow_status))
+        log_line("set-status-failed err=%lu", (unsigned long)GetLastError());
+}
+
+static DWORD WINAPI slow_control(DWORD control, DWORD type, void *data,
+                                 void *context)
+{
+    (void)type;
+    (void)data;
+    (void)context;
+    log_line("scm-control %lu", (unsigned long)control);
+    if (control == SERVICE_CONTROL_STOP) {
+        SetEvent(slow_stop);
+        return NO_ERROR;
+    }
+    return control == SERVICE_CONTROL_INTERROGATE ? NO_ERROR
+                                                  : ERROR_CALL_NOT_IMPLEMENTED;
+}
+
+static void WINAPI slow_main(DWORD argc, wchar_t **argv)
+{
+    (void)argc;
+    (void)argv;
+    slow_handle = RegisterServiceCtrlHandlerExW(L"", slow_control, NULL);
+    if (slow_handle == NULL) {
+        log_line("register-failed err=%lu", (unsigned long)GetLastError());
+        return;
+    }
+    slow_report(SERVICE_START_PENDING, 0);
+    log_line("start-pending");
+    sleep_ms(opt.slow_service_ms);
+    slow_report(SERVICE_RUNNING, SERVICE_ACCEPT_STOP);
+    log_line("running");
+    WaitForSingleObject(slow_stop, INFINITE);
+    log_line("stopped");
+    slow_report(SERVICE_STOPPED, 0);
+}
+
+static void run_slow_service(void)
+{
+    static wchar_t no_name[] = L""; /* own-process: the name is ignored */
+    SERVICE_TABLE_ENTRYW table[] = {{no_name, slow_main}, {NULL, NULL}};
+
+    slow_stop = CreateEventW(NULL, TRUE, FALSE, NULL);
+    if (slow_stop == NULL || !StartServiceCtrlDispatcherW(table)) {
+        log_line("dispatcher-failed err=%lu", (unsigned long)GetLastError());
+        exit_process(1);
+    }
+    exit_process(0);
+}
+
 #else
 /* ======================================================================== */
 /* POSIX                                                                    */
@@ -1096,6 +1170,11 @@ static void wait_loop(void)
             return;
         }
     }
+}
+
+static void run_slow_service(void)
+{
+    usage("--slow-service is for Windows", NULL);
 }
 
 int main(int argc, char **argv)

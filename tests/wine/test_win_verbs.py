@@ -292,6 +292,25 @@ burst = 0
     assert service.wrapper_log().count("backoff -> starting") > 20
 
 
+def test_stop_waits_for_a_start_in_progress(service):
+    """The SCM refuses STOP while a service is START_PENDING: `svcwrap
+    stop` waits for the start to end and then stops it (it used to wait
+    for a STOPPED that never came). The service here is testchild.exe
+    itself, START_PENDING for 3 s."""
+    log = service.dir / "svc.log"
+    service.write_child_ini("--sleep -1")  # only [service] name is used
+    binpath = f'"{winpath(CHILD)}" --slow-service 3000 --log "{winpath(log)}"'
+    rc, out, err = wine(["sc", "create", service.name, "binPath=", binpath])
+    assert service.scm.query(service.name) is not None, out + err
+    service.scm.start(service.name)
+    assert service.scm.state(service.name) == "START_PENDING"
+    rc, out, err = service.svcwrap("stop")
+    assert rc == 0 and "stopped" in out, f"exit {rc}: {out}{err}"
+    assert service.scm.state(service.name) == "STOPPED"
+    events = log.read_text().split("\n")
+    assert events.index("running") < events.index("scm-control 1"), events
+
+
 def reg_values(name):
     rc, out, _ = wine(["reg", "query",
                        rf"HKLM\System\CurrentControlSet\Services\{name}"])

@@ -238,15 +238,49 @@ int sw_os_service_start(const sw_config_t *cfg, uint64_t timeout_ms,
   return rc;
 }
 
+/* Send STOP. The SCM refuses it while the service is START_PENDING
+ * (Windows: ERROR_SERVICE_CANNOT_ACCEPT_CTRL; Wine 8: ERROR_INVALID_SERVICE_
+ * CONTROL, as the service accepts no controls yet): then wait for the
+ * start to end and send it again. While STOP_PENDING, a stop is already
+ * under way. */
 static int stop_and_wait(SC_HANDLE svc, uint64_t timeout_ms,
                          sw_svc_info_t *info, char *why, size_t whylen) {
+  ULONGLONG deadline = GetTickCount64() + timeout_ms, now;
+  SERVICE_STATUS_PROCESS sp;
   SERVICE_STATUS st;
+  int refused_while_up = 0;
+  DWORD err;
 
-  if (!ControlService(svc, SERVICE_CONTROL_STOP, &st) &&
-      GetLastError() != ERROR_SERVICE_NOT_ACTIVE &&
-      GetLastError() != ERROR_SERVICE_CANNOT_ACCEPT_CTRL)
-    return fail(why, whylen, "stop the service");
-  return wait_for(svc, SERVICE_STOPPED, timeout_ms, info, why, whylen);
+  while (!ControlService(svc, SERVICE_CONTROL_STOP, &st)) {
+    err = GetLastError();
+    if (err == ERROR_SERVICE_NOT_ACTIVE) break;
+    if (err != ERROR_SERVICE_CANNOT_ACCEPT_CTRL &&
+        err != ERROR_INVALID_SERVICE_CONTROL)
+      return fail(why, whylen, "stop the service");
+    if (!query(svc, &sp)) return fail(why, whylen, "query the service");
+    fill(info, &sp);
+    if (sp.dwCurrentState == SERVICE_STOP_PENDING ||
+        sp.dwCurrentState == SERVICE_STOPPED)
+      break;
+    if (sp.dwCurrentState != SERVICE_START_PENDING) {
+      /* Up now: send again (it may have started since the refusal);
+       * refused twice while up, it does not accept STOP at all. */
+      if (refused_while_up++) {
+        SetLastError(err);
+        return fail(why, whylen, "stop the service");
+      }
+      continue;
+    }
+    if (GetTickCount64() >= deadline) {
+      snprintf(why, whylen, "still starting after %llums",
+               (unsigned long long)timeout_ms);
+      return UV_ETIMEDOUT;
+    }
+    Sleep(POLL_MS);
+  }
+  now = GetTickCount64();
+  return wait_for(svc, SERVICE_STOPPED, now < deadline ? deadline - now : 0,
+                  info, why, whylen);
 }
 
 int sw_os_service_stop(const sw_config_t *cfg, uint64_t timeout_ms,
