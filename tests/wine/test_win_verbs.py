@@ -296,10 +296,10 @@ def test_stop_waits_for_a_start_in_progress(service):
     """The SCM refuses STOP while a service is START_PENDING: `svcwrap
     stop` waits for the start to end and then stops it (it used to wait
     for a STOPPED that never came). The service here is testchild.exe
-    itself, START_PENDING for 3 s."""
+    itself, START_PENDING for 5 s."""
     log = service.dir / "svc.log"
     service.write_child_ini("--sleep -1")  # only [service] name is used
-    binpath = f'"{winpath(CHILD)}" --slow-service 3000 --log "{winpath(log)}"'
+    binpath = f'"{winpath(CHILD)}" --slow-service 5000 --log "{winpath(log)}"'
     rc, out, err = wine(["sc", "create", service.name, "binPath=", binpath])
     assert service.scm.query(service.name) is not None, out + err
     service.scm.start(service.name)
