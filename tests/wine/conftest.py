@@ -130,7 +130,9 @@ class SCM:
                           f"{self.state(name)})", interval=0.2)
 
     def create(self, name, exe, ini):
-        binpath = f'"{winpath(exe)}" run -c "{winpath(ini)}"'
+        self.create_command(name, f'"{winpath(exe)}" run -c "{winpath(ini)}"')
+
+    def create_command(self, name, binpath):
         rc, out, err = wine(["sc", "create", name, "binPath=", binpath])
         assert self.query(name) is not None, f"sc create failed: {out}{err}"
 
@@ -155,20 +157,25 @@ def wine_version():
     return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
 
 
+def proc_info(pid):
+    """(state letter, command line) of a Linux pid, or None if gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    text = cmd.replace(b"\0", b" ").decode("utf-8", "replace").rstrip()
+    return stat.rsplit(")", 1)[1].split()[0], text
+
+
 def describe_pids(pids):
     """One line per Linux pid: its state and command line (for failure
     messages)."""
     lines = []
     for pid in pids:
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            lines.append(f"  {pid}: gone")
-            continue
-        state = stat.rsplit(")", 1)[1].split()[0]
-        text = cmd.replace(b"\0", b" ").decode("utf-8", "replace")
-        lines.append(f"  {pid} [{state}]: {text.rstrip()}")
+        info = proc_info(pid)
+        lines.append(f"  {pid} [{info[0]}]: {info[1]}" if info
+                     else f"  {pid}: gone")
     return "\n".join(lines)
 
 
@@ -179,13 +186,8 @@ def linux_pids(pattern):
     for d in Path("/proc").iterdir():
         if not d.name.isdigit():
             continue
-        try:
-            cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(
-                "utf-8", "replace")
-            stat = (d / "stat").read_text()
-        except OSError:
-            continue
-        if pattern in cmd and stat.rsplit(")", 1)[1].split()[0] != "Z":
+        info = proc_info(d.name)
+        if info and pattern in info[1] and info[0] != "Z":
             pids.append(int(d.name))
     return pids
 

@@ -300,8 +300,7 @@ def test_stop_waits_for_a_start_in_progress(service):
     log = service.dir / "svc.log"
     service.write_child_ini("--sleep -1")  # only [service] name is used
     binpath = f'"{winpath(CHILD)}" --slow-service 5000 --log "{winpath(log)}"'
-    rc, out, err = wine(["sc", "create", service.name, "binPath=", binpath])
-    assert service.scm.query(service.name) is not None, out + err
+    service.scm.create_command(service.name, binpath)
     service.scm.start(service.name)
     assert service.scm.state(service.name) == "START_PENDING"
     rc, out, err = service.svcwrap("stop")
