@@ -226,18 +226,22 @@ class Context:
         assert lines, f"status --json printed nothing; stderr: {r.stderr}"
         return r.returncode, json.loads(lines[-1])
 
-    def wrapper(self, ini, env=None, cwd=None, name=None):
+    def wrapper(self, ini, env=None, cwd=None, name=None, prefix=(), pass_fds=()):
         w = Wrapper(self, ini, env=env, cwd=cwd,
-                    name=name or f"wrapper{len(self.wrappers) + 1}")
+                    name=name or f"wrapper{len(self.wrappers) + 1}",
+                    prefix=prefix, pass_fds=pass_fds)
         self.wrappers.append(w)
         return w
 
 
 class Wrapper:
     """`svcwrap run -c INI` in the background. stdout (the child's output)
-    and stderr (the wrapper's log) go to files in the scratch folder."""
+    and stderr (the wrapper's log) go to files in the scratch folder.
+    prefix: a command that runs svcwrap (e.g. unshare), then pid is that
+    command's; pass_fds: descriptors svcwrap inherits beyond 0-2."""
 
-    def __init__(self, ctx, ini, env=None, cwd=None, name="wrapper"):
+    def __init__(self, ctx, ini, env=None, cwd=None, name="wrapper", prefix=(),
+                 pass_fds=()):
         self.ctx = ctx
         self.ini = Path(ini)
         self.name = name
@@ -247,9 +251,10 @@ class Wrapper:
         self._err = open(self.err_path, "wb")
         self.started_at = time.monotonic()
         self.proc = subprocess.Popen(
-            [str(SVCWRAP), "run", "-c", str(ini)], stdin=subprocess.DEVNULL,
-            stdout=self._out, stderr=self._err, env=env or ctx.env(),
-            cwd=str(cwd or ctx.scratch), start_new_session=True)
+            [str(a) for a in prefix] + [str(SVCWRAP), "run", "-c", str(ini)],
+            stdin=subprocess.DEVNULL, stdout=self._out, stderr=self._err,
+            env=env or ctx.env(), cwd=str(cwd or ctx.scratch),
+            start_new_session=True, pass_fds=tuple(pass_fds))
         self.returncode = None
 
     @property

@@ -3,10 +3,12 @@
  * The child on POSIX. posix_spawn (glibc: clone with CLONE_VM|CLONE_VFORK,
  * so no copy-on-write of the wrapper, and exec errors come back as its
  * result) with POSIX_SPAWN_SETSID: the child leads a new session and
- * process group (pgid == pid) that every stop method is sent to, like
- * tini -g. The orphan guard (guard.c) learns the group so it dies with us.
- * stdout and stderr are socketpairs read by the loop; the exit arrives as
- * SIGCHLD through a uv_signal_t. Output,
+ * process group (pgid == pid) that the graceful stop methods are sent to,
+ * like tini -g. terminate, the child's exit and every new start end the
+ * whole tree (tree.c), including what left the group with setsid(). The
+ * orphan guard (guard.c) learns the group so it dies with us. stdout and
+ * stderr are pipes read by the loop; descriptors above 2 are closed in the
+ * child; the exit arrives as SIGCHLD through the reaper below. Output,
  * drain and exit reporting: os/common/childio.c.
  */
 #define _GNU_SOURCE /* POSIX_SPAWN_SETSID, addchdir_np */
@@ -17,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,30 +33,109 @@ extern char **environ;
 
 struct sw_child_s {
   sw__childio_t io; /* first: the handles' data points here */
-  uv_signal_t sigchld;
   int pid;
 };
 
+/*
+ * The reaper: one SIGCHLD watcher for the whole wrapper, unreferenced so
+ * that it never keeps the loop alive. The wrapper is a subreaper (host.c),
+ * so besides the child it collects every orphan of the child's tree, and
+ * the orphan guard: one waitpid(-1) loop reaps them all, hands the child's
+ * status to the child, and drops the rest (a zombie must never pile up,
+ * least of all as PID 1).
+ */
+static uv_signal_t reaper;
+static bool reaper_started;
+static sw_child_t *current; /* the child being waited for, if any */
+static bool have_last_exit;
+static int last_code, last_signal;
+
+void sw__posix_end_tree(const char *why) {
+  sw__tree_match_t m = {.root = (int)getpid(),
+                        .exclude = sw__posix_guard_pid()};
+  sw__tree_result_t res;
+  int rc = sw__posix_tree_kill(&m, &res);
+
+  if (rc != 0)
+    sw_log_warnx("%s: cannot look for the child's processes in /proc: %s", why,
+                 strerror(-rc));
+  if (res.killed > 0)
+    sw_log_info("%s: ended %d process%s left of the child's tree (pid %d%s)",
+                why, res.killed, res.killed == 1 ? "" : "es", res.first_pid,
+                res.killed > 1 ? ", ..." : "");
+  if (res.failed_pid > 0)
+    sw_log_warnx("%s: kill pid %d: %s (%d)", why, res.failed_pid,
+                 strerror(res.failed_errno), res.failed_errno);
+  if (res.left > 0)
+    sw_log_warnx(
+        "%s: %d process%s of the child's tree still alive after %d "
+        "passes (uninterruptible sleep?)",
+        why, res.left, res.left == 1 ? "" : "es", res.passes);
+}
+
+bool sw__posix_last_exit(int *code, int *signal) {
+  *code = last_code;
+  *signal = last_signal;
+  return have_last_exit;
+}
+
+static void child_exited(sw_child_t *c, int status) {
+  current = NULL;
+  /* The leader is gone: nothing else of its tree may stay behind, neither
+   * its group nor what left it (setsid), which would otherwise hold its
+   * output open for the whole drain and survive into the next run. */
+  if (kill(-c->pid, SIGKILL) != 0 && errno != ESRCH)
+    sw_log_warn("kill process group %d", c->pid);
+  sw__posix_end_tree("child exited");
+  sw__posix_guard_watch(0);
+  have_last_exit = true;
+  if (WIFSIGNALED(status)) {
+    last_code = 0;
+    last_signal = WTERMSIG(status);
+    sw__childio_exited(&c->io, 0, WTERMSIG(status));
+  } else {
+    last_code = WEXITSTATUS(status);
+    last_signal = 0;
+    sw__childio_exited(&c->io, (uint32_t)WEXITSTATUS(status), 0);
+  }
+}
+
 /* Runs on: loop thread (libuv turns SIGCHLD into a callback). */
 static void on_sigchld(uv_signal_t *s, int signum) {
-  sw_child_t *c = s->data;
   int status;
   pid_t r;
 
+  (void)s;
   (void)signum;
-  do
-    r = waitpid(c->pid, &status, WNOHANG);
-  while (r < 0 && errno == EINTR);
-  if (r != c->pid) return; /* another child of ours, or not yet */
-  uv_signal_stop(&c->sigchld);
-  /* The leader is gone: nothing else of its group may stay behind. */
-  if (kill(-c->pid, SIGKILL) != 0 && errno != ESRCH)
-    sw_log_warn("kill process group %d", c->pid);
-  sw__posix_guard_watch(0);
-  if (WIFSIGNALED(status))
-    sw__childio_exited(&c->io, 0, WTERMSIG(status));
-  else
-    sw__childio_exited(&c->io, (uint32_t)WEXITSTATUS(status), 0);
+  for (;;) {
+    r = waitpid(-1, &status, WNOHANG);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break; /* none left to reap (0), or no children (ECHILD) */
+    if (current != NULL && r == current->pid)
+      child_exited(current, status);
+    else if (r == sw__posix_guard_pid())
+      sw__posix_guard_exited(status);
+    /* else: an orphan of the tree, reparented to us; nothing to report */
+  }
+}
+
+/* Start the reaper once per loop; 0 or a negative uv code. */
+static int reaper_start(uv_loop_t *loop) {
+  int rc;
+
+  if (reaper_started && reaper.loop == loop &&
+      !uv_is_closing((uv_handle_t *)&reaper))
+    return 0;
+  rc = uv_signal_init(loop, &reaper);
+  if (rc != 0) return rc;
+  rc = uv_signal_start(&reaper, on_sigchld, SIGCHLD);
+  if (rc != 0) {
+    uv_close((uv_handle_t *)&reaper, NULL);
+    return rc;
+  }
+  uv_unref((uv_handle_t *)&reaper);
+  reaper_started = true;
+  return 0;
 }
 
 static int set_priority(int pid, sw_priority_t p) {
@@ -90,6 +170,9 @@ static int start_process(const sw_config_t *cfg, char **argv, char **envp,
   if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, null_fd, 0);
   if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, out_w[0], 1);
   if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, out_w[1], 2);
+  /* Whatever the wrapper inherited above stderr (a socket of the shell or
+   * the supervisor that started it, a lock file) is not the child's. */
+  if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
   if (rc == 0)
     rc = posix_spawn_file_actions_addchdir_np(&fa, cfg->working_directory);
   if (rc == 0) rc = posix_spawn(pid, cfg->executable, &fa, &attr, argv, envp);
@@ -103,13 +186,39 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
   const sw_config_t *cfg = o->cfg;
   int fds[2][2] = {{-1, -1}, {-1, -1}}, out_w[2];
   char **env = NULL, **args = NULL;
+  const char **extra = NULL;
   sw_child_t *c = NULL;
+  size_t n_extra = 0;
   pid_t pid;
   int rc, i;
 
   *out = NULL;
-  rc = sw_env_build((const char *const *)environ, cfg, o->extra_env, false,
-                    &env);
+  /* Watch SIGCHLD before anything starts, so an exit at once is not
+   * missed: libuv takes the signal now and delivers it through the loop,
+   * after this function returned (on_exit must never run before the
+   * spawn is reported). */
+  rc = reaper_start(loop);
+  if (rc != 0) {
+    snprintf(why, whylen, "watch SIGCHLD: %s", uv_strerror(rc));
+    return rc;
+  }
+  /* Nothing of an earlier run may still be around (it was ended when that
+   * run's child exited; this catches what a race let through). */
+  sw__posix_end_tree("before start");
+  while (o->extra_env != NULL && o->extra_env[n_extra] != NULL)
+    n_extra++;
+  extra = calloc(n_extra + 2, sizeof(*extra));
+  if (extra != NULL) {
+    for (i = 0; i < (int)n_extra; i++)
+      extra[i] = o->extra_env[i];
+    /* The marker by which the orphan guard finds the tree once the
+     * wrapper is dead and the parent links are gone. */
+    if (sw__posix_tree_marker()[0] != '\0')
+      extra[n_extra] = sw__posix_tree_marker();
+  }
+  rc = extra == NULL ? SW_ENOMEM
+                     : sw_env_build((const char *const *)environ, cfg, extra,
+                                    false, &env);
   args = calloc((size_t)cfg->argv.n + 2, sizeof(*args));
   c = calloc(1, sizeof(*c));
   if (rc != 0 || args == NULL || c == NULL) {
@@ -122,41 +231,43 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
   for (i = 0; i < cfg->argv.n; i++)
     args[i + 1] = cfg->argv.v[i];
   for (i = 0; i < 2; i++) {
-    /* A socketpair, as libuv's uv_spawn makes: measured (make bench) to
-     * cost the reading wrapper 20-40 % less CPU for the same bytes than a
-     * pipe, even one enlarged to 1 MiB. */
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds[i]) != 0) {
+    /* Pipes, not socketpairs: a program that opens /dev/stdout or
+     * /dev/stderr (nginx's error_log /dev/stderr, `echo x >/dev/stderr`)
+     * reopens /proc/self/fd/N, which fails with ENXIO on a socket. A
+     * socketpair was measured (make bench) to cost the reading wrapper
+     * 20-40 % less CPU for the same bytes; correctness comes first. */
+    if (pipe2(fds[i], O_CLOEXEC) != 0) {
       rc = -errno;
-      snprintf(why, whylen, "socketpair: %s", strerror(errno));
+      snprintf(why, whylen, "pipe: %s", strerror(errno));
       free(c);
       goto out;
     }
+    /* 1 MiB where allowed (pipe-max-size; root may exceed it): fewer
+     * wakeups for a chatty child. The default 64 KiB works too. */
+    (void)fcntl(fds[i][1], F_SETPIPE_SZ, 1 << 20);
     out_w[i] = fds[i][1];
   }
 
-  sw__childio_init(&c->io, loop, o, 1 /* the SIGCHLD watcher */);
-  uv_signal_init(loop, &c->sigchld);
-  c->sigchld.data = c;
-  /* Watch before starting, so an exit at once is not missed: libuv takes
-   * the signal now and delivers it through the loop, after this function
-   * returned (on_exit must never run before the spawn is reported). */
-  uv_signal_start(&c->sigchld, on_sigchld, SIGCHLD);
+  sw__childio_init(&c->io, loop, o, 0);
   rc = start_process(cfg, args, env, out_w, &pid);
   if (rc != 0) {
     snprintf(why, whylen, "%s", strerror(rc));
     rc = -rc;
-    uv_close((uv_handle_t *)&c->sigchld, sw__childio_handle_closed);
     sw__childio_close(&c->io); /* frees c once everything closed */
     goto out;
   }
   c->pid = (int)pid;
+  current = c;
   sw__posix_guard_watch(c->pid);
   for (i = 0; i < 2; i++) {
-    if (uv_pipe_open(&c->io.out[i], fds[i][0]) == 0) {
+    int urc = uv_pipe_open(&c->io.out[i], fds[i][0]);
+
+    if (urc == 0) {
       fds[i][0] = -1; /* libuv owns it now */
       sw__childio_read(&c->io, i);
     } else {
-      sw_log_warnx("child's %s cannot be read", i ? "stderr" : "stdout");
+      sw_log_warnx("child's %s cannot be read: %s", i ? "stderr" : "stdout",
+                   uv_strerror(urc));
     }
   }
   rc = set_priority(c->pid, cfg->priority);
@@ -173,6 +284,7 @@ out:
     if (fds[i][1] >= 0) close(fds[i][1]);
   }
   free(args);
+  free(extra);
   sw_env_free(env);
   return rc;
 }
@@ -219,11 +331,13 @@ int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
              strerror(err));
     return -err;
   }
+  /* terminate ends the whole tree, with what left the group (setsid). */
+  if (m == SW_STOP_TERMINATE) sw__posix_end_tree("terminate");
   return 0;
 }
 
 void sw_os_child_free(sw_child_t *c) {
   if (c == NULL || c->io.freeing) return;
-  uv_close((uv_handle_t *)&c->sigchld, sw__childio_handle_closed);
+  if (current == c) current = NULL;
   sw__childio_close(&c->io);
 }

@@ -6,6 +6,7 @@
  * nothing but wait. It is forked before the event loop exists, so the
  * wrapper is single-threaded at that point.
  */
+#define _GNU_SOURCE /* pipe2 */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -13,12 +14,14 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "app/log.h"
 #include "os/posix/internal.h"
 
 static int guard_fd = -1; /* write end; -1 when there is no guard */
+static int guard_pid;     /* 0 when there is no guard */
 
 static void close_other_fds(int keep) {
   long max = sysconf(_SC_OPEN_MAX);
@@ -57,7 +60,18 @@ static void guard_main(int rfd) {
     if (n < 0 && errno == EINTR) continue;
     break; /* EOF: the wrapper is gone */
   }
-  if (pgid > 0) kill(-pgid, SIGKILL);
+  /* The wrapper is gone, and with it the parent links of its orphans
+   * (reparented to init): what is left of the tree is found by the
+   * session/group it was told and by the marker. A process that cleared
+   * its environment AND left the session AND whose parent died is out of
+   * reach; see docs/containers.md. */
+  {
+    sw__tree_match_t m = {.pgid = pgid, .marker = true};
+    sw__tree_result_t res;
+
+    if (pgid > 0) kill(-pgid, SIGKILL);
+    sw__posix_tree_kill(&m, &res);
+  }
   _exit(0);
 }
 
@@ -65,7 +79,10 @@ int sw__posix_guard_start(void) {
   int fds[2];
   pid_t pid;
 
-  if (pipe(fds) != 0) {
+  /* O_CLOEXEC from the start: children must never inherit the write end,
+   * or the pipe would outlive the wrapper and the guard would never fire.
+   * Set later with fcntl(), a failure would leave exactly that. */
+  if (pipe2(fds, O_CLOEXEC) != 0) {
     sw_log_warn("orphan guard: pipe");
     return -errno;
   }
@@ -86,11 +103,30 @@ int sw__posix_guard_start(void) {
    * window; the second call changes nothing. */
   setpgid(pid, pid);
   close(fds[0]);
-  /* Children must not inherit the write end, or the pipe would outlive
-   * the wrapper and the guard would never fire. */
-  fcntl(fds[1], F_SETFD, FD_CLOEXEC);
   guard_fd = fds[1];
+  guard_pid = (int)pid;
   return 0;
+}
+
+int sw__posix_guard_pid(void) {
+  return guard_pid;
+}
+
+void sw__posix_guard_exited(int status) {
+  if (guard_pid == 0) return;
+  if (WIFSIGNALED(status))
+    sw_log_warnx(
+        "orphan guard (pid %d) was killed by signal %d; the child's "
+        "processes would survive if svcwrap itself were killed",
+        guard_pid, WTERMSIG(status));
+  else
+    sw_log_warnx(
+        "orphan guard (pid %d) exited with code %d; the child's processes "
+        "would survive if svcwrap itself were killed",
+        guard_pid, WEXITSTATUS(status));
+  guard_pid = 0;
+  if (guard_fd >= 0) close(guard_fd);
+  guard_fd = -1;
 }
 
 void sw__posix_guard_watch(int pgid) {

@@ -4,8 +4,17 @@
  * SIGHUP ask for a stop (a second one for terminate), SIGUSR1 for log
  * rotation; all arrive through uv_signal_t on the loop thread. There is no
  * service manager to report to.
+ *
+ * The wrapper is a child subreaper, so every orphan of the child's tree is
+ * reparented to it and reaped (child.c). As PID 1 of a container (pid
+ * namespace) it is already everyone's reaper; then it also exits like
+ * tini: with the child's status (code, or 128 + signal) when the service
+ * ended because the child exited and was not restarted.
  */
 #include <errno.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,19 +52,51 @@ static void on_rotate_signal(uv_signal_t *s, int signum) {
   if (h->ev.on_rotate != NULL) h->ev.on_rotate(h->ev.data);
 }
 
+/* After the loop: end what is left of the tree and reap it (the reaper's
+ * handle is closed by now), so that nothing outlives `svcwrap run`. */
+static void final_cleanup(void) {
+  int status, guard = sw__posix_guard_pid();
+  pid_t r;
+
+  sw__posix_end_tree("service ended");
+  for (;;) {
+    r = waitpid(-1, &status, WNOHANG);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    if (r == guard) sw__posix_guard_exited(status);
+  }
+}
+
 int sw_os_host_run(const char *service_name, sw_host_body_fn *body,
                    void *data) {
   sw_host_t h;
+  int rc, code, sig;
 
   (void)service_name;
   memset(&h, 0, sizeof(h));
   /* Writing to a closed stdout must fail with EPIPE, not kill us. */
   signal(SIGPIPE, SIG_IGN);
+  /* Orphans of the child's tree (setsid'd daemons included) become our
+   * children instead of init's: we can reap them and end them. */
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+    sw_log_warn(
+        "PR_SET_CHILD_SUBREAPER (processes of the child that leave its "
+        "session and lose their parent would escape a stop)");
+  sw__posix_tree_init();
   if (sw__posix_guard_start() != 0)
     sw_log_warnx(
         "no orphan guard: the child's processes would survive if "
         "svcwrap itself were killed");
-  return body(&h, data);
+  rc = body(&h, data);
+  final_cleanup();
+  if (getpid() == 1 && h.requests == 0 && sw__posix_last_exit(&code, &sig)) {
+    /* An entrypoint's exit status is the container's: pass the child's
+     * on, as tini and dumb-init do. After a requested stop (docker stop),
+     * the wrapper's own code (0 for a clean stop). */
+    rc = sig ? 128 + sig : code;
+    sw_log_info("exiting with the child's status %d (PID 1)", rc);
+  }
+  return rc;
 }
 
 int sw_os_host_attach(sw_host_t *h, uv_loop_t *loop,

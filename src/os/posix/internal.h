@@ -3,15 +3,73 @@
 #ifndef SW_OS_POSIX_INTERNAL_H
 #define SW_OS_POSIX_INTERNAL_H
 
+#include <stdbool.h>
+
 /*
  * The orphan guard: a small process forked at startup that holds the read
  * end of a pipe only the wrapper writes to. The wrapper tells it the
- * child's process group; when the pipe closes because the wrapper died
- * (even by SIGKILL), the guard kills that whole group. PR_SET_PDEATHSIG
- * would only reach the direct child, not its descendants.
+ * child's process group (which is also its session: the child is started
+ * with setsid); when the pipe closes because the wrapper died (even by
+ * SIGKILL), the guard ends the child's tree: every process in that session
+ * or process group, every process whose environment carries this run's
+ * marker (SVCWRAP_TREE, below), and everything below those.
+ * PR_SET_PDEATHSIG would only reach the direct child, not its descendants.
  */
 int sw__posix_guard_start(void);
 /* Tell the guard the process group to kill if we die; 0 for none. */
 void sw__posix_guard_watch(int pgid);
+/* The guard's pid, 0 if there is none. The reaper calls
+ * sw__posix_guard_exited() when it reaps it. */
+int sw__posix_guard_pid(void);
+void sw__posix_guard_exited(int status);
+
+/*
+ * The child's tree (tree.c). The wrapper is a child subreaper
+ * (PR_SET_CHILD_SUBREAPER), so a descendant whose parent dies, even one
+ * that left the process group and session with setsid(), is reparented to
+ * the wrapper and stays its descendant: "every descendant of the wrapper
+ * except the guard" is the whole tree. This is a /proc walk and not a
+ * cgroup because cgroup v2 is rarely writable where svcwrap runs (hosts
+ * with the v1 hierarchy, unprivileged containers) and the walk works
+ * everywhere /proc is mounted.
+ *
+ * Every process the wrapper starts other than the child would be taken
+ * for part of the tree: a future helper must be listed in `exclude`.
+ */
+#define SW_TREE_ENV "SVCWRAP_TREE"
+
+typedef struct {
+  int root;    /* > 0: every descendant of this pid (not itself) */
+  int pgid;    /* > 0: every process in this group or session */
+  bool marker; /* every process whose environment has our marker */
+  int exclude; /* > 0: never this pid (the guard) */
+} sw__tree_match_t;
+
+typedef struct {
+  int killed;    /* processes matched by the first pass */
+  int first_pid; /* one of them, for the log */
+  int passes;
+  int left;         /* > 0: still alive after the last pass */
+  int failed_pid;   /* > 0: a kill that failed other than ESRCH ... */
+  int failed_errno; /* ... and its errno */
+} sw__tree_result_t;
+
+/* Make this run's marker, "SVCWRAP_TREE=<pid>-<nonce>". Once, at startup,
+ * before the guard is forked. */
+void sw__posix_tree_init(void);
+/* The marker, for the child's environment; "" before sw__posix_tree_init. */
+const char *sw__posix_tree_marker(void);
+/* SIGKILL every process that matches m, in passes until none is left
+ * alive (bounded: a process in uninterruptible sleep may outlast it, then
+ * res->left > 0). Returns 0, or -errno if /proc cannot be read. Logs
+ * nothing: the guard calls it too. */
+int sw__posix_tree_kill(const sw__tree_match_t *m, sw__tree_result_t *res);
+
+/* The wrapper's end of it (child.c): kill every descendant but the guard,
+ * logging what was found and what failed under `why` ("child exited",
+ * "terminate", ...). */
+void sw__posix_end_tree(const char *why);
+/* The last exit of a child, for the PID 1 exit status; false if none. */
+bool sw__posix_last_exit(int *code, int *signal);
 
 #endif
