@@ -84,32 +84,38 @@ static bool read_stat(int pid, proc_t *p) {
 static bool has_marker(int pid) {
   char path[64], buf[8192];
   size_t len = strlen(marker), have = 0;
-  bool found = false;
+  bool found = false, skip = false;
   ssize_t n;
   int fd;
 
   snprintf(path, sizeof(path), "/proc/%d/environ", pid);
   fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
-  /* "NAME=value\0" entries; read in chunks, keeping a tail so an entry
-   * split across two reads is still seen. */
-  for (;;) {
-    char *p, *end;
+  /* "NAME=value\0" entries, read in chunks: an entry cut by the end of a
+   * chunk is kept for the next one if it could still be the marker, else
+   * skipped up to its NUL. */
+  while (!found && (n = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0) {
+    char *p = buf, *end = buf + have + n;
 
-    n = read(fd, buf + have, sizeof(buf) - 1 - have);
-    if (n <= 0) break;
-    end = buf + have + n;
     *end = '\0';
-    for (p = buf; p < end; p += strlen(p) + 1) {
-      if (p + strlen(p) == end) break; /* unterminated: wait for more */
+    if (skip) {
+      p = memchr(buf, '\0', (size_t)(end - buf));
+      if (p == NULL) continue; /* still inside the long entry */
+      p++;
+      skip = false;
+    }
+    for (; p < end; p += strlen(p) + 1) {
+      if (p + strlen(p) == end) break; /* cut: look again with more */
       if (strcmp(p, marker) == 0) {
         found = true;
         break;
       }
     }
-    if (found) break;
-    have = (size_t)(end - p);
-    if (have > len) have = 0; /* longer than the marker: cannot match */
+    have = found ? 0 : (size_t)(end - p);
+    if (have > len) {
+      have = 0;
+      skip = true;
+    }
     memmove(buf, p, have);
   }
   close(fd);
