@@ -44,7 +44,11 @@ typedef struct {
   sw_logfile_t wlog; /* the wrapper's own log file */
   bool logs_open;
   char *endpoint_name;
-  sw_input_t queue[8];
+  /* Events fed while a step's commands run. A step feeds back at most
+   * SW_SUP_MAX_FEEDING events (sup.h) and they are handled before the next
+   * loop callback, so at most one is queued at a time; the rest is margin,
+   * and the last slot is kept for an EXIT, which must never be lost. */
+  sw_input_t queue[4 * SW_SUP_MAX_FEEDING + 1];
   unsigned qlen;
   bool feeding;
   bool finished;
@@ -331,6 +335,21 @@ static void execute(run_t *r, const sw_sup_t *snap) {
     case SW_CMD_CANCEL_TIMER:
       uv_timer_stop(&r->timer);
       break;
+    case SW_CMD_ABANDON:
+      /* Its handles (exit watch, output pipes) would keep the loop, and
+       * so the service, alive forever: release them. What is left of the
+       * process dies with the wrapper (orphan guard, job object) once the
+       * OS lets it. */
+      sw_log_error(
+          "stop: pid %d could not be killed (%s); leaving it behind and "
+          "ending the service as failed",
+          r->sup.unkillable_pid, r->sup.reason);
+      if (r->child != NULL) {
+        sw_capture_flush(&r->cap);
+        sw_os_child_free(r->child);
+        r->child = NULL;
+      }
+      break;
     case SW_CMD_FINISH:
       r->finished = true;
       r->exit_code = r->sup.state == SW_ST_FAILED ? r->sup.exit_code : 0;
@@ -350,9 +369,13 @@ static void execute(run_t *r, const sw_sup_t *snap) {
  * in order after the current one, never recursively.
  */
 static void feed(run_t *r, const sw_input_t *in) {
+  const unsigned cap = sizeof(r->queue) / sizeof(r->queue[0]);
+
   if (r->finished) return;
-  if (r->qlen == sizeof(r->queue) / sizeof(r->queue[0])) {
-    sw_log_error("internal: event queue full, dropping %s",
+  /* Only one child exists at a time, so only one EXIT can be in flight:
+   * the reserved last slot always has room for it. */
+  if (r->qlen >= (in->ev == SW_EV_EXIT ? cap : cap - 1)) {
+    sw_log_error("internal: event queue full (%u events), dropping %s", r->qlen,
                  sw_event_name(in->ev));
     return;
   }
@@ -463,7 +486,18 @@ static int run_body(sw_host_t *host, void *data) {
     }
   }
   if (!r->finished) {
-    sw_os_host_attach(host, &r->loop, &ev);
+    rc = sw_os_host_attach(host, &r->loop, &ev);
+    if (rc != 0) {
+      /* No stop request could ever reach the loop: a service nobody can
+       * stop must not start. */
+      sw_log_error("cannot receive stop requests (%s); not starting service %s",
+                   uv_strerror(rc), r->cfg->name);
+      r->exit_code = SW_EXIT_RUNTIME;
+      r->finished = true;
+      close_all(r);
+    }
+  }
+  if (!r->finished) {
     sw_log_info("svcwrap %s: service %s starting (config %s)", SW_VERSION,
                 r->cfg->name, r->cfg->path);
     in = input(SW_EV_START);
