@@ -128,3 +128,62 @@ def test_unkillable_child_does_not_hang_the_stop(ctx):
     # Once thawed, the SIGKILL it was sent ends it (and its tree).
     wait_pid_gone(child, 5, "the thawed child to die")
     wait_pid_gone(grandchild, 5, "the thawed grandchild to die")
+
+
+def test_second_run_refuses_while_the_first_is_stopped(ctx):
+    """The first wrapper is SIGSTOPped, so it answers nothing on its socket.
+    A second `run` with the same INI must still refuse (exit 1, 'already
+    running'), start no child, and leave the first's socket alone: after
+    SIGCONT the first still answers `svcwrap status`."""
+    pid_file = ctx.scratch / "child.pid"
+    ini = ini_for(ctx, "slowfirst", f"--pid-file {pid_file} --sleep -1")
+    first = ctx.wrapper(ini)
+    child = wait_pid_file(pid_file)
+    first.wait_log(r"starting -> running")
+    sock = ctx.scratch / "logs" / "slowfirst.sock"
+    assert sock.exists(), list((ctx.scratch / "logs").iterdir())
+
+    os.kill(first.pid, signal.SIGSTOP)
+    try:
+        second = ctx.wrapper(ini, name="second")
+        rc = second.wait(10)
+        log = second.log()
+        assert rc == 1, log
+        assert re.search(r"error: service slowfirst is already running \(another process "
+                         r"holds .*slowfirst\.sock\.lock, but it does not answer on "
+                         r".*slowfirst\.sock\); not starting a second copy", log), log
+        assert "started " not in log, "the second wrapper must start no child"
+        assert sock.exists(), "the second wrapper removed the first's socket"
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
+    rc, doc = ctx.status_json(ini)
+    assert rc == 0, doc
+    assert doc["wrapper_pid"] == first.pid and doc["pid"] == child, doc
+    first.signal(signal.SIGTERM)
+    assert first.wait(5) == 0, first.log()
+    assert not sock.exists()
+
+
+def test_stale_socket_is_replaced_by_the_lock_holder(ctx):
+    """A socket file left by a wrapper that died (SIGKILL: no cleanup) does
+    not keep the next `run` from starting: it holds the lock, so it may
+    remove the file."""
+    pid_file = ctx.scratch / "child.pid"
+    ini = ini_for(ctx, "stale", f"--pid-file {pid_file} --sleep -1")
+    first = ctx.wrapper(ini)
+    child = wait_pid_file(pid_file)
+    first.wait_log(r"starting -> running")
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait(5)
+    wait_pid_gone(child, 5, "the child of the killed wrapper")
+    sock = ctx.scratch / "logs" / "stale.sock"
+    assert sock.exists(), "SIGKILL leaves the socket file behind"
+    pid_file.unlink()
+
+    second = ctx.wrapper(ini, name="second")
+    wait_pid_file(pid_file)
+    second.wait_log(r"starting -> running")
+    rc, doc = ctx.status_json(ini)
+    assert rc == 0 and doc["wrapper_pid"] == second.pid, doc
+    second.signal(signal.SIGTERM)
+    assert second.wait(5) == 0, second.log()
