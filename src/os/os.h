@@ -184,10 +184,11 @@ typedef struct sw_instance_lock_s sw_instance_lock_t;
  * Claim the service's single instance for the life of the process, before
  * listening on `endpoint` (sw_os_endpoint_name()). POSIX: an exclusive
  * lock on "<endpoint>.lock" (close-on-exec, so the child never holds it);
- * only its holder may remove a socket left at `endpoint`. Windows: the
- * endpoint pipe's first instance (uv_pipe_bind creates it with
- * FILE_FLAG_FIRST_PIPE_INSTANCE) is the claim, so this only returns 0 with
- * *out = NULL. Returns 0; SW_EEXIST when another process holds the claim;
+ * only its holder may remove a socket left at `endpoint`. Windows: a named
+ * mutex Global\<pipe name>-instance (Local\ when Global\ may not be
+ * created), besides the pipe's first instance (uv_pipe_bind uses
+ * FILE_FLAG_FIRST_PIPE_INSTANCE, which Wine 8 does not enforce).
+ * Returns 0; SW_EEXIST when another process holds the claim;
  * another negative code with the OS's reason in why[whylen].
  * Runs on: loop thread.
  */

@@ -25,6 +25,7 @@
 #include <wchar.h>
 
 #include "app/log.h"
+#include "core/err.h"
 #include "os/os.h"
 
 /* The custom control code that rotates logs, as NSSM users know it. */
@@ -366,17 +367,87 @@ bool sw_os_host_is_service(const sw_host_t *h) {
   return h->service;
 }
 
-/* The endpoint pipe's first instance is the claim (os.h): nothing to
- * hold besides it. */
+/*
+ * The claim is a named mutex, Global\<pipe name>-instance, held (open) for
+ * the process's life; the kernel drops it however the process ends. The
+ * pipe's first instance (FILE_FLAG_FIRST_PIPE_INSTANCE, in uv_pipe_bind)
+ * would be a claim too on Windows, but Wine 8 does not enforce that flag,
+ * and a named object works on both. A console without the privilege to
+ * create Global\ objects uses Local\ (after checking that no Global\ one
+ * exists).
+ */
+struct sw_instance_lock_s {
+  HANDLE mutex;
+};
+
+static HANDLE claim_mutex(const wchar_t *prefix, const char *base, DWORD *err) {
+  wchar_t *wbase = sw__win_wide(base), name[400];
+  HANDLE m;
+
+  if (wbase == NULL) {
+    *err = ERROR_INVALID_NAME;
+    return NULL;
+  }
+  _snwprintf(name, sizeof(name) / sizeof(name[0]), L"%ls%ls-instance", prefix,
+             wbase);
+  name[sizeof(name) / sizeof(name[0]) - 1] = L'\0';
+  free(wbase);
+  m = CreateMutexW(NULL, FALSE, name);
+  *err = GetLastError();
+  if (m != NULL && *err == ERROR_ALREADY_EXISTS) {
+    CloseHandle(m);
+    return NULL;
+  }
+  if (m != NULL) *err = 0;
+  if (m == NULL && *err == ERROR_ACCESS_DENIED) {
+    /* Either it exists with a DACL we do not pass (a service's), or we
+     * may not create Global\ objects: tell them apart. */
+    m = OpenMutexW(SYNCHRONIZE, FALSE, name);
+    if (m != NULL || GetLastError() == ERROR_ACCESS_DENIED) {
+      if (m != NULL) CloseHandle(m);
+      *err = ERROR_ALREADY_EXISTS;
+      return NULL;
+    }
+    *err = ERROR_ACCESS_DENIED;
+  }
+  return m;
+}
+
 int sw_os_instance_lock(const char *endpoint, sw_instance_lock_t **out,
                         char *why, size_t whylen) {
-  (void)endpoint;
-  (void)why;
-  (void)whylen;
+  const char *base = strrchr(endpoint, '\\');
+  sw_instance_lock_t *l;
+  HANDLE m;
+  DWORD err;
+  char msg[256];
+
   *out = NULL;
+  base = base ? base + 1 : endpoint;
+  m = claim_mutex(L"Global\\", base, &err);
+  if (m == NULL && err == ERROR_ACCESS_DENIED)
+    m = claim_mutex(L"Local\\", base, &err);
+  if (m == NULL) {
+    if (err == ERROR_ALREADY_EXISTS) {
+      snprintf(why, whylen, "another process holds %s-instance", base);
+      return SW_EEXIST;
+    }
+    snprintf(why, whylen, "CreateMutexW(%s-instance): %s", base,
+             sw__win_strerror(err, msg, sizeof(msg)));
+    return uv_translate_sys_error((int)err);
+  }
+  l = malloc(sizeof(*l));
+  if (l == NULL) {
+    CloseHandle(m);
+    snprintf(why, whylen, "out of memory");
+    return SW_ENOMEM;
+  }
+  l->mutex = m;
+  *out = l;
   return 0;
 }
 
 void sw_os_instance_unlock(sw_instance_lock_t *l) {
-  (void)l;
+  if (l == NULL) return;
+  CloseHandle(l->mutex);
+  free(l);
 }
