@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "app/log.h"
 #include "core/err.h"
@@ -150,41 +151,42 @@ static void on_connection(uv_stream_t *server, int status) {
     uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_conn_read);
 }
 
-int sw_endpoint_listen(sw_endpoint_t *ep, uv_loop_t *loop, const char *name) {
-  int rc, attempt;
+int sw_endpoint_listen(sw_endpoint_t *ep, uv_loop_t *loop, const char *name,
+                       bool claimed) {
+  int rc;
 
-  for (attempt = 0; attempt < 2; attempt++) {
-    uv_pipe_init(loop, &ep->server, 0);
-    ep->server.data = ep;
-    rc = uv_pipe_bind(&ep->server, name);
-    if (rc == 0) rc = uv_listen((uv_stream_t *)&ep->server, 16, on_connection);
-    if (rc == 0) {
-      ep->listening = true;
-      return 0;
-    }
-    uv_close((uv_handle_t *)&ep->server, NULL);
-    if (rc != UV_EADDRINUSE || attempt > 0) break;
-    /* In use: another wrapper, or a socket file left by one that died. */
-    {
-      char *st = NULL;
+#ifdef S_IFSOCK
+  if (claimed) {
+    /* The holder of the instance lock may take the name over: a socket
+     * there is what a dead wrapper left (a live one would hold the lock).
+     * Anyone else removing it would steal a slow wrapper's socket. Only a
+     * socket is removed, never a file someone put there. */
+    uv_fs_t req;
 
-      if (sw_endpoint_query(name, NULL, &st, NULL, 1000) == 0) {
-        free(st);
-        return SW_EEXIST;
+    rc = uv_fs_lstat(NULL, &req, name, NULL);
+    if (rc == 0 && (req.statbuf.st_mode & S_IFMT) == S_IFSOCK) {
+      uv_fs_req_cleanup(&req);
+      rc = uv_fs_unlink(NULL, &req, name, NULL);
+      if (rc != 0 && rc != UV_ENOENT) {
+        uv_fs_req_cleanup(&req);
+        return rc;
       }
     }
-    {
-      uv_fs_t req;
-
-      uv_fs_unlink(NULL, &req, name, NULL);
-      uv_fs_req_cleanup(&req);
-    }
+    uv_fs_req_cleanup(&req);
   }
-  sw_log_warnx(
-      "status endpoint %s: %s (status and rotate will not reach "
-      "this wrapper)",
-      name, uv_strerror(rc));
-  return rc;
+#else
+  (void)claimed; /* Windows: the pipe's first instance; nothing to remove */
+#endif
+  uv_pipe_init(loop, &ep->server, 0);
+  ep->server.data = ep;
+  rc = uv_pipe_bind(&ep->server, name);
+  if (rc == 0) rc = uv_listen((uv_stream_t *)&ep->server, 16, on_connection);
+  if (rc == 0) {
+    ep->listening = true;
+    return 0;
+  }
+  uv_close((uv_handle_t *)&ep->server, NULL);
+  return rc == UV_EADDRINUSE ? SW_EEXIST : rc;
 }
 
 void sw_endpoint_close(sw_endpoint_t *ep) {

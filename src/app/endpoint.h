@@ -25,9 +25,17 @@ typedef struct {
   bool listening;
 } sw_endpoint_t;
 
-/* Listen on `name` (borrowed). Returns 0; SW_EEXIST if another wrapper
- * answers there; another negative code on failure (logged). */
-int sw_endpoint_listen(sw_endpoint_t *ep, uv_loop_t *loop, const char *name);
+/*
+ * Listen on `name` (borrowed). `claimed`: the caller holds the service's
+ * instance lock (sw_os_instance_lock() gave one), so a socket file found
+ * at `name` is a dead wrapper's and is removed; without it nothing is
+ * removed and a name in use means another wrapper has it (Windows: the
+ * pipe's first instance). Returns 0; SW_EEXIST when the name is in use
+ * (another wrapper); another negative code on failure. Never logs: the
+ * caller refuses to run on any failure.
+ */
+int sw_endpoint_listen(sw_endpoint_t *ep, uv_loop_t *loop, const char *name,
+                       bool claimed);
 void sw_endpoint_close(sw_endpoint_t *ep);
 
 /*

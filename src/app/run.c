@@ -44,7 +44,12 @@ typedef struct {
   sw_logfile_t wlog; /* the wrapper's own log file */
   bool logs_open;
   char *endpoint_name;
-  sw_input_t queue[8];
+  sw_instance_lock_t *lock; /* the single-instance claim (POSIX) */
+  /* Events fed while a step's commands run. A step feeds back at most
+   * SW_SUP_MAX_FEEDING events (sup.h) and they are handled before the next
+   * loop callback, so at most one is queued at a time; the rest is margin,
+   * and the last slot is kept for an EXIT, which must never be lost. */
+  sw_input_t queue[4 * SW_SUP_MAX_FEEDING + 1];
   unsigned qlen;
   bool feeding;
   bool finished;
@@ -331,6 +336,21 @@ static void execute(run_t *r, const sw_sup_t *snap) {
     case SW_CMD_CANCEL_TIMER:
       uv_timer_stop(&r->timer);
       break;
+    case SW_CMD_ABANDON:
+      /* Its handles (exit watch, output pipes) would keep the loop, and
+       * so the service, alive forever: release them. What is left of the
+       * process dies with the wrapper (orphan guard, job object) once the
+       * OS lets it. */
+      sw_log_error(
+          "stop: pid %d could not be killed (%s); leaving it behind and "
+          "ending the service as failed",
+          r->sup.unkillable_pid, r->sup.reason);
+      if (r->child != NULL) {
+        sw_capture_flush(&r->cap);
+        sw_os_child_free(r->child);
+        r->child = NULL;
+      }
+      break;
     case SW_CMD_FINISH:
       r->finished = true;
       r->exit_code = r->sup.state == SW_ST_FAILED ? r->sup.exit_code : 0;
@@ -350,9 +370,13 @@ static void execute(run_t *r, const sw_sup_t *snap) {
  * in order after the current one, never recursively.
  */
 static void feed(run_t *r, const sw_input_t *in) {
+  const unsigned cap = sizeof(r->queue) / sizeof(r->queue[0]);
+
   if (r->finished) return;
-  if (r->qlen == sizeof(r->queue) / sizeof(r->queue[0])) {
-    sw_log_error("internal: event queue full, dropping %s",
+  /* Only one child exists at a time, so only one EXIT can be in flight:
+   * the reserved last slot always has room for it. */
+  if (r->qlen >= (in->ev == SW_EV_EXIT ? cap : cap - 1)) {
+    sw_log_error("internal: event queue full (%u events), dropping %s", r->qlen,
                  sw_event_name(in->ev));
     return;
   }
@@ -416,6 +440,53 @@ static void walk_close(uv_handle_t *h, void *arg) {
   if (!uv_is_closing(h)) uv_close(h, NULL);
 }
 
+/* Do not start: end the run failed, before the loop runs. */
+static void refuse(run_t *r) {
+  r->exit_code = SW_EXIT_RUNTIME;
+  r->finished = true;
+  close_all(r);
+}
+
+/* Another wrapper has the service: say so (and whether it answers) and
+ * refuse. held: what it holds, when known. */
+static void already_running(run_t *r, const char *held) {
+  char *st = NULL;
+
+  if (sw_endpoint_query(r->endpoint_name, NULL, &st, NULL, 1000) == 0)
+    sw_log_error(
+        "service %s is already running (it answers on %s); not "
+        "starting a second copy",
+        r->cfg->name, r->endpoint_name);
+  else
+    sw_log_error(
+        "service %s is already running (%s, but it does not answer on "
+        "%s); not starting a second copy",
+        r->cfg->name, held ? held : "another wrapper has its endpoint",
+        r->endpoint_name);
+  free(st);
+  refuse(r);
+}
+
+/* The single-instance claim, held until the run ends. Returns 0 when this
+ * run may go on. */
+static int claim_instance(run_t *r) {
+  char why[512];
+  int rc;
+
+  why[0] = '\0';
+  rc = sw_os_instance_lock(r->endpoint_name, &r->lock, why, sizeof(why));
+  if (rc == SW_EEXIST) {
+    already_running(r, why);
+    return rc;
+  }
+  if (rc != 0) {
+    sw_log_error("single-instance lock: %s; not starting service %s", why,
+                 r->cfg->name);
+    refuse(r);
+  }
+  return rc;
+}
+
 static int run_body(sw_host_t *host, void *data) {
   run_t *r = data;
   sw_host_events_t ev = {on_stop_request, rotate_logs, r};
@@ -450,20 +521,35 @@ static int run_body(sw_host_t *host, void *data) {
   open_logs(r);
   sw_os_event_open(r->cfg->name);
   r->endpoint_name = sw_os_endpoint_name(r->cfg);
-  if (r->endpoint_name != NULL) {
-    rc = sw_endpoint_listen(&r->ep, &r->loop, r->endpoint_name);
+  if (r->endpoint_name == NULL) {
+    sw_log_error("out of memory naming the status endpoint; not starting");
+    refuse(r);
+  } else if (claim_instance(r) == 0) {
+    rc =
+        sw_endpoint_listen(&r->ep, &r->loop, r->endpoint_name, r->lock != NULL);
     if (rc == SW_EEXIST) {
-      sw_log_error(
-          "service %s is already running (it answers on %s); not "
-          "starting a second copy",
-          r->cfg->name, r->endpoint_name);
+      already_running(r, NULL);
+    } else if (rc != 0) {
+      /* Without its endpoint the wrapper could not be seen or rotated,
+       * and a second one could start beside it: refuse. */
+      sw_log_error("status endpoint %s: %s; not starting service %s",
+                   r->endpoint_name, uv_strerror(rc), r->cfg->name);
+      refuse(r);
+    }
+  }
+  if (!r->finished) {
+    rc = sw_os_host_attach(host, &r->loop, &ev);
+    if (rc != 0) {
+      /* No stop request could ever reach the loop: a service nobody can
+       * stop must not start. */
+      sw_log_error("cannot receive stop requests (%s); not starting service %s",
+                   uv_strerror(rc), r->cfg->name);
       r->exit_code = SW_EXIT_RUNTIME;
       r->finished = true;
       close_all(r);
     }
   }
   if (!r->finished) {
-    sw_os_host_attach(host, &r->loop, &ev);
     sw_log_info("svcwrap %s: service %s starting (config %s)", SW_VERSION,
                 r->cfg->name, r->cfg->path);
     in = input(SW_EV_START);
@@ -478,6 +564,8 @@ static int run_body(sw_host_t *host, void *data) {
               r->exit_code ? "failed" : "stopped", r->exit_code);
   sw_os_event_close();
   close_logs(r);
+  sw_os_instance_unlock(r->lock); /* after the socket is gone */
+  r->lock = NULL;
   sw_os_host_report(host, SW_HOST_STOPPED, 0, r->exit_code);
   return r->exit_code ? SW_EXIT_RUNTIME : SW_EXIT_OK;
 }

@@ -29,6 +29,16 @@ char *sw_event_text(sw_evt_t kind, const char *service, const char *exe,
     sw_sbuf_printf(&b, "Service %s stopped: %s.", service, sup->reason);
     break;
   case SW_EVT_FAILED:
+    if (sup->unkillable_pid != 0) {
+      /* No exit to show: the child never ended. */
+      sw_sbuf_printf(&b,
+                     "Service %s failed: %s; pid %d could not be killed "
+                     "and was left behind. The service's exit code is "
+                     "%d (0x%08X).",
+                     service, sup->reason, sup->unkillable_pid, sup->exit_code,
+                     (unsigned)sup->exit_code);
+      break;
+    }
     sw_sbuf_printf(&b, "Service %s failed: %s. Last ", service, sup->reason);
     put_exit(&b, sup);
     sw_sbuf_printf(&b, "; the service's exit code is %d.", sup->exit_code);

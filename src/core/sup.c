@@ -15,9 +15,17 @@
 
 typedef void action_fn(sw_sup_t *sup, const sw_input_t *in);
 
+static bool feeds_back(sw_cmd_kind_t kind) {
+  return kind == SW_CMD_SPAWN || kind == SW_CMD_SEND_STOP;
+}
+
 static void emit(sw_sup_t *sup, sw_cmd_kind_t kind, sw_stop_method_t m,
                  uint64_t ms) {
-  assert(sup->nout < SW_SUP_MAX_CMDS);
+  unsigned i, feeding = feeds_back(kind);
+
+  for (i = 0; i < sup->nout; i++)
+    feeding += feeds_back(sup->out[i].kind);
+  assert(sup->nout < SW_SUP_MAX_CMDS && feeding <= SW_SUP_MAX_FEEDING);
   sup->out[sup->nout].kind = kind;
   sup->out[sup->nout].method = m;
   sup->out[sup->nout].ms = ms;
@@ -163,18 +171,22 @@ static void act_next_step(sw_sup_t *sup, const sw_input_t *in) {
       in->ev == SW_EV_TIMER ? "grace time over" : "could not be delivered";
 
   if (sup->step + 1 >= sup->stop->n_methods) {
-    /* Even terminate did not end the child: stop waiting rather than hang
-     * the service manager. */
+    /* Even terminate did not end the child (uninterruptible sleep, a kill
+     * the OS refused): stop waiting rather than hang the service manager
+     * in STOP_PENDING. The child is released, not waited for, so the
+     * service ends within the ladder's budget, failed. */
     sup->state = SW_ST_FAILED;
-    sup->exit_code = 1;
+    sup->exit_code = SW_SUP_EXIT_UNKILLABLE;
+    sup->unkillable_pid = sup->pid;
     sup->pid = 0;
     if (in->ev == SW_EV_TIMER)
-      because(sup, "child did not exit %llums after terminate",
-              (unsigned long long)sup->terminate_wait_ms);
+      because(sup, "pid %d did not exit %llums after terminate",
+              sup->unkillable_pid, (unsigned long long)sup->terminate_wait_ms);
     else
-      because(sup,
-              "terminate could not be delivered; giving up on the "
-              "child");
+      because(sup, "terminate could not be delivered to pid %d",
+              sup->unkillable_pid);
+    emit(sup, SW_CMD_CANCEL_TIMER, 0, 0);
+    emit(sup, SW_CMD_ABANDON, 0, 0);
     emit(sup, SW_CMD_FINISH, 0, 0);
     return;
   }

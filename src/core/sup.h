@@ -50,6 +50,9 @@ typedef enum {
   SW_CMD_SEND_STOP,    /* deliver method; on failure feed SW_EV_STEP_FAILED */
   SW_CMD_ARM_TIMER,    /* (re)arm the one timer: ms */
   SW_CMD_CANCEL_TIMER, /* disarm it */
+  SW_CMD_ABANDON,      /* even terminate did not end the child (pid in
+                          sw_sup_t.unkillable_pid): log it and release it,
+                          so nothing of it keeps the loop alive */
   SW_CMD_FINISH        /* the service ended: see sw_sup_t.state/exit_code */
 } sw_cmd_kind_t;
 
@@ -59,7 +62,24 @@ typedef struct {
   uint64_t ms;             /* SW_CMD_ARM_TIMER */
 } sw_cmd_t;
 
-#define SW_SUP_MAX_CMDS 4
+/*
+ * A step emits at most SW_SUP_MAX_CMDS commands, and at most one of them
+ * (SW_CMD_SPAWN or SW_CMD_SEND_STOP) makes the executor feed an event back
+ * (its result), so an executor that queues those needs room for one event
+ * per step in progress; tests/unit/test_sup.c checks both bounds on every
+ * cell of the table.
+ */
+#define SW_SUP_MAX_CMDS    4
+#define SW_SUP_MAX_FEEDING 1
+
+/*
+ * The service's exit code when the child could not be ended even by
+ * terminate (a process in uninterruptible sleep, a kill refused): bit 29,
+ * which Windows reserves for application-defined codes, so it is neither
+ * a system error code nor an NTSTATUS. Windows reports it as the
+ * service-specific exit code (536870913); POSIX `run` exits with status 1.
+ */
+#define SW_SUP_EXIT_UNKILLABLE 0x20000001
 
 typedef struct {
   const sw_restart_cfg_t *restart; /* borrowed */
@@ -78,8 +98,9 @@ typedef struct {
   sw_decision_t last_decision;
   uint64_t last_exit_wall_ms;
 
-  int exit_code;    /* after SW_CMD_FINISH in SW_ST_FAILED: the child's */
-  char reason[160]; /* why the last transition happened, for the log */
+  int exit_code;      /* after SW_CMD_FINISH in SW_ST_FAILED: the child's */
+  int unkillable_pid; /* the child terminate could not end, else 0 */
+  char reason[160];   /* why the last transition happened, for the log */
 
   sw_cmd_t out[SW_SUP_MAX_CMDS];
   unsigned nout;

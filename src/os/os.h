@@ -178,6 +178,25 @@ int sw_os_utc_offset_min(int64_t t);
 
 /* ---- the wrapper's own endpoint ------------------------------------------ */
 
+typedef struct sw_instance_lock_s sw_instance_lock_t;
+
+/*
+ * Claim the service's single instance for the life of the process, before
+ * listening on `endpoint` (sw_os_endpoint_name()). POSIX: an exclusive
+ * lock on "<endpoint>.lock" (close-on-exec, so the child never holds it);
+ * only its holder may remove a socket left at `endpoint`. Windows: a named
+ * mutex Global\<pipe name>-instance (Local\ when Global\ may not be
+ * created), besides the pipe's first instance (uv_pipe_bind uses
+ * FILE_FLAG_FIRST_PIPE_INSTANCE, which Wine 8 does not enforce).
+ * Returns 0; SW_EEXIST when another process holds the claim;
+ * another negative code with the OS's reason in why[whylen].
+ * Runs on: loop thread.
+ */
+int sw_os_instance_lock(const char *endpoint, sw_instance_lock_t **out,
+                        char *why, size_t whylen);
+/* Release the claim (NULL is fine). */
+void sw_os_instance_unlock(sw_instance_lock_t *l);
+
 /* The name the running wrapper listens on for `status`/`rotate`, for a
  * uv_pipe_t (POSIX: a socket path; Windows: \\.\pipe\svcwrap-<name>).
  * Heap string, caller frees. */

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/events.h"
 #include "core/sup.h"
 
 #define TERM_WAIT 2000
@@ -153,12 +154,13 @@ static void goto_state(fixture_t *f, sw_state_t st) {
 
 /* ---- the whole table ----------------------------------------------------- */
 
-#define BUG    (-1)
-#define SPAWN  SW_CMD_SPAWN
-#define SEND   SW_CMD_SEND_STOP
-#define ARM    SW_CMD_ARM_TIMER
-#define CANCEL SW_CMD_CANCEL_TIMER
-#define FINISH SW_CMD_FINISH
+#define BUG     (-1)
+#define SPAWN   SW_CMD_SPAWN
+#define SEND    SW_CMD_SEND_STOP
+#define ARM     SW_CMD_ARM_TIMER
+#define CANCEL  SW_CMD_CANCEL_TIMER
+#define FINISH  SW_CMD_FINISH
+#define ABANDON SW_CMD_ABANDON
 
 typedef struct {
   int next;   /* next state, or BUG: the event cannot happen there */
@@ -251,6 +253,15 @@ static void table_walk(void **state) {
       if (f.sup.nout != c->n)
         fail_msg("%s + %s: %u commands, want %u", sw_state_name((sw_state_t)s),
                  sw_event_name((sw_event_t)e), f.sup.nout, c->n);
+      /* The executor's event queue relies on this bound (sup.h). */
+      assert_true(f.sup.nout <= SW_SUP_MAX_CMDS);
+      {
+        unsigned feeding = 0;
+
+        for (i = 0; i < f.sup.nout; i++)
+          feeding += f.sup.out[i].kind == SPAWN || f.sup.out[i].kind == SEND;
+        assert_true(feeding <= SW_SUP_MAX_FEEDING);
+      }
       for (i = 0; i < c->n; i++)
         if (f.sup.out[i].kind != c->cmds[i])
           fail_msg("%s + %s: command %u is %d, want %d",
@@ -368,19 +379,77 @@ static void stop_ladder_three_steps(void **state) {
   assert_int_equal(f.sup.last_decision.cls, SW_EXIT_CLEAN_STOP);
 }
 
-/* Even terminate did not end the child: give up waiting, failed. */
+/* Even terminate did not end the child: give up waiting, failed, and
+ * release the child so the service ends within the ladder's budget. */
 static void terminate_times_out(void **state) {
   fixture_t f;
+  int e;
 
   (void)state;
   goto_state(&f, SW_ST_RUNNING);
   feed_stop(&f, true);
   expect_send(&f.sup.out[0], SW_STOP_TERMINATE);
+  expect_timer(&f.sup.out[1], TERM_WAIT);
+  f.now += TERM_WAIT;
   feed(&f, SW_EV_TIMER);
   assert_int_equal(f.sup.state, SW_ST_FAILED);
-  EXPECT_CMDS(&f.sup, FINISH);
-  assert_int_equal(f.sup.exit_code, 1);
+  EXPECT_CMDS(&f.sup, CANCEL, ABANDON, FINISH);
+  assert_int_equal(f.sup.exit_code, SW_SUP_EXIT_UNKILLABLE);
+  assert_int_equal(f.sup.unkillable_pid, 4242);
   assert_int_equal(f.sup.pid, 0);
+  assert_non_null(strstr(f.sup.reason, "pid 4242 did not exit 2000ms"));
+  /* Final: nothing afterwards starts a second child beside it. */
+  for (e = 0; e < SW_EV__COUNT; e++) {
+    if (e == SW_EV_SPAWNED || e == SW_EV_SPAWN_FAILED || e == SW_EV_EXIT)
+      continue; /* cannot happen with no child: BUG cells */
+    feed(&f, (sw_event_t)e);
+    assert_int_equal(f.sup.state, SW_ST_FAILED);
+    EXPECT_NO_CMDS(&f.sup);
+  }
+}
+
+/*
+ * The row of STOPPING while at the last step (terminate sent): every
+ * event. An exit still ends the stop cleanly; the timer and a failed
+ * delivery give the child up; a repeated request changes nothing.
+ */
+static void terminate_step_row(void **state) {
+  static const struct {
+    sw_event_t ev;
+    int next;
+    unsigned n;
+    sw_cmd_kind_t cmds[SW_SUP_MAX_CMDS];
+  } row[] = {
+      {SW_EV_START, SW_ST_STOPPING, 0, {0}},
+      {SW_EV_EXIT, SW_ST_STOPPED, 2, {CANCEL, FINISH}},
+      {SW_EV_TIMER, SW_ST_FAILED, 3, {CANCEL, ABANDON, FINISH}},
+      {SW_EV_STOP, SW_ST_STOPPING, 0, {0}},
+      {SW_EV_STEP_FAILED, SW_ST_FAILED, 3, {CANCEL, ABANDON, FINISH}},
+  };
+  unsigned i, k;
+
+  (void)state;
+  for (i = 0; i < sizeof(row) / sizeof(row[0]); i++) {
+    fixture_t f;
+
+    goto_state(&f, SW_ST_RUNNING);
+    feed_stop(&f, true);
+    assert_int_equal(f.sup.step, f.stop.n_methods - 1);
+    feed(&f, row[i].ev);
+    if ((int)f.sup.state != row[i].next)
+      fail_msg("terminate step + %s -> %s", sw_event_name(row[i].ev),
+               sw_state_name(f.sup.state));
+    expect_cmds(&f.sup, row[i].n, row[i].cmds);
+    for (k = 0; k < f.sup.nout; k++)
+      if (f.sup.out[k].kind == SW_CMD_ABANDON) {
+        assert_int_equal(f.sup.unkillable_pid, 4242);
+        assert_int_equal(f.sup.exit_code, SW_SUP_EXIT_UNKILLABLE);
+      }
+    if (row[i].ev == SW_EV_EXIT) {
+      assert_int_equal(f.sup.unkillable_pid, 0);
+      assert_int_equal(f.sup.exit_code, 0);
+    }
+  }
 }
 
 /* A method that cannot be delivered moves on at once, not after grace. */
@@ -402,11 +471,15 @@ static void step_failed_moves_on(void **state) {
   feed(&f, SW_EV_STEP_FAILED);
   expect_send(&f.sup.out[0], SW_STOP_TERMINATE);
   expect_timer(&f.sup.out[1], TERM_WAIT);
-  /* terminate itself failing leaves nothing to try. */
+  /* terminate itself failing leaves nothing to try: the child is given
+   * up at once, not after the terminate wait. */
   feed(&f, SW_EV_STEP_FAILED);
+  assert_int_equal(f.now, t);
   assert_int_equal(f.sup.state, SW_ST_FAILED);
-  EXPECT_CMDS(&f.sup, FINISH);
-  assert_int_equal(f.sup.exit_code, 1);
+  EXPECT_CMDS(&f.sup, CANCEL, ABANDON, FINISH);
+  assert_int_equal(f.sup.exit_code, SW_SUP_EXIT_UNKILLABLE);
+  assert_int_equal(f.sup.unkillable_pid, 4242);
+  assert_non_null(strstr(f.sup.reason, "could not be delivered to pid 4242"));
 }
 
 static void forced_stop(void **state) {
@@ -651,6 +724,26 @@ static void backoff_grows(void **state) {
   assert_true(f.sup.last_decision.was_reset);
 }
 
+/* The Event Log entry for a child given up: the pid and the code, and no
+ * "last exit" (there was none). */
+static void unkillable_event_text(void **state) {
+  fixture_t f;
+  char *t;
+
+  (void)state;
+  goto_state(&f, SW_ST_RUNNING);
+  feed_stop(&f, true);
+  feed(&f, SW_EV_TIMER);
+  t = sw_event_text(SW_EVT_FAILED, "Svc", "a.exe", &f.sup, NULL, 0);
+  assert_non_null(t);
+  assert_string_equal(t,
+                      "Service Svc failed: pid 4242 did not exit 2000ms "
+                      "after terminate; pid 4242 could not be killed and "
+                      "was left behind. The service's exit code is "
+                      "536870913 (0x20000001).");
+  free(t);
+}
+
 static void state_and_event_names(void **state) {
   (void)state;
   assert_string_equal(sw_state_name(SW_ST_STARTING), "starting");
@@ -672,6 +765,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(stop_ladder),
     cmocka_unit_test(stop_ladder_three_steps),
     cmocka_unit_test(terminate_times_out),
+    cmocka_unit_test(terminate_step_row),
     cmocka_unit_test(step_failed_moves_on),
     cmocka_unit_test(forced_stop),
     cmocka_unit_test(backoff_then_spawn),
@@ -679,6 +773,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(give_up),
     cmocka_unit_test(exit_codes_when_failed),
     cmocka_unit_test(backoff_grows),
+    cmocka_unit_test(unkillable_event_text),
     cmocka_unit_test(state_and_event_names),
 };
 

@@ -194,3 +194,27 @@ def test_grandchild_gone_after_wrapper_killed(service):
             f"{e}; still there:\n{describe_pids(linux_pids('testchild.exe'))}"
             f"\nwrapper log:\n{service.wrapper_log()}") from None
 
+
+
+def test_console_run_refuses_while_the_service_runs(service):
+    """While the service runs under the SCM, `svcwrap run -c same.ini` from
+    the console must refuse (exit 1, 'already running': the endpoint
+    pipe's first instance is the service's), start no child, and leave the
+    service running and answering."""
+    ready = service.dir / "ready"
+    log = service.dir / "child.log"
+    write_ini(service, CHILD,
+              f'--log "{winpath(log)}" --ready-file "{winpath(ready)}" '
+              "--sleep -1")
+    start_and_wait_ready(service, ready)
+    rc, doc = service.status()
+    assert rc == 0 and doc["state"] == "running", doc
+    first = doc["wrapper_pid"]
+
+    rc, out, err = service.svcwrap("run", timeout=60)
+    assert rc == 1, out + err
+    assert re.search(rf"service {service.name} is already running", out + err), out + err
+    assert service.scm.state(service.name) == "RUNNING"
+    rc, doc = service.status()
+    assert rc == 0 and doc["wrapper_pid"] == first, doc
+    assert log.read_text().splitlines().count("ready") == 1, log.read_text()

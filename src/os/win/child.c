@@ -10,6 +10,8 @@
  *    wrapper itself dies;
  *  - it inherits the wrapper's console (console.c) and, when the ladder
  *    uses ctrl-break, leads its own process group;
+ *  - it inherits exactly its three standard handles
+ *    (PROC_THREAD_ATTRIBUTE_HANDLE_LIST), nothing else the wrapper has;
  *  - stdout and stderr are named pipes whose server ends are overlapped,
  *    handed to libuv (uv_pipe_open); stdin is NUL, so nothing ever waits
  *    for console input ("Terminate batch job (Y/N)?");
@@ -325,6 +327,45 @@ static DWORD priority_class(sw_priority_t p) {
   return classes[p];
 }
 
+/*
+ * An attribute list whose PROC_THREAD_ATTRIBUTE_HANDLE_LIST is handles[n]
+ * (which must stay open until CreateProcessW returns). Heap; the caller
+ * deletes it (DeleteProcThreadAttributeList) and frees it. NULL on failure,
+ * with the reason in why.
+ */
+static LPPROC_THREAD_ATTRIBUTE_LIST handle_list(HANDLE *handles, DWORD n,
+                                                char *why, size_t whylen) {
+  LPPROC_THREAD_ATTRIBUTE_LIST a;
+  SIZE_T size = 0;
+
+  /* The first call only reports the size (and fails with
+   * ERROR_INSUFFICIENT_BUFFER, as documented). */
+  InitializeProcThreadAttributeList(NULL, 1, 0, &size);
+  if (size == 0) {
+    fmt_err(why, whylen, "InitializeProcThreadAttributeList", GetLastError());
+    return NULL;
+  }
+  a = malloc(size);
+  if (a == NULL) {
+    snprintf(why, whylen, "out of memory");
+    return NULL;
+  }
+  if (!InitializeProcThreadAttributeList(a, 1, 0, &size)) {
+    fmt_err(why, whylen, "InitializeProcThreadAttributeList", GetLastError());
+    free(a);
+    return NULL;
+  }
+  if (!UpdateProcThreadAttribute(a, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST,
+                                 handles, n * sizeof(*handles), NULL, NULL)) {
+    fmt_err(why, whylen, "UpdateProcThreadAttribute(HANDLE_LIST)",
+            GetLastError());
+    DeleteProcThreadAttributeList(a);
+    free(a);
+    return NULL;
+  }
+  return a;
+}
+
 static HANDLE make_job(char *why, size_t whylen) {
   JOBOBJECT_EXTENDED_LIMIT_INFORMATION lim;
   HANDLE job = CreateJobObjectW(NULL, NULL);
@@ -358,7 +399,9 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
   HANDLE theirs[2] = {INVALID_HANDLE_VALUE, INVALID_HANDLE_VALUE};
   HANDLE nul = INVALID_HANDLE_VALUE;
   SECURITY_ATTRIBUTES inherit;
-  STARTUPINFOW si;
+  STARTUPINFOEXW si;
+  LPPROC_THREAD_ATTRIBUTE_LIST attrs = NULL;
+  HANDLE std3[3];
   PROCESS_INFORMATION pi;
   char *cmdline = NULL, *stop_var = NULL;
   wchar_t *cmdline_w = NULL, *cwd_w = NULL, *env_w = NULL;
@@ -375,7 +418,12 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
   if (stop_event != NULL) {
     size_t n = strlen(stop_event_name) + 32;
 
-    ResetEvent(stop_event); /* a new child must not see the last stop */
+    /* A new child must not see the last stop: it would stop at once, and
+     * the ladder would be one step short next time. */
+    if (!ResetEvent(stop_event)) {
+      fmt_err(why, whylen, "reset the stop event", GetLastError());
+      goto fail;
+    }
     stop_var = malloc(n);
     if (stop_var != NULL)
       snprintf(stop_var, n, "SVCWRAP_STOP_EVENT=%s", stop_event_name);
@@ -404,32 +452,53 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
   }
 
   memset(&si, 0, sizeof(si));
-  si.cb = sizeof(si);
-  si.dwFlags = STARTF_USESTDHANDLES | STARTF_USESHOWWINDOW;
-  si.wShowWindow = SW_HIDE;
-  si.hStdInput = nul;
-  si.hStdOutput = theirs[0];
-  si.hStdError = theirs[1];
+  si.StartupInfo.cb = sizeof(si);
+  si.StartupInfo.dwFlags = STARTF_USESTDHANDLES | STARTF_USESHOWWINDOW;
+  si.StartupInfo.wShowWindow = SW_HIDE;
+  si.StartupInfo.hStdInput = nul;
+  si.StartupInfo.hStdOutput = theirs[0];
+  si.StartupInfo.hStdError = theirs[1];
+  /* Inherit exactly these three: without the list, CreateProcessW with
+   * bInheritHandles passes every inheritable handle the wrapper has (a
+   * concurrent spawn's pipe ends, anything a library opened). */
+  std3[0] = nul;
+  std3[1] = theirs[0];
+  std3[2] = theirs[1];
+  attrs = handle_list(std3, 3, why, whylen);
+  if (attrs == NULL) goto fail;
+  si.lpAttributeList = attrs;
   /* Suspended until it is in the job. A new process group when the ladder
    * sends CTRL_BREAK (aimed at the group) and not CTRL_C (which a new
    * group ignores); see console.c. */
   c->new_group = !ladder_has(cfg, SW_STOP_CTRL_C);
   flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT |
-          priority_class(cfg->priority) |
+          EXTENDED_STARTUPINFO_PRESENT | priority_class(cfg->priority) |
           (c->new_group ? CREATE_NEW_PROCESS_GROUP : 0);
   if (!CreateProcessW(NULL, cmdline_w, NULL, NULL, TRUE, flags, env_w, cwd_w,
-                      &si, &pi)) {
+                      &si.StartupInfo, &pi)) {
     fmt_err(why, whylen, cmdline, GetLastError());
     goto fail;
   }
   if (!AssignProcessToJobObject(c->job, pi.hProcess)) {
     fmt_err(why, whylen, "AssignProcessToJobObject", GetLastError());
-    TerminateProcess(pi.hProcess, 1);
+    if (!TerminateProcess(pi.hProcess, 1))
+      sw_log_warn("terminate the suspended pid %lu",
+                  (unsigned long)pi.dwProcessId);
     CloseHandle(pi.hThread);
     CloseHandle(pi.hProcess);
     goto fail;
   }
-  ResumeThread(pi.hThread);
+  /* A child left suspended would look RUNNING forever and never exit:
+   * if it cannot be resumed, end it and fail the spawn. */
+  if (ResumeThread(pi.hThread) == (DWORD)-1) {
+    fmt_err(why, whylen, "ResumeThread", GetLastError());
+    if (!TerminateJobObject(c->job, 1))
+      sw_log_warn("terminate the job of suspended pid %lu",
+                  (unsigned long)pi.dwProcessId);
+    CloseHandle(pi.hThread);
+    CloseHandle(pi.hProcess);
+    goto fail;
+  }
   CloseHandle(pi.hThread);
   c->process = pi.hProcess;
   c->pid = pi.dwProcessId;
@@ -454,7 +523,18 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
     }
     ours[i] = INVALID_HANDLE_VALUE;
   }
-  uv_async_init(loop, &c->exited_async, on_exited);
+  rc = uv_async_init(loop, &c->exited_async, on_exited);
+  if (rc != 0) {
+    /* Without it the exit could never reach the loop: end the child now
+     * and fail the spawn. The async handle was never opened, so it is not
+     * counted among the handles that free c once closed. */
+    snprintf(why, whylen, "exit notification for pid %lu: %s",
+             (unsigned long)c->pid, uv_strerror(rc));
+    release_os(c); /* closes the job: KILL_ON_JOB_CLOSE ends the tree */
+    c->io.open_handles--;
+    sw__childio_close(&c->io);
+    goto out;
+  }
   c->exited_async.data = c;
   if (!RegisterWaitForSingleObject(&c->wait, c->process, exit_waited, c,
                                    INFINITE, WT_EXECUTEONLYONCE)) {
@@ -477,6 +557,10 @@ fail:
   if (c->job != NULL) CloseHandle(c->job);
   free(c);
 out:
+  if (attrs != NULL) {
+    DeleteProcThreadAttributeList(attrs);
+    free(attrs);
+  }
   free(cmdline);
   free(stop_var);
   free(cmdline_w);
