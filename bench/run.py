@@ -426,8 +426,23 @@ class Svcwrap(Peer):
                        stderr=subprocess.STDOUT)
 
     def guard(self):
-        g = children(self.p.pid, "svcwrap-guard")
-        return g[0] if g else None
+        # The guard is forked through a middle process, so it is not
+        # svcwrap's child: it is the svcwrap-guard with svcwrap's command
+        # line (a fork, no exec).
+        try:
+            mine = open(f"/proc/{self.p.pid}/cmdline", "rb").read()
+        except OSError:
+            return None
+        for pid in all_pids():
+            st = proc_stat(pid)
+            if not st or st[0] != "svcwrap-guard" or st[1] == "Z":
+                continue
+            try:
+                if open(f"/proc/{pid}/cmdline", "rb").read() == mine:
+                    return pid
+            except OSError:
+                continue
+        return None
 
     def pids(self):
         out = [("svcwrap", self.p.pid)]

@@ -29,9 +29,21 @@ def count_syscalls(pid, seconds):
 
 
 def guard_pid(wrapper_pid):
-    out = subprocess.run(["pgrep", "-P", str(wrapper_pid), "svcwrap-guard"],
+    """The wrapper's orphan guard: not its child (it is forked through a
+    middle process), but a fork of it: the svcwrap-guard process with the
+    wrapper's command line."""
+    with open(f"/proc/{wrapper_pid}/cmdline", "rb") as f:
+        mine = f.read()
+    out = subprocess.run(["pgrep", "-x", "svcwrap-guard"],
                          capture_output=True, text=True).stdout.split()
-    return int(out[0]) if out else None
+    for pid in out:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if f.read() == mine:
+                    return int(pid)
+        except OSError:
+            continue
+    return None
 
 
 def test_idle_supervisor_makes_no_syscalls(ctx):

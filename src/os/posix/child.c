@@ -50,11 +50,27 @@ static sw_child_t *current; /* the child being waited for, if any */
 static bool have_last_exit;
 static int last_code, last_signal;
 
+/* Whether the wrapper has a child, alive or not yet reaped. The guard is
+ * not one (guard.c), so "no child" means nothing of the tree is left and
+ * the /proc walk can be skipped: the common restart costs one syscall
+ * instead of reading every process's stat. */
+static bool have_children(void) {
+  siginfo_t si;
+  int rc;
+
+  do
+    rc = waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT);
+  while (rc < 0 && errno == EINTR);
+  return !(rc < 0 && errno == ECHILD);
+}
+
 void sw__posix_end_tree(const char *why) {
-  sw__tree_match_t m = {.root = (int)getpid(),
-                        .exclude = sw__posix_guard_pid()};
+  sw__tree_match_t m = {.root = (int)getpid()};
   sw__tree_result_t res;
-  int rc = sw__posix_tree_kill(&m, &res);
+  int rc;
+
+  if (!have_children()) return;
+  rc = sw__posix_tree_kill(&m, &res);
 
   if (rc != 0)
     sw_log_warnx("%s: cannot look for the child's processes in /proc: %s", why,
@@ -111,10 +127,7 @@ static void on_sigchld(uv_signal_t *s, int signum) {
     r = waitpid(-1, &status, WNOHANG);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) break; /* none left to reap (0), or no children (ECHILD) */
-    if (current != NULL && r == current->pid)
-      child_exited(current, status);
-    else if (r == sw__posix_guard_pid())
-      sw__posix_guard_exited(status);
+    if (current != NULL && r == current->pid) child_exited(current, status);
     /* else: an orphan of the tree, reparented to us; nothing to report */
   }
 }

@@ -21,7 +21,6 @@
 #include "os/posix/internal.h"
 
 static int guard_fd = -1; /* write end; -1 when there is no guard */
-static int guard_pid;     /* 0 when there is no guard */
 
 static void close_other_fds(int keep) {
   long max = sysconf(_SC_OPEN_MAX);
@@ -38,10 +37,9 @@ static void guard_main(int rfd) {
   int32_t pgid = 0, v;
   size_t i;
 
-  /* Out of the wrapper's process group (the parent does the same, so
-   * there is no window): a SIGKILL to that whole group (kill -9 -PGID,
-   * a job-control shell, a supervisor ending the group) must leave the
-   * guard alive to clean up after the wrapper. */
+  /* Out of the wrapper's process group: a SIGKILL to that whole group
+   * (kill -9 -PGID, a job-control shell, a supervisor ending the group)
+   * must leave the guard alive to clean up after the wrapper. */
   setpgid(0, 0);
   for (i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
     signal(ignored[i], SIG_IGN);
@@ -76,9 +74,12 @@ static void guard_main(int rfd) {
 }
 
 int sw__posix_guard_start(void) {
-  int fds[2];
-  pid_t pid;
+  int fds[2], status;
+  pid_t pid, r;
 
+  /* As PID 1 of a pid namespace there is nothing to guard: when PID 1
+   * dies, the kernel kills every process of its namespace. */
+  if (getpid() == 1) return 0;
   /* O_CLOEXEC from the start: children must never inherit the write end,
    * or the pipe would outlive the wrapper and the guard would never fire.
    * Set later with fcntl(), a failure would leave exactly that. */
@@ -86,6 +87,10 @@ int sw__posix_guard_start(void) {
     sw_log_warn("orphan guard: pipe");
     return -errno;
   }
+  /* Forked through a short-lived middle process, before the wrapper
+   * becomes a subreaper (host.c), so that the guard is not our child: then
+   * "svcwrap has no children" means "nothing of the child's tree is left",
+   * which lets a restart skip the /proc walk (see sw__posix_end_tree). */
   pid = fork();
   if (pid < 0) {
     int err = errno;
@@ -96,37 +101,24 @@ int sw__posix_guard_start(void) {
     return -err;
   }
   if (pid == 0) {
+    pid_t g;
+
     close(fds[1]);
-    guard_main(fds[0]);
+    g = fork();
+    if (g == 0) guard_main(fds[0]);
+    _exit(g < 0 ? 1 : 0);
   }
-  /* As in guard_main(): done by both so that neither order leaves a
-   * window; the second call changes nothing. */
-  setpgid(pid, pid);
   close(fds[0]);
+  do
+    r = waitpid(pid, &status, 0);
+  while (r < 0 && errno == EINTR);
+  if (r != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    sw_log_warnx("orphan guard: its fork failed");
+    close(fds[1]);
+    return -ECHILD;
+  }
   guard_fd = fds[1];
-  guard_pid = (int)pid;
   return 0;
-}
-
-int sw__posix_guard_pid(void) {
-  return guard_pid;
-}
-
-void sw__posix_guard_exited(int status) {
-  if (guard_pid == 0) return;
-  if (WIFSIGNALED(status))
-    sw_log_warnx(
-        "orphan guard (pid %d) was killed by signal %d; the child's "
-        "processes would survive if svcwrap itself were killed",
-        guard_pid, WTERMSIG(status));
-  else
-    sw_log_warnx(
-        "orphan guard (pid %d) exited with code %d; the child's processes "
-        "would survive if svcwrap itself were killed",
-        guard_pid, WEXITSTATUS(status));
-  guard_pid = 0;
-  if (guard_fd >= 0) close(guard_fd);
-  guard_fd = -1;
 }
 
 void sw__posix_guard_watch(int pgid) {
@@ -134,6 +126,13 @@ void sw__posix_guard_watch(int pgid) {
 
   if (guard_fd < 0) return;
   /* A 4-byte write to a pipe is atomic and never partial. */
-  if (write(guard_fd, &v, sizeof(v)) != (ssize_t)sizeof(v))
-    sw_log_warn("orphan guard: write");
+  if (write(guard_fd, &v, sizeof(v)) != (ssize_t)sizeof(v)) {
+    /* EPIPE: the guard is gone (it is not our child, so this is where we
+     * learn it). */
+    sw_log_warn(
+        "orphan guard: write (the child's processes would survive if "
+        "svcwrap itself were killed)");
+    close(guard_fd);
+    guard_fd = -1;
+  }
 }

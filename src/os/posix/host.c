@@ -55,16 +55,13 @@ static void on_rotate_signal(uv_signal_t *s, int signum) {
 /* After the loop: end what is left of the tree and reap it (the reaper's
  * handle is closed by now), so that nothing outlives `svcwrap run`. */
 static void final_cleanup(void) {
-  int status, guard = sw__posix_guard_pid();
+  int status;
   pid_t r;
 
   sw__posix_end_tree("service ended");
-  for (;;) {
+  do
     r = waitpid(-1, &status, WNOHANG);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    if (r == guard) sw__posix_guard_exited(status);
-  }
+  while (r > 0 || (r < 0 && errno == EINTR));
 }
 
 int sw_os_host_run(const char *service_name, sw_host_body_fn *body,
@@ -76,17 +73,18 @@ int sw_os_host_run(const char *service_name, sw_host_body_fn *body,
   memset(&h, 0, sizeof(h));
   /* Writing to a closed stdout must fail with EPIPE, not kill us. */
   signal(SIGPIPE, SIG_IGN);
+  sw__posix_tree_init();
+  if (sw__posix_guard_start() != 0)
+    sw_log_warnx(
+        "no orphan guard: the child's processes would survive if "
+        "svcwrap itself were killed");
+  /* After the guard is forked: it must not become our child. */
   /* Orphans of the child's tree (setsid'd daemons included) become our
    * children instead of init's: we can reap them and end them. */
   if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
     sw_log_warn(
         "PR_SET_CHILD_SUBREAPER (processes of the child that leave its "
         "session and lose their parent would escape a stop)");
-  sw__posix_tree_init();
-  if (sw__posix_guard_start() != 0)
-    sw_log_warnx(
-        "no orphan guard: the child's processes would survive if "
-        "svcwrap itself were killed");
   rc = body(&h, data);
   final_cleanup();
   if (getpid() == 1 && h.requests == 0 && sw__posix_last_exit(&code, &sig)) {

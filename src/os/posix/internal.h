@@ -18,17 +18,16 @@
 int sw__posix_guard_start(void);
 /* Tell the guard the process group to kill if we die; 0 for none. */
 void sw__posix_guard_watch(int pgid);
-/* The guard's pid, 0 if there is none. The reaper calls
- * sw__posix_guard_exited() when it reaps it. */
-int sw__posix_guard_pid(void);
-void sw__posix_guard_exited(int status);
+/* The guard is not the wrapper's child (it is forked through a middle
+ * process before the wrapper becomes a subreaper), so the wrapper's
+ * children are exactly what is left of the child's tree. None as PID 1. */
 
 /*
  * The child's tree (tree.c). The wrapper is a child subreaper
  * (PR_SET_CHILD_SUBREAPER), so a descendant whose parent dies, even one
  * that left the process group and session with setsid(), is reparented to
- * the wrapper and stays its descendant: "every descendant of the wrapper
- * except the guard" is the whole tree. This is a /proc walk and not a
+ * the wrapper and stays its descendant: "every descendant of the wrapper"
+ * is the whole tree (the guard is not one, see above). This is a /proc walk and not a
  * cgroup because cgroup v2 is rarely writable where svcwrap runs (hosts
  * with the v1 hierarchy, unprivileged containers) and the walk works
  * everywhere /proc is mounted.
@@ -46,7 +45,7 @@ typedef struct {
 } sw__tree_match_t;
 
 typedef struct {
-  int killed;    /* processes matched by the first pass */
+  int killed;    /* processes sent SIGKILL */
   int first_pid; /* one of them, for the log */
   int passes;
   int left;         /* > 0: still alive after the last pass */

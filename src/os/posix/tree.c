@@ -22,9 +22,13 @@
 
 #include "os/posix/internal.h"
 
-/* At most this many passes (about 200 ms with the pauses): a process stuck
- * in uninterruptible sleep (D) keeps matching until it dies. */
+/* At most this many passes (about 200 ms with the pauses), for a tree
+ * that keeps forking while it is killed. */
 #define MAX_PASSES 200
+/* Passes that find only processes already killed before the walk gives
+ * up on them (about 20 ms): a process in uninterruptible sleep (D) or a
+ * frozen one keeps matching until it dies, which may be never. */
+#define IDLE_PASSES 20
 
 typedef struct {
   int pid, ppid, pgid, sid;
@@ -184,15 +188,25 @@ static void mark(proc_t *v, int n, const sw__tree_match_t *m) {
   }
 }
 
+/* Whether pid is in v[0..n). */
+static bool seen(const int *v, size_t n, int pid) {
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    if (v[i] == pid) return true;
+  return false;
+}
+
 int sw__posix_tree_kill(const sw__tree_match_t *m, sw__tree_result_t *res) {
   static const struct timespec pause = {0, 1000000}; /* 1 ms */
   proc_t *v = NULL;
-  size_t cap = 0;
-  int pass, rc = 0;
+  int *killed = NULL;
+  size_t cap = 0, n_killed = 0, killed_cap = 0;
+  int pass, rc = 0, idle = 0;
 
   memset(res, 0, sizeof(*res));
   for (pass = 0; pass < MAX_PASSES; pass++) {
-    int n = scan(&v, &cap), i, found = 0;
+    int n = scan(&v, &cap), i, fresh = 0, alive = 0;
 
     if (n < 0) {
       rc = n;
@@ -201,6 +215,12 @@ int sw__posix_tree_kill(const sw__tree_match_t *m, sw__tree_result_t *res) {
     mark(v, n, m);
     for (i = 0; i < n; i++) {
       if (!v[i].target) continue;
+      alive++;
+      /* Killed by an earlier pass and still here: in uninterruptible
+       * sleep, or frozen. SIGKILL is pending and a process with a fatal
+       * signal pending can no longer fork, so looking again finds nothing
+       * new: not a reason for another pass. */
+      if (seen(killed, n_killed, v[i].pid)) continue;
       if (kill(v[i].pid, SIGKILL) != 0) {
         /* Gone meanwhile, or not ours to kill (EPERM): looking again
          * would not change that. */
@@ -208,20 +228,36 @@ int sw__posix_tree_kill(const sw__tree_match_t *m, sw__tree_result_t *res) {
           res->failed_pid = v[i].pid;
           res->failed_errno = errno;
         }
+        alive--;
         continue;
       }
-      found++;
-      if (pass == 0) {
-        res->killed++;
-        if (res->first_pid == 0) res->first_pid = v[i].pid;
+      if (n_killed == killed_cap) {
+        size_t ncap = killed_cap ? killed_cap * 2 : 64;
+        int *nk = realloc(killed, ncap * sizeof(*nk));
+
+        if (nk == NULL) {
+          rc = -ENOMEM;
+          break;
+        }
+        killed = nk;
+        killed_cap = ncap;
       }
+      killed[n_killed++] = v[i].pid;
+      fresh++;
+      res->killed++;
+      if (res->first_pid == 0) res->first_pid = v[i].pid;
     }
     res->passes = pass + 1;
-    res->left = found;
-    if (found == 0) break;
-    /* Give SIGKILL a moment to land before looking again. */
+    res->left = alive;
+    if (rc != 0 || alive == 0) break;
+    /* Only processes killed already are left: give them IDLE_PASSES to
+     * die, then leave them (uninterruptible sleep or frozen). */
+    if (fresh == 0 && ++idle >= IDLE_PASSES) break;
+    /* Give SIGKILL a moment to land before looking again for what the
+     * killed processes forked meanwhile. */
     nanosleep(&pause, NULL);
   }
+  free(killed);
   free(v);
   return rc;
 }
