@@ -265,7 +265,7 @@ typedef char *sw_getenv_fn(const char *name, void *data);
  * one pass. Returns 0 and a config in *out (free with sw_config_free())
  * when there is no error; SW_ECONFIG when there is at least one (then *out
  * is NULL); SW_ENOMEM.
- * Runs on: any one thread at a time (inih's options are process-global).
+ * Runs on: any thread (no global state).
  */
 int sw_config_parse(const char *path, const char *text, size_t len,
                     sw_platform_t platform, sw_getenv_fn *getenv_fn,

@@ -676,7 +676,15 @@ static const char *closest_section(const char *name) {
 }
 
 static void check_sections(loader_t *L) {
+  char all[256];
+  size_t used = 0;
   unsigned i;
+
+  /* "[service], [process], ... and [log]" */
+  for (i = 0; i < N_SECTIONS; i++)
+    used += (size_t)snprintf(
+        all + used, sizeof(all) - used, "%s[%s]",
+        i == 0 ? "" : (i == N_SECTIONS - 1 ? " and " : ", "), sections[i]);
 
   for (i = 0; i < L->ini->n_sections; i++) {
     const sw_ini_section_t *s = &L->ini->sections[i];
@@ -689,10 +697,8 @@ static void check_sections(loader_t *L) {
       sw_diags_add(L->d, true, s->line,
                    "unknown section [%s]; did you mean [%s]?", s->name, hint);
     else
-      sw_diags_add(L->d, true, s->line,
-                   "unknown section [%s]; sections are [service], [process], "
-                   "[environment], [stop], [restart] and [log]",
-                   s->name);
+      sw_diags_add(L->d, true, s->line, "unknown section [%s]; sections are %s",
+                   s->name, all);
   }
 }
 

@@ -619,6 +619,34 @@ static void keys_under_bad_header(void **state) {
   }
 }
 
+/*
+ * inih reports only its first error and hands no key-only line to the
+ * handler after it: each line it refused is still reported, and a section
+ * name is taken whole (inih keeps 49 bytes of it).
+ */
+static void every_refused_line(void **state) {
+  static const char text[] = MIN_INI
+      "[restart\n" /* 5 */
+      "[stop]\n"   /* 6 */
+      "one word\n" /* 7 */
+      "[log\n"     /* 8 */
+      "two ; x\n"  /* 9 */
+      "[abcdefghijklmnopqrstuvwxyzabcdefghijklmn"
+      "opqrstuvwxyz]\n"; /* 10 */
+  sw_diags_t d;
+
+  (void)state;
+  load_fail(POSIX_INI, text, strlen(text), 5, &d);
+  expect_diag(&d, true, 5, "section header has no closing ']'");
+  expect_diag(&d, true, 7, "\"one word\" is neither key = value nor [section]");
+  expect_diag(&d, true, 8, "section header has no closing ']'");
+  expect_diag(&d, true, 9, "\"two\" is neither key = value nor [section]");
+  expect_diag(&d, true, 10,
+              "unknown section [abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrs"
+              "tuvwxyz]");
+  sw_diags_free(&d);
+}
+
 /* A value that fails to parse must not be cross-checked as if it were 0. */
 static void invalid_value_not_cross_checked(void **state) {
   (void)state;
@@ -1335,6 +1363,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(empty_files),
     cmocka_unit_test(key_before_section),
     cmocka_unit_test(keys_under_bad_header),
+    cmocka_unit_test(every_refused_line),
     cmocka_unit_test(invalid_value_not_cross_checked),
     cmocka_unit_test(service_name),
     cmocka_unit_test(display_name_limit),
