@@ -280,7 +280,7 @@ static void backoff_sequences(void **state) {
 
 /* The curve at extreme ratios and odd steps, against values computed
  * independently (Python: round(d * (m / d) ** ((n - 1) / s))): policy.c
- * computes the power without libm. */
+ * computes it in integers. */
 static void backoff_extremes(void **state) {
   static const struct {
     uint64_t delay, max;
@@ -292,6 +292,15 @@ static void backoff_extremes(void **state) {
       {1, 86400000, 1000, 1000, 84835423},
       {7, 3600000, 13, 5, 400},
       {250, 59999, 7, 4, 2618},
+      /* Python's decimal at 60 digits: round(d * (m / d) ** ((n - 1) / s)).
+       * The last two lie within 2e-17 and 1e-4 (relative) of a half. */
+      {1, 86400000, 1000, 999, 83299178},
+      {1000, 86400000, 999, 998, 84456063},
+      {2, 86400000, 7, 6, 568783},
+      {1, 2, 3, 2, 1},
+      {3600000, 86400000, 1000, 1, 3600000},
+      {86399999, 86400000, 2, 2, 86399999},
+      {999, 1000, 1000, 500, 999},
   };
   size_t i;
 
