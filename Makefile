@@ -23,10 +23,14 @@ STD  := -std=c11
 # The test children are test tools, held to -Wall -Wextra -Werror only.
 CHILD_WARN := -Wall -Wextra -Werror
 
-NATIVE_PKGS  := libuv libcjson inih
+# inih is built from its source for both platforms (scripts/win-deps), with
+# the switches svcwrap needs; libuv and cJSON are Debian's packages here.
+POSIX_DEPS   := build/deps/posix
+NATIVE_PKGS  := libuv libcjson
 NATIVE_CFLAGS = $(STD) $(WARN) -O2 -g -D_POSIX_C_SOURCE=200809L \
-                -D_DEFAULT_SOURCE -Isrc $(shell pkg-config --cflags $(NATIVE_PKGS))
-NATIVE_LIBS   = $(shell pkg-config --libs $(NATIVE_PKGS))
+                -D_DEFAULT_SOURCE -Isrc -I$(POSIX_DEPS)/include \
+                $(shell pkg-config --cflags $(NATIVE_PKGS))
+NATIVE_LIBS   = $(POSIX_DEPS)/lib/libinih.a $(shell pkg-config --libs $(NATIVE_PKGS))
 HARDEN        := -fstack-protector-strong -D_FORTIFY_SOURCE=2
 SAN           := -fsanitize=address,undefined -fno-omit-frame-pointer \
                  -fno-sanitize-recover=all
@@ -68,7 +72,10 @@ setup:
 	$(Q)scripts/setup
 
 # ---- native -----------------------------------------------------------------
-build/posix/obj/%.o: %.c
+$(POSIX_DEPS)/.stamp: scripts/win-deps
+	$(Q)scripts/win-deps posix
+
+build/posix/obj/%.o: %.c $(POSIX_DEPS)/.stamp
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(NATIVE_CFLAGS) $(HARDEN) -MMD -MP -c $< -o $@
 
@@ -76,7 +83,7 @@ build/posix/svcwrap: $(POSIX_OBJ)
 	$(Q)$(CC) -o $@ $^ $(NATIVE_LIBS)
 	@echo "built $@"
 
-build/posix-san/obj/%.o: %.c
+build/posix-san/obj/%.o: %.c $(POSIX_DEPS)/.stamp
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(NATIVE_CFLAGS) $(SAN) -MMD -MP -c $< -o $@
 
@@ -166,11 +173,13 @@ demo: setup
 FUZZ_SECONDS ?= 600
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
               -g -O1 -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L \
-              -Isrc $(shell pkg-config --cflags libcjson inih libuv 2>/dev/null)
+              -Isrc -I$(POSIX_DEPS)/include \
+              $(shell pkg-config --cflags libcjson libuv 2>/dev/null)
 
-build/fuzz/fuzz_config: tests/fuzz/fuzz_config.c $(CORE_SRC)
+build/fuzz/fuzz_config: tests/fuzz/fuzz_config.c $(CORE_SRC) $(POSIX_DEPS)/.stamp
 	@mkdir -p $(@D)
-	$(Q)clang $(FUZZ_FLAGS) -o $@ $^ $(shell pkg-config --libs libcjson inih libuv) -lm
+	$(Q)clang $(FUZZ_FLAGS) -o $@ $(filter %.c,$^) $(POSIX_DEPS)/lib/libinih.a \
+	  $(shell pkg-config --libs libcjson libuv) -lm
 
 fuzz: setup build/fuzz/fuzz_config
 	@mkdir -p build/fuzz/corpus

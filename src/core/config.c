@@ -16,30 +16,37 @@
 /* How long terminate is given to end the tree, counted in stop budgets. */
 #define TERMINATE_ALLOWANCE_MS 5000
 
+/* The field of key k in c. */
+#define FIELD(c, k, type) ((type *)(void *)((char *)(c) + (k)->off))
+
 void sw_config_free(sw_config_t *c) {
+  const sw_key_t *k;
   unsigned i;
 
   if (c == NULL) return;
+  for (i = 0; (k = sw_config_key_at(i)) != NULL; i++) {
+    switch (k->type) {
+    case SW_KEY_STRING:
+    case SW_KEY_PATH:
+      free(*FIELD(c, k, char *));
+      break;
+    case SW_KEY_LIST:
+      sw_argv_free(FIELD(c, k, sw_argv_t));
+      break;
+    default:
+      break; /* held in the struct itself */
+    }
+  }
+  /* What is not a key's field: where the file is, and what the loader
+   * derives (the split arguments, [environment]). */
   free(c->path);
   free(c->dir);
-  free(c->name);
-  free(c->display_name);
-  free(c->description);
-  sw_argv_free(&c->depends_on);
-  free(c->account);
-  free(c->executable);
-  free(c->arguments);
   sw_argv_free(&c->argv);
-  free(c->working_directory);
   for (i = 0; i < c->n_env; i++) {
     free(c->env[i].name);
     free(c->env[i].value);
   }
   free(c->env);
-  free(c->stop.event_name);
-  free(c->log_dir);
-  free(c->stdout_path);
-  free(c->stderr_path);
   free(c);
 }
 
@@ -81,18 +88,45 @@ void sw_diags_free(sw_diags_t *d) {
   memset(d, 0, sizeof(*d));
 }
 
-const char *sw_stop_method_name(sw_stop_method_t m) {
-  static const char *const names[SW_STOP__COUNT] = {
-      "ctrl-break", "ctrl-c", "event", "wm-close", "terminate"};
+/* ---- the enums' names, from their lists in config.h ---- */
 
-  return (unsigned)m < SW_STOP__COUNT ? names[m] : "?";
+#define NAME_OF(id, name, ...)            name,
+#define PLATFORMS_OF(id, name, platforms) platforms,
+
+static const char *const start_types[] = {SW_START_TYPES(NAME_OF)};
+static const char *const priorities[] = {SW_PRIORITIES(NAME_OF)};
+static const char *const stop_methods[] = {SW_STOP_METHODS(NAME_OF)};
+static const char *const restart_policies[] = {SW_RESTART_POLICIES(NAME_OF)};
+static const char *const give_ups[] = {SW_GIVE_UPS(NAME_OF)};
+static const unsigned stop_platforms[] = {SW_STOP_METHODS(PLATFORMS_OF)};
+
+#define NAMES(t)                                                               \
+  { t, sizeof(t) / sizeof(t[0]) }
+const sw_enum_names_t sw_start_type_names = NAMES(start_types);
+const sw_enum_names_t sw_priority_names = NAMES(priorities);
+const sw_enum_names_t sw_stop_method_names = NAMES(stop_methods);
+const sw_enum_names_t sw_restart_policy_names = NAMES(restart_policies);
+const sw_enum_names_t sw_give_up_names = NAMES(give_ups);
+
+_Static_assert(sizeof(start_types) / sizeof(start_types[0]) == SW_START__COUNT,
+               "start types");
+_Static_assert(sizeof(stop_methods) / sizeof(stop_methods[0]) == SW_STOP__COUNT,
+               "stop methods");
+
+const char *sw_enum_name(const sw_enum_names_t *e, int v) {
+  return v >= 0 && (unsigned)v < e->n ? e->names[v] : "?";
+}
+
+unsigned sw_stop_method_platforms(sw_stop_method_t m) {
+  return (unsigned)m < SW_STOP__COUNT ? stop_platforms[m] : 0;
+}
+
+const char *sw_stop_method_name(sw_stop_method_t m) {
+  return sw_enum_name(&sw_stop_method_names, (int)m);
 }
 
 const char *sw_restart_policy_name(sw_restart_policy_t p) {
-  static const char *const names[] = {"no", "always", "on-failure",
-                                      "on-success", "on-abnormal"};
-
-  return (unsigned)p < 5 ? names[p] : "?";
+  return sw_enum_name(&sw_restart_policy_names, (int)p);
 }
 
 uint64_t sw_config_stop_budget_ms(const sw_config_t *c) {
@@ -131,72 +165,81 @@ static void put_codes(sw_sbuf_t *b, const char *key, const uint32_t *codes,
   sw_sbuf_puts(b, "\n");
 }
 
-int sw_config_dump(const sw_config_t *c, char **out) {
-  static const char *const start_types[] = {"auto", "delayed-auto", "manual",
-                                            "disabled"};
-  static const char *const prios[] = {"idle", "below-normal", "normal",
-                                      "above-normal", "high"};
-  sw_sbuf_t b = SW_SBUF_INIT;
+/* One key's line(s), by its type. */
+static void dump_key(sw_sbuf_t *b, const sw_config_t *c, const sw_key_t *k) {
   unsigned i;
-  int k;
+  int n;
 
-  sw_sbuf_puts(&b, "[service]\n");
-  put_value(&b, "name", c->name);
-  put_value(&b, "display_name", c->display_name);
-  put_value(&b, "description", c->description);
-  sw_sbuf_printf(&b, "start_type = %s\n", start_types[c->start_type]);
-  sw_sbuf_puts(&b, "depends_on = ");
-  for (k = 0; k < c->depends_on.n; k++)
-    sw_sbuf_printf(&b, "%s%s", k ? ", " : "", c->depends_on.v[k]);
-  sw_sbuf_puts(&b, "\n");
-  put_value(&b, "account", c->account);
+  if (k->dump != NULL) {
+    k->dump(c, b);
+    return;
+  }
+  switch (k->type) {
+  case SW_KEY_STRING:
+  case SW_KEY_PATH:
+    put_value(b, k->key, *FIELD(c, k, char *));
+    break;
+  case SW_KEY_DURATION:
+    sw_sbuf_printf(b, "%s = %llums\n", k->key,
+                   (unsigned long long)*FIELD(c, k, uint64_t));
+    break;
+  case SW_KEY_SIZE:
+    sw_sbuf_printf(b, "%s = %llu\n", k->key,
+                   (unsigned long long)*FIELD(c, k, uint64_t));
+    break;
+  case SW_KEY_UINT:
+    sw_sbuf_printf(b, "%s = %u\n", k->key, *FIELD(c, k, unsigned));
+    break;
+  case SW_KEY_BOOL:
+    sw_sbuf_printf(b, "%s = %s\n", k->key,
+                   *FIELD(c, k, bool) ? "true" : "false");
+    break;
+  case SW_KEY_ENUM:
+    sw_sbuf_printf(b, "%s = %s\n", k->key,
+                   sw_enum_name(k->names, *FIELD(c, k, int)));
+    break;
+  case SW_KEY_LIST: {
+    const sw_argv_t *l = FIELD(c, k, sw_argv_t);
 
-  sw_sbuf_puts(&b, "\n[process]\n");
-  put_value(&b, "executable", c->executable);
-  /* As written: the loader splits, then expands each argument. */
-  sw_sbuf_printf(&b, "arguments = %s\n", c->arguments);
-  for (k = 0; k < c->argv.n; k++)
-    sw_sbuf_printf(&b, "; argument %d: %s\n", k + 1, c->argv.v[k]);
-  put_value(&b, "working_directory", c->working_directory);
-  sw_sbuf_printf(&b, "priority = %s\n", prios[c->priority]);
+    sw_sbuf_printf(b, "%s = ", k->key);
+    for (n = 0; n < l->n; n++)
+      sw_sbuf_printf(b, "%s%s", n ? ", " : "", l->v[n]);
+    sw_sbuf_puts(b, "\n");
+    break;
+  }
+  case SW_KEY_CODES:
+    put_codes(
+        b, k->key, FIELD(c, k, uint32_t),
+        *(const unsigned *)(const void *)((const char *)c + k->count_off));
+    break;
+  case SW_KEY_LADDER: {
+    const sw_stop_method_t *m = FIELD(c, k, sw_stop_method_t);
+    unsigned count =
+        *(const unsigned *)(const void *)((const char *)c + k->count_off);
 
-  sw_sbuf_puts(&b, "\n[environment]\n");
-  for (i = 0; i < c->n_env; i++)
-    put_value(&b, c->env[i].name, c->env[i].value);
+    sw_sbuf_printf(b, "%s = ", k->key);
+    for (i = 0; i < count; i++)
+      sw_sbuf_printf(b, "%s%s", i ? ", " : "", sw_stop_method_name(m[i]));
+    sw_sbuf_puts(b, "\n");
+    break;
+  }
+  }
+}
 
-  sw_sbuf_puts(&b, "\n[stop]\nmethod = ");
-  for (i = 0; i < c->stop.n_methods; i++)
-    sw_sbuf_printf(&b, "%s%s", i ? ", " : "",
-                   sw_stop_method_name(c->stop.methods[i]));
-  sw_sbuf_printf(&b, "\ntimeout = %llums\n",
-                 (unsigned long long)c->stop.timeout_ms);
-  put_value(&b, "event_name", c->stop.event_name);
+int sw_config_dump(const sw_config_t *c, char **out) {
+  sw_sbuf_t b = SW_SBUF_INIT;
+  const char *section;
+  const sw_key_t *k;
+  unsigned s, i;
 
-  sw_sbuf_printf(&b,
-                 "\n[restart]\npolicy = %s\ndelay = %llums\nmax_delay = "
-                 "%llums\nsteps = %u\nreset_after = %llums\nburst = %u\n"
-                 "interval = %llums\n",
-                 sw_restart_policy_name(c->restart.policy),
-                 (unsigned long long)c->restart.delay_ms,
-                 (unsigned long long)c->restart.max_delay_ms, c->restart.steps,
-                 (unsigned long long)c->restart.reset_after_ms,
-                 c->restart.burst, (unsigned long long)c->restart.interval_ms);
-  put_codes(&b, "success_exit_codes", c->restart.success_codes,
-            c->restart.n_success);
-  put_codes(&b, "prevent_exit_codes", c->restart.prevent_codes,
-            c->restart.n_prevent);
-  sw_sbuf_printf(&b, "on_give_up = %s\n",
-                 c->restart.on_give_up == SW_GIVE_UP_FAIL ? "fail" : "stop");
-
-  sw_sbuf_puts(&b, "\n[log]\n");
-  put_value(&b, "directory", c->log_dir);
-  put_value(&b, "stdout", c->stdout_path);
-  put_value(&b, "stderr", c->stderr_path);
-  sw_sbuf_printf(&b,
-                 "max_size = %llu\nkeep = %u\ntimestamps = %s\ntail_lines = "
-                 "%u\n",
-                 (unsigned long long)c->log_max_size, c->log_keep,
-                 c->log_timestamps ? "true" : "false", c->tail_lines);
+  for (s = 0; (section = sw_config_section_at(s)) != NULL; s++) {
+    sw_sbuf_printf(&b, "%s[%s]\n", s ? "\n" : "", section);
+    if (strcmp(section, "environment") == 0)
+      for (i = 0; i < c->n_env; i++)
+        put_value(&b, c->env[i].name, c->env[i].value);
+    for (i = 0; (k = sw_config_key_at(i)) != NULL; i++)
+      if (strcmp(k->section, section) == 0) dump_key(&b, c, k);
+  }
   *out = sw_sbuf_take(&b);
   return *out ? 0 : SW_ENOMEM;
 }

@@ -16,6 +16,7 @@
 #include "core/attr.h"
 #include "core/cmdline.h"
 #include "core/path.h"
+#include "core/sbuf.h"
 
 /* Which platform's rules to apply (paths, methods, warnings). */
 typedef enum { SW_PLATFORM_POSIX, SW_PLATFORM_WIN } sw_platform_t;
@@ -26,39 +27,87 @@ typedef enum { SW_PLATFORM_POSIX, SW_PLATFORM_WIN } sw_platform_t;
 #define SW_PLATFORM_NATIVE SW_PLATFORM_POSIX
 #endif
 
-typedef enum {
-  SW_START_AUTO,
-  SW_START_DELAYED_AUTO,
-  SW_START_MANUAL,
-  SW_START_DISABLED
-} sw_start_type_t;
+/* Platform masks: where a stop method can be delivered. */
+#define SW_PLAT_POSIX (1u << SW_PLATFORM_POSIX)
+#define SW_PLAT_WIN   (1u << SW_PLATFORM_WIN)
+#define SW_PLAT_ALL   (SW_PLAT_POSIX | SW_PLAT_WIN)
 
-typedef enum {
-  SW_PRIO_IDLE,
-  SW_PRIO_BELOW_NORMAL,
-  SW_PRIO_NORMAL,
-  SW_PRIO_ABOVE_NORMAL,
-  SW_PRIO_HIGH
-} sw_priority_t;
+/*
+ * Every enum of the INI is one list X(C name, INI name[, more]) in INI
+ * order. It makes the enum (below), its name table and its count
+ * (config.c), so a value cannot be added to one and not the other.
+ */
+#define SW_ENUM_ID(id, ...) id,
 
-typedef enum {
-  SW_STOP_CTRL_BREAK, /* Windows: CTRL_BREAK_EVENT; POSIX: SIGTERM */
-  SW_STOP_CTRL_C,     /* Windows: CTRL_C_EVENT; POSIX: SIGINT */
-  SW_STOP_EVENT,      /* Windows: SetEvent on the named stop event */
-  SW_STOP_WM_CLOSE,   /* Windows: WM_CLOSE to the tree's top-level windows */
-  SW_STOP_TERMINATE,  /* the whole tree at once: job object / SIGKILL */
-  SW_STOP__COUNT
-} sw_stop_method_t;
+/* [service] start_type */
+#define SW_START_TYPES(X)                                                      \
+  X(SW_START_AUTO, "auto")                                                     \
+  X(SW_START_DELAYED_AUTO, "delayed-auto")                                     \
+  X(SW_START_MANUAL, "manual")                                                 \
+  X(SW_START_DISABLED, "disabled")
 
+/* [process] priority */
+#define SW_PRIORITIES(X)                                                       \
+  X(SW_PRIO_IDLE, "idle")                                                      \
+  X(SW_PRIO_BELOW_NORMAL, "below-normal")                                      \
+  X(SW_PRIO_NORMAL, "normal")                                                  \
+  X(SW_PRIO_ABOVE_NORMAL, "above-normal")                                      \
+  X(SW_PRIO_HIGH, "high")
+
+/*
+ * [stop] method, with the platforms where each can be delivered (check
+ * warns about the others; the backends keep their own delivery code):
+ *  ctrl-break  Windows: CTRL_BREAK_EVENT; POSIX: SIGTERM
+ *  ctrl-c      Windows: CTRL_C_EVENT; POSIX: SIGINT
+ *  event       Windows: SetEvent on the named stop event
+ *  wm-close    Windows: WM_CLOSE to the tree's top-level windows
+ *  terminate   the whole tree at once: job object / SIGKILL
+ */
+#define SW_STOP_METHODS(X)                                                     \
+  X(SW_STOP_CTRL_BREAK, "ctrl-break", SW_PLAT_ALL)                             \
+  X(SW_STOP_CTRL_C, "ctrl-c", SW_PLAT_ALL)                                     \
+  X(SW_STOP_EVENT, "event", SW_PLAT_WIN)                                       \
+  X(SW_STOP_WM_CLOSE, "wm-close", SW_PLAT_WIN)                                 \
+  X(SW_STOP_TERMINATE, "terminate", SW_PLAT_ALL)
+
+/* [restart] policy */
+#define SW_RESTART_POLICIES(X)                                                 \
+  X(SW_RESTART_NO, "no")                                                       \
+  X(SW_RESTART_ALWAYS, "always")                                               \
+  X(SW_RESTART_ON_FAILURE, "on-failure")                                       \
+  X(SW_RESTART_ON_SUCCESS, "on-success")                                       \
+  X(SW_RESTART_ON_ABNORMAL, "on-abnormal")
+
+/* [restart] on_give_up */
+#define SW_GIVE_UPS(X)                                                         \
+  X(SW_GIVE_UP_FAIL, "fail")                                                   \
+  X(SW_GIVE_UP_STOP, "stop")
+
+typedef enum { SW_START_TYPES(SW_ENUM_ID) SW_START__COUNT } sw_start_type_t;
+typedef enum { SW_PRIORITIES(SW_ENUM_ID) SW_PRIO__COUNT } sw_priority_t;
+typedef enum { SW_STOP_METHODS(SW_ENUM_ID) SW_STOP__COUNT } sw_stop_method_t;
 typedef enum {
-  SW_RESTART_NO,
-  SW_RESTART_ALWAYS,
-  SW_RESTART_ON_FAILURE,
-  SW_RESTART_ON_SUCCESS,
-  SW_RESTART_ON_ABNORMAL
+  SW_RESTART_POLICIES(SW_ENUM_ID) SW_RESTART__COUNT
 } sw_restart_policy_t;
+typedef enum { SW_GIVE_UPS(SW_ENUM_ID) SW_GIVE_UP__COUNT } sw_give_up_t;
 
-typedef enum { SW_GIVE_UP_FAIL, SW_GIVE_UP_STOP } sw_give_up_t;
+/* An enum's INI names, indexed by value. */
+typedef struct {
+  const char *const *names;
+  unsigned n;
+} sw_enum_names_t;
+
+extern const sw_enum_names_t sw_start_type_names;
+extern const sw_enum_names_t sw_priority_names;
+extern const sw_enum_names_t sw_stop_method_names;
+extern const sw_enum_names_t sw_restart_policy_names;
+extern const sw_enum_names_t sw_give_up_names;
+
+/* The INI name of value v, or "?" if it has none. */
+const char *sw_enum_name(const sw_enum_names_t *e, int v);
+
+/* SW_PLAT_* mask of the platforms where method m can be delivered. */
+unsigned sw_stop_method_platforms(sw_stop_method_t m);
 
 #define SW_MAX_EXIT_CODES  64
 #define SW_CONFIG_MAX_KEYS 48
@@ -138,6 +187,59 @@ typedef struct sw_config_s {
 int sw_config_key_line(const sw_config_t *c, const char *section,
                        const char *key);
 
+/*
+ * The INI contract as data: one row per key (the table is in
+ * config_load.c). Loading, check's dump, freeing, key lookups and the docs
+ * test are all driven from it, so adding a key is its row, its field and
+ * its use, plus the docs.
+ */
+typedef enum {
+  SW_KEY_STRING,   /* char *: quotes around the whole value removed */
+  SW_KEY_PATH,     /* char *: resolved to an absolute path */
+  SW_KEY_DURATION, /* uint64_t ms in [min, max] */
+  SW_KEY_SIZE,     /* uint64_t bytes, at least min */
+  SW_KEY_UINT,     /* unsigned in [min, max] */
+  SW_KEY_BOOL,     /* bool */
+  SW_KEY_ENUM,     /* an enum (int-sized) named by `names` */
+  SW_KEY_LIST,     /* sw_argv_t: a comma-separated list */
+  SW_KEY_CODES,    /* uint32_t[SW_MAX_EXIT_CODES] + unsigned count */
+  SW_KEY_LADDER    /* sw_stop_cfg_t's methods + n_methods */
+} sw_key_type_t;
+
+enum {
+  SW_KEY_RAW = 1,       /* the value reaches apply unexpanded */
+  SW_KEY_IN_LOG_DIR = 2 /* SW_KEY_PATH: relative to [log] directory */
+};
+
+typedef struct sw_loader_s sw_loader_t;
+/* A key's own parser, for values no type describes (name, account, ...).
+ * Reports problems through the loader; stores into the config. */
+typedef void sw_key_apply_fn(sw_loader_t *L, char *value);
+struct sw_config_s;
+/* A key's own dump line(s), for a field no type prints as it reads back. */
+typedef void sw_key_dump_fn(const struct sw_config_s *c, sw_sbuf_t *b);
+
+typedef struct {
+  const char *section;
+  const char *key;
+  sw_key_type_t type;
+  size_t off;       /* offsetof the field in sw_config_t */
+  size_t count_off; /* SW_KEY_CODES, SW_KEY_LADDER: offsetof its count */
+  const char *def;  /* the default as INI text; NULL: required */
+  uint64_t min, max;
+  const sw_enum_names_t *names; /* SW_KEY_ENUM */
+  unsigned flags;               /* SW_KEY_* */
+  sw_key_apply_fn *apply;       /* NULL: parsed by type */
+  sw_key_dump_fn *dump;         /* NULL: dumped by type */
+} sw_key_t;
+
+/* Row i of the key table, in load order; NULL past its end. */
+const sw_key_t *sw_config_key_at(unsigned i);
+
+/* The sections, in file order (the table's keys and [environment]);
+ * NULL past the end. */
+const char *sw_config_section_at(unsigned i);
+
 /* One finding of the loader: an error, or a warning that does not stop
  * the config from loading. line 0 means the file as a whole. */
 typedef struct {
@@ -163,7 +265,7 @@ typedef char *sw_getenv_fn(const char *name, void *data);
  * one pass. Returns 0 and a config in *out (free with sw_config_free())
  * when there is no error; SW_ECONFIG when there is at least one (then *out
  * is NULL); SW_ENOMEM.
- * Runs on: any one thread at a time (inih's options are process-global).
+ * Runs on: any thread (no global state).
  */
 int sw_config_parse(const char *path, const char *text, size_t len,
                     sw_platform_t platform, sw_getenv_fn *getenv_fn,
@@ -184,7 +286,7 @@ int sw_diags_add(sw_diags_t *d, bool is_error, int line, const char *fmt, ...)
  */
 int sw_config_dump(const sw_config_t *c, char **out);
 
-/* Names used in the INI and in messages. */
+/* Names used in the INI and in messages (sw_enum_name() shorthands). */
 const char *sw_stop_method_name(sw_stop_method_t m);
 const char *sw_restart_policy_name(sw_restart_policy_t p);
 

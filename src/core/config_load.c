@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The config loader: INI entries (from ini_read.c) -> sw_config_t. One
- * table lists every section and key with its default and the function
- * that parses it, so the whole contract is visible in one place and
- * defaults go through the same validation as user values. Every problem
- * is reported with its line; nothing stops at the first one.
+ * table (keys[] below) lists every section and key with its type, field,
+ * default and range, so the whole contract is visible in one place, most
+ * keys are parsed by their type, and defaults go through the same
+ * validation as user values. Keys no type describes have a small apply
+ * function. Every problem is reported with its line; nothing stops at the
+ * first one.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,31 +22,15 @@
 #include "core/sbuf.h"
 #include "core/value.h"
 
-typedef struct loader_s loader_t;
-/* Parse `value` (already %VAR%-expanded unless the key is KEY_RAW) into
- * the config; report problems with err(). */
-typedef void apply_fn(loader_t *L, char *value);
+typedef sw_loader_t loader_t;
 
-enum {
-  KEY_REQUIRED = 1, /* no default: must be in the file */
-  KEY_RAW = 2       /* the apply function expands %VAR% itself */
-};
-
-typedef struct {
-  const char *section;
-  const char *key;
-  apply_fn *apply;
-  const char *def; /* default, as INI text; NULL with KEY_REQUIRED */
-  unsigned flags;
-} key_def_t;
-
-struct loader_s {
+struct sw_loader_s {
   sw_config_t *c;
   sw_diags_t *d;
   const sw_ini_t *ini;
   sw_getenv_fn *getenv_fn;
   void *getenv_data;
-  const key_def_t *key;      /* key being applied */
+  const sw_key_t *key;       /* key being applied */
   const sw_ini_entry_t *cur; /* its entry, NULL when applying a default */
   bool name_ok;              /* [service] name is valid */
   bool nomem;
@@ -53,6 +40,10 @@ struct loader_s {
 static const char *const sections[] = {"service", "process", "environment",
                                        "stop",    "restart", "log"};
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
+
+const char *sw_config_section_at(unsigned i) {
+  return i < N_SECTIONS ? sections[i] : NULL;
+}
 
 /* ---- messages ---------------------------------------------------------- */
 
@@ -145,14 +136,13 @@ static void list_names(char *buf, size_t len, const char *const *names, int n) {
   }
 }
 
-static int parse_enum(loader_t *L, const char *v, const char *const *names,
-                      int n) {
-  int i = find_name(v, names, n);
+static int parse_enum(loader_t *L, const char *v, const sw_enum_names_t *e) {
+  int i = find_name(v, e->names, (int)e->n);
 
   if (i < 0) {
     char list[256];
 
-    list_names(list, sizeof(list), names, n);
+    list_names(list, sizeof(list), e->names, (int)e->n);
     err(L, "\"%s\" is not accepted; write %s", v, list);
   }
   return i;
@@ -340,18 +330,6 @@ static void apply_display_name(loader_t *L, char *v) {
   set_str(L, &L->c->display_name, *v ? v : (L->c->name ? L->c->name : ""));
 }
 
-static void apply_description(loader_t *L, char *v) {
-  set_str(L, &L->c->description, unquote(v));
-}
-
-static void apply_start_type(loader_t *L, char *v) {
-  static const char *const names[] = {"auto", "delayed-auto", "manual",
-                                      "disabled"};
-  int i = parse_enum(L, v, names, 4);
-
-  if (i >= 0) L->c->start_type = (sw_start_type_t)i;
-}
-
 static void apply_depends_on(loader_t *L, char *v) {
   char *items[64], why[256];
   int n = sw_split_list(v, items, 64, why, sizeof(why)), i;
@@ -393,10 +371,6 @@ static void apply_account(loader_t *L, char *v) {
 
 /* ---- [process] -------------------------------------------------------- */
 
-static void apply_executable(loader_t *L, char *v) {
-  set_path(L, &L->c->executable, L->c->dir, v);
-}
-
 /* Split first, then expand each argument: a variable whose value has
  * spaces (%ProgramFiles%) stays one argument. */
 static void apply_arguments(loader_t *L, char *v) {
@@ -418,57 +392,17 @@ static void apply_arguments(loader_t *L, char *v) {
   sw_argv_free(&raw);
 }
 
-static void apply_working_directory(loader_t *L, char *v) {
-  set_path(L, &L->c->working_directory, L->c->dir, v);
-}
+/* As written, '%' and all: the loader splits, then expands each argument,
+ * which the comment lines show. */
+static void dump_arguments(const sw_config_t *c, sw_sbuf_t *b) {
+  int k;
 
-static void apply_priority(loader_t *L, char *v) {
-  static const char *const names[] = {"idle", "below-normal", "normal",
-                                      "above-normal", "high"};
-  int i = parse_enum(L, v, names, 5);
-
-  if (i >= 0) L->c->priority = (sw_priority_t)i;
+  sw_sbuf_printf(b, "arguments = %s\n", c->arguments);
+  for (k = 0; k < c->argv.n; k++)
+    sw_sbuf_printf(b, "; argument %d: %s\n", k + 1, c->argv.v[k]);
 }
 
 /* ---- [stop] ----------------------------------------------------------- */
-
-static const char *const method_names[SW_STOP__COUNT] = {
-    "ctrl-break", "ctrl-c", "event", "wm-close", "terminate"};
-
-static void apply_method(loader_t *L, char *v) {
-  char *items[16], why[256];
-  int n = sw_split_list(v, items, 16, why, sizeof(why)), i, j;
-  sw_stop_cfg_t *s = &L->c->stop;
-
-  s->n_methods = 0;
-  if (n < 0) {
-    err(L, "%s", why);
-    return;
-  }
-  for (i = 0; i < n; i++) {
-    int m = parse_enum(L, items[i], method_names, SW_STOP__COUNT);
-
-    if (m < 0) return;
-    for (j = 0; j < (int)s->n_methods; j++) {
-      if (s->methods[j] == (sw_stop_method_t)m) {
-        err(L, "%s is listed twice; each method runs once", items[i]);
-        return;
-      }
-    }
-    if (m == SW_STOP_TERMINATE && i != n - 1) {
-      err(L, "terminate must be the last method: nothing runs after it");
-      return;
-    }
-    s->methods[s->n_methods++] = (sw_stop_method_t)m;
-  }
-  /* terminate is always the last step, written or not. */
-  if (s->n_methods == 0 || s->methods[s->n_methods - 1] != SW_STOP_TERMINATE)
-    s->methods[s->n_methods++] = SW_STOP_TERMINATE;
-}
-
-static void apply_stop_timeout(loader_t *L, char *v) {
-  duration_in(L, v, 0, 3600 * 1000, &L->c->stop.timeout_ms);
-}
 
 static void apply_event_name(loader_t *L, char *v) {
   const char *base;
@@ -489,48 +423,29 @@ static void apply_event_name(loader_t *L, char *v) {
   set_str(L, &L->c->stop.event_name, v);
 }
 
-/* ---- [restart] -------------------------------------------------------- */
+/* ---- parsing by type ---------------------------------------------------- */
 
-static const char *const policy_names[] = {"no", "always", "on-failure",
-                                           "on-success", "on-abnormal"};
+#define FIELD(L, type) ((type *)(void *)((char *)(L)->c + (L)->key->off))
+#define COUNT(L)       ((unsigned *)(void *)((char *)(L)->c + (L)->key->count_off))
 
-static void apply_policy(loader_t *L, char *v) {
-  int i = parse_enum(L, v, policy_names, 5);
+/* "1KB" for 1024: sizes in messages as users write them. */
+static const char *format_size(uint64_t n, char *buf, size_t len) {
+  static const char *const units[] = {"B", "KB", "MB", "GB"};
+  unsigned u = 0;
 
-  if (i >= 0) L->c->restart.policy = (sw_restart_policy_t)i;
+  while (u < 3 && n >= 1024 && n % 1024 == 0) {
+    n /= 1024;
+    u++;
+  }
+  snprintf(buf, len, "%llu%s", (unsigned long long)n, units[u]);
+  return buf;
 }
 
-static void apply_delay(loader_t *L, char *v) {
-  duration_in(L, v, 0, 3600 * 1000, &L->c->restart.delay_ms);
-}
-
-static void apply_max_delay(loader_t *L, char *v) {
-  duration_in(L, v, 0, 24 * 3600 * 1000, &L->c->restart.max_delay_ms);
-}
-
-static void apply_steps(loader_t *L, char *v) {
-  long long n;
-
-  if (int_in(L, v, 0, 1000, &n)) L->c->restart.steps = (unsigned)n;
-}
-
-static void apply_reset_after(loader_t *L, char *v) {
-  duration_in(L, v, 0, SW_DURATION_MAX_MS, &L->c->restart.reset_after_ms);
-}
-
-static void apply_burst(loader_t *L, char *v) {
-  long long n;
-
-  if (int_in(L, v, 0, SW_MAX_BURST, &n)) L->c->restart.burst = (unsigned)n;
-}
-
-static void apply_interval(loader_t *L, char *v) {
-  duration_in(L, v, 0, SW_DURATION_MAX_MS, &L->c->restart.interval_ms);
-}
-
-static void parse_codes(loader_t *L, char *v, uint32_t *codes, unsigned *n) {
+static void apply_codes(loader_t *L, char *v) {
   char *items[SW_MAX_EXIT_CODES], why[256];
   int k = sw_split_list(v, items, SW_MAX_EXIT_CODES, why, sizeof(why)), i;
+  uint32_t *codes = FIELD(L, uint32_t);
+  unsigned *n = COUNT(L);
 
   *n = 0;
   if (k < 0) {
@@ -546,108 +461,188 @@ static void parse_codes(loader_t *L, char *v, uint32_t *codes, unsigned *n) {
   }
 }
 
-static void apply_success_codes(loader_t *L, char *v) {
-  parse_codes(L, v, L->c->restart.success_codes, &L->c->restart.n_success);
-}
+/* The stop ladder: each method once, terminate last and always there. */
+static void apply_ladder(loader_t *L, char *v) {
+  char *items[SW_STOP__COUNT + 1], why[256];
+  int n = sw_split_list(v, items, SW_STOP__COUNT + 1, why, sizeof(why)), i, j;
+  sw_stop_method_t *methods = FIELD(L, sw_stop_method_t);
+  unsigned *count = COUNT(L);
 
-static void apply_prevent_codes(loader_t *L, char *v) {
-  parse_codes(L, v, L->c->restart.prevent_codes, &L->c->restart.n_prevent);
-}
-
-static void apply_on_give_up(loader_t *L, char *v) {
-  static const char *const names[] = {"fail", "stop"};
-  int i = parse_enum(L, v, names, 2);
-
-  if (i >= 0) L->c->restart.on_give_up = (sw_give_up_t)i;
-}
-
-/* ---- [log] ------------------------------------------------------------ */
-
-static void apply_log_dir(loader_t *L, char *v) {
-  set_path(L, &L->c->log_dir, L->c->dir, v);
-}
-
-static void apply_stdout(loader_t *L, char *v) {
-  set_path(L, &L->c->stdout_path, L->c->log_dir ? L->c->log_dir : L->c->dir, v);
-}
-
-static void apply_stderr(loader_t *L, char *v) {
-  set_path(L, &L->c->stderr_path, L->c->log_dir ? L->c->log_dir : L->c->dir, v);
-}
-
-static void apply_max_size(loader_t *L, char *v) {
-  char why[256];
-  uint64_t n;
-
-  if (sw_parse_size(v, &n, why, sizeof(why)) != 0) {
+  *count = 0;
+  if (n < 0) {
     err(L, "%s", why);
     return;
   }
-  if (n < 1024) {
-    err(L, "%s is too small; at least 1KB", v);
-    return;
+  for (i = 0; i < n; i++) {
+    int m = parse_enum(L, items[i], &sw_stop_method_names);
+
+    if (m < 0) return;
+    for (j = 0; j < (int)*count; j++) {
+      if (methods[j] == (sw_stop_method_t)m) {
+        err(L, "%s is listed twice; each method runs once", items[i]);
+        return;
+      }
+    }
+    if (m == SW_STOP_TERMINATE && i != n - 1) {
+      err(L, "terminate must be the last method: nothing runs after it");
+      return;
+    }
+    methods[(*count)++] = (sw_stop_method_t)m;
   }
-  L->c->log_max_size = n;
+  /* terminate is always the last step, written or not. */
+  if (*count == 0 || methods[*count - 1] != SW_STOP_TERMINATE)
+    methods[(*count)++] = SW_STOP_TERMINATE;
 }
 
-static void apply_keep(loader_t *L, char *v) {
+static void apply_by_type(loader_t *L, char *v) {
+  const sw_key_t *k = L->key;
+  char why[256], a[64];
   long long n;
+  uint64_t u;
+  int i;
 
-  if (int_in(L, v, 0, 10000, &n)) L->c->log_keep = (unsigned)n;
-}
+  switch (k->type) {
+  case SW_KEY_STRING:
+    set_str(L, FIELD(L, char *), unquote(v));
+    break;
+  case SW_KEY_PATH:
+    set_path(L, FIELD(L, char *),
+             k->flags & SW_KEY_IN_LOG_DIR && L->c->log_dir ? L->c->log_dir
+                                                           : L->c->dir,
+             v);
+    break;
+  case SW_KEY_DURATION:
+    duration_in(L, v, k->min, k->max, FIELD(L, uint64_t));
+    break;
+  case SW_KEY_SIZE:
+    if (sw_parse_size(v, &u, why, sizeof(why)) != 0)
+      err(L, "%s", why);
+    else if (u < k->min)
+      err(L, "%s is too small; at least %s", v,
+          format_size(k->min, a, sizeof(a)));
+    else
+      *FIELD(L, uint64_t) = u;
+    break;
+  case SW_KEY_UINT:
+    if (int_in(L, v, (long long)k->min, (long long)k->max, &n))
+      *FIELD(L, unsigned) = (unsigned)n;
+    break;
+  case SW_KEY_BOOL:
+    if (sw_parse_bool(v, FIELD(L, bool), why, sizeof(why)) != 0)
+      err(L, "%s", why);
+    break;
+  case SW_KEY_ENUM:
+    i = parse_enum(L, v, k->names);
+    if (i >= 0) *FIELD(L, int) = i;
+    break;
+  case SW_KEY_LIST: {
+    char *items[64];
+    int c = sw_split_list(v, items, 64, why, sizeof(why));
 
-static void apply_timestamps(loader_t *L, char *v) {
-  char why[256];
-
-  if (sw_parse_bool(v, &L->c->log_timestamps, why, sizeof(why)) != 0)
-    err(L, "%s", why);
-}
-
-static void apply_tail_lines(loader_t *L, char *v) {
-  long long n;
-
-  if (int_in(L, v, 0, 1000, &n)) L->c->tail_lines = (unsigned)n;
+    if (c < 0) err(L, "%s", why);
+    for (i = 0; i < c; i++)
+      if (sw_argv_push(FIELD(L, sw_argv_t), items[i]) != 0) L->nomem = true;
+    break;
+  }
+  case SW_KEY_CODES:
+    apply_codes(L, v);
+    break;
+  case SW_KEY_LADDER:
+    apply_ladder(L, v);
+    break;
+  }
 }
 
 /* ---- the contract ------------------------------------------------------ */
 
+/* Enums are stored through an int. */
+_Static_assert(sizeof(sw_start_type_t) == sizeof(int) &&
+                   sizeof(sw_priority_t) == sizeof(int) &&
+                   sizeof(sw_restart_policy_t) == sizeof(int) &&
+                   sizeof(sw_give_up_t) == sizeof(int),
+               "enum fields are int-sized");
+
+#define F(field) offsetof(sw_config_t, field)
+#define S(field) F(stop.field)
+#define R(field) F(restart.field)
+#define H        (3600ULL * 1000)
+
+/* clang-format off */
 /* Applied in this order: the name first (other defaults use it), the log
- * directory before the log files inside it. */
-static const key_def_t keys[] = {
-    {"service", "name", apply_name, NULL, KEY_REQUIRED | KEY_RAW},
-    {"service", "display_name", apply_display_name, "", 0},
-    {"service", "description", apply_description, "", 0},
-    {"service", "start_type", apply_start_type, "auto", 0},
-    {"service", "depends_on", apply_depends_on, "", 0},
-    {"service", "account", apply_account, "LocalSystem", 0},
-    {"process", "executable", apply_executable, NULL, KEY_REQUIRED},
-    {"process", "arguments", apply_arguments, "", KEY_RAW},
-    {"process", "working_directory", apply_working_directory, ".", 0},
-    {"process", "priority", apply_priority, "normal", 0},
-    {"stop", "method", apply_method, "ctrl-break, terminate", 0},
-    {"stop", "timeout", apply_stop_timeout, "10s", 0},
-    {"stop", "event_name", apply_event_name,
-     "Global\\svcwrap-%SVCWRAP_SERVICE_NAME%-stop", 0},
-    {"restart", "policy", apply_policy, "on-failure", 0},
-    {"restart", "delay", apply_delay, "1s", 0},
-    {"restart", "max_delay", apply_max_delay, "1min", 0},
-    {"restart", "steps", apply_steps, "5", 0},
-    {"restart", "reset_after", apply_reset_after, "1min", 0},
-    {"restart", "burst", apply_burst, "5", 0},
-    {"restart", "interval", apply_interval, "1min", 0},
-    {"restart", "success_exit_codes", apply_success_codes, "0", 0},
-    {"restart", "prevent_exit_codes", apply_prevent_codes, "", 0},
-    {"restart", "on_give_up", apply_on_give_up, "fail", 0},
-    {"log", "directory", apply_log_dir, "logs", 0},
-    {"log", "stdout", apply_stdout, "%SVCWRAP_SERVICE_NAME%.out.log", 0},
-    {"log", "stderr", apply_stderr, "%SVCWRAP_SERVICE_NAME%.err.log", 0},
-    {"log", "max_size", apply_max_size, "10MB", 0},
-    {"log", "keep", apply_keep, "5", 0},
-    {"log", "timestamps", apply_timestamps, "true", 0},
-    {"log", "tail_lines", apply_tail_lines, "20", 0},
+ * directory before the log files inside it. Fields after the default:
+ * min, max, enum names, flags, apply, dump. */
+static const sw_key_t keys[] = {
+  {"service", "name", SW_KEY_STRING, F(name), 0, NULL, 0, 0, NULL,
+   SW_KEY_RAW, apply_name, NULL},
+  {"service", "display_name", SW_KEY_STRING, F(display_name), 0, "", 0, 0,
+   NULL, 0, apply_display_name, NULL},
+  {"service", "description", SW_KEY_STRING, F(description), 0, "", 0, 0,
+   NULL, 0, NULL, NULL},
+  {"service", "start_type", SW_KEY_ENUM, F(start_type), 0, "auto", 0, 0,
+   &sw_start_type_names, 0, NULL, NULL},
+  {"service", "depends_on", SW_KEY_LIST, F(depends_on), 0, "", 0, 0, NULL, 0,
+   apply_depends_on, NULL},
+  {"service", "account", SW_KEY_STRING, F(account), 0, "LocalSystem", 0, 0,
+   NULL, 0, apply_account, NULL},
+  {"process", "executable", SW_KEY_PATH, F(executable), 0, NULL, 0, 0, NULL,
+   0, NULL, NULL},
+  {"process", "arguments", SW_KEY_STRING, F(arguments), 0, "", 0, 0, NULL,
+   SW_KEY_RAW, apply_arguments, dump_arguments},
+  {"process", "working_directory", SW_KEY_PATH, F(working_directory), 0, ".",
+   0, 0, NULL, 0, NULL, NULL},
+  {"process", "priority", SW_KEY_ENUM, F(priority), 0, "normal", 0, 0,
+   &sw_priority_names, 0, NULL, NULL},
+  {"stop", "method", SW_KEY_LADDER, S(methods), S(n_methods),
+   "ctrl-break, terminate", 0, 0, NULL, 0, NULL, NULL},
+  {"stop", "timeout", SW_KEY_DURATION, S(timeout_ms), 0, "10s", 0, H, NULL, 0,
+   NULL, NULL},
+  {"stop", "event_name", SW_KEY_STRING, S(event_name), 0,
+   "Global\\svcwrap-%SVCWRAP_SERVICE_NAME%-stop", 0, 0, NULL, 0,
+   apply_event_name, NULL},
+  {"restart", "policy", SW_KEY_ENUM, R(policy), 0, "on-failure", 0, 0,
+   &sw_restart_policy_names, 0, NULL, NULL},
+  {"restart", "delay", SW_KEY_DURATION, R(delay_ms), 0, "1s", 0, H, NULL, 0,
+   NULL, NULL},
+  {"restart", "max_delay", SW_KEY_DURATION, R(max_delay_ms), 0, "1min", 0,
+   24 * H, NULL, 0, NULL, NULL},
+  {"restart", "steps", SW_KEY_UINT, R(steps), 0, "5", 0, 1000, NULL, 0, NULL,
+   NULL},
+  {"restart", "reset_after", SW_KEY_DURATION, R(reset_after_ms), 0, "1min", 0,
+   SW_DURATION_MAX_MS, NULL, 0, NULL, NULL},
+  {"restart", "burst", SW_KEY_UINT, R(burst), 0, "5", 0, SW_MAX_BURST, NULL,
+   0, NULL, NULL},
+  {"restart", "interval", SW_KEY_DURATION, R(interval_ms), 0, "1min", 0,
+   SW_DURATION_MAX_MS, NULL, 0, NULL, NULL},
+  {"restart", "success_exit_codes", SW_KEY_CODES, R(success_codes),
+   R(n_success), "0", 0, 0, NULL, 0, NULL, NULL},
+  {"restart", "prevent_exit_codes", SW_KEY_CODES, R(prevent_codes),
+   R(n_prevent), "", 0, 0, NULL, 0, NULL, NULL},
+  {"restart", "on_give_up", SW_KEY_ENUM, R(on_give_up), 0, "fail", 0, 0,
+   &sw_give_up_names, 0, NULL, NULL},
+  {"log", "directory", SW_KEY_PATH, F(log_dir), 0, "logs", 0, 0, NULL, 0,
+   NULL, NULL},
+  {"log", "stdout", SW_KEY_PATH, F(stdout_path), 0,
+   "%SVCWRAP_SERVICE_NAME%.out.log", 0, 0, NULL, SW_KEY_IN_LOG_DIR, NULL,
+   NULL},
+  {"log", "stderr", SW_KEY_PATH, F(stderr_path), 0,
+   "%SVCWRAP_SERVICE_NAME%.err.log", 0, 0, NULL, SW_KEY_IN_LOG_DIR, NULL,
+   NULL},
+  {"log", "max_size", SW_KEY_SIZE, F(log_max_size), 0, "10MB", 1024, 0, NULL,
+   0, NULL, NULL},
+  {"log", "keep", SW_KEY_UINT, F(log_keep), 0, "5", 0, 10000, NULL, 0, NULL,
+   NULL},
+  {"log", "timestamps", SW_KEY_BOOL, F(log_timestamps), 0, "true", 0, 0, NULL,
+   0, NULL, NULL},
+  {"log", "tail_lines", SW_KEY_UINT, F(tail_lines), 0, "20", 0, 1000, NULL, 0,
+   NULL, NULL},
 };
+/* clang-format on */
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 _Static_assert(N_KEYS <= SW_CONFIG_MAX_KEYS, "grow SW_CONFIG_MAX_KEYS");
+
+const sw_key_t *sw_config_key_at(unsigned i) {
+  return i < N_KEYS ? &keys[i] : NULL;
+}
 
 int sw_config_key_line(const sw_config_t *c, const char *section,
                        const char *key) {
@@ -681,7 +676,15 @@ static const char *closest_section(const char *name) {
 }
 
 static void check_sections(loader_t *L) {
+  char all[256];
+  size_t used = 0;
   unsigned i;
+
+  /* "[service], [process], ... and [log]" */
+  for (i = 0; i < N_SECTIONS; i++)
+    used += (size_t)snprintf(
+        all + used, sizeof(all) - used, "%s[%s]",
+        i == 0 ? "" : (i == N_SECTIONS - 1 ? " and " : ", "), sections[i]);
 
   for (i = 0; i < L->ini->n_sections; i++) {
     const sw_ini_section_t *s = &L->ini->sections[i];
@@ -694,10 +697,8 @@ static void check_sections(loader_t *L) {
       sw_diags_add(L->d, true, s->line,
                    "unknown section [%s]; did you mean [%s]?", s->name, hint);
     else
-      sw_diags_add(L->d, true, s->line,
-                   "unknown section [%s]; sections are [service], [process], "
-                   "[environment], [stop], [restart] and [log]",
-                   s->name);
+      sw_diags_add(L->d, true, s->line, "unknown section [%s]; sections are %s",
+                   s->name, all);
   }
 }
 
@@ -782,11 +783,15 @@ static void apply_key(loader_t *L, unsigned k, const sw_ini_entry_t *e) {
     return;
   }
   errors = L->d->n_errors;
-  v = e ? (keys[k].flags & KEY_RAW ? xstrdup(L, e->value) : expand(L, e->value))
-        : (keys[k].flags & KEY_RAW ? xstrdup(L, keys[k].def)
-                                   : expand(L, keys[k].def));
+  v = e ? (keys[k].flags & SW_KEY_RAW ? xstrdup(L, e->value)
+                                      : expand(L, e->value))
+        : (keys[k].flags & SW_KEY_RAW ? xstrdup(L, keys[k].def)
+                                      : expand(L, keys[k].def));
   if (v != NULL) {
-    keys[k].apply(L, v);
+    if (keys[k].apply != NULL)
+      keys[k].apply(L, v);
+    else
+      apply_by_type(L, v);
     free(v);
   }
   L->bad[k] = L->d->n_errors > errors;
@@ -893,18 +898,22 @@ static void cross_checks(loader_t *L, const sw_ini_entry_t **found) {
   for (i = 0; i < s->n_methods; i++) {
     has_break |= s->methods[i] == SW_STOP_CTRL_BREAK;
     has_c |= s->methods[i] == SW_STOP_CTRL_C;
-    if (c->platform == SW_PLATFORM_POSIX &&
-        (s->methods[i] == SW_STOP_EVENT || s->methods[i] == SW_STOP_WM_CLOSE))
+    if (!(sw_stop_method_platforms(s->methods[i]) & (1u << c->platform)))
       warn_at(L, line_of(found, "stop", "method"),
-              "[stop] method: %s is unavailable on Linux; the ladder skips "
-              "it",
-              method_names[s->methods[i]]);
+              "[stop] method: %s is unavailable on %s; the ladder skips it",
+              sw_stop_method_name(s->methods[i]),
+              c->platform == SW_PLATFORM_WIN ? "Windows" : "Linux");
   }
+  /* What src/os/win/child.c does: a child in a process group of its own
+   * ignores CTRL_C, so with ctrl-c in the ladder the child stays in the
+   * wrapper's group, where CTRL_BREAK cannot be aimed at it alone. */
   if (c->platform == SW_PLATFORM_WIN && has_break && has_c)
     warn_at(L, line_of(found, "stop", "method"),
-            "[stop] method: ctrl-c cannot reach the child: ctrl-break needs "
-            "the child in its own process group, and such a group ignores "
-            "CTRL_C; use one of the two (or event)");
+            "[stop] method: ctrl-break cannot reach the child: with ctrl-c "
+            "in the ladder the child shares the wrapper's process group (a "
+            "group of its own would ignore CTRL_C), and CTRL_BREAK can only "
+            "be aimed at a group; the ladder skips ctrl-break; use one of "
+            "the two (or event)");
 }
 
 int sw_config_parse(const char *path, const char *text, size_t len,

@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * INI text -> entries, through inih (Debian's build, natively, or the same
- * source built with mingw-w64). Two passes:
- *  1. our own line scan: line endings (LF, CRLF, CR), the UTF-8 BOM,
- *     encoding (UTF-16, NUL bytes, invalid UTF-8), over-long lines and
- *     [section] headers. Bad lines are reported and blanked, so inih never
- *     records an error of its own: inih stops calling the handler for
- *     key-only lines after its first error, which would hide problems.
- *  2. inih over the cleaned text, with Debian's runtime options set so that
- *     long lines are read whole (heap buffer that grows), indented lines
- *     are not continuations, inline "; comments" are removed and key-only
- *     lines reach the handler (value NULL) to be reported.
+ * INI text -> sections and entries, through inih (upstream's ini.c, built
+ * for both platforms by scripts/win-deps with the switches listed there).
+ *  1. A line scan for what inih cannot judge: line endings (LF, CRLF, CR),
+ *     the UTF-8 BOM, encoding (UTF-16, NUL bytes, invalid UTF-8) and
+ *     over-long lines. Bad lines are reported and blanked.
+ *  2. inih over the cleaned text. Its handler gets every section header
+ *     (INI_CALL_HANDLER_ON_NEW_SECTION), every key = value and every
+ *     key-only line (INI_ALLOW_NO_VALUE), each with its line number.
+ *  3. inih reports only its first error, and hands no more key-only lines
+ *     to the handler after it: every line with content that reached
+ *     neither the handler nor a comment is one inih refused (a header with
+ *     no ']', or such a key-only line), and is reported here.
+ * Entries are given their section by line at the end, so that the keys
+ * under a refused header belong to no section rather than to the one
+ * before it.
  */
 #include "core/ini_read.h"
 
@@ -18,9 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Debian builds inih with INI_HANDLER_LINENO=1 (debian/patches
- * 0005-Force-INI_HANDLER_LINENO), and scripts/win-deps builds the mingw
- * library the same way: the handler gets the line number. */
+/* Must match the library's build (scripts/win-deps): the handler gets the
+ * line number. */
 #define INI_HANDLER_LINENO 1
 #include <ini.h>
 
@@ -31,9 +34,18 @@
  * produce one per line. */
 #define MAX_ERRORS 50
 
+/* A line of the cleaned text. */
+typedef struct {
+  size_t off, len;
+  bool seen; /* inih handed it to on_line() */
+} line_t;
+
 typedef struct {
   sw_ini_t *ini;
   sw_diags_t *diags;
+  const char *clean; /* the text inih reads */
+  line_t *lines;     /* lines[0] is line 1 */
+  size_t n_lines;
   bool nomem;
 } reader_t;
 
@@ -122,35 +134,17 @@ static bool add_section(reader_t *r, const char *ns, const char *ne, int line) {
   return true;
 }
 
-/*
- * Check a "[name]" line (s..e trimmed, *s == '['). Records the section and
- * returns true if well-formed; else reports it and returns false.
- */
-static bool scan_section(reader_t *r, const char *s, const char *e, int line) {
-  const char *close = memchr(s, ']', (size_t)(e - s));
-  const char *ns = s + 1, *ne, *after;
+/* Note where a line of the cleaned text starts. False on OOM. */
+static bool add_line(reader_t *r, size_t off, size_t len) {
+  line_t *v = realloc(r->lines, (r->n_lines + 1) * sizeof(*v));
 
-  if (close == NULL) {
-    sw_diags_add(r->diags, true, line,
-                 "section header has no closing ']'; write [section]");
-    return false;
-  }
-  ne = close;
-  trim_range(&ns, &ne);
-  after = close + 1;
-  while (after < e && is_blank(*after))
-    after++;
-  if (after < e && *after != ';' && *after != '#') {
-    sw_diags_add(r->diags, true, line,
-                 "unexpected text after ']' in section header; move it to "
-                 "a line of its own or start it with ';' to make a comment");
-    return false;
-  }
-  if (ns == ne) {
-    sw_diags_add(r->diags, true, line, "empty section name []");
-    return false;
-  }
-  return add_section(r, ns, ne, line);
+  if (v == NULL) return false;
+  r->lines = v;
+  v[r->n_lines].off = off;
+  v[r->n_lines].len = len;
+  v[r->n_lines].seen = false;
+  r->n_lines++;
+  return true;
 }
 
 /*
@@ -182,7 +176,7 @@ static bool scan_lines(reader_t *r, const char *text, size_t len,
     s = text + pos;
     e = text + end;
     if (too_many(r->diags)) {
-      /* Keep counting lines; report no more. */
+      s = e; /* keep counting lines; report no more */
     } else if (memchr(s, '\0', (size_t)(e - s)) != NULL) {
       sw_diags_add(r->diags, true, line,
                    "line contains a NUL byte; is this a text file?");
@@ -200,63 +194,81 @@ static bool scan_lines(reader_t *r, const char *text, size_t len,
                    "line is %zu bytes long; at most %d are accepted",
                    (size_t)(e - s), SW_INI_MAX_LINE);
       s = e;
-    } else {
-      const char *ts = s, *te = e;
-
-      trim_range(&ts, &te);
-      if (ts < te && *ts == '[' && !scan_section(r, ts, te, line)) {
-        s = e;
-        /* The keys under a bad header belong to no section: left with
-         * the section before it, they would be reported again, wrongly,
-         * as unknown keys there. An empty name marks such a section. */
-        if (!r->nomem) add_section(r, ts, ts, line);
-      }
-      if (r->nomem) return false;
     }
+    if (!add_line(r, clean->len, (size_t)(e - s))) return false;
     sw_sbuf_put(clean, s, (size_t)(e - s));
     sw_sbuf_put(clean, "\n", 1);
     pos = next;
   }
-  if (too_many(r->diags))
-    sw_diags_add(r->diags, true, 0, "too many errors; stopped reporting");
   return !sw_sbuf_failed(clean);
 }
 
-/* The section (index) a line belongs to: the last header before it. */
-static int section_of_line(const sw_ini_t *ini, int line) {
-  int i;
+/* The trimmed text of line `lineno` (1-based) as [*s, *e). */
+static void line_text(const reader_t *r, int lineno, const char **s,
+                      const char **e) {
+  const line_t *l = &r->lines[lineno - 1];
 
-  for (i = (int)ini->n_sections - 1; i >= 0; i--)
-    if (ini->sections[i].line < line) return i;
-  return -1;
+  *s = r->clean + l->off;
+  *e = *s + l->len;
+  trim_range(s, e);
 }
 
-/* inih's handler. Always returns 1 so that inih never records an error
- * (see the file comment); problems go to the diags instead. */
-static int on_entry(void *user, const char *section, const char *name,
-                    const char *value, int lineno) {
+/*
+ * A header inih accepted: it found the ']' (before any inline comment).
+ * Take the name from the line itself (inih truncates it to 49 bytes) and
+ * refuse what inih lets pass: text after the ']' and an empty name. A
+ * refused header still opens a section, with no name, so that the keys
+ * under it are not taken for keys of the section before.
+ */
+static void on_section(reader_t *r, int lineno) {
+  const char *s, *e, *ns, *ne, *after;
+
+  line_text(r, lineno, &s, &e);
+  ns = s + 1;
+  ne = memchr(ns, ']', (size_t)(e - ns));
+  if (ne == NULL) ne = e; /* cannot happen: inih found one */
+  after = ne + 1;
+  trim_range(&ns, &ne);
+  while (after < e && is_blank(*after))
+    after++;
+  if (after < e && *after != ';' && *after != '#') {
+    sw_diags_add(r->diags, true, lineno,
+                 "unexpected text after ']' in section header; move it to "
+                 "a line of its own or start it with ';' to make a comment");
+    ns = ne;
+  } else if (ns == ne) {
+    sw_diags_add(r->diags, true, lineno, "empty section name []");
+  }
+  add_section(r, ns, ne, lineno);
+}
+
+static void not_an_entry(reader_t *r, int lineno, const char *what) {
+  sw_diags_add(r->diags, true, lineno,
+               "\"%s\" is neither key = value nor [section]", what);
+}
+
+/* inih's handler. Always returns 1: problems go to the diags, and inih
+ * carries on whatever it returns (INI_STOP_ON_FIRST_ERROR=0). */
+static int on_line(void *user, const char *section, const char *name,
+                   const char *value, int lineno) {
   reader_t *r = user;
   sw_ini_entry_t *v;
-  int sec;
 
-  (void)section; /* inih truncates names to 49 bytes; use our own table */
+  (void)section; /* truncated by inih; sections are ours (on_section) */
+  if (lineno < 1 || (size_t)lineno > r->n_lines) return 1; /* not ours */
+  r->lines[lineno - 1].seen = true;
   if (r->nomem || too_many(r->diags)) return 1;
+  if (name == NULL) {
+    on_section(r, lineno);
+    return 1;
+  }
   if (value == NULL) {
-    sw_diags_add(r->diags, true, lineno,
-                 "\"%s\" is neither key = value nor [section]", name);
+    not_an_entry(r, lineno, name);
     return 1;
   }
   if (*name == '\0') {
     sw_diags_add(r->diags, true, lineno,
                  "missing key name before '='; write key = value");
-    return 1;
-  }
-  sec = section_of_line(r->ini, lineno);
-  if (sec < 0) {
-    sw_diags_add(r->diags, true, lineno,
-                 "key \"%s\" comes before any [section]; put it under the "
-                 "section it belongs to, e.g. [service]",
-                 name);
     return 1;
   }
   v = realloc(r->ini->entries, (r->ini->n_entries + 1) * sizeof(*v));
@@ -266,7 +278,7 @@ static int on_entry(void *user, const char *section, const char *name,
   }
   r->ini->entries = v;
   v += r->ini->n_entries;
-  v->section = (unsigned)sec;
+  v->section = 0; /* set by assign_sections() */
   v->line = lineno;
   v->key = strdup(name);
   v->value = strdup(value);
@@ -280,13 +292,93 @@ static int on_entry(void *user, const char *section, const char *name,
   return 1;
 }
 
+/*
+ * Pass 3: the lines inih refused. With content, not a comment, and never
+ * handed to on_line(): a header without ']' (inih's own error), or a
+ * key-only line after inih's first error.
+ */
+static void refused_lines(reader_t *r) {
+  size_t i;
+
+  for (i = 0; i < r->n_lines && !r->nomem && !too_many(r->diags); i++) {
+    const char *s, *e, *c;
+    int lineno = (int)i + 1;
+    char *what;
+
+    if (r->lines[i].seen) continue;
+    line_text(r, lineno, &s, &e);
+    if (s == e || *s == ';' || *s == '#') continue;
+    if (*s == '[') {
+      sw_diags_add(r->diags, true, lineno,
+                   "section header has no closing ']'; write [section]");
+      add_section(r, s, s, lineno);
+      continue;
+    }
+    /* What inih would have named it: up to an inline " ;" comment. */
+    for (c = s + 1; c < e; c++)
+      if (*c == ';' && is_blank(c[-1])) break;
+    trim_range(&s, &c);
+    what = dup_range(s, c);
+    if (what == NULL) {
+      r->nomem = true;
+      return;
+    }
+    not_an_entry(r, lineno, what);
+    free(what);
+  }
+}
+
+static int by_line(const void *a, const void *b) {
+  const sw_ini_section_t *x = a, *y = b;
+
+  return (x->line > y->line) - (x->line < y->line);
+}
+
+/* The section (index) a line belongs to: the last header before it. */
+static int section_of_line(const sw_ini_t *ini, int line) {
+  int i;
+
+  for (i = (int)ini->n_sections - 1; i >= 0; i--)
+    if (ini->sections[i].line < line) return i;
+  return -1;
+}
+
+/* Give each entry its section; drop (and report) those before any. */
+static void assign_sections(reader_t *r) {
+  sw_ini_t *ini = r->ini;
+  unsigned i, kept = 0;
+
+  if (ini->n_sections > 1)
+    qsort(ini->sections, ini->n_sections, sizeof(ini->sections[0]), by_line);
+  for (i = 0; i < ini->n_entries; i++) {
+    sw_ini_entry_t *e = &ini->entries[i];
+    int sec = section_of_line(ini, e->line);
+
+    if (sec < 0) {
+      sw_diags_add(r->diags, true, e->line,
+                   "key \"%s\" comes before any [section]; put it under the "
+                   "section it belongs to, e.g. [service]",
+                   e->key);
+      free(e->key);
+      free(e->value);
+      continue;
+    }
+    e->section = (unsigned)sec;
+    ini->entries[kept++] = *e;
+  }
+  ini->n_entries = kept;
+}
+
 int sw_ini_read(const char *text, size_t len, sw_ini_t *out,
                 sw_diags_t *diags) {
-  reader_t r = {out, diags, false};
+  reader_t r;
   sw_sbuf_t clean = SW_SBUF_INIT;
   int rc;
 
   memset(out, 0, sizeof(*out));
+  memset(&r, 0, sizeof(r));
+  r.ini = out;
+  r.diags = diags;
   if (len >= 2 &&
       (memcmp(text, "\xFF\xFE", 2) == 0 || memcmp(text, "\xFE\xFF", 2) == 0)) {
     return sw_diags_add(diags, true, 0,
@@ -299,25 +391,21 @@ int sw_ini_read(const char *text, size_t len, sw_ini_t *out,
                         "save it as UTF-8");
   }
   if (!scan_lines(&r, text, len, &clean)) goto nomem;
-
-  /* Debian's inih options (debian/patches/0002-Add-runtime-options). */
-  ini_use_stack = false;
-  ini_allow_realloc = true;
-  ini_initial_alloc = 256;
-  ini_max_line = SW_INI_MAX_LINE + 3; /* room for "\r\n\0" */
-  ini_allow_multiline = false;
-  ini_allow_bom = false; /* already skipped */
-  ini_allow_inline_comments = true;
-  ini_allow_no_value = true;
-  ini_stop_on_first_error = false;
-
-  rc = ini_parse_string(clean.p ? clean.p : "", on_entry, &r);
-  sw_sbuf_free(&clean);
+  r.clean = clean.p ? clean.p : "";
+  rc = ini_parse_string(r.clean, on_line, &r);
   if (rc == -2 || r.nomem) goto nomem;
+  refused_lines(&r);
+  if (r.nomem) goto nomem;
+  assign_sections(&r);
+  if (too_many(diags))
+    sw_diags_add(diags, true, 0, "too many errors; stopped reporting");
+  sw_sbuf_free(&clean);
+  free(r.lines);
   return 0;
 
 nomem:
   sw_sbuf_free(&clean);
+  free(r.lines);
   sw_ini_free(out);
   return SW_ENOMEM;
 }

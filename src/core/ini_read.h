@@ -41,7 +41,7 @@ typedef struct {
  * Read `text` (len bytes). Problems go to *diags as errors; lines with a
  * problem are left out of the result. Returns 0 (even when there were
  * errors: check diags->n_errors) or SW_ENOMEM. Free *out with sw_ini_free().
- * Runs on: one thread at a time (sets inih's process-global options).
+ * Runs on: any thread (no global state).
  */
 int sw_ini_read(const char *text, size_t len, sw_ini_t *out, sw_diags_t *diags);
 void sw_ini_free(sw_ini_t *ini);

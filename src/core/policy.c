@@ -76,58 +76,89 @@ bool sw_policy_restarts(sw_restart_policy_t policy, sw_exit_class_t cls) {
 }
 
 /*
- * ln(x) for x >= 1 and e^x for x >= 0, enough for the backoff curve
- * (relative error near 1e-15) without linking libm, which would cost the
- * wrapper ~0.4 MB of resident pages for two calls.
+ * The backoff curve in integers. A positive number as m * 2^e with m's top
+ * bit set: 64 bits of precision, and an exponent that holds the powers
+ * below (delay^steps reaches 2^27000). Products are truncated, so each
+ * loses at most 2^-63 of its value.
  */
-#define LN2 0.69314718055994530942
+typedef struct {
+  uint64_t m;
+  int e;
+} num_t;
 
-static double ln_ge1(double x) {
-  double y, y2, term, sum = 0;
-  int k = 0, i;
+static num_t num_of(uint64_t v) {
+  num_t n;
+  int shift;
 
-  while (x >= 2.0) { /* x = m * 2^k, m in [1, 2) */
-    x /= 2.0;
-    k++;
-  }
-  /* ln(m) = 2 atanh((m - 1) / (m + 1)), |y| < 1/3: fast convergence */
-  y = (x - 1.0) / (x + 1.0);
-  y2 = y * y;
-  term = y;
-  for (i = 1; i < 80; i += 2) {
-    sum += term / i;
-    term *= y2;
-  }
-  return 2.0 * sum + k * LN2;
+  assert(v > 0);
+  shift = __builtin_clzll(v);
+  n.m = v << shift;
+  n.e = -shift;
+  return n;
 }
 
-static double exp_ge0(double x) {
-  int k = (int)(x / LN2), i;
-  double f = x - k * LN2, term = 1.0, sum = 1.0; /* f in [0, ln 2) */
+static num_t num_mul(num_t a, num_t b) {
+  unsigned __int128 p = (unsigned __int128)a.m * b.m; /* >= 2^126 */
+  num_t n;
 
-  for (i = 1; i < 30; i++) {
-    term *= f / i;
-    sum += term;
+  if (p >> 127) {
+    n.m = (uint64_t)(p >> 64);
+    n.e = a.e + b.e + 64;
+  } else {
+    n.m = (uint64_t)(p >> 63);
+    n.e = a.e + b.e + 63;
   }
-  while (k-- > 0)
-    sum *= 2.0;
-  return sum;
+  return n;
+}
+
+/* a^k by squaring: at most 2 log2(k) products. */
+static num_t num_pow(num_t a, unsigned k) {
+  num_t r = num_of(1);
+
+  while (k > 0) {
+    if (k & 1) r = num_mul(r, a);
+    a = num_mul(a, a);
+    k >>= 1;
+  }
+  return r;
+}
+
+static bool num_le(num_t a, num_t b) {
+  return a.e != b.e ? a.e < b.e : a.m <= b.m;
+}
+
+/*
+ * round(delay * (max/delay)^(k/steps)) for 0 < k < steps, delay < max.
+ * That value X solves X^steps = T with T = delay^(steps-k) * max^k, so the
+ * nearest integer is the largest y in [delay, max] with
+ * (y - 1/2)^steps <= T, i.e. (2y - 1)^steps <= T * 2^steps: a binary
+ * search of about 27 steps, each comparing two powers.
+ */
+static uint64_t curve(uint64_t delay, uint64_t max, unsigned k,
+                      unsigned steps) {
+  num_t t = num_mul(num_pow(num_of(delay), steps - k), num_pow(num_of(max), k));
+  uint64_t lo = delay, hi = max;
+
+  t.e += (int)steps;
+  while (lo < hi) {
+    uint64_t mid = lo + (hi - lo + 1) / 2;
+
+    if (num_le(num_pow(num_of(2 * mid - 1), steps), t))
+      lo = mid;
+    else
+      hi = mid - 1;
+  }
+  return lo;
 }
 
 uint64_t sw_policy_backoff_ms(const sw_restart_cfg_t *cfg, unsigned attempt) {
-  double ratio, v;
-
   if (attempt <= 1 || cfg->steps == 0 || cfg->delay_ms == 0 ||
       cfg->max_delay_ms <= cfg->delay_ms)
     return cfg->delay_ms;
   if (attempt - 1 >= cfg->steps) return cfg->max_delay_ms;
   /* systemd's RestartSteps=: delay * (max/delay)^((n-1)/steps), so the
-   * delay reaches max_delay after `steps` increases. */
-  ratio = (double)cfg->max_delay_ms / (double)cfg->delay_ms;
-  v = (double)cfg->delay_ms *
-      exp_ge0(ln_ge1(ratio) * (double)(attempt - 1) / (double)cfg->steps);
-  if (v > (double)cfg->max_delay_ms) return cfg->max_delay_ms;
-  return (uint64_t)(v + 0.5); /* nearest millisecond */
+   * delay reaches max_delay after `steps` increases; to the nearest ms. */
+  return curve(cfg->delay_ms, cfg->max_delay_ms, attempt - 1, cfg->steps);
 }
 
 /* The end a non-restarting exit of class cls gives the service. */

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Fixtures and helpers for svcwrap's native integration tests.
 
-Rules (docs/style.md 5.9): every wait has a deadline scaled by
+Rules: every wait has a deadline scaled by
 SW_TEST_TIMEOUT_MULT; nothing synchronises by sleeping (a short sleep inside
 a polling loop is fine); each test has its own scratch folder
 build/test-tmp/<test>/, removed when the test passes and kept when it fails;

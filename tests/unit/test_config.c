@@ -3,7 +3,7 @@
  * core/ini_read.c, core/config_load.c, core/config.c: INI text in, config
  * or findings out. Every test parses a string with a fake environment, so
  * nothing depends on the machine. Findings are checked by line and text;
- * defaults against product.md; the dump by parsing it again.
+ * defaults against docs/configuration.md; the dump by parsing it again.
  */
 #include "unit.h"
 
@@ -619,6 +619,34 @@ static void keys_under_bad_header(void **state) {
   }
 }
 
+/*
+ * inih reports only its first error and hands no key-only line to the
+ * handler after it: each line it refused is still reported, and a section
+ * name is taken whole (inih keeps 49 bytes of it).
+ */
+static void every_refused_line(void **state) {
+  static const char text[] = MIN_INI
+      "[restart\n" /* 5 */
+      "[stop]\n"   /* 6 */
+      "one word\n" /* 7 */
+      "[log\n"     /* 8 */
+      "two ; x\n"  /* 9 */
+      "[abcdefghijklmnopqrstuvwxyzabcdefghijklmn"
+      "opqrstuvwxyz]\n"; /* 10 */
+  sw_diags_t d;
+
+  (void)state;
+  load_fail(POSIX_INI, text, strlen(text), 5, &d);
+  expect_diag(&d, true, 5, "section header has no closing ']'");
+  expect_diag(&d, true, 7, "\"one word\" is neither key = value nor [section]");
+  expect_diag(&d, true, 8, "section header has no closing ']'");
+  expect_diag(&d, true, 9, "\"two\" is neither key = value nor [section]");
+  expect_diag(&d, true, 10,
+              "unknown section [abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrs"
+              "tuvwxyz]");
+  sw_diags_free(&d);
+}
+
 /* A value that fails to parse must not be cross-checked as if it were 0. */
 static void invalid_value_not_cross_checked(void **state) {
   (void)state;
@@ -1097,12 +1125,13 @@ static void warnings(void **state) {
   sw_diags_t d;
 
   (void)state;
-  /* Windows: ctrl-c cannot reach a child in its own process group. */
+  /* Windows: with ctrl-c in the ladder the child stays in the wrapper's
+   * process group (src/os/win/child.c), so ctrl-break cannot reach it. */
   c = load_warn(WIN_INI, MIN_INI "[stop]\nmethod = ctrl-break, ctrl-c\n", 1,
                 &d);
   expect_diag(&d, false, 6,
-              "[stop] method: ctrl-c cannot reach the child: ctrl-break needs "
-              "the child in its own process group");
+              "[stop] method: ctrl-break cannot reach the child: with ctrl-c "
+              "in the ladder the child shares the wrapper's process group");
   sw_config_free(c);
   sw_diags_free(&d);
   /* ... not on POSIX, where they are SIGTERM and SIGINT. */
@@ -1322,6 +1351,146 @@ static void diags_add(void **state) {
   assert_null(d.v);
 }
 
+/* ---- the key table against the docs ------------------------------------- */
+
+/* A file of the repository, read whole (the tests run from its top, as
+ * make runs them; __FILE__ names this file from there). */
+static char *repo_file(const char *rel) {
+  static const char self[] = "tests/unit/test_config.c";
+  const char *file = __FILE__;
+  size_t top = strlen(file) >= strlen(self) ? strlen(file) - strlen(self) : 0;
+  char path[4096];
+  FILE *f;
+  char *text;
+  long n = -1;
+
+  snprintf(path, sizeof(path), "%.*s%s", (int)top, file, rel);
+  f = fopen(path, "rb");
+  if (f == NULL)
+    fail_msg("cannot open %s (run from the repository's top)", path);
+  if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
+      fseek(f, 0, SEEK_SET) != 0)
+    fail_msg("cannot read %s", path);
+  text = malloc((size_t)n + 1);
+  assert_non_null(text);
+  if (fread(text, 1, (size_t)n, f) != (size_t)n)
+    fail_msg("cannot read %s", path);
+  text[n] = '\0';
+  fclose(f);
+  return text;
+}
+
+/* Whether docs/configuration.md has a row "| `key` |" under "## [section]". */
+static bool doc_has_row(const char *md, const char *section, const char *key) {
+  char heading[64], row[80];
+  const char *s, *end;
+
+  snprintf(heading, sizeof(heading), "\n## [%s]\n", section);
+  snprintf(row, sizeof(row), "\n| `%s` |", key);
+  s = strstr(md, heading);
+  if (s == NULL) return false;
+  s += strlen(heading);
+  end = strstr(s, "\n## ");
+  if (end == NULL) end = s + strlen(s);
+  s = strstr(s, row);
+  return s != NULL && s < end;
+}
+
+/* Whether config/example.ini has "key =" or "; key =" under [section]. */
+static bool example_has_line(const char *ini, const char *section,
+                             const char *key) {
+  const char *line = ini;
+  bool in = false;
+
+  for (; *line != '\0';
+       line = strchr(line, '\n') ? strchr(line, '\n') + 1 : "") {
+    const char *p = line;
+    size_t n = strlen(key);
+
+    while (*p == ' ' || *p == '\t')
+      p++;
+    if (*p == '[') {
+      const char *close = strchr(p, ']');
+
+      in = close != NULL && (size_t)(close - p - 1) == strlen(section) &&
+           strncmp(p + 1, section, strlen(section)) == 0;
+      continue;
+    }
+    if (!in) continue;
+    if (*p == ';') {
+      p++;
+      while (*p == ' ' || *p == '\t')
+        p++;
+    }
+    if (strncmp(p, key, n) != 0) continue;
+    p += n;
+    while (*p == ' ' || *p == '\t')
+      p++;
+    if (*p == '=') return true;
+  }
+  return false;
+}
+
+/* Every key of the table has its row in docs/configuration.md and its line
+ * in config/example.ini. */
+static void docs_name_every_key(void **state) {
+  char *md = repo_file("docs/configuration.md");
+  char *ini = repo_file("config/example.ini");
+  char missing[2048] = "";
+  const sw_key_t *k;
+  unsigned i;
+
+  (void)state;
+  for (i = 0; (k = sw_config_key_at(i)) != NULL; i++) {
+    size_t used = strlen(missing);
+
+    if (!doc_has_row(md, k->section, k->key))
+      snprintf(missing + used, sizeof(missing) - used,
+               "\n  docs/configuration.md: no row \"| `%s` |\" under "
+               "## [%s]",
+               k->key, k->section);
+    used = strlen(missing);
+    if (!example_has_line(ini, k->section, k->key))
+      snprintf(missing + used, sizeof(missing) - used,
+               "\n  config/example.ini: no line \"%s =\" (or \"; %s =\") "
+               "under [%s]",
+               k->key, k->key, k->section);
+  }
+  free(md);
+  free(ini);
+  if (missing[0] != '\0') fail_msg("keys missing from the docs:%s", missing);
+}
+
+/* The table itself: names unique, defaults and ranges coherent. */
+static void key_table(void **state) {
+  const sw_key_t *k, *o;
+  unsigned i, j, n_sections = 0;
+
+  (void)state;
+  while (sw_config_section_at(n_sections) != NULL)
+    n_sections++;
+  assert_true(n_sections > 0);
+  for (i = 0; (k = sw_config_key_at(i)) != NULL; i++) {
+    bool known = false;
+
+    for (j = 0; j < n_sections; j++)
+      known |= strcmp(sw_config_section_at(j), k->section) == 0;
+    if (!known) fail_msg("[%s] %s: no such section", k->section, k->key);
+    for (j = 0; j < i; j++) {
+      o = sw_config_key_at(j);
+      if (strcmp(o->section, k->section) == 0 && strcmp(o->key, k->key) == 0)
+        fail_msg("[%s] %s: two rows", k->section, k->key);
+    }
+    if (k->type == SW_KEY_ENUM && k->names == NULL)
+      fail_msg("[%s] %s: an enum without names", k->section, k->key);
+    if ((k->type == SW_KEY_DURATION || k->type == SW_KEY_UINT) &&
+        k->min > k->max)
+      fail_msg("[%s] %s: min above max", k->section, k->key);
+  }
+  assert_true(i <= SW_CONFIG_MAX_KEYS);
+  assert_null(sw_config_key_at(i));
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(defaults_posix),
     cmocka_unit_test(defaults_win),
@@ -1334,6 +1503,9 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(empty_files),
     cmocka_unit_test(key_before_section),
     cmocka_unit_test(keys_under_bad_header),
+    cmocka_unit_test(every_refused_line),
+    cmocka_unit_test(docs_name_every_key),
+    cmocka_unit_test(key_table),
     cmocka_unit_test(invalid_value_not_cross_checked),
     cmocka_unit_test(service_name),
     cmocka_unit_test(display_name_limit),

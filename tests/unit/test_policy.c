@@ -236,6 +236,17 @@ typedef struct {
   uint64_t want[8]; /* attempts 1..8 */
 } backoff_case_t;
 
+/* sw_policy_backoff_ms() for one curve. */
+static uint64_t backoff(uint64_t delay, uint64_t max, unsigned steps,
+                        unsigned attempt) {
+  sw_restart_cfg_t cfg = base_cfg(SW_RESTART_ALWAYS);
+
+  cfg.delay_ms = delay;
+  cfg.max_delay_ms = max;
+  cfg.steps = steps;
+  return sw_policy_backoff_ms(&cfg, attempt);
+}
+
 static void backoff_sequences(void **state) {
   static const backoff_case_t cases[] = {
       /* 100 * 8^((n-1)/3): doubles, then the cap. */
@@ -258,13 +269,8 @@ static void backoff_sequences(void **state) {
 
   (void)state;
   for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    sw_restart_cfg_t cfg = base_cfg(SW_RESTART_ALWAYS);
-
-    cfg.delay_ms = cases[i].delay;
-    cfg.max_delay_ms = cases[i].max;
-    cfg.steps = cases[i].steps;
     for (n = 1; n <= 8; n++) {
-      uint64_t got = sw_policy_backoff_ms(&cfg, n);
+      uint64_t got = backoff(cases[i].delay, cases[i].max, cases[i].steps, n);
 
       if (got != cases[i].want[n - 1])
         fail_msg("delay %llu max %llu steps %u, attempt %u: %llu, want %llu",
@@ -274,13 +280,14 @@ static void backoff_sequences(void **state) {
                  (unsigned long long)cases[i].want[n - 1]);
     }
     /* Attempt 0 is treated as the first. */
-    assert_int_equal(sw_policy_backoff_ms(&cfg, 0), cases[i].delay);
+    assert_int_equal(backoff(cases[i].delay, cases[i].max, cases[i].steps, 0),
+                     cases[i].delay);
   }
 }
 
 /* The curve at extreme ratios and odd steps, against values computed
  * independently (Python: round(d * (m / d) ** ((n - 1) / s))): policy.c
- * computes the power without libm. */
+ * computes it in integers. */
 static void backoff_extremes(void **state) {
   static const struct {
     uint64_t delay, max;
@@ -292,19 +299,23 @@ static void backoff_extremes(void **state) {
       {1, 86400000, 1000, 1000, 84835423},
       {7, 3600000, 13, 5, 400},
       {250, 59999, 7, 4, 2618},
+      /* Python's decimal at 60 digits: round(d * (m / d) ** ((n - 1) / s)).
+       * The last two lie within 2e-17 and 1e-4 (relative) of a half. */
+      {1, 86400000, 1000, 999, 83299178},
+      {1000, 86400000, 999, 998, 84456063},
+      {2, 86400000, 7, 6, 568783},
+      {1, 2, 3, 2, 1},
+      {3600000, 86400000, 1000, 1, 3600000},
+      {86399999, 86400000, 2, 2, 86399999},
+      {999, 1000, 1000, 500, 999},
   };
   size_t i;
 
   (void)state;
-  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    sw_restart_cfg_t cfg = base_cfg(SW_RESTART_ALWAYS);
-
-    cfg.delay_ms = cases[i].delay;
-    cfg.max_delay_ms = cases[i].max;
-    cfg.steps = cases[i].steps;
-    assert_int_equal(sw_policy_backoff_ms(&cfg, cases[i].attempt),
-                     cases[i].want);
-  }
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+    assert_int_equal(
+        backoff(cases[i].delay, cases[i].max, cases[i].steps, cases[i].attempt),
+        cases[i].want);
 }
 
 /* The same sequences through sw_policy_decide(), exit after exit. */
@@ -335,8 +346,47 @@ static void backoff_through_decide(void **state) {
   assert_int_equal(st.total_restarts, 6);
 }
 
+/* One exit of code 1 and what sw_policy_decide() must answer. */
+typedef struct {
+  uint64_t started, at;
+  bool reset;
+  unsigned attempt;
+  uint64_t delay;
+} decide_step_t;
+
+/* Feed the exits to the engine in order, checking each decision. */
+static void expect_steps(const sw_restart_cfg_t *cfg, sw_policy_state_t *st,
+                         const decide_step_t *steps, size_t n) {
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    sw_exit_t e = exit_at(steps[i].started, steps[i].at, 1, 0);
+    sw_decision_t d = sw_policy_decide(cfg, st, &e);
+
+    if (d.kind != SW_DECIDE_RESTART || d.was_reset != steps[i].reset ||
+        d.attempt != steps[i].attempt || d.delay_ms != steps[i].delay)
+      fail_msg(
+          "exit %zu (ran %llu..%llu ms): kind %d, reset %d, attempt %u, "
+          "delay %llu; want a restart, reset %d, attempt %u, delay %llu",
+          i + 1, (unsigned long long)steps[i].started,
+          (unsigned long long)steps[i].at, (int)d.kind, d.was_reset, d.attempt,
+          (unsigned long long)d.delay_ms, steps[i].reset, steps[i].attempt,
+          (unsigned long long)steps[i].delay);
+  }
+}
+
 /* A run of reset_after resets the backoff: attempt 1, delay `delay`. */
 static void reset_after_uptime(void **state) {
+  static const decide_step_t steps[] = {
+      {0, 10, false, 1, 100},
+      {110, 120, false, 2, 200},
+      /* 9999 ms of uptime: not yet. */
+      {320, 320 + 9999, false, 3, 400},
+      /* Exactly reset_after: reset. */
+      {20000, 30000, true, 1, 100},
+      /* And it grows again from there. */
+      {30100, 30110, false, 2, 200},
+  };
   sw_restart_cfg_t cfg = base_cfg(SW_RESTART_ALWAYS);
   sw_policy_state_t st;
   sw_decision_t d;
@@ -347,34 +397,7 @@ static void reset_after_uptime(void **state) {
   cfg.steps = 3;
   cfg.reset_after_ms = 10000;
   sw_policy_init(&st);
-
-  e = exit_at(0, 10, 1, 0);
-  d = sw_policy_decide(&cfg, &st, &e);
-  assert_int_equal(d.attempt, 1);
-  assert_int_equal(d.delay_ms, 100);
-  e = exit_at(110, 120, 1, 0);
-  d = sw_policy_decide(&cfg, &st, &e);
-  assert_int_equal(d.attempt, 2);
-  assert_int_equal(d.delay_ms, 200);
-  /* 9999 ms of uptime: not yet. */
-  e = exit_at(320, 320 + 9999, 1, 0);
-  d = sw_policy_decide(&cfg, &st, &e);
-  assert_false(d.was_reset);
-  assert_int_equal(d.attempt, 3);
-  assert_int_equal(d.delay_ms, 400);
-  /* Exactly reset_after: reset. */
-  e = exit_at(20000, 30000, 1, 0);
-  d = sw_policy_decide(&cfg, &st, &e);
-  assert_true(d.was_reset);
-  assert_int_equal(d.kind, SW_DECIDE_RESTART);
-  assert_int_equal(d.attempt, 1);
-  assert_int_equal(d.delay_ms, 100);
-  /* And it grows again from there. */
-  e = exit_at(30100, 30110, 1, 0);
-  d = sw_policy_decide(&cfg, &st, &e);
-  assert_false(d.was_reset);
-  assert_int_equal(d.attempt, 2);
-  assert_int_equal(d.delay_ms, 200);
+  expect_steps(&cfg, &st, steps, sizeof(steps) / sizeof(steps[0]));
   /* The total is never reset. */
   assert_int_equal(st.total_restarts, 5);
 
@@ -388,23 +411,20 @@ static void reset_after_uptime(void **state) {
 }
 
 static void reset_after_zero_never_resets(void **state) {
+  static const decide_step_t steps[] = {
+      {0, 10, false, 1, 100},
+      /* A day of uptime resets nothing. */
+      {1000, 1000 + 24ULL * 3600 * 1000, false, 2, 200},
+  };
   sw_restart_cfg_t cfg = base_cfg(SW_RESTART_ALWAYS);
   sw_policy_state_t st;
-  sw_decision_t d;
-  sw_exit_t e;
 
   (void)state;
   cfg.max_delay_ms = 800;
   cfg.steps = 3;
   cfg.reset_after_ms = 0;
   sw_policy_init(&st);
-  e = exit_at(0, 10, 1, 0);
-  sw_policy_decide(&cfg, &st, &e);
-  e = exit_at(1000, 1000 + 24ULL * 3600 * 1000, 1, 0);
-  d = sw_policy_decide(&cfg, &st, &e);
-  assert_false(d.was_reset);
-  assert_int_equal(d.attempt, 2);
-  assert_int_equal(d.delay_ms, 200);
+  expect_steps(&cfg, &st, steps, sizeof(steps) / sizeof(steps[0]));
 }
 
 /* ---- the burst window ---------------------------------------------------- */
