@@ -28,8 +28,13 @@
 /* While stopping under a service manager, progress is reported this
  * often: well inside the SCM's 30 s checkpoint limit. */
 #define HEARTBEAT_MS 1000
-/* Exit code recorded when the child could not be started at all. */
-#define SPAWN_FAILED_CODE 127
+/* Exit codes recorded when the child could not be started at all, as a
+ * shell reports them: 127 when the executable does not exist, 126 when it
+ * exists but cannot be run. One error space on both platforms (a missing
+ * file is SW_ENOENT from posix_spawn and from CreateProcessW) makes this
+ * decision platform-free. */
+#define SPAWN_NOT_FOUND_CODE 127
+#define SPAWN_FAILED_CODE    126
 
 typedef struct {
   const sw_config_t *cfg;
@@ -238,7 +243,7 @@ static void spawn_child(run_t *r) {
   if (rc != 0) {
     sw_log_error("start %s: %s", r->cfg->executable, why);
     in = input(SW_EV_SPAWN_FAILED);
-    in.code = SPAWN_FAILED_CODE;
+    in.code = rc == SW_ENOENT ? SPAWN_NOT_FOUND_CODE : SPAWN_FAILED_CODE;
     feed(r, &in);
     return;
   }

@@ -13,4 +13,12 @@
 #define SW_PRINTF(f, a)
 #endif
 
+/* A result that must be looked at: every fallible platform call (os.h),
+ * so that a failure cannot be dropped silently. */
+#if defined(__GNUC__)
+#define SW_MUST_CHECK __attribute__((warn_unused_result))
+#else
+#define SW_MUST_CHECK
+#endif
+
 #endif

@@ -14,6 +14,7 @@
 #include <uv.h>
 
 #include "app/log.h"
+#include "core/attr.h"
 #include "core/config.h"
 
 /* ---- the child ---------------------------------------------------------- */
@@ -49,7 +50,7 @@ typedef struct {
  * why[whylen]; on_exit never runs. Runs on: loop thread.
  */
 int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *opts, sw_child_t **out,
-                char *why, size_t whylen);
+                char *why, size_t whylen) SW_MUST_CHECK;
 
 int sw_os_child_pid(const sw_child_t *c);
 
@@ -61,7 +62,7 @@ int sw_os_child_pid(const sw_child_t *c);
  * Runs on: loop thread.
  */
 int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
-                     size_t whylen);
+                     size_t whylen) SW_MUST_CHECK;
 
 /* Release a child after its on_exit. Runs on: loop thread. */
 void sw_os_child_free(sw_child_t *c);
@@ -110,7 +111,7 @@ int sw_os_host_run(const char *service_name, sw_host_body_fn *body, void *data);
 /* Start delivering stop/rotate requests into `loop`. Call once from body
  * before running the loop; sw_os_host_detach() before closing it. */
 int sw_os_host_attach(sw_host_t *h, uv_loop_t *loop,
-                      const sw_host_events_t *ev);
+                      const sw_host_events_t *ev) SW_MUST_CHECK;
 void sw_os_host_detach(sw_host_t *h);
 
 /* Tell the service manager where we are. wait_hint_ms: how long the
@@ -138,19 +139,21 @@ typedef struct {
 /* Each returns 0 or a negative code with the reason (including the OS's
  * message) in why[whylen]. Runs on: main thread. */
 int sw_os_service_query(const sw_config_t *cfg, sw_svc_info_t *info, char *why,
-                        size_t whylen);
+                        size_t whylen) SW_MUST_CHECK;
 /* Register the service: ImagePath "<exe>" run -c "<cfg->path>". */
 int sw_os_service_install(const sw_config_t *cfg, const char *exe, char *why,
-                          size_t whylen);
+                          size_t whylen) SW_MUST_CHECK;
 /* Stop it if running (waits up to timeout_ms), then delete it. */
 int sw_os_service_uninstall(const sw_config_t *cfg, uint64_t timeout_ms,
-                            char *why, size_t whylen);
+                            char *why, size_t whylen) SW_MUST_CHECK;
 /* Start or stop through the SCM and wait (bounded) for the target state;
  * info receives the final state. */
 int sw_os_service_start(const sw_config_t *cfg, uint64_t timeout_ms,
-                        sw_svc_info_t *info, char *why, size_t whylen);
+                        sw_svc_info_t *info, char *why,
+                        size_t whylen) SW_MUST_CHECK;
 int sw_os_service_stop(const sw_config_t *cfg, uint64_t timeout_ms,
-                       sw_svc_info_t *info, char *why, size_t whylen);
+                       sw_svc_info_t *info, char *why,
+                       size_t whylen) SW_MUST_CHECK;
 
 /* ---- the system's event log --------------------------------------------- */
 
@@ -193,7 +196,7 @@ typedef struct sw_instance_lock_s sw_instance_lock_t;
  * Runs on: loop thread.
  */
 int sw_os_instance_lock(const char *endpoint, sw_instance_lock_t **out,
-                        char *why, size_t whylen);
+                        char *why, size_t whylen) SW_MUST_CHECK;
 /* Release the claim (NULL is fine). */
 void sw_os_instance_unlock(sw_instance_lock_t *l);
 

@@ -582,3 +582,27 @@ def test_stop_while_exited_childs_output_is_still_open(ctx):
     assert "could not be delivered" not in log, log
     assert "stopping -> stopped: child exited after the stop request" in log, log
     assert rc == 0, log
+
+
+# ---- a child that cannot be started --------------------------------------
+
+@pytest.mark.parametrize("kind,code", [("missing", 127), ("not-executable", 126)])
+def test_spawn_failure_exit_code_says_why(ctx, kind, code):
+    """A child that cannot be started is a failure with a shell's code: 127
+    when the executable does not exist, 126 when it exists but cannot be
+    run. The decision is made from the error code the backend returns
+    (SW_ENOENT on both platforms), so it is the same on Windows."""
+    exe = ctx.scratch / "app"
+    if kind == "not-executable":
+        exe.write_text("not a program\n")
+        exe.chmod(0o644)
+    ini = service_ini(ctx, f"spawn-{kind}", "", executable=exe, extra="""
+        [restart]
+        policy = no
+        """)
+    w = ctx.wrapper(ini)
+    assert w.wait(10) == 1, w.log()
+    log = w.log()
+    reason = "No such file or directory" if kind == "missing" else "Permission denied"
+    assert re.search(rf"error: start {re.escape(str(exe))}: {reason}", log), log
+    assert f"service spawn-{kind} failed (exit code {code})" in log, log

@@ -218,3 +218,23 @@ def test_console_run_refuses_while_the_service_runs(service):
     rc, doc = service.status()
     assert rc == 0 and doc["wrapper_pid"] == first, doc
     assert log.read_text().splitlines().count("ready") == 1, log.read_text()
+
+
+@pytest.mark.parametrize("kind,code", [("missing", 127), ("not-a-program", 126)])
+def test_spawn_failure_exit_code_says_why(service, kind, code):
+    """A child that CreateProcessW cannot start ends the service with a
+    shell's code, as on Linux: 127 when the executable does not exist
+    (ERROR_FILE_NOT_FOUND is SW_ENOENT in the one error space), 126 when
+    it exists but is not a program."""
+    exe = service.dir / "app.exe"
+    if kind == "not-a-program":
+        exe.write_bytes(b"not a program\r\n")
+    service.write_child_ini("", "[restart]\npolicy = no\n", executable=exe)
+    service.install()
+    service.scm.start(service.name)
+    service.scm.wait_state(service.name, "STOPPED", 30)
+    state, w32, svc_code = service.scm.query(service.name)
+    wlog = service.wrapper_log()
+    assert (w32, svc_code) == (1066, code), wlog
+    assert f"service {service.name} failed (exit code {code})" in wlog, wlog
+    assert re.search(r"error: start .*app\.exe: .*\(\d+\)", wlog), wlog

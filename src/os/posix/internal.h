@@ -27,8 +27,8 @@ void sw__posix_guard_watch(int pgid);
  * (PR_SET_CHILD_SUBREAPER), so a descendant whose parent dies, even one
  * that left the process group and session with setsid(), is reparented to
  * the wrapper and stays its descendant: "every descendant of the wrapper"
- * is the whole tree (the guard is not one, see above). This is a /proc walk and not a
- * cgroup because cgroup v2 is rarely writable where svcwrap runs (hosts
+ * is the whole tree (the guard is not one, see above). This is a /proc walk and
+ * not a cgroup because cgroup v2 is rarely writable where svcwrap runs (hosts
  * with the v1 hierarchy, unprivileged containers) and the walk works
  * everywhere /proc is mounted.
  *

@@ -54,11 +54,14 @@ struct sw_child_s {
 static HANDLE stop_event;
 static char *stop_event_name;
 
-static void fmt_err(char *why, size_t whylen, const char *what, DWORD err) {
+/* "what: <the OS's message> (<code>)" into why; returns err in svcwrap's
+ * error space. */
+static int fmt_err(char *why, size_t whylen, const char *what, DWORD err) {
   char msg[512];
 
   snprintf(why, whylen, "%s: %s", what,
            sw__win_strerror(err, msg, sizeof(msg)));
+  return sw__win_error(err);
 }
 
 /* ---- the stop event ------------------------------------------------------ */
@@ -191,8 +194,7 @@ static int make_pipe(HANDLE *ours, HANDLE *theirs, char *why, size_t whylen) {
                                PIPE_REJECT_REMOTE_CLIENTS,
                            1, 65536, 65536, 0, NULL);
   if (*ours == INVALID_HANDLE_VALUE) {
-    fmt_err(why, whylen, "CreateNamedPipeW", GetLastError());
-    return SW_EINVAL;
+    return fmt_err(why, whylen, "CreateNamedPipeW", GetLastError());
   }
   memset(&inherit, 0, sizeof(inherit));
   inherit.nLength = sizeof(inherit);
@@ -200,11 +202,12 @@ static int make_pipe(HANDLE *ours, HANDLE *theirs, char *why, size_t whylen) {
   *theirs = CreateFileW(name, GENERIC_WRITE | FILE_READ_ATTRIBUTES, 0, &inherit,
                         OPEN_EXISTING, 0, NULL);
   if (*theirs == INVALID_HANDLE_VALUE) {
-    fmt_err(why, whylen, "open the child's end of the output pipe",
-            GetLastError());
+    int rc = fmt_err(why, whylen, "open the child's end of the output pipe",
+                     GetLastError());
+
     CloseHandle(*ours);
     *ours = INVALID_HANDLE_VALUE;
-    return SW_EINVAL;
+    return rc;
   }
   return 0;
 }
@@ -348,24 +351,32 @@ static LPPROC_THREAD_ATTRIBUTE_LIST handle_list(HANDLE *handles, DWORD n,
   a = malloc(size);
   if (a == NULL) {
     snprintf(why, whylen, "out of memory");
+    SetLastError(ERROR_NOT_ENOUGH_MEMORY);
     return NULL;
   }
   if (!InitializeProcThreadAttributeList(a, 1, 0, &size)) {
-    fmt_err(why, whylen, "InitializeProcThreadAttributeList", GetLastError());
+    DWORD err = GetLastError();
+
+    fmt_err(why, whylen, "InitializeProcThreadAttributeList", err);
     free(a);
+    SetLastError(err);
     return NULL;
   }
   if (!UpdateProcThreadAttribute(a, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST,
                                  handles, n * sizeof(*handles), NULL, NULL)) {
-    fmt_err(why, whylen, "UpdateProcThreadAttribute(HANDLE_LIST)",
-            GetLastError());
+    DWORD err = GetLastError();
+
+    fmt_err(why, whylen, "UpdateProcThreadAttribute(HANDLE_LIST)", err);
     DeleteProcThreadAttributeList(a);
     free(a);
+    SetLastError(err);
     return NULL;
   }
   return a;
 }
 
+/* NULL on failure, with the reason in why and GetLastError() still the
+ * failing call's (as for handle_list). */
 static HANDLE make_job(char *why, size_t whylen) {
   JOBOBJECT_EXTENDED_LIMIT_INFORMATION lim;
   HANDLE job = CreateJobObjectW(NULL, NULL);
@@ -385,8 +396,11 @@ static HANDLE make_job(char *why, size_t whylen) {
       JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION;
   if (!SetInformationJobObject(job, JobObjectExtendedLimitInformation, &lim,
                                sizeof(lim))) {
-    fmt_err(why, whylen, "SetInformationJobObject", GetLastError());
+    DWORD err = GetLastError();
+
+    fmt_err(why, whylen, "SetInformationJobObject", err);
     CloseHandle(job);
+    SetLastError(err);
     return NULL;
   }
   return job;
@@ -421,7 +435,7 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
     /* A new child must not see the last stop: it would stop at once, and
      * the ladder would be one step short next time. */
     if (!ResetEvent(stop_event)) {
-      fmt_err(why, whylen, "reset the stop event", GetLastError());
+      rc = fmt_err(why, whylen, "reset the stop event", GetLastError());
       goto fail;
     }
     stop_var = malloc(n);
@@ -438,16 +452,19 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
     goto fail;
   }
   c->job = make_job(why, whylen);
-  if (c->job == NULL) goto fail;
+  if (c->job == NULL) {
+    rc = sw__win_error(GetLastError());
+    goto fail;
+  }
   for (i = 0; i < 2; i++)
-    if (make_pipe(&ours[i], &theirs[i], why, whylen) != 0) goto fail;
+    if ((rc = make_pipe(&ours[i], &theirs[i], why, whylen)) != 0) goto fail;
   memset(&inherit, 0, sizeof(inherit));
   inherit.nLength = sizeof(inherit);
   inherit.bInheritHandle = TRUE;
   nul = CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE,
                     &inherit, OPEN_EXISTING, 0, NULL);
   if (nul == INVALID_HANDLE_VALUE) {
-    fmt_err(why, whylen, "open NUL for the child's stdin", GetLastError());
+    rc = fmt_err(why, whylen, "open NUL for the child's stdin", GetLastError());
     goto fail;
   }
 
@@ -465,7 +482,10 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
   std3[1] = theirs[0];
   std3[2] = theirs[1];
   attrs = handle_list(std3, 3, why, whylen);
-  if (attrs == NULL) goto fail;
+  if (attrs == NULL) {
+    rc = sw__win_error(GetLastError());
+    goto fail;
+  }
   si.lpAttributeList = attrs;
   /* Suspended until it is in the job. A new process group when the ladder
    * sends CTRL_BREAK (aimed at the group) and not CTRL_C (which a new
@@ -476,11 +496,12 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
           (c->new_group ? CREATE_NEW_PROCESS_GROUP : 0);
   if (!CreateProcessW(NULL, cmdline_w, NULL, NULL, TRUE, flags, env_w, cwd_w,
                       &si.StartupInfo, &pi)) {
-    fmt_err(why, whylen, cmdline, GetLastError());
+    /* ERROR_FILE_NOT_FOUND -> SW_ENOENT, as a missing file is on POSIX. */
+    rc = fmt_err(why, whylen, cmdline, GetLastError());
     goto fail;
   }
   if (!AssignProcessToJobObject(c->job, pi.hProcess)) {
-    fmt_err(why, whylen, "AssignProcessToJobObject", GetLastError());
+    rc = fmt_err(why, whylen, "AssignProcessToJobObject", GetLastError());
     if (!TerminateProcess(pi.hProcess, 1))
       sw_log_warn("terminate the suspended pid %lu",
                   (unsigned long)pi.dwProcessId);
@@ -491,7 +512,7 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
   /* A child left suspended would look RUNNING forever and never exit:
    * if it cannot be resumed, end it and fail the spawn. */
   if (ResumeThread(pi.hThread) == (DWORD)-1) {
-    fmt_err(why, whylen, "ResumeThread", GetLastError());
+    rc = fmt_err(why, whylen, "ResumeThread", GetLastError());
     if (!TerminateJobObject(c->job, 1))
       sw_log_warn("terminate the job of suspended pid %lu",
                   (unsigned long)pi.dwProcessId);
@@ -610,8 +631,7 @@ static int post_wm_close(sw_child_t *c, char *why, size_t whylen) {
   if (!QueryInformationJobObject(c->job, JobObjectBasicProcessIdList, &ids,
                                  sizeof(ids), NULL) &&
       GetLastError() != ERROR_MORE_DATA) {
-    fmt_err(why, whylen, "list the job's processes", GetLastError());
-    return SW_EUNDELIVERED;
+    return fmt_err(why, whylen, "list the job's processes", GetLastError());
   }
   for (i = 0; i < ids.list.NumberOfProcessIdsInList && i < 1024; i++)
     pids[x.n++] = (DWORD)ids.list.ProcessIdList[i];
@@ -647,9 +667,8 @@ int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
       return SW_EUNDELIVERED;
     }
     if (!GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, c->pid)) {
-      fmt_err(why, whylen, "GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT)",
-              GetLastError());
-      return SW_EUNDELIVERED;
+      return fmt_err(why, whylen, "GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT)",
+                     GetLastError());
     }
     return 0;
   case SW_STOP_CTRL_C:
@@ -660,8 +679,8 @@ int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
       DWORD err = GetLastError();
 
       sw__win_console_cancel_ctrl_c();
-      fmt_err(why, whylen, "GenerateConsoleCtrlEvent(CTRL_C_EVENT)", err);
-      return SW_EUNDELIVERED;
+      return fmt_err(why, whylen, "GenerateConsoleCtrlEvent(CTRL_C_EVENT)",
+                     err);
     }
     return 0;
   case SW_STOP_EVENT:
@@ -672,16 +691,14 @@ int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
       return SW_EUNDELIVERED;
     }
     if (!SetEvent(stop_event)) {
-      fmt_err(why, whylen, "SetEvent", GetLastError());
-      return SW_EUNDELIVERED;
+      return fmt_err(why, whylen, "SetEvent", GetLastError());
     }
     return 0;
   case SW_STOP_WM_CLOSE:
     return post_wm_close(c, why, whylen);
   case SW_STOP_TERMINATE:
     if (!TerminateJobObject(c->job, 1)) {
-      fmt_err(why, whylen, "TerminateJobObject", GetLastError());
-      return SW_EUNDELIVERED;
+      return fmt_err(why, whylen, "TerminateJobObject", GetLastError());
     }
     return 0;
   default:

@@ -61,8 +61,10 @@ int sw__win_console_init(bool service) {
     /* No console (a service, or started detached): make one. AllocConsole
      * replaces the standard handles; keep ours where they were valid. */
     if (!AllocConsole()) {
+      DWORD e = GetLastError();
+
       sw_log_warn("allocate a console for the child's control events");
-      return -1;
+      return sw__win_error(e);
     }
     if (GetConsoleWindow() != NULL) ShowWindow(GetConsoleWindow(), SW_HIDE);
     if (in != NULL && in != INVALID_HANDLE_VALUE)
@@ -73,8 +75,10 @@ int sw__win_console_init(bool service) {
       SetStdHandle(STD_ERROR_HANDLE, err);
   }
   if (!SetConsoleCtrlHandler(on_console_event, TRUE)) {
+    DWORD e = GetLastError();
+
     sw_log_warn("install the console control handler");
-    return -1;
+    return sw__win_error(e);
   }
   return 0;
 }

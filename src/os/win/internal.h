@@ -20,6 +20,9 @@ char *sw__win_utf8(const wchar_t *w, int len);
 /* The system's message for a Win32 error code, UTF-8, without the final
  * period and line break, followed by " (code)". Writes into buf. */
 char *sw__win_strerror(DWORD code, char *buf, size_t len);
+/* A Win32 error code in svcwrap's error space (core/err.h): libuv's
+ * translation, so a missing file is SW_ENOENT on both platforms. */
+int sw__win_error(DWORD code);
 
 /* A path for the W APIs: UTF-16, with the \\?\ prefix when long. */
 wchar_t *sw__win_path(const char *utf8);

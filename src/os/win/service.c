@@ -33,7 +33,7 @@ static int fail(char *why, size_t whylen, const char *what) {
     snprintf(why, whylen, "%s: %s", what,
              sw__win_strerror(err, msg, sizeof(msg)));
   if (err == ERROR_SERVICE_DOES_NOT_EXIST) return SW_ENOTINST;
-  return err == ERROR_ACCESS_DENIED ? SW_EACCES : SW_EINVAL;
+  return sw__win_error(err);
 }
 
 static const char *state_name(DWORD s) {
@@ -334,7 +334,7 @@ static int set_delayed_in_registry(const wchar_t *name) {
   }
   if (rc != ERROR_SUCCESS) {
     SetLastError((DWORD)rc);
-    return -1;
+    return sw__win_error((DWORD)rc);
   }
   return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "os/os.h"
 
 char *sw__win_strerror(DWORD code, char *buf, size_t len) {
@@ -32,6 +33,16 @@ char *sw__win_strerror(DWORD code, char *buf, size_t len) {
   free(utf8);
   if (msg != NULL) LocalFree(msg);
   return buf;
+}
+
+int sw__win_error(DWORD code) {
+  /* libuv's table (src/win/error.c) is the one the rest of svcwrap's
+   * error space comes from: ERROR_FILE_NOT_FOUND is UV_ENOENT here as
+   * ENOENT is on POSIX. What it does not know is UV_UNKNOWN; the OS's own
+   * message always travels beside the code (sw__win_strerror). */
+  if (code == ERROR_ACCESS_DENIED) return SW_EACCES;
+  if (code == 0) return SW_EINVAL; /* a failure that set no error */
+  return uv_translate_sys_error((int)code);
 }
 
 void sw_os_last_error_text(char *buf, size_t len) {
