@@ -1661,10 +1661,22 @@ def scm_section():
         if ps["other"]:
             fails.append(f"pass {n + 1}: " + "; ".join(ps["other"][:5]))
     L.append("")
+    tot = {}
+    for ps in w["passes"]:
+        for name in ("swbench", "minsvc"):
+            cs = ps["rows"].get(name, [])
+            t = tot.setdefault(name, [0, 0])
+            t[0] += len(cs)
+            t[1] += sum(1 for c in cs if cycle_failures(c))
+    L.append("In all: " + "; ".join(
+        f"{labels[k]} {v[1]} cycle(s) with a failure out of {v[0]}"
+        for k, v in tot.items()) + ".\n")
     L.append("Where the start time goes (ms, median / p95 / max of the "
-             "cycles that reached RUNNING; StartServiceW itself returns only "
-             "once the service has reported a state other than "
-             "START_PENDING or Wine's wait ends):\n")
+             "cycles without a failure). Wine's StartServiceW returns once "
+             "the new process has connected to the SCM and made its first "
+             "SetServiceStatus call (services.exe waits up to 10 s for it, "
+             "then fails the start with 1053); svcwrap's first log line "
+             "comes just before that call:\n")
     for n, ps in enumerate(w["passes"]):
         sw = [c for c in ps["rows"].get("swbench", [])
               if not cycle_failures(c)]
@@ -1674,10 +1686,10 @@ def scm_section():
                  f"svcwrap.exe {dist([c['call_ms'] for c in sw])}, "
                  f"minsvc.exe {dist([c['call_ms'] for c in ms])}; svcwrap.exe "
                  "from the call to its first log line (Wine creating the "
-                 "process and loading its DLLs, then svcwrap reading its INI "
-                 "and opening its logs) "
+                 "process and loading its DLLs; svcwrap reading its INI, "
+                 "connecting to the SCM, AllocConsole) "
                  f"{dist([c['pre_log_ms'] for c in sw if 'pre_log_ms' in c])}"
-                 ", from there to its RUNNING report (console, job, child "
+                 ", from there to its RUNNING report (job, child "
                  f"started) {dist([c['own_ms'] for c in sw if 'own_ms' in c])}"
                  f"; the pass took {ps['seconds']:.0f} s, load average "
                  f"{ps['load'][0]} → {ps['load'][1]}")
