@@ -1531,6 +1531,8 @@ def run_scm_cycles():
     why = wine_missing()
     res = {"passes": [], "cycles": SCM_CYCLES, "timeout_s": SCM_TIMEOUT_S,
            "hold_ms": SCM_HOLD_MS, "winedebug": WINE_DEBUG,
+           "how": ("python3 bench/run.py --only scm-cycles"
+                   if ONLY == {"scm-cycles"} else "make bench"),
            "utc": datetime.datetime.now(datetime.timezone.utc).strftime(
                "%Y-%m-%d %H:%M UTC")}
     RESULTS["scm-cycles"] = res
@@ -1619,7 +1621,7 @@ def scm_section():
     if not w or (w.get("error") and not w.get("passes")):
         L.append(f"Not measured: {w.get('error') if w else 'skipped'}\n")
         return L
-    L.append(f"`python3 bench/run.py --only scm-cycles`, "
+    L.append(f"`{w.get('how', 'python3 bench/run.py --only scm-cycles')}`, "
              f"{w.get('utc', '?')}, {w.get('version', 'wine')}, a fresh "
              "private prefix with one persistent wineserver. "
              f"bench/scbench.exe (`--cycles`) runs {w['cycles']} start/stop "
@@ -2147,7 +2149,7 @@ def build_report(versions, loads, wall):
                  "child's exit (pidfd on the wrapper).")
     errs = []
     for metric, per in RESULTS.items():
-        if metric == "wine":
+        if metric in ("wine", "scm-cycles"):
             continue
         for name, d in per.items():
             for e in d.get("errors", []):
