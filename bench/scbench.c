@@ -25,6 +25,27 @@
  *                create_ms exit_ms`
  *   console      AllocConsole() (from a process without a console, as a
  *                service is), then FreeConsole(): `console REPEAT alloc_ms`
+ *
+ * Start/stop reliability (`make bench`'s scm-cycles):
+ *
+ *   scbench --cycles OUT_FILE CYCLES HOLD_MS TIMEOUT_MS NAME [NAME...]
+ *
+ * CYCLES times, each NAME in turn: StartServiceW; poll every ms until
+ * RUNNING, at most TIMEOUT_MS; wait HOLD_MS; ControlService(STOP); poll
+ * until STOPPED, at most TIMEOUT_MS. A start that failed or did not reach
+ * RUNNING is still brought back to STOPPED (waiting for it, and sending STOP
+ * once RUNNING or if it stays pending), so that the next cycle starts from
+ * the same state. One line per cycle:
+ *   cycle NAME I UTC start_err call_ms start_ms start_state w32 svc
+ *         stop_err stop_ms stop_state pid
+ * start_err / stop_err: 0 or the GetLastError() of StartServiceW /
+ * ControlService (stop_err -1: no STOP was sent); call_ms: how long
+ * StartServiceW itself took; start_ms / stop_ms: from just before the call
+ * until RUNNING / STOPPED, -1 if not reached within TIMEOUT_MS (then
+ * start_state / stop_state is the last state seen, 0 if the query failed);
+ * w32 / svc: dwWin32ExitCode / dwServiceSpecificExitCode once STOPPED; UTC:
+ * the wall-clock time of the StartServiceW call (to find the cycle in the
+ * service's own log).
  */
 #include <windows.h>
 #include <psapi.h>
@@ -114,6 +135,132 @@ static double wait_state(SC_HANDLE svc, DWORD want, double t0,
   }
 }
 
+/* Poll every ms until the state is `want`; -1 after timeout_ms. The last
+ * state seen and the exit codes go to *last / *w32 / *svc. */
+static double wait_state_ex(SC_HANDLE svc, DWORD want, double t0,
+                            double timeout_ms, DWORD *last, DWORD *w32,
+                            DWORD *svc_code, DWORD *pid) {
+  for (;;) {
+    SERVICE_STATUS_PROCESS ssp;
+    DWORD need;
+    double t;
+
+    *last = 0;
+    if (QueryServiceStatusEx(svc, SC_STATUS_PROCESS_INFO, (LPBYTE)&ssp,
+                             sizeof ssp, &need)) {
+      *last = ssp.dwCurrentState;
+      *w32 = ssp.dwWin32ExitCode;
+      *svc_code = ssp.dwServiceSpecificExitCode;
+      if (ssp.dwProcessId != 0 && pid != NULL)
+        *pid = ssp.dwProcessId;
+    }
+    t = now_ms();
+    if (*last == want)
+      return t - t0;
+    if (t - t0 > timeout_ms)
+      return -1;
+    Sleep(1);
+  }
+}
+
+static void utc_now(char *buf, size_t n) {
+  SYSTEMTIME st;
+
+  GetSystemTime(&st);
+  _snprintf(buf, n, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", st.wYear,
+            st.wMonth, st.wDay, st.wHour, st.wMinute, st.wSecond,
+            st.wMilliseconds);
+  buf[n - 1] = 0;
+}
+
+/* One start/stop cycle of `name`; one `cycle` line. */
+static void cycle(FILE *out, SC_HANDLE scm, const wchar_t *name, int i,
+                  DWORD hold, double timeout) {
+  SC_HANDLE svc = OpenServiceW(scm, name, SERVICE_ALL_ACCESS);
+  SERVICE_STATUS ss;
+  DWORD start_err = 0, start_state = 0, stop_state = 0, w32 = 0, code = 0;
+  DWORD pid = 0, ignored;
+  long stop_err = -1;
+  double t0, call_ms, start_ms, stop_ms = -1;
+  char when[40];
+
+  if (svc == NULL) {
+    fprintf(out, "cycle %ls %d - error OpenService %lu\n", name, i,
+            GetLastError());
+    return;
+  }
+  utc_now(when, sizeof when);
+  t0 = now_ms();
+  if (!StartServiceW(svc, 0, NULL))
+    start_err = GetLastError();
+  call_ms = now_ms() - t0;
+  if (start_err == 0) {
+    start_ms = wait_state_ex(svc, SERVICE_RUNNING, t0, timeout, &start_state,
+                             &w32, &code, &pid);
+  } else {
+    start_ms = -1;
+    wait_state_ex(svc, SERVICE_STOPPED, t0, 0, &start_state, &w32, &code,
+                  &pid);
+  }
+  if (start_ms >= 0)
+    Sleep(hold);
+  /* Back to STOPPED, whatever happened: a pending start is waited for (the
+   * SCM refuses STOP while START_PENDING), then stopped. */
+  if (start_state == SERVICE_START_PENDING)
+    wait_state_ex(svc, SERVICE_RUNNING, now_ms(), timeout, &ignored, &w32,
+                  &code, &pid);
+  t0 = now_ms();
+  if (start_state != SERVICE_STOPPED) {
+    stop_err = ControlService(svc, SERVICE_CONTROL_STOP, &ss) ? 0
+                                                              : (long)GetLastError();
+  }
+  stop_ms = wait_state_ex(svc, SERVICE_STOPPED, t0, timeout, &stop_state,
+                          &w32, &code, NULL);
+  fprintf(out, "cycle %ls %d %s %lu %.3f %.3f %lu %lu %lu %ld %.3f %lu %lu\n",
+          name, i, when, start_err, call_ms, start_ms, start_state, w32, code,
+          stop_err, stop_ms, stop_state, pid);
+  fflush(out);
+  CloseServiceHandle(svc);
+}
+
+static int cycles(int argc, wchar_t **argv) {
+  FILE *out;
+  SC_HANDLE scm;
+  int n, i, k;
+  DWORD hold;
+  double timeout;
+
+  if (argc < 7) {
+    fwprintf(stderr, L"usage: scbench --cycles OUT CYCLES HOLD_MS TIMEOUT_MS "
+                     L"NAME...\n");
+    return 64;
+  }
+  out = _wfopen(argv[2], L"w");
+  if (out == NULL) {
+    fwprintf(stderr, L"scbench: cannot open %ls: error %lu\n", argv[2],
+             GetLastError());
+    return 2;
+  }
+  n = _wtoi(argv[3]);
+  hold = (DWORD)_wtoi(argv[4]);
+  timeout = (double)_wtoi(argv[5]);
+  scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
+  if (scm == NULL) {
+    fprintf(out, "cycle - 0 - error OpenSCManager %lu\n", GetLastError());
+    fclose(out);
+    return 1;
+  }
+  for (i = 0; i < n; i++) {
+    for (k = 6; k < argc; k++) {
+      cycle(out, scm, argv[k], i, hold, timeout);
+      Sleep(100);
+    }
+  }
+  CloseServiceHandle(scm);
+  fclose(out);
+  return 0;
+}
+
 int wmain(int argc, wchar_t **argv) {
   FILE *out;
   SC_HANDLE scm;
@@ -124,6 +271,8 @@ int wmain(int argc, wchar_t **argv) {
     return 64;
   }
   QueryPerformanceFrequency(&g_freq);
+  if (wcscmp(argv[1], L"--cycles") == 0)
+    return cycles(argc, argv);
   out = _wfopen(argv[1], L"w");
   if (out == NULL)
     return 2;
