@@ -210,6 +210,11 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv) {
     InterlockedExchange(&h->exit_code, 1);
   } else {
     h->status.dwServiceType = SERVICE_WIN32_OWN_PROCESS;
+    /* The first report before anything slow: setting up the console can
+     * take a quarter of a second under Wine (the first call after
+     * AllocConsole waits for conhost), and an SCM that hears nothing
+     * for too long fails the start with 1053 (Wine: after 10 s). */
+    report(h, SERVICE_START_PENDING, 10000, NO_ERROR, 0);
     InterlockedExchange(&h->exit_code, run_body(h));
   }
   if (h->body_done != NULL) SetEvent(h->body_done);
