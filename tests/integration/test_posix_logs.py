@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import wait_pid_file, wait_until
+from conftest import SVCWRAP, wait_pid_file, wait_until
 from test_posix_supervisor import TESTCHILD, Files, service_ini
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -224,3 +224,88 @@ def test_disk_full_drops_then_resumes(ctx, tmpfs):
     assert last > n_full, "lines written after space was freed"
     w.signal(signal.SIGTERM)
     assert w.wait(10) == 0
+
+
+# ---- bounded line buffer ------------------------------------------------
+
+# The marker that ends every piece of a line split at the buffer bound
+# (docs/configuration.md, [log]).
+SPLIT_MARK = b" [svcwrap: line continues]\n"
+LONG_LINE_BYTES = 64 * 1024 * 1024
+SVCWRAP_KIND = "sanitized" if "posix-san" in str(SVCWRAP) else "release"
+
+
+def long_line_child(ctx, done):
+    """A child that writes LONG_LINE_BYTES without a newline (a counter
+    pattern, so lost or reordered pieces show), touches `done`, sleeps."""
+    script = ctx.scratch / "longline.py"
+    script.write_text(
+        "import os, sys, time\n"
+        f"n = {LONG_LINE_BYTES}\n"
+        "block = b''.join(b'%07d|' % i for i in range(8192))\n"
+        "out = sys.stdout.buffer\n"
+        "while n > 0:\n"
+        "    k = min(n, len(block))\n"
+        "    out.write(block[:k]); n -= k\n"
+        "out.flush()\n"
+        f"open({str(done)!r}, 'w').close()\n"
+        "time.sleep(600)\n")
+    return script
+
+
+def expected_long_line():
+    block = b"".join(b"%07d|" % i for i in range(8192))
+    whole, rest = divmod(LONG_LINE_BYTES, len(block))
+    return block * whole + block[:rest]
+
+
+def vm_hwm_kb(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no VmHWM for pid {pid}")
+
+
+def test_line_without_newline_is_bounded(ctx):
+    """64 MiB without a newline: written in marked pieces as it arrives
+    (not held until the child exits), the wrapper's memory stays bounded,
+    the pieces put back together are the input, and status counts the
+    split line."""
+    done = ctx.scratch / "done"
+    ini = service_ini(ctx, "longline",
+                      str(long_line_child(ctx, done)), """
+                      [restart]
+                      policy = no
+                      [log]
+                      timestamps = false
+                      max_size = 1GB
+                      """, executable=sys.executable)
+    env = ctx.env()
+    # ASan holds freed memory in a quarantine (256 MB by default), which
+    # would measure ASan, not svcwrap.
+    env["ASAN_OPTIONS"] = env["ASAN_OPTIONS"] + ":quarantine_size_mb=1"
+    w = ctx.wrapper(ini, env=env)
+    out = ctx.scratch / "logs" / "longline.out.log"
+    wait_until(done.exists, 120, "the child to write 64 MiB")
+    # Everything but the last piece (the line has not ended) is on disk
+    # while the child still runs.
+    wait_until(lambda: out.exists() and out.stat().st_size
+               >= LONG_LINE_BYTES - 64 * 1024, 60,
+               "the pieces to reach the log while the child runs")
+    hwm = vm_hwm_kb(w.pid)
+    print(f"wrapper VmHWM with a 64 MiB line: {hwm} kB ({SVCWRAP_KIND})")
+    limit = 20 * 1024
+    assert hwm < limit, f"wrapper peak RSS {hwm} kB"
+    _, st = ctx.status_json(ini)
+    assert st["log_split_lines"] == 1, st
+    w.signal(signal.SIGTERM)
+    assert w.wait(20) == 0, w.log()
+    data = out.read_bytes()
+    pieces = data.split(b"\n")
+    assert pieces[-1] == b"", "the log ends with a whole line"
+    assert len(pieces) > 2 and all(
+        p.endswith(SPLIT_MARK[:-1]) for p in pieces[:-2]), \
+        "every piece but the last carries the marker"
+    assert max(len(p) for p in pieces) <= 64 * 1024 + len(SPLIT_MARK), \
+        "pieces are at most the buffer bound plus the marker"
+    assert data.replace(SPLIT_MARK, b"")[:-1] == expected_long_line()
