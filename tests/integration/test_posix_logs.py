@@ -181,17 +181,23 @@ def tmpfs(ctx):
 
 def test_disk_full_drops_then_resumes(ctx, tmpfs):
     """The log disk fills: the child keeps running unblocked, the dropped
-    bytes are counted and reported once, writing resumes when space is
-    freed."""
+    bytes are counted exactly and reported once, no line is torn (a write
+    that stopped part way through a line is cut back), and writing
+    resumes when space is freed."""
     ballast = tmpfs / "ballast"
     ballast.write_bytes(b"\0" * 440 * 1024)  # about 70 KB stay free
     script = ctx.scratch / "writer.sh"
     seq = ctx.scratch / "seq"
+    stop = ctx.scratch / "stop"
+    final = ctx.scratch / "final"
     # A line every millisecond or so, with its number also written to a
     # file outside the full disk: proof that the child is never blocked.
-    script.write_text("i=0\nwhile :; do i=$((i+1)); "
+    # Once `stop` exists it writes no more and records how many it wrote.
+    script.write_text("i=0\nwhile [ ! -e " + str(stop) + " ]; do i=$((i+1)); "
                       "printf '%08d writer\\n' $i; echo $i > " + str(seq) +
-                      "; sleep 0.001; done\n")
+                      "; sleep 0.001; done\necho $i > " + str(final) +
+                      ".tmp; mv " + str(final) + ".tmp " + str(final) +
+                      "\nexec sleep 600\n")
     ini = service_ini(ctx, "full", str(script), f"""
                       [log]
                       directory = {tmpfs}
@@ -222,6 +228,22 @@ def test_disk_full_drops_then_resumes(ctx, tmpfs):
     out = tmpfs / "full.out.log"
     last = int(out.read_bytes().split(b"\n")[-2].split()[0])
     assert last > n_full, "lines written after space was freed"
+    stop.touch()
+    wait_until(final.exists, 10, "the child to stop writing")
+    n = int(final.read_text())
+    wait_until(lambda: out.read_bytes().endswith(b"%08d writer\n" % n), 10,
+               "the child's last line in the log")
+    data = out.read_bytes()
+    lines = data.split(b"\n")
+    assert lines[-1] == b""
+    bad = [l for l in lines[:-1] if not re.fullmatch(rb"\d{8} writer", l)]
+    assert bad == [], f"torn or glued lines: {bad[:3]}"
+    numbers = [int(l[:8]) for l in lines[:-1]]
+    assert numbers == sorted(set(numbers)), "lines in order, none twice"
+    _, st = ctx.status_json(ini)
+    written = n * len(b"00000000 writer\n")
+    assert st["log_dropped_bytes"] == written - len(data), \
+        (st["log_dropped_bytes"], written, len(data))
     w.signal(signal.SIGTERM)
     assert w.wait(10) == 0
 
@@ -309,3 +331,62 @@ def test_line_without_newline_is_bounded(ctx):
     assert max(len(p) for p in pieces) <= 64 * 1024 + len(SPLIT_MARK), \
         "pieces are at most the buffer bound plus the marker"
     assert data.replace(SPLIT_MARK, b"")[:-1] == expected_long_line()
+
+
+# ---- the writer thread ----------------------------------------------------
+
+def test_stalled_log_disk_does_not_stall_the_loop(ctx):
+    """The child's log is a FIFO nobody reads yet: the writer thread blocks
+    opening it. The loop still answers status at once, stops reading the
+    child when the queue is full (the child blocks, memory stays bounded,
+    nothing is dropped), and every line arrives once the FIFO is read."""
+    import threading
+
+    logs = ctx.scratch / "logs"
+    logs.mkdir()
+    fifo = logs / "stall.out.log"
+    os.mkfifo(fifo)
+    lines = 200_000    # 20 MB, five times the writer's queue
+    ini = service_ini(ctx, "stall", f"--lines {lines} --line-bytes {LINE_BYTES}",
+                      """
+                      [restart]
+                      policy = no
+                      [log]
+                      timestamps = false
+                      max_size = 1GB
+                      """)
+    env = ctx.env()
+    env["ASAN_OPTIONS"] = env["ASAN_OPTIONS"] + ":quarantine_size_mb=1"
+    w = ctx.wrapper(ini, env=env)
+    wait_until(lambda: re.search(r"started .*, pid \d+", w.log()), 10,
+               "the child to start")
+    slowest = 0.0
+    for _ in range(10):
+        t0 = time.monotonic()
+        rc, st = ctx.status_json(ini, timeout=5)
+        slowest = max(slowest, time.monotonic() - t0)
+        assert rc == 0 and st["state"] == "running", st
+        time.sleep(0.1)
+    print(f"slowest status while the log is stalled: {slowest * 1000:.0f} ms")
+    hwm = vm_hwm_kb(w.pid)
+    print(f"wrapper VmHWM while stalled: {hwm} kB ({SVCWRAP_KIND})")
+    assert hwm < 24 * 1024, f"wrapper peak RSS {hwm} kB: the queue is bounded"
+    assert w.running(), "the child is held by back pressure, not finished"
+
+    got = bytearray()
+    def read_all():
+        with open(fifo, "rb") as f:
+            while True:
+                b = f.read(1 << 16)
+                if not b:
+                    return
+                got.extend(b)
+    reader = threading.Thread(target=read_all, daemon=True)
+    reader.start()
+    assert w.wait(60) == 0, w.log()
+    reader.join(10)
+    assert not reader.is_alive(), "the wrapper closed the FIFO at exit"
+    out = ctx.scratch / "got.log"
+    out.write_bytes(bytes(got))
+    check_sequence([out], 1, lines)
+    assert "dropp" not in w.log(), w.log()
