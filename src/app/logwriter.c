@@ -16,12 +16,20 @@
 
 typedef enum { ITEM_WRITE, ITEM_ROTATE } item_kind_t;
 
+/* A write is queued in a buffer of at least this many bytes, and later
+ * writes to the same file are appended to it while it waits: when the
+ * disk is slower than the child, the writer makes fewer, larger writes. */
+#define ITEM_MIN_CAP (256u * 1024)
+/* Buffers of ITEM_MIN_CAP kept for reuse: a fresh one per read would cost
+ * an mmap, its page faults and a munmap each time. */
+#define SPARE_MAX 4
+
 typedef struct item_s {
   struct item_s *next;
   item_kind_t kind;
   sw_logfile_t *file;
-  size_t len;
-  char data[]; /* len bytes (ITEM_WRITE) */
+  size_t len, cap;
+  char data[]; /* len bytes of cap (ITEM_WRITE) */
 } item_t;
 
 typedef struct report_s {
@@ -44,6 +52,8 @@ struct sw_logwriter_s {
   bool attached; /* async may be sent */
   bool want_drain, drained;
   report_t *reports, *reports_tail;
+  item_t *spare; /* reusable ITEM_MIN_CAP buffers, at most SPARE_MAX */
+  unsigned n_spare;
   /* Constant after start: */
   size_t high, low;
   sw_logwriter_drained_fn *on_drained;
@@ -139,7 +149,13 @@ static void writer_main(void *arg) {
     w->busy = false;
     w->queued -= it->len;
     it->file->dropped_shared = it->file->dropped;
-    free(it);
+    if (it->cap == ITEM_MIN_CAP && w->n_spare < SPARE_MAX) {
+      it->next = w->spare;
+      w->spare = it;
+      w->n_spare++;
+    } else {
+      free(it);
+    }
     if (w->want_drain && w->queued <= w->low) {
       w->want_drain = false;
       w->drained = true;
@@ -207,9 +223,30 @@ static void push(sw_logwriter_t *w, item_t *it) {
 void sw_logwriter_write(sw_logwriter_t *w, sw_logfile_t *f, const char *buf,
                         size_t len) {
   item_t *it;
+  size_t cap;
 
   if (len == 0) return;
-  it = malloc(sizeof(*it) + len);
+  uv_mutex_lock(&w->mu);
+  it = w->tail;
+  if (it != NULL && it->kind == ITEM_WRITE && it->file == f &&
+      it->cap - it->len >= len) {
+    /* Still queued (the writer takes items from the head, and only the
+     * loop thread adds): append. */
+    memcpy(it->data + it->len, buf, len);
+    it->len += len;
+    w->queued += len;
+    uv_mutex_unlock(&w->mu);
+    return;
+  }
+  cap = len < ITEM_MIN_CAP ? ITEM_MIN_CAP : len;
+  it = NULL;
+  if (cap == ITEM_MIN_CAP && w->spare != NULL) {
+    it = w->spare;
+    w->spare = it->next;
+    w->n_spare--;
+  }
+  uv_mutex_unlock(&w->mu);
+  if (it == NULL) it = malloc(sizeof(*it) + cap);
   if (it == NULL) {
     /* Counted where the writer counts, so status shows it. */
     uv_mutex_lock(&w->mu);
@@ -220,6 +257,7 @@ void sw_logwriter_write(sw_logwriter_t *w, sw_logfile_t *f, const char *buf,
   it->kind = ITEM_WRITE;
   it->file = f;
   it->len = len;
+  it->cap = cap;
   memcpy(it->data, buf, len);
   push(w, it);
 }
@@ -230,7 +268,7 @@ void sw_logwriter_rotate(sw_logwriter_t *w, sw_logfile_t *f) {
   if (it == NULL) return;
   it->kind = ITEM_ROTATE;
   it->file = f;
-  it->len = 0;
+  it->len = it->cap = 0;
   push(w, it);
 }
 
@@ -286,6 +324,12 @@ void sw_logwriter_free(sw_logwriter_t *w) {
   r = w->reports;
   w->reports = w->reports_tail = NULL;
   deliver(r);
+  while (w->spare != NULL) {
+    item_t *next = w->spare->next;
+
+    free(w->spare);
+    w->spare = next;
+  }
   uv_cond_destroy(&w->idle);
   uv_cond_destroy(&w->work);
   uv_mutex_destroy(&w->mu);
