@@ -54,9 +54,10 @@ POSIX_OBJ := $(patsubst %.c,build/posix/obj/%.o,$(CORE_SRC) $(APP_SRC) $(POSIX_S
 SAN_OBJ   := $(patsubst %.c,build/posix-san/obj/%.o,$(CORE_SRC) $(APP_SRC) $(POSIX_SRC))
 WIN_OBJ   := $(patsubst %.c,build/win/obj/%.o,$(CORE_SRC) $(APP_SRC) $(WIN_SRC)) \
              build/win/obj/messages.o
-# Unit tests link the pure core and the app pieces that need no OS.
+# Unit tests link the pure core and the app pieces that need no OS (the
+# log writer's tests stand in for the wrapper log themselves).
 SAN_CORE_OBJ := $(patsubst %.c,build/posix-san/obj/%.o,$(CORE_SRC) \
-                  src/app/output.c)
+                  src/app/output.c src/app/logfile.c src/app/logwriter.c)
 
 UNIT_SRC  := $(wildcard tests/unit/*.c)
 UNIT_OBJ  := $(patsubst %.c,build/posix-san/obj/%.o,$(UNIT_SRC))

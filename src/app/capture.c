@@ -50,9 +50,10 @@ static void on_lines(void *data, const char *lines, size_t len) {
   sw_capture_t *c = st->cap;
   sw_logfile_t *f = c->file[st->stream - 1];
 
+  if (!c->initialised) return; /* set-up failed (reported): nowhere to go */
   keep_tail(c, lines, len);
   if (!c->timestamps) {
-    sw_logfile_write(f, lines, len);
+    sw_logwriter_write(c->writer, f, lines, len);
     return;
   }
   {
@@ -76,38 +77,45 @@ static void on_lines(void *data, const char *lines, size_t len) {
       p = nl + 1;
     }
     if (!sw_sbuf_failed(&c->scratch))
-      sw_logfile_write(f, c->scratch.p, c->scratch.len);
-    else
-      sw_logfile_write(f, lines, len); /* without stamps rather than lost */
+      sw_logwriter_write(c->writer, f, c->scratch.p, c->scratch.len);
+    else /* without stamps rather than lost */
+      sw_logwriter_write(c->writer, f, lines, len);
   }
 }
 
-int sw_capture_init(sw_capture_t *c, const sw_config_t *cfg) {
+int sw_capture_init(sw_capture_t *c, const sw_config_t *cfg,
+                    sw_logwriter_t *writer) {
   int i;
 
   memset(c, 0, sizeof(*c));
+  for (i = 0; i < 2; i++) {
+    c->streams[i].cap = c;
+    c->streams[i].stream = i + 1;
+    sw_liner_init(&c->liner[i], on_lines, &c->streams[i]);
+  }
+  if (writer == NULL) return SW_ENOMEM;
+  c->writer = writer;
   c->timestamps = cfg->log_timestamps;
   if (sw_logfile_init(&c->files[0], cfg->stdout_path, cfg->log_max_size,
-                      cfg->log_keep) != 0)
+                      cfg->log_keep, sw_logwriter_report, writer) != 0)
     return SW_ENOMEM;
   c->file[0] = &c->files[0];
   if (strcmp(cfg->stdout_path, cfg->stderr_path) == 0) {
     c->file[1] = &c->files[0];
   } else {
     if (sw_logfile_init(&c->files[1], cfg->stderr_path, cfg->log_max_size,
-                        cfg->log_keep) != 0)
+                        cfg->log_keep, sw_logwriter_report, writer) != 0)
       return SW_ENOMEM;
     c->file[1] = &c->files[1];
   }
-  for (i = 0; i < 2; i++) {
-    c->streams[i].cap = c;
-    c->streams[i].stream = i + 1;
-    sw_liner_init(&c->liner[i], on_lines, &c->streams[i]);
-  }
+  c->initialised = true;
   c->tail_cap = cfg->tail_lines;
   if (c->tail_cap > 0) {
     c->tail = calloc(c->tail_cap, sizeof(*c->tail));
-    if (c->tail == NULL) return SW_ENOMEM;
+    if (c->tail == NULL) {
+      c->tail_cap = 0;
+      return SW_ENOMEM;
+    }
   }
   return 0;
 }
@@ -140,21 +148,40 @@ void sw_capture_each_tail(const sw_capture_t *c,
 }
 
 void sw_capture_rotate(sw_capture_t *c) {
-  sw_logfile_rotate(&c->files[0]);
-  if (c->file[1] == &c->files[1]) sw_logfile_rotate(&c->files[1]);
+  if (!c->initialised) return;
+  sw_logwriter_rotate(c->writer, &c->files[0]);
+  if (c->file[1] == &c->files[1]) sw_logwriter_rotate(c->writer, &c->files[1]);
 }
 
 uint64_t sw_capture_dropped(const sw_capture_t *c) {
-  return c->files[0].dropped + c->files[1].dropped;
+  uint64_t n;
+
+  if (!c->initialised) return 0;
+  n = sw_logwriter_dropped(c->writer, &c->files[0]);
+  if (c->file[1] == &c->files[1])
+    n += sw_logwriter_dropped(c->writer, &c->files[1]);
+  return n;
+}
+
+uint64_t sw_capture_split_lines(const sw_capture_t *c) {
+  return c->liner[0].split_lines + c->liner[1].split_lines;
+}
+
+bool sw_capture_full(const sw_capture_t *c) {
+  return c->initialised && sw_logwriter_full(c->writer);
 }
 
 void sw_capture_close(sw_capture_t *c) {
   unsigned i;
 
-  sw_capture_flush(c);
+  if (c->initialised) {
+    sw_capture_flush(c);
+    /* The writer is done with the files once what is queued is written. */
+    sw_logwriter_sync(c->writer);
+  }
   sw_liner_free(&c->liner[0]);
   sw_liner_free(&c->liner[1]);
-  sw_logfile_close(&c->files[0]);
+  if (c->files[0].path != NULL) sw_logfile_close(&c->files[0]);
   if (c->file[1] == &c->files[1]) sw_logfile_close(&c->files[1]);
   for (i = 0; i < c->tail_cap; i++)
     sw_sbuf_free(&c->tail[i]);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Line alignment of the child's output. */
+/* Line alignment of the child's output, with a bounded line buffer. */
 #include "app/output.h"
 
 #include <string.h>
@@ -10,45 +10,75 @@ void sw_liner_init(sw_liner_t *l, sw_lines_fn *fn, void *data) {
   l->data = data;
 }
 
-void sw_liner_feed(sw_liner_t *l, const char *buf, size_t len) {
-  const char *last = NULL;
-  size_t head;
+static void emit_partial(sw_liner_t *l) {
+  if (!sw_sbuf_failed(&l->partial))
+    l->fn(l->data, l->partial.p, l->partial.len);
+  l->partial.len = 0;
+}
 
-  /* Find the last newline: everything up to it is whole lines. */
-  for (head = len; head > 0; head--) {
-    if (buf[head - 1] == '\n') {
-      last = buf + head - 1;
-      break;
+/*
+ * Add s[0..n) (no newline in it) to the pending line; `ends` says a
+ * newline follows. Whenever the pending line would grow past SW_LINE_MAX,
+ * the first SW_LINE_MAX bytes go out as a marked piece, so at most
+ * SW_LINE_MAX bytes are ever held. A line of exactly SW_LINE_MAX bytes is
+ * not split.
+ */
+static void add_pending(sw_liner_t *l, const char *s, size_t n, bool ends) {
+  while (l->partial.len + n > SW_LINE_MAX) {
+    size_t take = SW_LINE_MAX - l->partial.len;
+
+    sw_sbuf_put(&l->partial, s, take);
+    sw_sbuf_puts(&l->partial, SW_LINE_SPLIT_MARK);
+    emit_partial(l);
+    if (!l->splitting) {
+      l->splitting = true;
+      l->split_lines++;
     }
+    s += take;
+    n -= take;
   }
-  if (last == NULL) {
-    sw_sbuf_put(&l->partial, buf, len);
-    return;
+  sw_sbuf_put(&l->partial, s, n);
+  if (ends) {
+    sw_sbuf_put(&l->partial, "\n", 1);
+    emit_partial(l);
+    l->splitting = false;
   }
-  head = (size_t)(last - buf) + 1;
-  if (l->partial.len > 0) {
-    /* Complete the pending line first, then the rest in one piece. */
-    const char *nl = memchr(buf, '\n', head);
-    size_t first = (size_t)(nl - buf) + 1;
+}
 
-    sw_sbuf_put(&l->partial, buf, first);
-    if (!sw_sbuf_failed(&l->partial))
-      l->fn(l->data, l->partial.p, l->partial.len);
-    l->partial.len = 0;
-    buf += first;
-    head -= first;
-    len -= first;
+void sw_liner_feed(sw_liner_t *l, const char *buf, size_t len) {
+  const char *p = buf, *end = buf + len, *run;
+
+  if (l->partial.len > 0) {
+    /* Complete (or extend) the pending line first. */
+    const char *nl = memchr(p, '\n', len);
+
+    add_pending(l, p, (size_t)((nl ? nl : end) - p), nl != NULL);
+    if (nl == NULL) return;
+    p = nl + 1;
   }
-  if (head > 0) l->fn(l->data, buf, head);
-  if (len > head) sw_sbuf_put(&l->partial, buf + head, len - head);
+  /* Runs of whole lines within the bound go out in one call; a longer
+   * line ends the run and goes out in pieces. */
+  run = p;
+  while (p < end) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+    if (nl == NULL) break;
+    if ((size_t)(nl - p) > SW_LINE_MAX) {
+      if (p > run) l->fn(l->data, run, (size_t)(p - run));
+      add_pending(l, p, (size_t)(nl - p), true);
+      run = nl + 1;
+    }
+    p = nl + 1;
+  }
+  if (p > run) l->fn(l->data, run, (size_t)(p - run));
+  if (p < end) add_pending(l, p, (size_t)(end - p), false);
 }
 
 void sw_liner_flush(sw_liner_t *l) {
   if (l->partial.len == 0) return;
   sw_sbuf_put(&l->partial, "\n", 1);
-  if (!sw_sbuf_failed(&l->partial))
-    l->fn(l->data, l->partial.p, l->partial.len);
-  l->partial.len = 0;
+  emit_partial(l);
+  l->splitting = false;
 }
 
 void sw_liner_free(sw_liner_t *l) {

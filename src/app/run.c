@@ -16,6 +16,7 @@
 #include "app/fsutil.h"
 #include "app/log.h"
 #include "app/logfile.h"
+#include "app/logwriter.h"
 #include "core/err.h"
 #include "core/events.h"
 #include "core/path.h"
@@ -35,6 +36,10 @@
  * decision platform-free. */
 #define SPAWN_NOT_FOUND_CODE 127
 #define SPAWN_FAILED_CODE    126
+/* The log writer's queue: reading the child stops at HIGH bytes queued
+ * and resumes at LOW. */
+#define LOG_QUEUE_HIGH (4u << 20)
+#define LOG_QUEUE_LOW  (1u << 20)
 
 typedef struct {
   const sw_config_t *cfg;
@@ -45,8 +50,9 @@ typedef struct {
   sw_sup_t sup;
   sw_child_t *child;
   sw_endpoint_t ep;
-  sw_capture_t cap;  /* the child's output to its log files */
-  sw_logfile_t wlog; /* the wrapper's own log file */
+  sw_capture_t cap;       /* the child's output to its log files */
+  sw_logfile_t wlog;      /* the wrapper's own log file */
+  sw_logwriter_t *writer; /* writes all the log files, off the loop */
   bool logs_open;
   char *endpoint_name;
   sw_instance_lock_t *lock; /* the single-instance claim (POSIX) */
@@ -89,17 +95,26 @@ static void feed(run_t *r, const sw_input_t *in);
 
 static void wlog_sink(void *data, sw_log_level_t level, const char *line,
                       size_t len) {
-  sw_logfile_t *f = data;
+  run_t *r = data;
   char buf[2100];
 
   (void)level;
   if (len > sizeof(buf) - 1) len = sizeof(buf) - 1;
   memcpy(buf, line, len);
   buf[len] = '\n';
-  sw_logfile_write(f, buf, len + 1);
+  sw_logwriter_write(r->writer, &r->wlog, buf, len + 1);
 }
 
-/* Open <log dir>/<name>.svcwrap.log and the child's log files. */
+/* The writer has caught up after the queue was full: read the child's
+ * output again. */
+static void on_logs_drained(void *data) {
+  run_t *r = data;
+
+  if (r->child != NULL) sw_os_child_pause_output(r->child, false);
+}
+
+/* Open <log dir>/<name>.svcwrap.log and the child's log files, and start
+ * the writer thread that writes them. */
 static void open_logs(run_t *r) {
   char *file, *path = NULL;
   size_t n = strlen(r->cfg->log_dir) + strlen(r->cfg->name) + 16;
@@ -107,28 +122,39 @@ static void open_logs(run_t *r) {
 
   if (rc != 0)
     sw_log_warnx("create log folder %s: %s", r->cfg->log_dir, uv_strerror(rc));
+  /* On failure (logged) the child's output is read and dropped. */
+  sw_logwriter_new(&r->loop, LOG_QUEUE_HIGH, LOG_QUEUE_LOW, on_logs_drained, r,
+                   &r->writer);
   file = malloc(n);
-  if (file != NULL) {
+  if (file != NULL && r->writer != NULL) {
     snprintf(file, n, "%s.svcwrap.log", r->cfg->name);
     if (sw_path_resolve(SW_PATH_NATIVE, r->cfg->log_dir, file, &path) == 0 &&
-        sw_logfile_init(&r->wlog, path, r->cfg->log_max_size,
-                        r->cfg->log_keep) == 0) {
+        sw_logfile_init(&r->wlog, path, r->cfg->log_max_size, r->cfg->log_keep,
+                        sw_logwriter_report, r->writer) == 0) {
       r->wlog.quiet = true; /* its own problems go to stderr */
-      sw_log_set_sink(wlog_sink, &r->wlog);
+      sw_log_set_sink(wlog_sink, r);
     }
     free(path);
-    free(file);
   }
-  if (sw_capture_init(&r->cap, r->cfg) != 0)
+  free(file);
+  if (sw_capture_init(&r->cap, r->cfg, r->writer) != 0)
     sw_log_error("out of memory setting up the child's logs");
   r->logs_open = true;
 }
 
+/* The loop is about to close its handles: the writer stops waking it. */
+static void detach_logs(run_t *r) {
+  sw_logwriter_detach(r->writer);
+}
+
+/* Everything queued is written before this returns. */
 static void close_logs(run_t *r) {
   if (!r->logs_open) return;
   sw_capture_close(&r->cap);
   sw_log_set_sink(NULL, NULL);
-  sw_logfile_close(&r->wlog);
+  sw_logwriter_free(r->writer); /* writes the wrapper log's last lines */
+  r->writer = NULL;
+  if (r->wlog.path != NULL) sw_logfile_close(&r->wlog);
   r->logs_open = false;
 }
 
@@ -137,7 +163,8 @@ static void rotate_logs(void *data) {
 
   sw_log_info("rotating logs on request");
   sw_capture_rotate(&r->cap);
-  sw_logfile_rotate(&r->wlog);
+  if (r->writer != NULL && r->wlog.path != NULL)
+    sw_logwriter_rotate(r->writer, &r->wlog);
 }
 
 typedef struct {
@@ -172,6 +199,9 @@ static void on_child_output(void *data, int stream, const char *buf,
   run_t *r = data;
 
   sw_capture_feed(&r->cap, stream, buf, len);
+  /* Back pressure: the child waits in its write until the disk catches up. */
+  if (r->child != NULL && sw_capture_full(&r->cap))
+    sw_os_child_pause_output(r->child, true);
 }
 
 static void log_tail_line(void *data, const char *line) {
@@ -437,6 +467,7 @@ static char *status_json(void *data) {
   f.now_wall_ms = wall_ms();
   f.resources = sw_os_resource_count(&f.resources_name);
   f.log_dropped_bytes = sw_capture_dropped(&r->cap);
+  f.log_split_lines = sw_capture_split_lines(&r->cap);
   return sw_status_json(r->cfg, &r->sup, &f);
 }
 
@@ -561,6 +592,7 @@ static int run_body(sw_host_t *host, void *data) {
     feed(r, &in);
   }
   uv_run(&r->loop, UV_RUN_DEFAULT);
+  detach_logs(r);
   uv_walk(&r->loop, walk_close, NULL);
   uv_run(&r->loop, UV_RUN_DEFAULT);
   if (uv_loop_close(&r->loop) != 0)

@@ -16,6 +16,7 @@
 
 #include "core/attr.h"
 #include "core/config.h"
+#include "core/config_paths.h"
 #include "core/err.h"
 #include "core/expand.h"
 #include "core/ini_read.h"
@@ -973,6 +974,7 @@ int sw_config_parse(const char *path, const char *text, size_t len,
   apply_environment(&L);
   cross_checks(&L, found);
   sw_ini_free(&ini);
+  if (sw_config_check_paths(c, diags) != 0) L.nomem = true;
 
   if (L.nomem) {
     sw_config_free(c);

@@ -84,6 +84,8 @@ char *sw_status_json(const sw_config_t *cfg, const sw_sup_t *sup,
         cJSON_CreateNumber((double)f->resources));
   add(&d, d.root, "log_dropped_bytes",
       cJSON_CreateNumber((double)f->log_dropped_bytes));
+  add(&d, d.root, "log_split_lines",
+      cJSON_CreateNumber((double)f->log_split_lines));
   if (!d.nomem) text = cJSON_PrintUnformatted(d.root);
   cJSON_Delete(d.root);
   return text;

@@ -20,6 +20,7 @@ typedef struct {
   long resources;       /* handles (Windows) or descriptors (POSIX); <0 n/a */
   const char *resources_name; /* "handles" or "open_fds" */
   uint64_t log_dropped_bytes;
+  uint64_t log_split_lines; /* lines written in marked pieces */
 } sw_status_facts_t;
 
 /* One line of JSON (no newline), heap, caller frees; NULL on OOM. */

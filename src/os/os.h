@@ -67,6 +67,12 @@ int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
 /* Release a child after its on_exit. Runs on: loop thread. */
 void sw_os_child_free(sw_child_t *c);
 
+/* Stop (pause true) or resume reading the child's output: back pressure
+ * while the log writer catches up (the child blocks in its write). While
+ * paused, the drain after the child's exit waits too. Idempotent. Runs on:
+ * loop thread. */
+void sw_os_child_pause_output(sw_child_t *c, bool pause);
+
 /* Backend facts the status shows: the wrapper's handle count (Windows,
  * *name = "handles") or open descriptors (POSIX, "open_fds"). -1 if
  * unknown. */

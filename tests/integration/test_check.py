@@ -214,3 +214,52 @@ def test_valid_corpus_files_read_right(ctx, case):
         assert "delay = 250ms" in out and "policy = always" in out
     if case == "042-utf8-bom":
         assert "timestamps = false" in out
+
+
+# ---- log paths that collide ---------------------------------------------
+
+COLLISIONS = [
+    # (case, [log] lines, the key blamed, the line it is on, what it says)
+    ("stdout-is-wrapper-log", "stdout = col.svcwrap.log", "stdout", 6,
+     "collides with the wrapper log (the same file)"),
+    ("stderr-is-wrapper-log", "stderr = col.svcwrap.log", "stderr", 6,
+     "collides with the wrapper log (the same file)"),
+    ("stdout-is-wrapper-rotated", "stdout = col.svcwrap.2.log", "stdout", 6,
+     "(it is one of its rotated names)"),
+    ("stderr-is-stdout-rotated", "stdout = x.out.log\nstderr = x.out.1.log",
+     "stderr", 7, "collides with [log] stdout"),
+    ("stdout-is-stderr-rotated", "stdout = x.err.12.log\nstderr = x.err.log",
+     "stderr", 7, "(that is one of this file's rotated names)"),
+    ("no-extension", "stdout = out\nstderr = out.3", "stderr", 7,
+     "(it is one of its rotated names)"),
+]
+
+
+@pytest.mark.parametrize("case,log,key,line,says", COLLISIONS,
+                         ids=[c[0] for c in COLLISIONS])
+def test_check_rejects_colliding_log_paths(ctx, case, log, key, line, says):
+    ini = write_ini(ctx.scratch, "[service]\nname = col\n[process]\n"
+                    "executable = /bin/true\n[log]\n" + log + "\n")
+    r = ctx.run_svcwrap(["check", "-c", ini])
+    assert r.returncode == 2, r.stderr
+    errors = [l for l in r.stderr.splitlines() if ": error: " in l]
+    assert len(errors) == 1, r.stderr
+    assert errors[0].startswith(f"{ini}:{line}: error: [log] {key}: "), errors
+    assert says in errors[0] and errors[0].endswith("; choose another name"), \
+        errors
+
+
+@pytest.mark.parametrize("log", [
+    "stdout = both.log\nstderr = both.log",          # merged: allowed
+    "stdout = x.out.log\nstderr = x.out.log.1",      # not a rotated name
+    "stdout = x.out.log\nstderr = x.out.01.log",     # svcwrap writes no zeros
+    "stdout = x.out.log\nstderr = y.out.1.log",
+    "stdout = X.OUT.log\nstderr = x.out.log",        # case counts on Linux
+    "stdout = col.svcwrap.log.txt",
+], ids=["merged", "suffix-after-ext", "leading-zero", "other-stem",
+        "case-on-linux", "longer-name"])
+def test_check_accepts_distinct_log_paths(ctx, log):
+    ini = write_ini(ctx.scratch, "[service]\nname = col\n[process]\n"
+                    "executable = /bin/true\n[log]\n" + log + "\n")
+    r = ctx.run_svcwrap(["check", "-c", ini])
+    assert r.returncode == 0, r.stderr

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import wait_pid_file, wait_until
+from conftest import SVCWRAP, wait_pid_file, wait_until
 from test_posix_supervisor import TESTCHILD, Files, service_ini
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -126,9 +126,12 @@ def test_rotate_on_demand(ctx):
                "the child's output on disk")
     r = ctx.run_svcwrap(["rotate", "-c", str(ini)])
     assert r.returncode == 0 and "logs rotated" in r.stdout, r.stdout + r.stderr
-    assert rotated(out, 1).exists() and rotated(out, 1).read_text().count("\n") == 10
+    # The rotation is queued behind the output already read (the writer
+    # thread does it), so it may land just after the verb returns.
     wlog = ctx.scratch / "logs" / "ondemand.svcwrap.log"
-    assert rotated(wlog, 1).exists(), "the wrapper log rotates too"
+    wait_until(lambda: rotated(wlog, 1).exists(), 5,
+               "the wrapper log to rotate too")
+    assert rotated(out, 1).exists() and rotated(out, 1).read_text().count("\n") == 10
     w.signal(signal.SIGUSR1)            # the same, by signal
     wait_until(lambda: rotated(wlog, 2).exists(), 5, "a second rotation")
     w.signal(signal.SIGTERM)
@@ -181,17 +184,23 @@ def tmpfs(ctx):
 
 def test_disk_full_drops_then_resumes(ctx, tmpfs):
     """The log disk fills: the child keeps running unblocked, the dropped
-    bytes are counted and reported once, writing resumes when space is
-    freed."""
+    bytes are counted exactly and reported once, no line is torn (a write
+    that stopped part way through a line is cut back), and writing
+    resumes when space is freed."""
     ballast = tmpfs / "ballast"
     ballast.write_bytes(b"\0" * 440 * 1024)  # about 70 KB stay free
     script = ctx.scratch / "writer.sh"
     seq = ctx.scratch / "seq"
+    stop = ctx.scratch / "stop"
+    final = ctx.scratch / "final"
     # A line every millisecond or so, with its number also written to a
     # file outside the full disk: proof that the child is never blocked.
-    script.write_text("i=0\nwhile :; do i=$((i+1)); "
+    # Once `stop` exists it writes no more and records how many it wrote.
+    script.write_text("i=0\nwhile [ ! -e " + str(stop) + " ]; do i=$((i+1)); "
                       "printf '%08d writer\\n' $i; echo $i > " + str(seq) +
-                      "; sleep 0.001; done\n")
+                      "; sleep 0.001; done\necho $i > " + str(final) +
+                      ".tmp; mv " + str(final) + ".tmp " + str(final) +
+                      "\nexec sleep 600\n")
     ini = service_ini(ctx, "full", str(script), f"""
                       [log]
                       directory = {tmpfs}
@@ -222,5 +231,165 @@ def test_disk_full_drops_then_resumes(ctx, tmpfs):
     out = tmpfs / "full.out.log"
     last = int(out.read_bytes().split(b"\n")[-2].split()[0])
     assert last > n_full, "lines written after space was freed"
+    stop.touch()
+    wait_until(final.exists, 10, "the child to stop writing")
+    n = int(final.read_text())
+    wait_until(lambda: out.read_bytes().endswith(b"%08d writer\n" % n), 10,
+               "the child's last line in the log")
+    data = out.read_bytes()
+    lines = data.split(b"\n")
+    assert lines[-1] == b""
+    bad = [l for l in lines[:-1] if not re.fullmatch(rb"\d{8} writer", l)]
+    assert bad == [], f"torn or glued lines: {bad[:3]}"
+    numbers = [int(l[:8]) for l in lines[:-1]]
+    assert numbers == sorted(set(numbers)), "lines in order, none twice"
+    _, st = ctx.status_json(ini)
+    written = n * len(b"00000000 writer\n")
+    assert st["log_dropped_bytes"] == written - len(data), \
+        (st["log_dropped_bytes"], written, len(data))
     w.signal(signal.SIGTERM)
     assert w.wait(10) == 0
+
+
+# ---- bounded line buffer ------------------------------------------------
+
+# The marker that ends every piece of a line split at the buffer bound
+# (docs/configuration.md, [log]).
+SPLIT_MARK = b" [svcwrap: line continues]\n"
+LONG_LINE_BYTES = 64 * 1024 * 1024
+SVCWRAP_KIND = "sanitized" if "posix-san" in str(SVCWRAP) else "release"
+
+
+def long_line_child(ctx, done):
+    """A child that writes LONG_LINE_BYTES without a newline (a counter
+    pattern, so lost or reordered pieces show), touches `done`, sleeps."""
+    script = ctx.scratch / "longline.py"
+    script.write_text(
+        "import os, sys, time\n"
+        f"n = {LONG_LINE_BYTES}\n"
+        "block = b''.join(b'%07d|' % i for i in range(8192))\n"
+        "out = sys.stdout.buffer\n"
+        "while n > 0:\n"
+        "    k = min(n, len(block))\n"
+        "    out.write(block[:k]); n -= k\n"
+        "out.flush()\n"
+        f"open({str(done)!r}, 'w').close()\n"
+        "time.sleep(600)\n")
+    return script
+
+
+def expected_long_line():
+    block = b"".join(b"%07d|" % i for i in range(8192))
+    whole, rest = divmod(LONG_LINE_BYTES, len(block))
+    return block * whole + block[:rest]
+
+
+def vm_hwm_kb(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no VmHWM for pid {pid}")
+
+
+def test_line_without_newline_is_bounded(ctx):
+    """64 MiB without a newline: written in marked pieces as it arrives
+    (not held until the child exits), the wrapper's memory stays bounded,
+    the pieces put back together are the input, and status counts the
+    split line."""
+    done = ctx.scratch / "done"
+    ini = service_ini(ctx, "longline",
+                      str(long_line_child(ctx, done)), """
+                      [restart]
+                      policy = no
+                      [log]
+                      timestamps = false
+                      max_size = 1GB
+                      """, executable=sys.executable)
+    env = ctx.env()
+    # ASan holds freed memory in a quarantine (256 MB by default), which
+    # would measure ASan, not svcwrap.
+    env["ASAN_OPTIONS"] = env["ASAN_OPTIONS"] + ":quarantine_size_mb=1"
+    w = ctx.wrapper(ini, env=env)
+    out = ctx.scratch / "logs" / "longline.out.log"
+    wait_until(done.exists, 120, "the child to write 64 MiB")
+    # Everything but the last piece (the line has not ended) is on disk
+    # while the child still runs.
+    wait_until(lambda: out.exists() and out.stat().st_size
+               >= LONG_LINE_BYTES - 64 * 1024, 60,
+               "the pieces to reach the log while the child runs")
+    hwm = vm_hwm_kb(w.pid)
+    print(f"wrapper VmHWM with a 64 MiB line: {hwm} kB ({SVCWRAP_KIND})")
+    limit = 20 * 1024
+    assert hwm < limit, f"wrapper peak RSS {hwm} kB"
+    _, st = ctx.status_json(ini)
+    assert st["log_split_lines"] == 1, st
+    w.signal(signal.SIGTERM)
+    assert w.wait(20) == 0, w.log()
+    data = out.read_bytes()
+    pieces = data.split(b"\n")
+    assert pieces[-1] == b"", "the log ends with a whole line"
+    assert len(pieces) > 2 and all(
+        p.endswith(SPLIT_MARK[:-1]) for p in pieces[:-2]), \
+        "every piece but the last carries the marker"
+    assert max(len(p) for p in pieces) <= 64 * 1024 + len(SPLIT_MARK), \
+        "pieces are at most the buffer bound plus the marker"
+    assert data.replace(SPLIT_MARK, b"")[:-1] == expected_long_line()
+
+
+# ---- the writer thread ----------------------------------------------------
+
+def test_stalled_log_disk_does_not_stall_the_loop(ctx):
+    """The child's log is a FIFO nobody reads yet: the writer thread blocks
+    opening it. The loop still answers status at once, stops reading the
+    child when the queue is full (the child blocks, memory stays bounded,
+    nothing is dropped), and every line arrives once the FIFO is read."""
+    import threading
+
+    logs = ctx.scratch / "logs"
+    logs.mkdir()
+    fifo = logs / "stall.out.log"
+    os.mkfifo(fifo)
+    lines = 200_000    # 20 MB, five times the writer's queue
+    ini = service_ini(ctx, "stall", f"--lines {lines} --line-bytes {LINE_BYTES}",
+                      """
+                      [restart]
+                      policy = no
+                      [log]
+                      timestamps = false
+                      max_size = 1GB
+                      """)
+    env = ctx.env()
+    env["ASAN_OPTIONS"] = env["ASAN_OPTIONS"] + ":quarantine_size_mb=1"
+    w = ctx.wrapper(ini, env=env)
+    wait_until(lambda: re.search(r"started .*, pid \d+", w.log()), 10,
+               "the child to start")
+    slowest = 0.0
+    for _ in range(10):
+        t0 = time.monotonic()
+        rc, st = ctx.status_json(ini, timeout=5)
+        slowest = max(slowest, time.monotonic() - t0)
+        assert rc == 0 and st["state"] == "running", st
+        time.sleep(0.1)
+    print(f"slowest status while the log is stalled: {slowest * 1000:.0f} ms")
+    hwm = vm_hwm_kb(w.pid)
+    print(f"wrapper VmHWM while stalled: {hwm} kB ({SVCWRAP_KIND})")
+    assert hwm < 24 * 1024, f"wrapper peak RSS {hwm} kB: the queue is bounded"
+    assert w.running(), "the child is held by back pressure, not finished"
+
+    got = bytearray()
+    def read_all():
+        with open(fifo, "rb") as f:
+            while True:
+                b = f.read(1 << 16)
+                if not b:
+                    return
+                got.extend(b)
+    reader = threading.Thread(target=read_all, daemon=True)
+    reader.start()
+    assert w.wait(60) == 0, w.log()
+    reader.join(10)
+    assert not reader.is_alive(), "the wrapper closed the FIFO at exit"
+    out = ctx.scratch / "got.log"
+    out.write_bytes(bytes(got))
+    check_sequence([out], 1, lines)
+    assert "dropp" not in w.log(), w.log()

@@ -26,5 +26,7 @@ extern const sw_test_group_t sw_group_config;
 extern const sw_test_group_t sw_group_policy;
 extern const sw_test_group_t sw_group_sup;
 extern const sw_test_group_t sw_group_misc;
+extern const sw_test_group_t sw_group_logfile;
+extern const sw_test_group_t sw_group_config_paths;
 
 #endif

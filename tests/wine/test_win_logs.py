@@ -51,6 +51,27 @@ def test_rotation_keeps_only_keep_files(service):
     check_sequence(files, first, LINES)
 
 
+def test_rotation_over_a_deleted_file_and_prune(service):
+    """Old numbered files from an earlier run: one in the middle deleted by
+    hand (rotation moves on over the gap, it does not stop), one beyond
+    keep (removed at start, and logged)."""
+    logs = service.dir / "logs"
+    logs.mkdir(exist_ok=True)
+    for n in (1, 3, 7):
+        (logs / f"{service.name}.out.{n}.log").write_bytes(b"old\n")
+    out = run_writer(service, 4)
+    olds = sorted(p.name for p in logs.glob(f"{service.name}.out.*.log"))
+    assert olds == [f"{service.name}.out.{n}.log" for n in (1, 2, 3, 4)], olds
+    for p in all_files_oldest_first(out):
+        assert p.stat().st_size <= 64 * 1024, f"{p.name} is over max_size"
+    files = all_files_oldest_first(out)
+    first = int(SEQ.match(files[0].read_bytes().split(b"\n")[0]).group(1))
+    check_sequence(files, first, LINES)
+    log = service.wrapper_log()
+    assert re.search(rf"removed .*{service.name}\.out\.7\.log "
+                     r"\(beyond keep = 4\)", log), log
+
+
 def test_crash_context(service):
     service.write_child_ini(
         '--lines 30 --crash',

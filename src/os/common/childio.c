@@ -57,6 +57,12 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
 static void on_drain_timeout(uv_timer_t *t) {
   sw__childio_t *io = t->data;
 
+  /* Reading is paused for the log writer: what is left in the pipes is
+   * not late output, just output not read yet. Wait for the writer. */
+  if (io->paused) {
+    uv_timer_start(&io->drain, on_drain_timeout, SW_DRAIN_MS, 0);
+    return;
+  }
   sw_log_warnx(
       "child's output is still open %dms after it exited (held by "
       "a process outside its tree?); no longer reading it",
@@ -82,9 +88,42 @@ void sw__childio_init(sw__childio_t *io, uv_loop_t *loop,
   io->open_handles = 3 + extra;
 }
 
+static int start_reading(sw__childio_t *io, int i) {
+  int rc = uv_read_start((uv_stream_t *)&io->out[i], on_alloc, on_read);
+
+  if (rc != 0) {
+    /* A pipe that cannot be read would fill and block the child: close
+     * it (the child then gets EPIPE on that stream, not a hang). */
+    sw_log_warnx("read from child's %s: %s; closing it",
+                 i ? "stderr" : "stdout", uv_strerror(rc));
+    close_pipe(io, i);
+    maybe_report(io);
+  }
+  return rc;
+}
+
 void sw__childio_read(sw__childio_t *io, int i) {
   io->pipe_open[i] = true;
-  uv_read_start((uv_stream_t *)&io->out[i], on_alloc, on_read);
+  if (!io->paused) start_reading(io, i);
+}
+
+void sw__childio_pause(sw__childio_t *io, bool pause) {
+  int i;
+
+  if (io->paused == pause || io->freeing) return;
+  io->paused = pause;
+  for (i = 0; i < 2; i++) {
+    if (!io->pipe_open[i]) continue;
+    if (pause)
+      uv_read_stop((uv_stream_t *)&io->out[i]);
+    else
+      start_reading(io, i);
+  }
+}
+
+void sw_os_child_pause_output(sw_child_t *c, bool pause) {
+  /* sw__childio_t is the first member of every backend's sw_child_s. */
+  sw__childio_pause((sw__childio_t *)c, pause);
 }
 
 void sw__childio_exited(sw__childio_t *io, uint32_t code, int signal) {

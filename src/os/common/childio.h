@@ -31,6 +31,7 @@ typedef struct {
   bool exited;
   bool reported;
   bool freeing;
+  bool paused; /* reading stopped for the log writer (back pressure) */
   uint32_t code;
   int signal;
 } sw__childio_t;
@@ -39,8 +40,11 @@ typedef struct {
  * count `extra` more handles of the backend's. */
 void sw__childio_init(sw__childio_t *io, uv_loop_t *loop,
                       const sw_spawn_opts_t *o, int extra);
-/* Start reading pipe i (0 stdout, 1 stderr), opened by the backend. */
+/* Start reading pipe i (0 stdout, 1 stderr), opened by the backend. If
+ * libuv cannot read it, it is closed and that is logged. */
 void sw__childio_read(sw__childio_t *io, int i);
+/* Stop or resume reading both pipes (sw_os_child_pause_output). */
+void sw__childio_pause(sw__childio_t *io, bool pause);
 /* The process exited: drain, then report. */
 void sw__childio_exited(sw__childio_t *io, uint32_t code, int signal);
 /* Close the pipes and the timer (the backend closes its own handles with
