@@ -14,7 +14,7 @@
 #include "app/capture.h"
 #include "app/endpoint.h"
 #include "app/fsutil.h"
-#include "app/log.h"
+#include "base/log.h"
 #include "app/logfile.h"
 #include "app/logwriter.h"
 #include "core/err.h"
@@ -243,8 +243,8 @@ static void on_child_exit(void *data, uint32_t code, int signal) {
   sw_os_child_free(r->child);
   r->child = NULL;
   feed(r, &in);
-  if (r->sup.has_exit && (r->sup.last_decision.cls == SW_EXIT_FAILURE ||
-                          r->sup.last_decision.cls == SW_EXIT_ABNORMAL)) {
+  if (r->sup.has_exit && (r->sup.last_decision.cls == SW_CLASS_FAILURE ||
+                          r->sup.last_decision.cls == SW_CLASS_ABNORMAL)) {
     log_crash_context(r, code, signal);
     event(r, SW_EVT_CRASHED, SW_LOG_WARN);
   }

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* The wrapper log front-end: formatting, levels and sinks. */
-#include "app/log.h"
+#include "base/log.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <uv.h>
 
 #include "core/timefmt.h"
-#include "os/os.h"
+#include "base/sys.h"
 
 static sw_log_sink_fn *sink_fn;
 static void *sink_data;
