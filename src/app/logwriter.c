@@ -298,6 +298,34 @@ void sw_logwriter_sync(sw_logwriter_t *w) {
   uv_mutex_unlock(&w->mu);
 }
 
+bool sw_logwriter_sync_for(sw_logwriter_t *w, uint64_t ms) {
+  uint64_t deadline = uv_hrtime() + ms * 1000000;
+  bool done;
+
+  uv_mutex_lock(&w->mu);
+  while (w->head != NULL || w->busy) {
+    uint64_t now = uv_hrtime();
+
+    if (now >= deadline ||
+        uv_cond_timedwait(&w->idle, &w->mu, deadline - now) == UV_ETIMEDOUT) {
+      if (w->head == NULL && !w->busy) break;
+      if (uv_hrtime() >= deadline) break;
+    }
+  }
+  done = w->head == NULL && !w->busy;
+  uv_mutex_unlock(&w->mu);
+  return done;
+}
+
+size_t sw_logwriter_queued(sw_logwriter_t *w) {
+  size_t n;
+
+  uv_mutex_lock(&w->mu);
+  n = w->queued;
+  uv_mutex_unlock(&w->mu);
+  return n;
+}
+
 void sw_logwriter_detach(sw_logwriter_t *w) {
   bool was;
 

@@ -40,6 +40,8 @@
  * and resumes at LOW. */
 #define LOG_QUEUE_HIGH (4u << 20)
 #define LOG_QUEUE_LOW  (1u << 20)
+/* How long the service's end waits for the log writer to finish. */
+#define LOG_CLOSE_GRACE_MS 5000
 
 typedef struct {
   const sw_config_t *cfg;
@@ -54,6 +56,7 @@ typedef struct {
   sw_logfile_t wlog;      /* the wrapper's own log file */
   sw_logwriter_t *writer; /* writes all the log files, off the loop */
   bool logs_open;
+  bool logs_abandoned; /* the writer was stuck at close: nothing freed */
   char *endpoint_name;
   sw_instance_lock_t *lock; /* the single-instance claim (POSIX) */
   /* Events fed while a step's commands run. A step feeds back at most
@@ -147,9 +150,24 @@ static void detach_logs(run_t *r) {
   sw_logwriter_detach(r->writer);
 }
 
-/* Everything queued is written before this returns. */
+/* Everything queued is written before this returns, or, if the disk takes
+ * nothing for LOG_CLOSE_GRACE_MS, it is given up (said on stderr) and the
+ * writer left where it is stuck: a stalled disk must not keep a stopped
+ * service from exiting (and from reporting STOPPED). */
 static void close_logs(run_t *r) {
   if (!r->logs_open) return;
+  sw_capture_flush(&r->cap);
+  if (r->writer != NULL &&
+      !sw_logwriter_sync_for(r->writer, LOG_CLOSE_GRACE_MS)) {
+    sw_log_set_sink(NULL, NULL);
+    sw_log_error(
+        "the log files took nothing for %dms; giving up %zu bytes not yet "
+        "written and exiting",
+        LOG_CLOSE_GRACE_MS, sw_logwriter_queued(r->writer));
+    r->logs_abandoned = true;
+    r->logs_open = false;
+    return;
+  }
   sw_capture_close(&r->cap);
   sw_log_set_sink(NULL, NULL);
   sw_logwriter_free(r->writer); /* writes the wrapper log's last lines */
@@ -608,19 +626,29 @@ static int run_body(sw_host_t *host, void *data) {
 }
 
 int sw_cmd_run(const sw_cli_t *cli) {
-  run_t r;
+  run_t *r;
   sw_config_t *cfg;
   int rc;
 
   rc = sw_app_load_config(cli, &cfg, true);
   if (rc == SW_ENOMEM) return SW_EXIT_RUNTIME;
-  memset(&r, 0, sizeof(r));
-  r.cfg = cfg;
+  /* On the heap: if the log writer is stuck in a write when the service
+   * ends (close_logs), it may still use the log files in here, so then
+   * nothing of it is freed. */
+  r = calloc(1, sizeof(*r));
+  if (r == NULL) {
+    sw_config_free(cfg);
+    return SW_EXIT_RUNTIME;
+  }
+  r->cfg = cfg;
   if (cfg != NULL)
-    sw_sup_init(&r.sup, &cfg->restart, &cfg->stop, TERMINATE_WAIT_MS);
+    sw_sup_init(&r->sup, &cfg->restart, &cfg->stop, TERMINATE_WAIT_MS);
   /* Hosted even when the config is invalid: see run_body(). */
-  rc = sw_os_host_run(cfg ? cfg->name : "", run_body, &r);
-  free(r.endpoint_name);
-  sw_config_free(cfg);
+  rc = sw_os_host_run(cfg ? cfg->name : "", run_body, r);
+  if (!r->logs_abandoned) {
+    free(r->endpoint_name);
+    sw_config_free(cfg);
+    free(r);
+  }
   return rc;
 }
