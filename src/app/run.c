@@ -151,9 +151,9 @@ static void detach_logs(run_t *r) {
 }
 
 /* Everything queued is written before this returns, or, if the disk takes
- * nothing for LOG_CLOSE_GRACE_MS, it is given up (said on stderr) and the
- * writer left where it is stuck: a stalled disk must not keep a stopped
- * service from exiting (and from reporting STOPPED). */
+ * nothing for LOG_CLOSE_GRACE_MS (no progress at all), it is given up (said on
+ * stderr) and the writer left where it is stuck: a stalled disk must not keep a
+ * stopped service from exiting (and from reporting STOPPED). */
 static void close_logs(run_t *r) {
   if (!r->logs_open) return;
   sw_capture_flush(&r->cap);
