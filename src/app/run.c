@@ -14,6 +14,7 @@
 #include "app/capture.h"
 #include "app/endpoint.h"
 #include "app/fsutil.h"
+#include "app/health.h"
 #include "base/log.h"
 #include "app/logfile.h"
 #include "app/logwriter.h"
@@ -68,6 +69,7 @@ typedef struct {
   bool feeding;
   bool finished;
   bool reported_running; /* the service manager has been told RUNNING */
+  char health_why[160];  /* the text of the last SW_EV_UNHEALTHY */
   int exit_code;
 } run_t;
 
@@ -332,7 +334,7 @@ static void on_timer(uv_timer_t *t) {
 static void on_heartbeat(uv_timer_t *t) {
   run_t *r = t->data;
 
-  if (r->sup.state == SW_ST_STOPPING)
+  if (r->sup.state == SW_ST_STOPPING && !r->sup.health_stop)
     sw_os_host_report(r->host, SW_HOST_STOPPING,
                       sw_sup_stop_remaining_ms(&r->sup), 0);
 }
@@ -362,6 +364,8 @@ static void report_state(run_t *r) {
     r->reported_running = true;
     break;
   case SW_ST_STOPPING:
+    /* A health stop restarts the child: the service stays as reported. */
+    if (r->sup.health_stop) break;
     sw_os_host_report(r->host, SW_HOST_STOPPING,
                       sw_sup_stop_remaining_ms(&r->sup), 0);
     break;
@@ -448,7 +452,8 @@ static void feed(run_t *r, const sw_input_t *in) {
         (r->sup.state == SW_ST_STOPPING && r->sup.nout > 0))
       sw_log_info("%s -> %s: %s", sw_state_name(before),
                   sw_state_name(r->sup.state), r->sup.reason);
-    if (r->sup.state == SW_ST_STOPPING && before != SW_ST_STOPPING &&
+    if (r->sup.state == SW_ST_STOPPING && !r->sup.health_stop &&
+        !uv_is_active((uv_handle_t *)&r->heartbeat) &&
         sw_os_host_is_service(r->host))
       uv_timer_start(&r->heartbeat, on_heartbeat, HEARTBEAT_MS, HEARTBEAT_MS);
     /* The service is up: its first child runs. (Later starts are
@@ -466,6 +471,18 @@ static void feed(run_t *r, const sw_input_t *in) {
 }
 
 /* ---- host events and status ---------------------------------------------- */
+
+void sw_run_unhealthy(void *data, sw_exit_class_t cls, const char *why) {
+  run_t *r = data;
+  sw_input_t in = input(SW_EV_UNHEALTHY);
+
+  /* The queue holds inputs by value until they run: the text is kept
+   * here (a second verdict before the first runs only changes the text). */
+  snprintf(r->health_why, sizeof(r->health_why), "%s", why ? why : "");
+  in.cls = cls;
+  in.why = r->health_why;
+  feed(r, &in);
+}
 
 static void on_stop_request(void *data, sw_stop_req_t why) {
   run_t *r = data;
