@@ -98,6 +98,7 @@ static const char *const priorities[] = {SW_PRIORITIES(NAME_OF)};
 static const char *const stop_methods[] = {SW_STOP_METHODS(NAME_OF)};
 static const char *const restart_policies[] = {SW_RESTART_POLICIES(NAME_OF)};
 static const char *const give_ups[] = {SW_GIVE_UPS(NAME_OF)};
+static const char *const ready_modes[] = {SW_READY_MODES(NAME_OF)};
 static const unsigned stop_platforms[] = {SW_STOP_METHODS(PLATFORMS_OF)};
 
 #define NAMES(t)                                                               \
@@ -107,6 +108,7 @@ const sw_enum_names_t sw_priority_names = NAMES(priorities);
 const sw_enum_names_t sw_stop_method_names = NAMES(stop_methods);
 const sw_enum_names_t sw_restart_policy_names = NAMES(restart_policies);
 const sw_enum_names_t sw_give_up_names = NAMES(give_ups);
+const sw_enum_names_t sw_ready_mode_names = NAMES(ready_modes);
 
 _Static_assert(sizeof(start_types) / sizeof(start_types[0]) == SW_START__COUNT,
                "start types");

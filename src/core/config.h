@@ -79,6 +79,11 @@ typedef enum { SW_PLATFORM_POSIX, SW_PLATFORM_WIN } sw_platform_t;
   X(SW_RESTART_ON_ABNORMAL, "on-abnormal")                                     \
   X(SW_RESTART_ON_WATCHDOG, "on-watchdog")
 
+/* [health] ready: how the child says it is up */
+#define SW_READY_MODES(X)                                                      \
+  X(SW_READY_STARTED, "started")                                               \
+  X(SW_READY_NOTIFY, "notify")
+
 /* [restart] on_give_up */
 #define SW_GIVE_UPS(X)                                                         \
   X(SW_GIVE_UP_FAIL, "fail")                                                   \
@@ -91,6 +96,7 @@ typedef enum {
   SW_RESTART_POLICIES(SW_ENUM_ID) SW_RESTART__COUNT
 } sw_restart_policy_t;
 typedef enum { SW_GIVE_UPS(SW_ENUM_ID) SW_GIVE_UP__COUNT } sw_give_up_t;
+typedef enum { SW_READY_MODES(SW_ENUM_ID) SW_READY__COUNT } sw_ready_mode_t;
 
 /* An enum's INI names, indexed by value. */
 typedef struct {
@@ -103,6 +109,7 @@ extern const sw_enum_names_t sw_priority_names;
 extern const sw_enum_names_t sw_stop_method_names;
 extern const sw_enum_names_t sw_restart_policy_names;
 extern const sw_enum_names_t sw_give_up_names;
+extern const sw_enum_names_t sw_ready_mode_names;
 
 /* The INI name of value v, or "?" if it has none. */
 const char *sw_enum_name(const sw_enum_names_t *e, int v);
@@ -138,6 +145,13 @@ typedef struct {
   char *event_name;    /* owned */
 } sw_stop_cfg_t;
 
+/* [health], readiness and watchdog (the sd_notify protocol). */
+typedef struct {
+  sw_ready_mode_t ready;
+  uint64_t ready_timeout_ms; /* 0: wait for READY=1 for ever */
+  uint64_t watchdog_ms;      /* 0: off */
+} sw_notify_cfg_t;
+
 typedef struct {
   char *name;  /* owned */
   char *value; /* owned */
@@ -169,6 +183,7 @@ typedef struct sw_config_s {
 
   sw_stop_cfg_t stop;
   sw_restart_cfg_t restart;
+  sw_notify_cfg_t notify; /* [health] ready, ready_timeout, watchdog */
 
   /* [log] */
   char *log_dir;

@@ -38,8 +38,8 @@ struct sw_loader_s {
   bool bad[SW_CONFIG_MAX_KEYS]; /* the key's value was rejected */
 };
 
-static const char *const sections[] = {"service", "process", "environment",
-                                       "stop",    "restart", "log"};
+static const char *const sections[] = {
+    "service", "process", "environment", "stop", "restart", "health", "log"};
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
 
 const char *sw_config_section_at(unsigned i) {
@@ -560,13 +560,15 @@ static void apply_by_type(loader_t *L, char *v) {
 _Static_assert(sizeof(sw_start_type_t) == sizeof(int) &&
                    sizeof(sw_priority_t) == sizeof(int) &&
                    sizeof(sw_restart_policy_t) == sizeof(int) &&
-                   sizeof(sw_give_up_t) == sizeof(int),
+                   sizeof(sw_give_up_t) == sizeof(int) &&
+                   sizeof(sw_ready_mode_t) == sizeof(int),
                "enum fields are int-sized");
 
 #define F(field) offsetof(sw_config_t, field)
 #define S(field) F(stop.field)
 #define R(field) F(restart.field)
 #define H        (3600ULL * 1000)
+#define N(field) F(notify.field)
 
 /* clang-format off */
 /* Applied in this order: the name first (other defaults use it), the log
@@ -620,6 +622,12 @@ static const sw_key_t keys[] = {
    R(n_prevent), "", 0, 0, NULL, 0, NULL, NULL},
   {"restart", "on_give_up", SW_KEY_ENUM, R(on_give_up), 0, "fail", 0, 0,
    &sw_give_up_names, 0, NULL, NULL},
+  {"health", "ready", SW_KEY_ENUM, N(ready), 0, "started", 0, 0,
+   &sw_ready_mode_names, 0, NULL, NULL},
+  {"health", "ready_timeout", SW_KEY_DURATION, N(ready_timeout_ms), 0, "90s",
+   0, 24 * H, NULL, 0, NULL, NULL},
+  {"health", "watchdog", SW_KEY_DURATION, N(watchdog_ms), 0, "0", 0, 24 * H,
+   NULL, 0, NULL, NULL},
   {"log", "directory", SW_KEY_PATH, F(log_dir), 0, "logs", 0, 0, NULL, 0,
    NULL, NULL},
   {"log", "stdout", SW_KEY_PATH, F(stdout_path), 0,
