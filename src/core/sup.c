@@ -30,6 +30,7 @@ static void emit(sw_sup_t *sup, sw_cmd_kind_t kind, sw_stop_method_t m,
   sup->out[sup->nout].method = m;
   sup->out[sup->nout].ms = ms;
   sup->nout++;
+  if (kind == SW_CMD_ARM_TIMER) sup->timer_due_ms = sup->now_ms + ms;
 }
 
 static void because(sw_sup_t *sup, const char *fmt, ...) SW_PRINTF(2, 3);
@@ -69,7 +70,38 @@ static void act_spawned(sw_sup_t *sup, const sw_input_t *in) {
   sup->pid = in->pid;
   sup->started_ms = in->now_ms;
   sup->started_wall_ms = in->wall_ms;
-  because(sup, "child started, pid %d", in->pid);
+  sup->ready_ms = 0;
+  if (!sup->wait_ready) {
+    sup->ready_ms = in->now_ms;
+    because(sup, "child started, pid %d", in->pid);
+    return;
+  }
+  sup->state = SW_ST_WAIT_READY;
+  if (sup->ready_timeout_ms == 0) {
+    because(sup, "child started, pid %d; waiting for READY=1", in->pid);
+    return;
+  }
+  because(sup, "child started, pid %d; waiting for READY=1 (ready_timeout %llums)",
+          in->pid, (unsigned long long)sup->ready_timeout_ms);
+  emit(sup, SW_CMD_ARM_TIMER, 0, sup->ready_timeout_ms);
+}
+
+/* READY=1: the start is complete. */
+static void act_ready(sw_sup_t *sup, const sw_input_t *in) {
+  sup->state = SW_ST_RUNNING;
+  sup->ready_ms = in->now_ms;
+  because(sup, "READY=1 from pid %d after %llums", sup->pid,
+          (unsigned long long)(in->now_ms - sup->started_ms));
+  if (sup->ready_timeout_ms != 0) emit(sup, SW_CMD_CANCEL_TIMER, 0, 0);
+}
+
+/* EXTEND_TIMEOUT_USEC=: the armed timeout (ready_timeout, or the stop
+ * step's grace) ends no earlier than now + in->ms; never sooner than it
+ * would have (systemd's rule). */
+static void act_extend(sw_sup_t *sup, const sw_input_t *in) {
+  if (sup->state == SW_ST_WAIT_READY && sup->ready_timeout_ms == 0) return;
+  if (in->now_ms + in->ms <= sup->timer_due_ms) return;
+  emit(sup, SW_CMD_ARM_TIMER, 0, in->ms);
 }
 
 /* Apply the policy's decision to an exit (or a failed spawn). */
@@ -146,6 +178,12 @@ static void act_exited(sw_sup_t *sup, const sw_input_t *in) {
   decide(sup, in, false);
 }
 
+/* An exit before READY=1: the ready_timeout timer goes first. */
+static void act_exited_unready(sw_sup_t *sup, const sw_input_t *in) {
+  if (sup->ready_timeout_ms != 0) emit(sup, SW_CMD_CANCEL_TIMER, 0, 0);
+  decide(sup, in, false);
+}
+
 static void act_stopped(sw_sup_t *sup, const sw_input_t *in) {
   decide(sup, in, true);
 }
@@ -202,16 +240,30 @@ static void act_next_step(sw_sup_t *sup, const sw_input_t *in) {
 }
 
 /* The child is not healthy: stop it through the ladder, then let the
- * policy decide on its exit as one of class in->cls. */
-static void act_health_stop(sw_sup_t *sup, const sw_input_t *in) {
+ * policy decide on its exit as one of class cls. */
+static void health_stop(sw_sup_t *sup, sw_exit_class_t cls, const char *why) {
   sup->state = SW_ST_STOPPING;
   sup->step = 0;
   sup->health_stop = true;
-  sup->health_cls = in->cls;
-  because(sup, "%s: %s; step 1 of %u: %s", sw_exit_class_name(in->cls),
-          in->why ? in->why : "health check failed", sup->stop->n_methods,
+  sup->health_cls = cls;
+  because(sup, "%s: %s; step 1 of %u: %s", sw_exit_class_name(cls),
+          why ? why : "health check failed", sup->stop->n_methods,
           sw_stop_method_name(sup->stop->methods[0]));
   run_step(sup);
+}
+
+static void act_health_stop(sw_sup_t *sup, const sw_input_t *in) {
+  health_stop(sup, in->cls, in->why);
+}
+
+/* ready_timeout passed without READY=1: that start failed. */
+static void act_ready_timeout(sw_sup_t *sup, const sw_input_t *in) {
+  char why[64];
+
+  (void)in;
+  snprintf(why, sizeof(why), "no READY=1 within %llums",
+           (unsigned long long)sup->ready_timeout_ms);
+  health_stop(sup, SW_CLASS_TIMEOUT, why);
 }
 
 static void act_force(sw_sup_t *sup, const sw_input_t *in) {
@@ -249,13 +301,14 @@ static void act_bug(sw_sup_t *sup, const sw_input_t *in) {
 
 /* clang-format off */
 static action_fn *const actions[SW_ST__COUNT][SW_EV__COUNT] = {
-  /*                 START      SPAWNED      SPAWN_FAILED EXIT         TIMER          STOP        STEP_FAILED    UNHEALTHY */
-  [SW_ST_STARTING] = {act_nop,  act_spawned, act_exited,  act_bug,     act_nop,       act_nop,    act_nop,       act_nop},
-  [SW_ST_RUNNING]  = {act_nop,  act_bug,     act_bug,     act_exited,  act_nop,       act_stop,   act_nop,       act_health_stop},
-  [SW_ST_BACKOFF]  = {act_nop,  act_bug,     act_bug,     act_bug,     act_spawn,     act_cancel, act_nop,       act_nop},
-  [SW_ST_STOPPING] = {act_nop,  act_bug,     act_bug,     act_stopped, act_next_step, act_force,  act_next_step, act_nop},
-  [SW_ST_STOPPED]  = {act_spawn,act_bug,     act_bug,     act_bug,     act_nop,       act_nop,    act_nop,       act_nop},
-  [SW_ST_FAILED]   = {act_nop,  act_bug,     act_bug,     act_bug,     act_nop,       act_nop,    act_nop,       act_nop},
+  /*                   START      SPAWNED      SPAWN_FAILED EXIT                TIMER              STOP        STEP_FAILED    UNHEALTHY        READY      EXTEND */
+  [SW_ST_STARTING]   = {act_nop,  act_spawned, act_exited,  act_bug,            act_nop,           act_nop,    act_nop,       act_nop,         act_nop,   act_nop},
+  [SW_ST_WAIT_READY] = {act_nop,  act_bug,     act_bug,     act_exited_unready, act_ready_timeout, act_stop,   act_nop,       act_health_stop, act_ready, act_extend},
+  [SW_ST_RUNNING]    = {act_nop,  act_bug,     act_bug,     act_exited,         act_nop,           act_stop,   act_nop,       act_health_stop, act_nop,   act_nop},
+  [SW_ST_BACKOFF]    = {act_nop,  act_bug,     act_bug,     act_bug,            act_spawn,         act_cancel, act_nop,       act_nop,         act_nop,   act_nop},
+  [SW_ST_STOPPING]   = {act_nop,  act_bug,     act_bug,     act_stopped,        act_next_step,     act_force,  act_next_step, act_nop,         act_nop,   act_extend},
+  [SW_ST_STOPPED]    = {act_spawn,act_bug,     act_bug,     act_bug,            act_nop,           act_nop,    act_nop,       act_nop,         act_nop,   act_nop},
+  [SW_ST_FAILED]     = {act_nop,  act_bug,     act_bug,     act_bug,            act_nop,           act_nop,    act_nop,       act_nop,         act_nop,   act_nop},
 };
 /* clang-format on */
 
@@ -271,9 +324,15 @@ void sw_sup_init(sw_sup_t *sup, const sw_restart_cfg_t *restart,
   sw_policy_init(&sup->policy);
 }
 
+void sw_sup_set_ready(sw_sup_t *sup, bool wait_ready, uint64_t timeout_ms) {
+  sup->wait_ready = wait_ready;
+  sup->ready_timeout_ms = timeout_ms;
+}
+
 void sw_sup_step(sw_sup_t *sup, const sw_input_t *in) {
   assert(sup->state < SW_ST__COUNT && in->ev < SW_EV__COUNT);
   sup->nout = 0;
+  sup->now_ms = in->now_ms;
   actions[sup->state][in->ev](sup, in);
 }
 
@@ -293,7 +352,8 @@ bool sw_sup_is_final(const sw_sup_t *sup) {
 
 const char *sw_state_name(sw_state_t st) {
   static const char *const names[SW_ST__COUNT] = {
-      "starting", "running", "backoff", "stopping", "stopped", "failed"};
+      "starting", "wait-ready", "running", "backoff",
+      "stopping", "stopped",    "failed"};
 
   return (unsigned)st < SW_ST__COUNT ? names[st] : "?";
 }
@@ -301,7 +361,7 @@ const char *sw_state_name(sw_state_t st) {
 const char *sw_event_name(sw_event_t ev) {
   static const char *const names[SW_EV__COUNT] = {
       "start", "spawned", "spawn-failed", "exit",
-      "timer", "stop",    "step-failed",  "unhealthy"};
+      "timer", "stop",    "step-failed",  "unhealthy", "ready", "extend"};
 
   return (unsigned)ev < SW_EV__COUNT ? names[ev] : "?";
 }

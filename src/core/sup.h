@@ -15,8 +15,10 @@
 #include "core/policy.h"
 
 typedef enum {
-  SW_ST_STARTING, /* spawning the child */
-  SW_ST_RUNNING,  /* the child runs */
+  SW_ST_STARTING,   /* spawning the child */
+  SW_ST_WAIT_READY, /* the child runs, not ready yet ([health] ready =
+                       notify: until its READY=1); "starting" in status */
+  SW_ST_RUNNING,    /* the child runs */
   SW_ST_BACKOFF,  /* waiting to restart */
   SW_ST_STOPPING, /* running the stop ladder */
   SW_ST_STOPPED,  /* ended successfully (final) */
@@ -33,6 +35,8 @@ typedef enum {
   SW_EV_STOP,         /* stop requested (force: go straight to terminate) */
   SW_EV_STEP_FAILED,  /* the current stop method could not be delivered */
   SW_EV_UNHEALTHY,    /* a health check failed: cls, why (restart it) */
+  SW_EV_READY,        /* the child sent READY=1 */
+  SW_EV_EXTEND,       /* the child sent EXTEND_TIMEOUT_USEC=: ms */
   SW_EV__COUNT
 } sw_event_t;
 
@@ -49,6 +53,8 @@ typedef struct {
    * log ("no WATCHDOG=1 within 5000ms"); copied, not kept. */
   sw_exit_class_t cls;
   const char *why;
+  uint64_t ms; /* SW_EV_EXTEND: the current timeout ends no earlier than
+                  now + ms */
 } sw_input_t;
 
 typedef enum {
@@ -91,6 +97,10 @@ typedef struct {
   const sw_restart_cfg_t *restart; /* borrowed */
   const sw_stop_cfg_t *stop;       /* borrowed */
   uint64_t terminate_wait_ms;      /* how long terminate may take */
+  /* [health] ready = notify: each child is in SW_ST_WAIT_READY until its
+   * READY=1, for at most ready_timeout_ms (0: no limit). */
+  bool wait_ready;
+  uint64_t ready_timeout_ms;
 
   sw_state_t state;
   sw_policy_state_t policy;
@@ -100,6 +110,9 @@ typedef struct {
   bool health_stop;
   sw_exit_class_t health_cls;
   int pid; /* child pid while starting/running/stopping, else 0 */
+  uint64_t now_ms;      /* the time of the event being handled */
+  uint64_t timer_due_ms; /* when the armed timer fires (monotonic) */
+  uint64_t ready_ms;     /* when the child became ready, else 0 */
   uint64_t started_ms, started_wall_ms;
   uint64_t next_restart_wall_ms; /* while in backoff, else 0 */
 
@@ -119,6 +132,10 @@ typedef struct {
 /* Set up in SW_ST_STARTING-to-be; feed SW_EV_START to begin. */
 void sw_sup_init(sw_sup_t *sup, const sw_restart_cfg_t *restart,
                  const sw_stop_cfg_t *stop, uint64_t terminate_wait_ms);
+
+/* Wait for READY=1 from every child (ready = notify), at most timeout_ms
+ * each (0: no limit). Call after sw_sup_init(), before SW_EV_START. */
+void sw_sup_set_ready(sw_sup_t *sup, bool wait_ready, uint64_t timeout_ms);
 
 /* Process one event: updates sup->state and fills sup->out[0..nout). */
 void sw_sup_step(sw_sup_t *sup, const sw_input_t *in);

@@ -21,6 +21,8 @@
 #define TERM_WAIT 2000
 #define GRACE     5000
 #define WALL0     1700000000000ULL
+#define READY_TO  30000 /* ready_timeout when waiting for READY=1 */
+#define EXTEND    60000 /* EXTEND_TIMEOUT_USEC= in ms, past every timer */
 
 typedef struct {
   sw_restart_cfg_t restart;
@@ -70,6 +72,7 @@ static void feed(fixture_t *f, sw_event_t ev) {
     in.cls = SW_CLASS_UNHEALTHY;
     in.why = "probe failed";
   }
+  if (ev == SW_EV_EXTEND) in.ms = EXTEND;
   sw_sup_step(&f->sup, &in);
 }
 
@@ -126,6 +129,11 @@ static void goto_state(fixture_t *f, sw_state_t st) {
     return; /* the initial state */
   case SW_ST_STARTING:
     feed(f, SW_EV_START);
+    break;
+  case SW_ST_WAIT_READY:
+    sw_sup_set_ready(&f->sup, true, READY_TO);
+    feed(f, SW_EV_START);
+    feed(f, SW_EV_SPAWNED);
     break;
   case SW_ST_RUNNING:
     feed(f, SW_EV_START);
@@ -188,6 +196,20 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STOP]         = {SW_ST_STARTING, 0, {0}},
     [SW_EV_STEP_FAILED]  = {SW_ST_STARTING, 0, {0}},
     [SW_EV_UNHEALTHY]    = {SW_ST_STARTING, 0, {0}},
+    [SW_EV_READY]        = {SW_ST_STARTING, 0, {0}},
+    [SW_EV_EXTEND]       = {SW_ST_STARTING, 0, {0}},
+  },
+  [SW_ST_WAIT_READY] = {
+    [SW_EV_START]        = {SW_ST_WAIT_READY, 0, {0}},
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}},
+    [SW_EV_EXIT]         = {SW_ST_BACKOFF, 2, {CANCEL, ARM}},
+    [SW_EV_TIMER]        = {SW_ST_STOPPING, 2, {SEND, ARM}},
+    [SW_EV_STOP]         = {SW_ST_STOPPING, 2, {SEND, ARM}},
+    [SW_EV_STEP_FAILED]  = {SW_ST_WAIT_READY, 0, {0}},
+    [SW_EV_UNHEALTHY]    = {SW_ST_STOPPING, 2, {SEND, ARM}},
+    [SW_EV_READY]        = {SW_ST_RUNNING, 1, {CANCEL}},
+    [SW_EV_EXTEND]       = {SW_ST_WAIT_READY, 1, {ARM}},
   },
   [SW_ST_RUNNING] = {
     [SW_EV_START]        = {SW_ST_RUNNING, 0, {0}},
@@ -198,6 +220,8 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STOP]         = {SW_ST_STOPPING, 2, {SEND, ARM}},
     [SW_EV_STEP_FAILED]  = {SW_ST_RUNNING, 0, {0}},
     [SW_EV_UNHEALTHY]    = {SW_ST_STOPPING, 2, {SEND, ARM}},
+    [SW_EV_READY]        = {SW_ST_RUNNING, 0, {0}},
+    [SW_EV_EXTEND]       = {SW_ST_RUNNING, 0, {0}},
   },
   [SW_ST_BACKOFF] = {
     [SW_EV_START]        = {SW_ST_BACKOFF, 0, {0}},
@@ -208,6 +232,8 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STOP]         = {SW_ST_STOPPED, 2, {CANCEL, FINISH}},
     [SW_EV_STEP_FAILED]  = {SW_ST_BACKOFF, 0, {0}},
     [SW_EV_UNHEALTHY]    = {SW_ST_BACKOFF, 0, {0}},
+    [SW_EV_READY]        = {SW_ST_BACKOFF, 0, {0}},
+    [SW_EV_EXTEND]       = {SW_ST_BACKOFF, 0, {0}},
   },
   [SW_ST_STOPPING] = {
     [SW_EV_START]        = {SW_ST_STOPPING, 0, {0}},
@@ -218,6 +244,8 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STOP]         = {SW_ST_STOPPING, 0, {0}},
     [SW_EV_STEP_FAILED]  = {SW_ST_STOPPING, 2, {SEND, ARM}},
     [SW_EV_UNHEALTHY]    = {SW_ST_STOPPING, 0, {0}},
+    [SW_EV_READY]        = {SW_ST_STOPPING, 0, {0}},
+    [SW_EV_EXTEND]       = {SW_ST_STOPPING, 1, {ARM}},
   },
   [SW_ST_STOPPED] = {
     [SW_EV_START]        = {SW_ST_STARTING, 1, {SPAWN}},
@@ -228,6 +256,8 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STOP]         = {SW_ST_STOPPED, 0, {0}},
     [SW_EV_STEP_FAILED]  = {SW_ST_STOPPED, 0, {0}},
     [SW_EV_UNHEALTHY]    = {SW_ST_STOPPED, 0, {0}},
+    [SW_EV_READY]        = {SW_ST_STOPPED, 0, {0}},
+    [SW_EV_EXTEND]       = {SW_ST_STOPPED, 0, {0}},
   },
   [SW_ST_FAILED] = {
     [SW_EV_START]        = {SW_ST_FAILED, 0, {0}},
@@ -238,6 +268,8 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STOP]         = {SW_ST_FAILED, 0, {0}},
     [SW_EV_STEP_FAILED]  = {SW_ST_FAILED, 0, {0}},
     [SW_EV_UNHEALTHY]    = {SW_ST_FAILED, 0, {0}},
+    [SW_EV_READY]        = {SW_ST_FAILED, 0, {0}},
+    [SW_EV_EXTEND]       = {SW_ST_FAILED, 0, {0}},
   },
 };
 /* clang-format on */
@@ -282,7 +314,7 @@ static void table_walk(void **state) {
       checked++;
     }
   }
-  assert_int_equal(checked, 34); /* 48 cells, 14 of them BUG */
+  assert_int_equal(checked, 54); /* 70 cells, 16 of them BUG */
 }
 
 /* Each BUG cell must stop the program (assert), never pass silently. */
@@ -317,7 +349,7 @@ static void table_bug_cells_abort(void **state) {
       n++;
     }
   }
-  assert_int_equal(n, 14);
+  assert_int_equal(n, 16);
 }
 
 /* ---- paths through the table --------------------------------------------- */
@@ -826,6 +858,143 @@ static void stop_during_health_stop(void **state) {
   assert_false(f.sup.health_stop);
 }
 
+/* ---- readiness ([health] ready = notify) --------------------------------- */
+
+/* Each child waits for READY=1 with the ready_timeout armed; READY=1
+ * disarms it and makes the child running; a restarted child waits again. */
+static void ready_moves_to_running(void **state) {
+  fixture_t f;
+
+  (void)state;
+  fixture_init(&f);
+  sw_sup_set_ready(&f.sup, true, READY_TO);
+  feed(&f, SW_EV_START);
+  feed(&f, SW_EV_SPAWNED);
+  assert_int_equal(f.sup.state, SW_ST_WAIT_READY);
+  EXPECT_CMDS(&f.sup, ARM);
+  expect_timer(&f.sup.out[0], READY_TO);
+  assert_int_equal(f.sup.ready_ms, 0);
+  assert_non_null(strstr(f.sup.reason, "waiting for READY=1"));
+  f.now += 250;
+  feed(&f, SW_EV_READY);
+  assert_int_equal(f.sup.state, SW_ST_RUNNING);
+  EXPECT_CMDS(&f.sup, CANCEL);
+  assert_int_equal(f.sup.ready_ms, f.now);
+  assert_non_null(strstr(f.sup.reason, "READY=1 from pid 4242 after 250ms"));
+  /* A second READY=1 changes nothing. */
+  feed(&f, SW_EV_READY);
+  assert_int_equal(f.sup.state, SW_ST_RUNNING);
+  EXPECT_NO_CMDS(&f.sup);
+  /* A crash and a restart: the new child waits again. */
+  feed_exit(&f, 1, 0);
+  assert_int_equal(f.sup.state, SW_ST_BACKOFF);
+  f.now += 100;
+  feed(&f, SW_EV_TIMER);
+  feed(&f, SW_EV_SPAWNED);
+  assert_int_equal(f.sup.state, SW_ST_WAIT_READY);
+  assert_int_equal(f.sup.ready_ms, 0);
+}
+
+/* No READY=1 within ready_timeout: a health stop of class timeout, and
+ * the policy restarts it (on-failure). */
+static void ready_timeout_is_a_timeout_exit(void **state) {
+  fixture_t f;
+
+  (void)state;
+  goto_state(&f, SW_ST_WAIT_READY);
+  f.now += READY_TO;
+  feed(&f, SW_EV_TIMER);
+  assert_int_equal(f.sup.state, SW_ST_STOPPING);
+  EXPECT_CMDS(&f.sup, SEND, ARM);
+  expect_send(&f.sup.out[0], SW_STOP_CTRL_BREAK);
+  expect_timer(&f.sup.out[1], GRACE);
+  assert_true(f.sup.health_stop);
+  assert_non_null(strstr(f.sup.reason, "timeout: no READY=1 within 30000ms"));
+  f.now += 5;
+  feed_exit(&f, 0, 0);
+  assert_int_equal(f.sup.state, SW_ST_BACKOFF);
+  assert_int_equal(f.sup.last_decision.cls, SW_CLASS_TIMEOUT);
+  assert_int_equal(f.sup.last_decision.kind, SW_DECIDE_RESTART);
+  /* on-watchdog does not restart a timeout: the service fails. */
+  goto_state(&f, SW_ST_WAIT_READY);
+  f.restart.policy = SW_RESTART_ON_WATCHDOG;
+  feed(&f, SW_EV_TIMER);
+  feed_exit(&f, 0, 0);
+  assert_int_equal(f.sup.state, SW_ST_FAILED);
+  assert_int_equal(f.sup.last_decision.cls, SW_CLASS_TIMEOUT);
+}
+
+/* ready_timeout = 0: no timer, READY=1 still needed. */
+static void ready_without_timeout(void **state) {
+  fixture_t f;
+
+  (void)state;
+  fixture_init(&f);
+  sw_sup_set_ready(&f.sup, true, 0);
+  feed(&f, SW_EV_START);
+  feed(&f, SW_EV_SPAWNED);
+  assert_int_equal(f.sup.state, SW_ST_WAIT_READY);
+  EXPECT_NO_CMDS(&f.sup);
+  feed(&f, SW_EV_EXTEND); /* nothing to extend */
+  EXPECT_NO_CMDS(&f.sup);
+  feed(&f, SW_EV_READY);
+  assert_int_equal(f.sup.state, SW_ST_RUNNING);
+  EXPECT_NO_CMDS(&f.sup);
+}
+
+/* EXTEND_TIMEOUT_USEC= moves the deadline later, never sooner, while
+ * waiting for READY=1 and while stopping. */
+static void extend_timeout(void **state) {
+  fixture_t f;
+  sw_input_t in;
+
+  (void)state;
+  goto_state(&f, SW_ST_WAIT_READY); /* due at spawn + 30 s */
+  in = ev_in(&f, SW_EV_EXTEND);
+  in.ms = 1000; /* sooner than the deadline: ignored */
+  sw_sup_step(&f.sup, &in);
+  EXPECT_NO_CMDS(&f.sup);
+  in.ms = 40000;
+  sw_sup_step(&f.sup, &in);
+  EXPECT_CMDS(&f.sup, ARM);
+  expect_timer(&f.sup.out[0], 40000);
+  assert_int_equal(f.sup.timer_due_ms, f.now + 40000);
+  feed(&f, SW_EV_READY);
+  assert_int_equal(f.sup.state, SW_ST_RUNNING);
+
+  goto_state(&f, SW_ST_STOPPING); /* ctrl-break, grace 5 s */
+  in = ev_in(&f, SW_EV_EXTEND);
+  in.ms = 20000;
+  sw_sup_step(&f.sup, &in);
+  EXPECT_CMDS(&f.sup, ARM);
+  expect_timer(&f.sup.out[0], 20000);
+  assert_int_equal(f.sup.state, SW_ST_STOPPING);
+  assert_int_equal(f.sup.step, 0);
+}
+
+/* An exit before READY=1 goes to the policy by its code; the
+ * ready_timeout timer is disarmed first. A stop request stops it. */
+static void exit_or_stop_before_ready(void **state) {
+  fixture_t f;
+
+  (void)state;
+  goto_state(&f, SW_ST_WAIT_READY);
+  feed_exit(&f, 3, 0);
+  EXPECT_CMDS(&f.sup, CANCEL, ARM);
+  assert_int_equal(f.sup.last_decision.cls, SW_CLASS_FAILURE);
+  goto_state(&f, SW_ST_WAIT_READY);
+  feed_exit(&f, 0, 0);
+  assert_int_equal(f.sup.state, SW_ST_STOPPED);
+  EXPECT_CMDS(&f.sup, CANCEL, FINISH);
+  goto_state(&f, SW_ST_WAIT_READY);
+  feed_stop(&f, false);
+  assert_int_equal(f.sup.state, SW_ST_STOPPING);
+  assert_false(f.sup.health_stop);
+  feed_exit(&f, 0, 0);
+  assert_int_equal(f.sup.state, SW_ST_STOPPED);
+  assert_int_equal(f.sup.last_decision.cls, SW_CLASS_CLEAN_STOP);
+}
+
 static void state_and_event_names(void **state) {
   (void)state;
   assert_string_equal(sw_state_name(SW_ST_STARTING), "starting");
@@ -859,6 +1028,11 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(unkillable_event_text),
     cmocka_unit_test(health_stop_restarts),
     cmocka_unit_test(stop_during_health_stop),
+    cmocka_unit_test(ready_moves_to_running),
+    cmocka_unit_test(ready_timeout_is_a_timeout_exit),
+    cmocka_unit_test(ready_without_timeout),
+    cmocka_unit_test(extend_timeout),
+    cmocka_unit_test(exit_or_stop_before_ready),
     cmocka_unit_test(state_and_event_names),
 };
 
