@@ -81,7 +81,8 @@ static void act_spawned(sw_sup_t *sup, const sw_input_t *in) {
     because(sup, "child started, pid %d; waiting for READY=1", in->pid);
     return;
   }
-  because(sup, "child started, pid %d; waiting for READY=1 (ready_timeout %llums)",
+  because(sup,
+          "child started, pid %d; waiting for READY=1 (ready_timeout %llums)",
           in->pid, (unsigned long long)sup->ready_timeout_ms);
   emit(sup, SW_CMD_ARM_TIMER, 0, sup->ready_timeout_ms);
 }
@@ -360,8 +361,8 @@ const char *sw_state_name(sw_state_t st) {
 
 const char *sw_event_name(sw_event_t ev) {
   static const char *const names[SW_EV__COUNT] = {
-      "start", "spawned", "spawn-failed", "exit",
-      "timer", "stop",    "step-failed",  "unhealthy", "ready", "extend"};
+      "start", "spawned",     "spawn-failed", "exit",  "timer",
+      "stop",  "step-failed", "unhealthy",    "ready", "extend"};
 
   return (unsigned)ev < SW_EV__COUNT ? names[ev] : "?";
 }

@@ -19,10 +19,10 @@ typedef enum {
   SW_ST_WAIT_READY, /* the child runs, not ready yet ([health] ready =
                        notify: until its READY=1); "starting" in status */
   SW_ST_RUNNING,    /* the child runs */
-  SW_ST_BACKOFF,  /* waiting to restart */
-  SW_ST_STOPPING, /* running the stop ladder */
-  SW_ST_STOPPED,  /* ended successfully (final) */
-  SW_ST_FAILED,   /* ended failed (final) */
+  SW_ST_BACKOFF,    /* waiting to restart */
+  SW_ST_STOPPING,   /* running the stop ladder */
+  SW_ST_STOPPED,    /* ended successfully (final) */
+  SW_ST_FAILED,     /* ended failed (final) */
   SW_ST__COUNT
 } sw_state_t;
 
@@ -109,8 +109,8 @@ typedef struct {
    * request, so the exit goes to the policy as class health_cls. */
   bool health_stop;
   sw_exit_class_t health_cls;
-  int pid; /* child pid while starting/running/stopping, else 0 */
-  uint64_t now_ms;      /* the time of the event being handled */
+  int pid;               /* child pid while starting/running/stopping, else 0 */
+  uint64_t now_ms;       /* the time of the event being handled */
   uint64_t timer_due_ms; /* when the armed timer fires (monotonic) */
   uint64_t ready_ms;     /* when the child became ready, else 0 */
   uint64_t started_ms, started_wall_ms;
