@@ -51,6 +51,15 @@ static const struct {
      "Validate the INI without starting anything or touching the SCM, and\n"
      "print the resolved configuration (absolute paths, durations in ms).\n"
      "Every problem is printed as file:line: message. Exit code 0 or 2."},
+    {"notify", "notify KEY=VALUE...",
+     "From inside the service's child (scripts, batch files): send sd_notify\n"
+     "messages to the wrapper that started it, e.g. `svcwrap notify READY=1\n"
+     "STATUS=listening`. Keys as systemd's sd_notify: READY=1, STATUS=text,\n"
+     "WATCHDOG=1, WATCHDOG=trigger, WATCHDOG_USEC=n, EXTEND_TIMEOUT_USEC=n,\n"
+     "STOPPING=1, MAINPID=n. The receiver is named by NOTIFY_SOCKET (Linux;\n"
+     "a path or @abstract, as systemd sets it too) or SVCWRAP_NOTIFY\n"
+     "(Windows), set by [health] ready = notify or watchdog. Exit code 0\n"
+     "sent, 1 not sent (no receiver), 2 bad arguments."},
     {"version", "version", "Print the version."},
     {"help", "help [VERB]", "Explain svcwrap or one verb."},
 };
@@ -106,6 +115,13 @@ int sw_main(int argc, char **argv) {
     printf("svcwrap %s (libuv %s, cJSON %s, inih)\n", SW_VERSION,
            uv_version_string(), cJSON_Version());
     return SW_EXIT_OK;
+  }
+  /* Its arguments are messages, not options. */
+  if (strcmp(verb, "notify") == 0) {
+    if (argc == 3 &&
+        (strcmp(argv[2], "-h") == 0 || strcmp(argv[2], "--help") == 0))
+      return help(verb);
+    return sw_cmd_notify(argc - 2, argv + 2);
   }
   for (i = 2; i < argc; i++) {
     if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) {

@@ -42,5 +42,7 @@ int sw_cmd_run(const sw_cli_t *cli);
 int sw_cmd_status(const sw_cli_t *cli);
 int sw_cmd_rotate(const sw_cli_t *cli);
 int sw_cmd_service(const sw_cli_t *cli, const char *verb);
+/* argv: the KEY=VALUE arguments after the verb. */
+int sw_cmd_notify(int argc, char **argv);
 
 #endif

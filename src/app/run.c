@@ -15,6 +15,7 @@
 #include "app/endpoint.h"
 #include "app/fsutil.h"
 #include "app/health.h"
+#include "app/health_notify.h"
 #include "base/log.h"
 #include "app/logfile.h"
 #include "app/logwriter.h"
@@ -68,8 +69,9 @@ typedef struct {
   unsigned qlen;
   bool feeding;
   bool finished;
-  bool reported_running; /* the service manager has been told RUNNING */
-  char health_why[160];  /* the text of the last SW_EV_UNHEALTHY */
+  bool reported_running;     /* the service manager has been told RUNNING */
+  char health_why[160];      /* the text of the last SW_EV_UNHEALTHY */
+  sw_health_notify_t notify; /* [health] ready = notify, watchdog */
   int exit_code;
 } run_t;
 
@@ -262,6 +264,7 @@ static void on_child_exit(void *data, uint32_t code, int signal) {
                 ran);
   sw_os_child_free(r->child);
   r->child = NULL;
+  sw_health_notify_child_exited(&r->notify);
   feed(r, &in);
   if (r->sup.has_exit && (r->sup.last_decision.cls == SW_CLASS_FAILURE ||
                           r->sup.last_decision.cls == SW_CLASS_ABNORMAL)) {
@@ -275,12 +278,15 @@ static void on_child_exit(void *data, uint32_t code, int signal) {
 
 static void spawn_child(run_t *r) {
   char name_var[300], why[512];
-  const char *extra[] = {name_var, NULL};
+  const char *extra[8] = {name_var, NULL};
+  unsigned n_extra = 1;
   sw_spawn_opts_t o;
   sw_input_t in;
   int rc;
 
   snprintf(name_var, sizeof(name_var), "SVCWRAP_SERVICE_NAME=%s", r->cfg->name);
+  sw_health_notify_env(&r->notify, extra, &n_extra, 7);
+  extra[n_extra] = NULL;
   memset(&o, 0, sizeof(o));
   o.cfg = r->cfg;
   o.extra_env = extra;
@@ -301,6 +307,7 @@ static void spawn_child(run_t *r) {
   in.pid = sw_os_child_pid(r->child);
   sw_log_info("started %s, pid %d (restart %u)", r->cfg->executable, in.pid,
               r->sup.policy.total_restarts);
+  sw_health_notify_child_started(&r->notify, in.now_ms);
   feed(r, &in);
 }
 
@@ -331,15 +338,35 @@ static void on_timer(uv_timer_t *t) {
   feed(r, &in);
 }
 
+/* How long the first start may still take, for START_PENDING's wait hint:
+ * what is left of ready_timeout, or 30 s at a time without one. */
+static uint64_t start_hint_ms(const run_t *r) {
+  uint64_t now = now_ms();
+
+  if (r->sup.state != SW_ST_WAIT_READY) return 10000;
+  if (r->sup.ready_timeout_ms == 0) return 30000;
+  return r->sup.timer_due_ms > now ? r->sup.timer_due_ms - now + 1000 : 1000;
+}
+
+static bool first_start_pending(const run_t *r) {
+  return !r->reported_running &&
+         (r->sup.state == SW_ST_STARTING || r->sup.state == SW_ST_WAIT_READY);
+}
+
 static void on_heartbeat(uv_timer_t *t) {
   run_t *r = t->data;
 
   if (r->sup.state == SW_ST_STOPPING && !r->sup.health_stop)
     sw_os_host_report(r->host, SW_HOST_STOPPING,
                       sw_sup_stop_remaining_ms(&r->sup), 0);
+  else if (first_start_pending(r))
+    sw_os_host_report(r->host, SW_HOST_STARTING, start_hint_ms(r), 0);
+  else
+    uv_timer_stop(t); /* nothing pending: no wake-ups while running */
 }
 
 static void close_all(run_t *r) {
+  sw_health_notify_close(&r->notify);
   sw_endpoint_close(&r->ep);
   sw_os_host_detach(r->host);
   uv_close((uv_handle_t *)&r->timer, NULL);
@@ -349,12 +376,15 @@ static void close_all(run_t *r) {
 static void report_state(run_t *r) {
   switch (r->sup.state) {
   case SW_ST_STARTING:
-    /* Only the first start is START_PENDING. A restart leaves the service
-     * RUNNING: it did start, and the SCM refuses every control, stop
-     * included (ERROR_SERVICE_CANNOT_ACCEPT_CTRL), while START_PENDING, so
-     * a child restarting often would make `sc stop` fail at random. */
+  case SW_ST_WAIT_READY:
+    /* Only the first start is START_PENDING (until READY=1 with ready =
+     * notify, so `sc start` and dependent services wait for it). A restart
+     * leaves the service RUNNING: it did start, and the SCM refuses every
+     * control, stop included (ERROR_SERVICE_CANNOT_ACCEPT_CTRL), while
+     * START_PENDING, so a child restarting often would make `sc stop` fail
+     * at random. */
     if (!r->reported_running)
-      sw_os_host_report(r->host, SW_HOST_STARTING, 10000, 0);
+      sw_os_host_report(r->host, SW_HOST_STARTING, start_hint_ms(r), 0);
     break;
   case SW_ST_RUNNING:
   case SW_ST_BACKOFF:
@@ -452,14 +482,15 @@ static void feed(run_t *r, const sw_input_t *in) {
         (r->sup.state == SW_ST_STOPPING && r->sup.nout > 0))
       sw_log_info("%s -> %s: %s", sw_state_name(before),
                   sw_state_name(r->sup.state), r->sup.reason);
-    if (r->sup.state == SW_ST_STOPPING && !r->sup.health_stop &&
+    if (((r->sup.state == SW_ST_STOPPING && !r->sup.health_stop) ||
+         (r->sup.state == SW_ST_WAIT_READY && !r->reported_running)) &&
         !uv_is_active((uv_handle_t *)&r->heartbeat) &&
         sw_os_host_is_service(r->host))
       uv_timer_start(&r->heartbeat, on_heartbeat, HEARTBEAT_MS, HEARTBEAT_MS);
-    /* The service is up: its first child runs. (Later starts are
-     * restarts, in the wrapper log.) */
-    if (before == SW_ST_STARTING && r->sup.state == SW_ST_RUNNING &&
-        r->sup.policy.total_restarts == 0)
+    /* The service is up: its first child runs (and is ready). (Later
+     * starts are restarts, in the wrapper log.) */
+    if ((before == SW_ST_STARTING || before == SW_ST_WAIT_READY) &&
+        r->sup.state == SW_ST_RUNNING && r->sup.policy.total_restarts == 0)
       event(r, SW_EVT_STARTED, SW_LOG_INFO);
     /* Commands are executed from a copy: executing one may feed more
      * events, and each step rewrites sup->out. */
@@ -484,6 +515,30 @@ void sw_run_unhealthy(void *data, sw_exit_class_t cls, const char *why) {
   feed(r, &in);
 }
 
+/* READY=1 and EXTEND_TIMEOUT_USEC= from the child (health_notify.c). */
+static void on_notify_ready(void *data) {
+  run_t *r = data;
+  sw_input_t in = input(SW_EV_READY);
+
+  feed(r, &in);
+}
+
+static void on_notify_extend(void *data, uint64_t ms) {
+  run_t *r = data;
+  sw_input_t in = input(SW_EV_EXTEND);
+
+  in.ms = ms;
+  sw_log_info(
+      "notify: EXTEND_TIMEOUT_USEC: %s ends no sooner than %llums "
+      "from now",
+      r->sup.state == SW_ST_WAIT_READY ? "ready_timeout"
+                                       : "the current timeout",
+      (unsigned long long)ms);
+  feed(r, &in);
+  /* The SCM's wait hint follows the new deadline. */
+  report_state(r);
+}
+
 static void on_stop_request(void *data, sw_stop_req_t why) {
   run_t *r = data;
   sw_input_t in = input(SW_EV_STOP);
@@ -503,6 +558,15 @@ static char *status_json(void *data) {
   f.resources = sw_os_resource_count(&f.resources_name);
   f.log_dropped_bytes = sw_capture_dropped(&r->cap);
   f.log_split_lines = sw_capture_split_lines(&r->cap);
+  if (r->notify.on) {
+    f.notify_on = true;
+    f.status_text = r->notify.has_status ? r->notify.status : NULL;
+    f.child_stopping = r->notify.stopping;
+    f.main_pid = r->notify.main_pid;
+    f.watchdog_ms = r->notify.watchdog_ms;
+    f.watchdog_ping_ago_ms =
+        r->notify.has_ping ? (int64_t)(f.now_ms - r->notify.last_ping_ms) : -1;
+  }
   return sw_status_json(r->cfg, &r->sup, &f);
 }
 
@@ -609,6 +673,12 @@ static int run_body(sw_host_t *host, void *data) {
     }
   }
   if (!r->finished) {
+    sw_notify_hooks_t hooks = {r, on_notify_ready, on_notify_extend};
+
+    if (sw_health_notify_open(&r->notify, &r->loop, r->cfg, &hooks) != 0)
+      refuse(r);
+  }
+  if (!r->finished) {
     rc = sw_os_host_attach(host, &r->loop, &ev);
     if (rc != 0) {
       /* No stop request could ever reach the loop: a service nobody can
@@ -658,8 +728,11 @@ int sw_cmd_run(const sw_cli_t *cli) {
     return SW_EXIT_RUNTIME;
   }
   r->cfg = cfg;
-  if (cfg != NULL)
+  if (cfg != NULL) {
     sw_sup_init(&r->sup, &cfg->restart, &cfg->stop, TERMINATE_WAIT_MS);
+    sw_sup_set_ready(&r->sup, cfg->notify.ready == SW_READY_NOTIFY,
+                     cfg->notify.ready_timeout_ms);
+  }
   /* Hosted even when the config is invalid: see run_body(). */
   rc = sw_os_host_run(cfg ? cfg->name : "", run_body, r);
   if (!r->logs_abandoned) {

@@ -45,7 +45,15 @@ char *sw_status_json(const sw_config_t *cfg, const sw_sup_t *sup,
 
   if (d.root == NULL) return NULL;
   add(&d, d.root, "name", cJSON_CreateString(cfg->name));
-  add(&d, d.root, "state", cJSON_CreateString(sw_state_name(sup->state)));
+  /* Waiting for READY=1 is still starting, for the host and for the
+   * status (product.md's states); "ready" tells the two apart. */
+  add(&d, d.root, "state",
+      cJSON_CreateString(sup->state == SW_ST_WAIT_READY
+                             ? "starting"
+                             : sw_state_name(sup->state)));
+  add(&d, d.root, "ready",
+      has_child ? cJSON_CreateBool(sup->state != SW_ST_WAIT_READY)
+                : cJSON_CreateNull());
   add(&d, d.root, "pid",
       has_child ? cJSON_CreateNumber(sup->pid) : cJSON_CreateNull());
   add_time(&d, d.root, "started_at", has_child ? sup->started_wall_ms : 0);
@@ -86,6 +94,22 @@ char *sw_status_json(const sw_config_t *cfg, const sw_sup_t *sup,
       cJSON_CreateNumber((double)f->log_dropped_bytes));
   add(&d, d.root, "log_split_lines",
       cJSON_CreateNumber((double)f->log_split_lines));
+  if (f->notify_on) {
+    add(&d, d.root, "status_text",
+        has_child && f->status_text ? cJSON_CreateString(f->status_text)
+                                    : cJSON_CreateNull());
+    add(&d, d.root, "main_pid",
+        has_child && f->main_pid ? cJSON_CreateNumber(f->main_pid)
+                                 : cJSON_CreateNull());
+    add(&d, d.root, "child_stopping", cJSON_CreateBool(f->child_stopping));
+    add(&d, d.root, "watchdog_ms",
+        f->watchdog_ms ? cJSON_CreateNumber((double)f->watchdog_ms)
+                       : cJSON_CreateNull());
+    add(&d, d.root, "watchdog_ping_ago_ms",
+        has_child && f->watchdog_ping_ago_ms >= 0
+            ? cJSON_CreateNumber((double)f->watchdog_ping_ago_ms)
+            : cJSON_CreateNull());
+  }
   if (!d.nomem) text = cJSON_PrintUnformatted(d.root);
   cJSON_Delete(d.root);
   return text;
@@ -128,6 +152,25 @@ int sw_status_format_human(const char *json, sw_sbuf_t *out) {
         str_or(root, "started_at", "?"));
   } else {
     sw_sbuf_puts(out, "child:     not running\n");
+  }
+  {
+    const cJSON *rd = cJSON_GetObjectItemCaseSensitive(root, "ready");
+
+    if (cJSON_IsBool(rd))
+      sw_sbuf_printf(out, "ready:     %s\n",
+                     cJSON_IsTrue(rd) ? "yes" : "no (waiting for READY=1)");
+  }
+  if (str_or(root, "status_text", NULL) != NULL)
+    sw_sbuf_printf(out, "status:    %s\n", str_or(root, "status_text", ""));
+  if (num(root, "main_pid", &v)) sw_sbuf_printf(out, "main pid:  %.0f\n", v);
+  if (num(root, "watchdog_ms", &v)) {
+    double ago;
+
+    if (num(root, "watchdog_ping_ago_ms", &ago))
+      sw_sbuf_printf(out, "watchdog:  %.0fms, last WATCHDOG=1 %.0fms ago\n", v,
+                     ago);
+    else
+      sw_sbuf_printf(out, "watchdog:  %.0fms, no WATCHDOG=1 yet\n", v);
   }
   if (num(root, "restarts", &v)) sw_sbuf_printf(out, "restarts:  %.0f\n", v);
   le = cJSON_GetObjectItemCaseSensitive(root, "last_exit");

@@ -21,6 +21,13 @@ typedef struct {
   const char *resources_name; /* "handles" or "open_fds" */
   uint64_t log_dropped_bytes;
   uint64_t log_split_lines; /* lines written in marked pieces */
+  /* [health] ready = notify / watchdog (notify_on false: none of these) */
+  bool notify_on;
+  const char *status_text;      /* the child's last STATUS=, or NULL */
+  bool child_stopping;          /* it sent STOPPING=1 */
+  int main_pid;                 /* its MAINPID=, or 0 */
+  uint64_t watchdog_ms;         /* this child's watchdog period, 0: off */
+  int64_t watchdog_ping_ago_ms; /* since its last WATCHDOG=1, -1: none */
 } sw_status_facts_t;
 
 /* One line of JSON (no newline), heap, caller frees; NULL on OOM. */

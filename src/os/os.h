@@ -177,6 +177,44 @@ void sw_os_event_close(void);
 /* The facts the log needs (the last OS error's text, whether stderr goes
  * anywhere, the UTC offset) are in base/sys.h, included above. */
 
+/* ---- the sd_notify receiver ([health] ready = notify, watchdog) ------------
+ */
+
+typedef struct sw_notify_srv_s sw_notify_srv_t;
+
+/* One message from the child's tree: a datagram (POSIX) or one line
+ * (Windows), at most SW_NOTIFY_MSG_MAX bytes, borrowed for the call.
+ * Runs on: loop thread. */
+typedef void sw_notify_msg_fn(void *data, const char *msg, size_t len);
+
+/*
+ * Open a receiver only the wrapper's account can reach, under a name
+ * nobody can guess. POSIX: an AF_UNIX datagram socket "notify" in a new
+ * 0700 folder (mkdtemp) under $XDG_RUNTIME_DIR or /tmp; descriptors sent
+ * with a message are closed. Windows: the named pipe
+ * \\.\pipe\svcwrap-notify-<128 random bits> with a DACL for the
+ * wrapper's own account and SYSTEM. *env (borrowed until close) is the
+ * child's environment entry: "NOTIFY_SOCKET=<path>" or
+ * "SVCWRAP_NOTIFY=<pipe>". Returns 0, or a negative code with the OS's
+ * reason in why[whylen]. Runs on: loop thread.
+ */
+int sw_os_notify_open(uv_loop_t *loop, sw_notify_msg_fn *fn, void *data,
+                      sw_notify_srv_t **out, const char **env, char *why,
+                      size_t whylen) SW_MUST_CHECK;
+/* Stop receiving; the handles close with the loop's next turn, and the
+ * socket and its folder are removed (NULL is fine). Runs on: loop thread. */
+void sw_os_notify_close(sw_notify_srv_t *s);
+
+/*
+ * The client (`svcwrap notify`): send msg to the receiver named in this
+ * process's environment (POSIX: NOTIFY_SOCKET, a path or @abstract as
+ * systemd sets it; Windows: SVCWRAP_NOTIFY). Returns 0; SW_ENOENT when the
+ * variable is not set; another negative code; the reason in why[whylen].
+ * Runs on: main thread.
+ */
+int sw_os_notify_send(const char *msg, size_t len, char *why,
+                      size_t whylen) SW_MUST_CHECK;
+
 /* ---- the wrapper's own endpoint ------------------------------------------ */
 
 typedef struct sw_instance_lock_s sw_instance_lock_t;

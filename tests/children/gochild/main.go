@@ -34,6 +34,10 @@ var (
 	grandchildPID  = flag.String("spawn-grandchild", "", "start a copy of this program that writes its pid to `PIDFILE`")
 	lines          = flag.Int64("lines", 0, "write `N` numbered lines to stdout after ready")
 	lineBytes      = flag.Int64("line-bytes", 100, "bytes per -lines line, newline included")
+	notifyReadyMS  = flag.Int64("notify-ready-after", -1, "send READY=1 by sd_notify `MS` after start (-1 = never)")
+	notifyStatus   = flag.String("notify-status", "", "send STATUS=`TEXT` with READY=1")
+	watchdogPings  = flag.Int64("watchdog-pings", 0, "send WATCHDOG=1 every WATCHDOG_USEC/2, `N` times (-1 = for ever), then stop")
+	logEnv         = flag.String("log-env", "", "log the values of these comma-separated environment `NAMES` at start")
 	grandchildWait = 10 * time.Second
 	parsedExitCode int64
 )
@@ -146,6 +150,37 @@ func writeLines(w io.Writer, count, lineBytes int64) {
 	bw.Flush()
 }
 
+// notify sends one sd_notify message to NOTIFY_SOCKET (a unixgram socket,
+// path or @abstract) or SVCWRAP_NOTIFY (Windows: a pipe), and logs it with
+// the time it was sent (Unix nanoseconds), for the tests' figures.
+func notify(msg string) {
+	err := notifySend(msg)
+	if err != nil {
+		logLine("notify-failed msg=%q err=%v", msg, err)
+		return
+	}
+	logLine("notify-sent msg=%q at=%d", msg, time.Now().UnixNano())
+}
+
+// watchdogLoop pings at half the period, as sd_watchdog_enabled(3) advises.
+func watchdogLoop(count int64) {
+	usec, err := strconv.ParseInt(os.Getenv("WATCHDOG_USEC"), 10, 64)
+	if err != nil || usec <= 0 {
+		logLine("watchdog-off WATCHDOG_USEC=%q", os.Getenv("WATCHDOG_USEC"))
+		return
+	}
+	if pid := os.Getenv("WATCHDOG_PID"); pid != "" && pid != strconv.Itoa(os.Getpid()) {
+		logLine("watchdog-not-mine WATCHDOG_PID=%s", pid)
+		return
+	}
+	period := time.Duration(usec) * time.Microsecond / 2
+	for i := int64(0); count < 0 || i < count; i++ {
+		notify("WATCHDOG=1")
+		time.Sleep(period)
+	}
+	logLine("watchdog-stopped at=%d", time.Now().UnixNano())
+}
+
 func main() {
 	flag.CommandLine.Init(os.Args[0], flag.ContinueOnError)
 	if err := flag.CommandLine.Parse(os.Args[1:]); err != nil {
@@ -159,6 +194,16 @@ func main() {
 	parsedExitCode = code
 
 	logLine("start pid=%d", os.Getpid())
+	if *logEnv != "" {
+		for _, name := range strings.Split(*logEnv, ",") {
+			v, ok := os.LookupEnv(name)
+			if ok {
+				logLine("env %s=%s", name, v)
+			} else {
+				logLine("env %s unset", name)
+			}
+		}
+	}
 	if *pidFile != "" {
 		writePIDFile(*pidFile)
 	}
@@ -178,6 +223,19 @@ func main() {
 		writePIDFile(*readyFile)
 	}
 	logLine("ready")
+	if *notifyReadyMS >= 0 {
+		go func() {
+			time.Sleep(time.Duration(*notifyReadyMS) * time.Millisecond)
+			msg := "READY=1"
+			if *notifyStatus != "" {
+				msg += "\nSTATUS=" + *notifyStatus
+			}
+			notify(msg)
+		}()
+	}
+	if *watchdogPings != 0 {
+		go watchdogLoop(*watchdogPings)
+	}
 
 	if *lines > 0 {
 		writeLines(os.Stdout, *lines, *lineBytes)

@@ -2,7 +2,11 @@
 
 package main
 
-import "os"
+import (
+	"errors"
+	"net"
+	"os"
+)
 
 func openAppend(path string) (*os.File, error) {
 	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
@@ -11,4 +15,20 @@ func openAppend(path string) (*os.File, error) {
 func watchStopEvent() <-chan struct{} {
 	logLine("stop-event unsupported")
 	return nil
+}
+
+// notifySend: one datagram to NOTIFY_SOCKET, as sd_notify(3) sends it (Go
+// maps a leading "@" to the abstract namespace itself).
+func notifySend(msg string) error {
+	addr := os.Getenv("NOTIFY_SOCKET")
+	if addr == "" {
+		return errors.New("NOTIFY_SOCKET is not set")
+	}
+	conn, err := net.Dial("unixgram", addr)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_, err = conn.Write([]byte(msg))
+	return err
 }

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"syscall"
 	"unsafe"
@@ -56,4 +57,20 @@ func watchStopEvent() <-chan struct{} {
 		close(ch)
 	}()
 	return ch
+}
+
+// notifySend: the message's lines to the pipe named by SVCWRAP_NOTIFY, each
+// ended by a newline, on a connection of its own.
+func notifySend(msg string) error {
+	name := os.Getenv("SVCWRAP_NOTIFY")
+	if name == "" {
+		return errors.New("SVCWRAP_NOTIFY is not set")
+	}
+	f, err := os.OpenFile(name, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = f.Write([]byte(msg + "\n"))
+	return err
 }
