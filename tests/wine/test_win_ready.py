@@ -151,3 +151,46 @@ def test_batch_file_notify(service):
     assert doc["status_text"] == "from bat", doc
     out = service.log_text(f"logs/{service.name}.out.log")
     assert "notify rc=0" in out, out
+
+
+def test_dependent_service_starts_after_ready(service):
+    """B depends on A (ready = notify, READY=1 after 4 s): starting B starts
+    A first, and B's child runs only after A's READY=1."""
+    import pytest
+
+    alog = service.dir / "a.log"
+    blog = service.dir / "b" / "b.log"
+    service.write_child_ini(
+        f'-log "{winpath(alog)}" -notify-ready-after 4000',
+        "[health]\nready = notify\n", GOCHILD)
+    service.install()
+    bdir = service.dir / "b"
+    bdir.mkdir()
+    bname = service.name[:20] + "dep"
+    bini = bdir / "b.ini"
+    bini.write_text(f"[service]\nname = {bname}\ndepends_on = {service.name}\n\n"
+                    f"[process]\nexecutable = {winpath(GOCHILD)}\n"
+                    f'arguments = -log "{winpath(blog)}" -sleep -1\n',
+                    encoding="utf-8")
+    rc, out, err = wine([WIN / "svcwrap.exe", "install", "-c", winpath(bini)],
+                        out_dir=service.dir)
+    assert rc == 0, out + err
+    try:
+        wine(["sc", "start", bname])
+        wait_until(blog.exists, 60, "B's child to start")
+        if not alog.exists() and service.scm.state(service.name) == "STOPPED":
+            pytest.skip("Wine 8's SCM does not start a service's dependencies "
+                        "(sc start B ran B and left A stopped), so the order "
+                        "cannot be shown here; Windows' SCM starts A and "
+                        "waits for its SERVICE_RUNNING")
+        a_ready = sent_at(alog, "READY=1")
+        b_start = blog.stat().st_mtime
+        assert service.scm.state(service.name) == "RUNNING"
+        print(f"\nFIGURE (Wine) A READY=1 -> B's child running: "
+              f"{(b_start - a_ready) * 1000:.0f} ms")
+        assert b_start >= a_ready, (b_start, a_ready)
+    finally:
+        wine(["sc", "stop", bname])
+        wait_until(lambda: "STOPPED" in wine(["sc", "query", bname])[1], 60,
+                   "B to stop")
+        wine(["sc", "delete", bname])
