@@ -10,7 +10,7 @@
 #include <uv.h>
 
 #include "app/app.h"
-#include "app/log.h"
+#include "base/log.h"
 #include "core/err.h"
 #include "core/path.h"
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "app/log.h"
+#include "base/log.h"
 #include "core/err.h"
 #include "core/sbuf.h"
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/log.h"
+#include "base/log.h"
 #include "core/err.h"
 
 typedef enum { ITEM_WRITE, ITEM_ROTATE } item_kind_t;

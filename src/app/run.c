@@ -14,7 +14,7 @@
 #include "app/capture.h"
 #include "app/endpoint.h"
 #include "app/fsutil.h"
-#include "app/log.h"
+#include "base/log.h"
 #include "app/logfile.h"
 #include "app/logwriter.h"
 #include "app/run.h"

@@ -49,26 +49,26 @@ static bool code_in(uint32_t code, const uint32_t *codes, unsigned n) {
 
 sw_exit_class_t sw_policy_classify(const sw_restart_cfg_t *cfg,
                                    const sw_exit_t *ex) {
-  if (ex->stop_requested) return SW_EXIT_CLEAN_STOP;
-  if (ex->signal != 0) return SW_EXIT_ABNORMAL;
+  if (ex->stop_requested) return SW_CLASS_CLEAN_STOP;
+  if (ex->signal != 0) return SW_CLASS_ABNORMAL;
   if (code_in(ex->code, cfg->success_codes, cfg->n_success))
-    return SW_EXIT_SUCCESS;
+    return SW_CLASS_SUCCESS;
   /* NTSTATUS values with severity "error" (the two high bits set), such
    * as 0xC0000005 (access violation) or 0xC0000409 (stack buffer
    * overrun), are what Windows reports for a crashed process. */
-  if ((ex->code & 0xC0000000u) == 0xC0000000u) return SW_EXIT_ABNORMAL;
-  return SW_EXIT_FAILURE;
+  if ((ex->code & 0xC0000000u) == 0xC0000000u) return SW_CLASS_ABNORMAL;
+  return SW_CLASS_FAILURE;
 }
 
 bool sw_policy_restarts(sw_restart_policy_t policy, sw_exit_class_t cls) {
   switch (cls) {
-  case SW_EXIT_CLEAN_STOP:
+  case SW_CLASS_CLEAN_STOP:
     return false;
-  case SW_EXIT_SUCCESS:
+  case SW_CLASS_SUCCESS:
     return policy == SW_RESTART_ALWAYS || policy == SW_RESTART_ON_SUCCESS;
-  case SW_EXIT_FAILURE:
+  case SW_CLASS_FAILURE:
     return policy == SW_RESTART_ALWAYS || policy == SW_RESTART_ON_FAILURE;
-  case SW_EXIT_ABNORMAL:
+  case SW_CLASS_ABNORMAL:
     return policy == SW_RESTART_ALWAYS || policy == SW_RESTART_ON_FAILURE ||
            policy == SW_RESTART_ON_ABNORMAL;
   }
@@ -163,7 +163,7 @@ uint64_t sw_policy_backoff_ms(const sw_restart_cfg_t *cfg, unsigned attempt) {
 
 /* The end a non-restarting exit of class cls gives the service. */
 static sw_decision_kind_t ending(sw_exit_class_t cls) {
-  return cls == SW_EXIT_SUCCESS || cls == SW_EXIT_CLEAN_STOP ? SW_DECIDE_STOP
+  return cls == SW_CLASS_SUCCESS || cls == SW_CLASS_CLEAN_STOP ? SW_DECIDE_STOP
                                                              : SW_DECIDE_FAIL;
 }
 
@@ -174,7 +174,7 @@ sw_decision_t sw_policy_decide(const sw_restart_cfg_t *cfg,
   assert(ex->at_ms >= ex->started_ms);
   memset(&d, 0, sizeof(d));
   d.cls = sw_policy_classify(cfg, ex);
-  if (d.cls == SW_EXIT_CLEAN_STOP) {
+  if (d.cls == SW_CLASS_CLEAN_STOP) {
     d.kind = SW_DECIDE_STOP;
     d.why = SW_WHY_STOPPED;
     return d;
@@ -223,13 +223,13 @@ sw_decision_t sw_policy_decide(const sw_restart_cfg_t *cfg,
 
 const char *sw_exit_class_name(sw_exit_class_t cls) {
   switch (cls) {
-  case SW_EXIT_CLEAN_STOP:
+  case SW_CLASS_CLEAN_STOP:
     return "clean-stop";
-  case SW_EXIT_SUCCESS:
+  case SW_CLASS_SUCCESS:
     return "success";
-  case SW_EXIT_FAILURE:
+  case SW_CLASS_FAILURE:
     return "failure";
-  case SW_EXIT_ABNORMAL:
+  case SW_CLASS_ABNORMAL:
     return "abnormal";
   }
   return "?";

@@ -16,10 +16,10 @@
 #include "core/config.h"
 
 typedef enum {
-  SW_EXIT_CLEAN_STOP, /* during a stop the wrapper asked for, any code */
-  SW_EXIT_SUCCESS,    /* code in success_exit_codes */
-  SW_EXIT_FAILURE,    /* any other code */
-  SW_EXIT_ABNORMAL    /* a crash: a signal, or an NTSTATUS error code */
+  SW_CLASS_CLEAN_STOP, /* during a stop the wrapper asked for, any code */
+  SW_CLASS_SUCCESS,    /* code in success_exit_codes */
+  SW_CLASS_FAILURE,    /* any other code */
+  SW_CLASS_ABNORMAL    /* a crash: a signal, or an NTSTATUS error code */
 } sw_exit_class_t;
 
 /* One exit of the child, as the backend saw it. */

@@ -44,7 +44,7 @@ static void emit_event(sw_sup_t *sup, sw_evt_t evt, sw_evt_level_t level) {
 /* The child's exit was a crash worth an entry of its own. */
 static bool crashed(const sw_input_t *in, const sw_decision_t *d) {
   return in->ev == SW_EV_EXIT &&
-         (d->cls == SW_EXIT_FAILURE || d->cls == SW_EXIT_ABNORMAL);
+         (d->cls == SW_CLASS_FAILURE || d->cls == SW_CLASS_ABNORMAL);
 }
 
 static void because(sw_sup_t *sup, const char *fmt, ...) SW_PRINTF(2, 3);

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "app/log.h"
+#include "base/log.h"
 #include "core/attr.h"
 #include "core/config.h"
 

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <uv.h>
 
-#include "app/log.h"
+#include "base/log.h"
 #include "app/logfile.h"
 #include "app/logwriter.h"
 #include "app/output.h"

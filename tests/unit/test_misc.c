@@ -584,7 +584,7 @@ static void event_texts(void **state) {
   sup.last_exit.code = 0xC0000005u;
   sup.last_exit.started_ms = 1000;
   sup.last_exit.at_ms = 3500;
-  sup.last_decision.cls = SW_EXIT_ABNORMAL;
+  sup.last_decision.cls = SW_CLASS_ABNORMAL;
   t = sw_event_text(SW_EVT_CRASHED, "Svc", "a.exe", &sup, tail, 2);
   assert_string_equal(t,
                       "The child of service Svc (a.exe) ended with exit "
@@ -596,7 +596,7 @@ static void event_texts(void **state) {
   snprintf(sup.reason, sizeof(sup.reason), "giving up");
   sup.exit_code = 3;
   sup.last_exit.code = 3;
-  sup.last_decision.cls = SW_EXIT_FAILURE;
+  sup.last_decision.cls = SW_CLASS_FAILURE;
   t = sw_event_text(SW_EVT_FAILED, "Svc", "a.exe", &sup, NULL, 0);
   assert_string_equal(t,
                       "Service Svc failed: giving up. Last exit code 3 "

@@ -47,17 +47,17 @@ static sw_exit_t exit_of_class(sw_exit_class_t cls) {
   sw_exit_t e = exit_at(0, 10, 0, 0);
 
   switch (cls) {
-  case SW_EXIT_CLEAN_STOP:
+  case SW_CLASS_CLEAN_STOP:
     e.code = 1;
     e.stop_requested = true;
     break;
-  case SW_EXIT_SUCCESS:
+  case SW_CLASS_SUCCESS:
     e.code = 0;
     break;
-  case SW_EXIT_FAILURE:
+  case SW_CLASS_FAILURE:
     e.code = 1;
     break;
-  case SW_EXIT_ABNORMAL:
+  case SW_CLASS_ABNORMAL:
     e.code = 0xC0000005u;
     break;
   }
@@ -107,7 +107,7 @@ static void policy_table(void **state) {
         assert_int_equal(st.total_restarts, 1);
       } else {
         assert_int_equal(
-            d.why, k == SW_EXIT_CLEAN_STOP ? SW_WHY_STOPPED : SW_WHY_POLICY);
+            d.why, k == SW_CLASS_CLEAN_STOP ? SW_WHY_STOPPED : SW_WHY_POLICY);
         assert_int_equal(d.delay_ms, 0);
         assert_int_equal(st.attempts, 0);
         assert_int_equal(st.total_restarts, 0);
@@ -130,7 +130,7 @@ static void policy_table_signal(void **state) {
 
     sw_policy_init(&st);
     d = sw_policy_decide(&cfg, &st, &e);
-    assert_int_equal(d.cls, SW_EXIT_ABNORMAL);
+    assert_int_equal(d.cls, SW_CLASS_ABNORMAL);
     assert_int_equal(d.kind, want[p]);
   }
 }
@@ -144,25 +144,25 @@ typedef struct {
 
 static void classify(void **state) {
   static const class_case_t cases[] = {
-      {0, 0, false, SW_EXIT_SUCCESS},
-      {3, 0, false, SW_EXIT_SUCCESS}, /* listed in success codes below */
-      {1, 0, false, SW_EXIT_FAILURE},
-      {255, 0, false, SW_EXIT_FAILURE},
-      {0x80000003u, 0, false, SW_EXIT_FAILURE}, /* warning severity */
-      {0x40000015u, 0, false, SW_EXIT_FAILURE},
-      {0xC0000005u, 0, false, SW_EXIT_ABNORMAL}, /* access violation */
-      {0xC0000409u, 0, false, SW_EXIT_ABNORMAL}, /* stack buffer overrun */
-      {0xC000013Au, 0, false, SW_EXIT_ABNORMAL}, /* ctrl-c we did not ask */
-      {0xFFFFFFFFu, 0, false, SW_EXIT_ABNORMAL},
-      {0, 9, false, SW_EXIT_ABNORMAL}, /* a signal, even with code 0 */
-      {0, 11, false, SW_EXIT_ABNORMAL},
+      {0, 0, false, SW_CLASS_SUCCESS},
+      {3, 0, false, SW_CLASS_SUCCESS}, /* listed in success codes below */
+      {1, 0, false, SW_CLASS_FAILURE},
+      {255, 0, false, SW_CLASS_FAILURE},
+      {0x80000003u, 0, false, SW_CLASS_FAILURE}, /* warning severity */
+      {0x40000015u, 0, false, SW_CLASS_FAILURE},
+      {0xC0000005u, 0, false, SW_CLASS_ABNORMAL}, /* access violation */
+      {0xC0000409u, 0, false, SW_CLASS_ABNORMAL}, /* stack buffer overrun */
+      {0xC000013Au, 0, false, SW_CLASS_ABNORMAL}, /* ctrl-c we did not ask */
+      {0xFFFFFFFFu, 0, false, SW_CLASS_ABNORMAL},
+      {0, 9, false, SW_CLASS_ABNORMAL}, /* a signal, even with code 0 */
+      {0, 11, false, SW_CLASS_ABNORMAL},
       /* A stop the wrapper asked for: clean, whatever the code. */
-      {0xC000013Au, 0, true, SW_EXIT_CLEAN_STOP},
-      {0xC0000005u, 0, true, SW_EXIT_CLEAN_STOP},
-      {1, 0, true, SW_EXIT_CLEAN_STOP},
-      {0, 0, true, SW_EXIT_CLEAN_STOP},
-      {0, 15, true, SW_EXIT_CLEAN_STOP},
-      {0, 9, true, SW_EXIT_CLEAN_STOP},
+      {0xC000013Au, 0, true, SW_CLASS_CLEAN_STOP},
+      {0xC0000005u, 0, true, SW_CLASS_CLEAN_STOP},
+      {1, 0, true, SW_CLASS_CLEAN_STOP},
+      {0, 0, true, SW_CLASS_CLEAN_STOP},
+      {0, 15, true, SW_CLASS_CLEAN_STOP},
+      {0, 9, true, SW_CLASS_CLEAN_STOP},
   };
   sw_restart_cfg_t cfg = base_cfg(SW_RESTART_ALWAYS);
   size_t i;
@@ -186,14 +186,14 @@ static void classify(void **state) {
   {
     sw_exit_t e = exit_at(0, 1, 0xC000013Au, 0);
 
-    assert_int_equal(sw_policy_classify(&cfg, &e), SW_EXIT_SUCCESS);
+    assert_int_equal(sw_policy_classify(&cfg, &e), SW_CLASS_SUCCESS);
   }
   /* With no success codes, even 0 is a failure. */
   cfg.n_success = 0;
   {
     sw_exit_t e = exit_at(0, 1, 0, 0);
 
-    assert_int_equal(sw_policy_classify(&cfg, &e), SW_EXIT_FAILURE);
+    assert_int_equal(sw_policy_classify(&cfg, &e), SW_CLASS_FAILURE);
   }
 }
 
@@ -221,7 +221,7 @@ static void stop_requested_is_clean(void **state) {
       d = sw_policy_decide(&cfg, &st, &e);
       assert_int_equal(d.kind, SW_DECIDE_STOP);
       assert_int_equal(d.why, SW_WHY_STOPPED);
-      assert_int_equal(d.cls, SW_EXIT_CLEAN_STOP);
+      assert_int_equal(d.cls, SW_CLASS_CLEAN_STOP);
       assert_int_equal(st.attempts, 0);
       assert_int_equal(st.total_restarts, 0);
     }
@@ -468,7 +468,7 @@ static void burst_exactly_burst_starts(void **state) {
   d = sw_policy_decide(&cfg, &st, &e);
   assert_int_equal(d.kind, SW_DECIDE_FAIL);
   assert_int_equal(d.why, SW_WHY_GIVE_UP);
-  assert_int_equal(d.cls, SW_EXIT_FAILURE);
+  assert_int_equal(d.cls, SW_CLASS_FAILURE);
   assert_int_equal(d.delay_ms, 0);
   assert_int_equal(st.total_restarts, 2);
 }
@@ -695,10 +695,10 @@ static void record_start_ring(void **state) {
 
 static void class_names(void **state) {
   (void)state;
-  assert_string_equal(sw_exit_class_name(SW_EXIT_CLEAN_STOP), "clean-stop");
-  assert_string_equal(sw_exit_class_name(SW_EXIT_SUCCESS), "success");
-  assert_string_equal(sw_exit_class_name(SW_EXIT_FAILURE), "failure");
-  assert_string_equal(sw_exit_class_name(SW_EXIT_ABNORMAL), "abnormal");
+  assert_string_equal(sw_exit_class_name(SW_CLASS_CLEAN_STOP), "clean-stop");
+  assert_string_equal(sw_exit_class_name(SW_CLASS_SUCCESS), "success");
+  assert_string_equal(sw_exit_class_name(SW_CLASS_FAILURE), "failure");
+  assert_string_equal(sw_exit_class_name(SW_CLASS_ABNORMAL), "abnormal");
 }
 
 static const struct CMUnitTest tests[] = {

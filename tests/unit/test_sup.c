@@ -377,7 +377,7 @@ static void stop_ladder(void **state) {
   assert_int_equal(f.sup.exit_code, 0);
   assert_int_equal(f.sup.pid, 0);
   assert_true(f.sup.has_exit);
-  assert_int_equal(f.sup.last_decision.cls, SW_EXIT_CLEAN_STOP);
+  assert_int_equal(f.sup.last_decision.cls, SW_CLASS_CLEAN_STOP);
   assert_int_equal(f.sup.last_decision.kind, SW_DECIDE_STOP);
   assert_int_equal(f.sup.last_exit.signal, 9);
   assert_int_equal(f.sup.policy.total_restarts, 0);
@@ -402,7 +402,7 @@ static void stop_ladder_three_steps(void **state) {
   feed_exit(&f, 0xC000013Au, 0);
   assert_int_equal(f.sup.state, SW_ST_STOPPED);
   assert_int_equal(f.sup.exit_code, 0);
-  assert_int_equal(f.sup.last_decision.cls, SW_EXIT_CLEAN_STOP);
+  assert_int_equal(f.sup.last_decision.cls, SW_CLASS_CLEAN_STOP);
 }
 
 /* Even terminate did not end the child: give up waiting, failed, and
@@ -597,7 +597,7 @@ static void spawn_failure_goes_to_policy(void **state) {
   sw_sup_step(&f.sup, &in);
   assert_int_equal(f.sup.state, SW_ST_BACKOFF);
   EXPECT_CMDS(&f.sup, ARM); /* no crash entry: nothing ran */
-  assert_int_equal(f.sup.last_decision.cls, SW_EXIT_FAILURE);
+  assert_int_equal(f.sup.last_decision.cls, SW_CLASS_FAILURE);
 
   /* policy no: failed, with that code. */
   goto_state(&f, SW_ST_STARTING);
@@ -695,7 +695,7 @@ static void exit_codes_when_failed(void **state) {
   feed_exit(&f, 0, 9);
   assert_int_equal(f.sup.state, SW_ST_FAILED);
   assert_int_equal(f.sup.exit_code, 137);
-  assert_int_equal(f.sup.last_decision.cls, SW_EXIT_ABNORMAL);
+  assert_int_equal(f.sup.last_decision.cls, SW_CLASS_ABNORMAL);
 
   goto_state(&f, SW_ST_RUNNING);
   f.restart.policy = SW_RESTART_ON_SUCCESS;

@@ -4,7 +4,7 @@
 
 #include <stdlib.h>
 
-#include "app/log.h"
+#include "base/log.h"
 
 void sw__childio_handle_closed(uv_handle_t *h) {
   sw__childio_t *io = h->data;

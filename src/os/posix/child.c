@@ -22,7 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "app/log.h"
+#include "base/log.h"
 #include "core/env.h"
 #include "core/err.h"
 #include "os/common/childio.h"

@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "app/log.h"
+#include "base/log.h"
 #include "os/posix/internal.h"
 
 static int guard_fd = -1; /* write end; -1 when there is no guard */

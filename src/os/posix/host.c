@@ -20,7 +20,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "app/log.h"
+#include "base/log.h"
 #include "os/os.h"
 #include "os/posix/internal.h"
 

@@ -32,7 +32,7 @@
 #include <string.h>
 #include <wchar.h>
 
-#include "app/log.h"
+#include "base/log.h"
 #include "core/cmdline.h"
 #include "core/env.h"
 #include "core/err.h"

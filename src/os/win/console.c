@@ -19,7 +19,7 @@
  */
 #include "os/win/internal.h"
 
-#include "app/log.h"
+#include "base/log.h"
 
 static volatile LONG expected_ctrl_c; /* self-sent CTRL_C not yet seen */
 static bool is_service;

@@ -11,7 +11,7 @@
 
 #include <stdlib.h>
 
-#include "app/log.h"
+#include "base/log.h"
 #include "os/os.h"
 
 /* Message 1 of res/messages.mc: "%1". */

@@ -24,7 +24,7 @@
 #include <tlhelp32.h>
 #include <wchar.h>
 
-#include "app/log.h"
+#include "base/log.h"
 #include "core/err.h"
 #include "os/os.h"
 

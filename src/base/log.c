@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The wrapper log front-end: formatting, levels and sinks. */
-#include "app/log.h"
+#include "base/log.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -5,8 +5,8 @@
  * to an optional extra sink (the wrapper log file). Runs on: the loop
  * thread, or main before the loop.
  */
-#ifndef SW_APP_LOG_H
-#define SW_APP_LOG_H
+#ifndef SW_BASE_LOG_H
+#define SW_BASE_LOG_H
 
 #include <stdarg.h>
 #include <stddef.h>
