@@ -46,13 +46,14 @@ WIN_LDFLAGS := -municode -static -Wl,--dynamicbase -Wl,--nxcompat \
                -Wl,--high-entropy-va
 
 CORE_SRC  := $(wildcard src/core/*.c)
+BASE_SRC  := $(wildcard src/base/*.c)
 APP_SRC   := $(wildcard src/app/*.c) src/main.c
 POSIX_SRC := $(wildcard src/os/posix/*.c src/os/common/*.c)
 WIN_SRC   := $(wildcard src/os/win/*.c src/os/common/*.c)
 
-POSIX_OBJ := $(patsubst %.c,build/posix/obj/%.o,$(CORE_SRC) $(APP_SRC) $(POSIX_SRC))
-SAN_OBJ   := $(patsubst %.c,build/posix-san/obj/%.o,$(CORE_SRC) $(APP_SRC) $(POSIX_SRC))
-WIN_OBJ   := $(patsubst %.c,build/win/obj/%.o,$(CORE_SRC) $(APP_SRC) $(WIN_SRC)) \
+POSIX_OBJ := $(patsubst %.c,build/posix/obj/%.o,$(CORE_SRC) $(BASE_SRC) $(APP_SRC) $(POSIX_SRC))
+SAN_OBJ   := $(patsubst %.c,build/posix-san/obj/%.o,$(CORE_SRC) $(BASE_SRC) $(APP_SRC) $(POSIX_SRC))
+WIN_OBJ   := $(patsubst %.c,build/win/obj/%.o,$(CORE_SRC) $(BASE_SRC) $(APP_SRC) $(WIN_SRC)) \
              build/win/obj/messages.o
 # Unit tests link the pure core and the app pieces that need no OS (the
 # log writer's tests stand in for the wrapper log themselves).
@@ -64,7 +65,7 @@ SAN_CORE_OBJ := $(patsubst %.c,build/posix-san/obj/%.o,$(CORE_SRC) \
 # `run` without processes.
 FAKE_SRC     := $(wildcard src/os/fake/*.c)
 UNIT_APP_SRC := src/app/run.c src/app/capture.c src/app/endpoint.c \
-                src/app/fsutil.c src/app/log.c src/app/config_file.c
+                src/app/fsutil.c src/base/log.c src/app/config_file.c
 SAN_FAKE_OBJ := $(patsubst %.c,build/posix-san/obj/%.o,$(UNIT_APP_SRC) $(FAKE_SRC))
 
 UNIT_SRC  := $(wildcard tests/unit/*.c)
@@ -204,10 +205,17 @@ format:
 format-check:
 	$(Q)clang-format --dry-run --Werror $(FORMAT_SRC) && echo "format-check: clean"
 
+# The layering rule (scripts/lint-layers: includes point one way, no
+# platform #if in core or app .c files), then cppcheck over every source
+# file of both backends.
 lint:
+	$(Q)/usr/bin/python3 scripts/lint-layers src
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	  --inline-suppr --std=c11 -Isrc -D_POSIX_C_SOURCE=200809L \
-	  src/core src/app src/os/posix src/os/common src/os/fake src/main.c && echo "lint: clean"
+	  src/core src/base src/app src/os/posix src/os/common src/os/fake src/main.c
+	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	  --inline-suppr --std=c11 -Isrc -D_WIN32 -DUNICODE -D_UNICODE \
+	  --platform=win64 src/os/win && echo "lint: clean"
 
 # ---- benchmarks beside the peers (not part of make test) -------------------------
 # bench/run.py installs the peers (scripts/bench-setup), measures, and

@@ -51,6 +51,7 @@ struct sw_logwriter_s {
   bool stopping;
   bool attached; /* async may be sent */
   bool want_drain, drained;
+  uint64_t done_items; /* items written: progress, for sync_for */
   report_t *reports, *reports_tail;
   item_t *spare; /* reusable ITEM_MIN_CAP buffers, at most SPARE_MAX */
   unsigned n_spare;
@@ -147,6 +148,7 @@ static void writer_main(void *arg) {
 
     uv_mutex_lock(&w->mu);
     w->busy = false;
+    w->done_items++;
     w->queued -= it->len;
     it->file->dropped_shared = it->file->dropped;
     if (it->cap == ITEM_MIN_CAP && w->n_spare < SPARE_MAX) {
@@ -296,6 +298,40 @@ void sw_logwriter_sync(sw_logwriter_t *w) {
   while (w->head != NULL || w->busy)
     uv_cond_wait(&w->idle, &w->mu);
   uv_mutex_unlock(&w->mu);
+}
+
+bool sw_logwriter_sync_for(sw_logwriter_t *w, uint64_t ms) {
+  uint64_t deadline = uv_hrtime() + ms * 1000000, seen;
+  bool done;
+
+  uv_mutex_lock(&w->mu);
+  seen = w->done_items;
+  while (w->head != NULL || w->busy) {
+    uint64_t now = uv_hrtime();
+
+    /* A slow disk that keeps writing is waited for; only ms without any
+     * progress is a stalled one. The writer signals idle only when the
+     * queue is empty, so wake up in slices to look at its progress. */
+    if (w->done_items != seen) {
+      seen = w->done_items;
+      deadline = now + ms * 1000000;
+    }
+    if (now >= deadline) break;
+    uv_cond_timedwait(&w->idle, &w->mu,
+                      deadline - now < 100000000 ? deadline - now : 100000000);
+  }
+  done = w->head == NULL && !w->busy;
+  uv_mutex_unlock(&w->mu);
+  return done;
+}
+
+size_t sw_logwriter_queued(sw_logwriter_t *w) {
+  size_t n;
+
+  uv_mutex_lock(&w->mu);
+  n = w->queued;
+  uv_mutex_unlock(&w->mu);
+  return n;
 }
 
 void sw_logwriter_detach(sw_logwriter_t *w) {

@@ -58,6 +58,11 @@ void sw_logwriter_rotate(sw_logwriter_t *w, sw_logfile_t *f);
 /* True if the queue holds at least `high` bytes; then on_drained will
  * run once it is down to `low`. */
 bool sw_logwriter_full(sw_logwriter_t *w);
+/* Wait until everything queued is written; false if the writer made no
+ * progress for ms (a stalled disk). Runs on: the loop thread. */
+bool sw_logwriter_sync_for(sw_logwriter_t *w, uint64_t ms);
+/* Bytes queued and not yet written. Any thread. */
+size_t sw_logwriter_queued(sw_logwriter_t *w);
 /* Bytes f has dropped, as of the last finished queue entry. */
 uint64_t sw_logwriter_dropped(sw_logwriter_t *w, const sw_logfile_t *f);
 /* Wait until everything queued so far is written. */

@@ -14,6 +14,7 @@
 #include "app/capture.h"
 #include "app/endpoint.h"
 #include "app/fsutil.h"
+#include "app/health.h"
 #include "base/log.h"
 #include "app/logfile.h"
 #include "app/logwriter.h"
@@ -41,6 +42,8 @@
  * and resumes at LOW. */
 #define LOG_QUEUE_HIGH (4u << 20)
 #define LOG_QUEUE_LOW  (1u << 20)
+/* How long the service's end waits for the log writer to finish. */
+#define LOG_CLOSE_GRACE_MS 5000
 
 typedef struct {
   const sw_config_t *cfg;
@@ -56,6 +59,7 @@ typedef struct {
   sw_logfile_t wlog;      /* the wrapper's own log file */
   sw_logwriter_t *writer; /* writes all the log files, off the loop */
   bool logs_open;
+  bool logs_abandoned; /* the writer was stuck at close: nothing freed */
   char *endpoint_name;
   sw_instance_lock_t *lock; /* the single-instance claim (POSIX) */
   /* Events fed while a step's commands run. A step feeds back at most
@@ -67,6 +71,7 @@ typedef struct {
   bool feeding;
   bool finished;
   bool reported_running; /* the service manager has been told RUNNING */
+  char health_why[160];  /* the text of the last SW_EV_UNHEALTHY */
   int exit_code;
 } run_t;
 
@@ -149,9 +154,24 @@ static void detach_logs(run_t *r) {
   sw_logwriter_detach(r->writer);
 }
 
-/* Everything queued is written before this returns. */
+/* Everything queued is written before this returns, or, if the disk takes
+ * nothing for LOG_CLOSE_GRACE_MS (no progress at all), it is given up (said on
+ * stderr) and the writer left where it is stuck: a stalled disk must not keep a
+ * stopped service from exiting (and from reporting STOPPED). */
 static void close_logs(run_t *r) {
   if (!r->logs_open) return;
+  sw_capture_flush(&r->cap);
+  if (r->writer != NULL &&
+      !sw_logwriter_sync_for(r->writer, LOG_CLOSE_GRACE_MS)) {
+    sw_log_set_sink(NULL, NULL);
+    sw_log_error(
+        "the log files took nothing for %dms; giving up %zu bytes not yet "
+        "written and exiting",
+        LOG_CLOSE_GRACE_MS, sw_logwriter_queued(r->writer));
+    r->logs_abandoned = true;
+    r->logs_open = false;
+    return;
+  }
   sw_capture_close(&r->cap);
   sw_log_set_sink(NULL, NULL);
   sw_logwriter_free(r->writer); /* writes the wrapper log's last lines */
@@ -314,7 +334,7 @@ static void on_timer(uv_timer_t *t) {
 static void on_heartbeat(uv_timer_t *t) {
   run_t *r = t->data;
 
-  if (r->sup.state == SW_ST_STOPPING)
+  if (r->sup.state == SW_ST_STOPPING && !r->sup.health_stop)
     sw_os_host_report(r->host, SW_HOST_STOPPING,
                       sw_sup_stop_remaining_ms(&r->sup), 0);
 }
@@ -344,6 +364,8 @@ static void report_state(run_t *r) {
     r->reported_running = true;
     break;
   case SW_ST_STOPPING:
+    /* A health stop restarts the child: the service stays as reported. */
+    if (r->sup.health_stop) break;
     sw_os_host_report(r->host, SW_HOST_STOPPING,
                       sw_sup_stop_remaining_ms(&r->sup), 0);
     break;
@@ -432,7 +454,8 @@ static void feed(run_t *r, const sw_input_t *in) {
         (r->sup.state == SW_ST_STOPPING && r->sup.nout > 0))
       sw_log_info("%s -> %s: %s", sw_state_name(before),
                   sw_state_name(r->sup.state), r->sup.reason);
-    if (r->sup.state == SW_ST_STOPPING && before != SW_ST_STOPPING &&
+    if (r->sup.state == SW_ST_STOPPING && !r->sup.health_stop &&
+        !uv_is_active((uv_handle_t *)&r->heartbeat) &&
         sw_os_host_is_service(r->host))
       uv_timer_start(&r->heartbeat, on_heartbeat, r->tune.heartbeat_ms,
                      r->tune.heartbeat_ms);
@@ -446,6 +469,18 @@ static void feed(run_t *r, const sw_input_t *in) {
 }
 
 /* ---- host events and status ---------------------------------------------- */
+
+void sw_run_unhealthy(void *data, sw_exit_class_t cls, const char *why) {
+  run_t *r = data;
+  sw_input_t in = input(SW_EV_UNHEALTHY);
+
+  /* The queue holds inputs by value until they run: the text is kept
+   * here (a second verdict before the first runs only changes the text). */
+  snprintf(r->health_why, sizeof(r->health_why), "%s", why ? why : "");
+  in.cls = cls;
+  in.why = r->health_why;
+  feed(r, &in);
+}
 
 static void on_stop_request(void *data, sw_stop_req_t why) {
   run_t *r = data;
@@ -612,20 +647,30 @@ int sw_cmd_run(const sw_cli_t *cli) {
 }
 
 int sw_run(const sw_cli_t *cli, const sw_run_tuning_t *tune) {
-  run_t r;
+  run_t *r;
   sw_config_t *cfg;
   int rc;
 
   rc = sw_app_load_config(cli, &cfg, true);
   if (rc == SW_ENOMEM) return SW_EXIT_RUNTIME;
-  memset(&r, 0, sizeof(r));
-  r.cfg = cfg;
-  r.tune = *tune;
+  /* On the heap: if the log writer is stuck in a write when the service
+   * ends (close_logs), it may still use the log files in here, so then
+   * nothing of it is freed. */
+  r = calloc(1, sizeof(*r));
+  if (r == NULL) {
+    sw_config_free(cfg);
+    return SW_EXIT_RUNTIME;
+  }
+  r->cfg = cfg;
+  r->tune = *tune;
   if (cfg != NULL)
-    sw_sup_init(&r.sup, &cfg->restart, &cfg->stop, tune->terminate_wait_ms);
+    sw_sup_init(&r->sup, &cfg->restart, &cfg->stop, tune->terminate_wait_ms);
   /* Hosted even when the config is invalid: see run_body(). */
-  rc = sw_os_host_run(cfg ? cfg->name : "", run_body, &r);
-  free(r.endpoint_name);
-  sw_config_free(cfg);
+  rc = sw_os_host_run(cfg ? cfg->name : "", run_body, r);
+  if (!r->logs_abandoned) {
+    free(r->endpoint_name);
+    sw_config_free(cfg);
+    free(r);
+  }
   return rc;
 }

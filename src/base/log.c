@@ -7,7 +7,7 @@
 #include <uv.h>
 
 #include "core/timefmt.h"
-#include "os/os.h"
+#include "base/sys.h"
 
 static sw_log_sink_fn *sink_fn;
 static void *sink_data;

@@ -41,10 +41,11 @@ static void emit_event(sw_sup_t *sup, sw_evt_t evt, sw_evt_level_t level) {
   sup->out[sup->nout - 1].level = level;
 }
 
-/* The child's exit was a crash worth an entry of its own. */
+/* The child's exit was a crash (or a health stop) worth an entry of its
+ * own. */
 static bool crashed(const sw_input_t *in, const sw_decision_t *d) {
-  return in->ev == SW_EV_EXIT &&
-         (d->cls == SW_CLASS_FAILURE || d->cls == SW_CLASS_ABNORMAL);
+  return in->ev == SW_EV_EXIT && d->cls != SW_CLASS_SUCCESS &&
+         d->cls != SW_CLASS_CLEAN_STOP;
 }
 
 static void because(sw_sup_t *sup, const char *fmt, ...) SW_PRINTF(2, 3);
@@ -101,7 +102,10 @@ static void decide(sw_sup_t *sup, const sw_input_t *in, bool stopping) {
   ex.at_ms = in->now_ms >= sup->started_ms ? in->now_ms : sup->started_ms;
   ex.code = in->code;
   ex.signal = in->signal;
-  ex.stop_requested = stopping;
+  ex.stop_requested = stopping && !sup->health_stop;
+  ex.health_stop = stopping && sup->health_stop;
+  ex.health_cls = sup->health_cls;
+  sup->health_stop = false;
   d = sw_policy_decide(sup->restart, &sup->policy, &ex);
 
   sup->has_exit = true;
@@ -226,9 +230,29 @@ static void act_next_step(sw_sup_t *sup, const sw_input_t *in) {
   run_step(sup);
 }
 
+/* The child is not healthy: stop it through the ladder, then let the
+ * policy decide on its exit as one of class in->cls. */
+static void act_health_stop(sw_sup_t *sup, const sw_input_t *in) {
+  sup->state = SW_ST_STOPPING;
+  sup->step = 0;
+  sup->health_stop = true;
+  sup->health_cls = in->cls;
+  because(sup, "%s: %s; step 1 of %u: %s", sw_exit_class_name(in->cls),
+          in->why ? in->why : "health check failed", sup->stop->n_methods,
+          sw_stop_method_name(sup->stop->methods[0]));
+  run_step(sup);
+}
+
 static void act_force(sw_sup_t *sup, const sw_input_t *in) {
   unsigned last = sup->stop->n_methods - 1;
 
+  if (sup->health_stop) {
+    /* A stop request during a health stop: the service stops, the exit
+     * is a clean stop and is not restarted. */
+    sup->health_stop = false;
+    because(sup, "stop requested during the %s stop",
+            sw_exit_class_name(sup->health_cls));
+  }
   if (!in->force || sup->step == last) return;
   because(sup, "second stop request; step %u of %u: terminate", last + 1,
           sup->stop->n_methods);
@@ -255,13 +279,13 @@ static void act_bug(sw_sup_t *sup, const sw_input_t *in) {
 
 /* clang-format off */
 static action_fn *const actions[SW_ST__COUNT][SW_EV__COUNT] = {
-  /*                 START      SPAWNED      SPAWN_FAILED EXIT         TIMER          STOP        STEP_FAILED */
-  [SW_ST_STARTING] = {act_nop,  act_spawned, act_exited,  act_bug,     act_nop,       act_nop,    act_nop},
-  [SW_ST_RUNNING]  = {act_nop,  act_bug,     act_bug,     act_exited,  act_nop,       act_stop,   act_nop},
-  [SW_ST_BACKOFF]  = {act_nop,  act_bug,     act_bug,     act_bug,     act_spawn,     act_cancel, act_nop},
-  [SW_ST_STOPPING] = {act_nop,  act_bug,     act_bug,     act_stopped, act_next_step, act_force,  act_next_step},
-  [SW_ST_STOPPED]  = {act_spawn,act_bug,     act_bug,     act_bug,     act_nop,       act_nop,    act_nop},
-  [SW_ST_FAILED]   = {act_nop,  act_bug,     act_bug,     act_bug,     act_nop,       act_nop,    act_nop},
+  /*                 START      SPAWNED      SPAWN_FAILED EXIT         TIMER          STOP        STEP_FAILED    UNHEALTHY */
+  [SW_ST_STARTING] = {act_nop,  act_spawned, act_exited,  act_bug,     act_nop,       act_nop,    act_nop,       act_nop},
+  [SW_ST_RUNNING]  = {act_nop,  act_bug,     act_bug,     act_exited,  act_nop,       act_stop,   act_nop,       act_health_stop},
+  [SW_ST_BACKOFF]  = {act_nop,  act_bug,     act_bug,     act_bug,     act_spawn,     act_cancel, act_nop,       act_nop},
+  [SW_ST_STOPPING] = {act_nop,  act_bug,     act_bug,     act_stopped, act_next_step, act_force,  act_next_step, act_nop},
+  [SW_ST_STOPPED]  = {act_spawn,act_bug,     act_bug,     act_bug,     act_nop,       act_nop,    act_nop,       act_nop},
+  [SW_ST_FAILED]   = {act_nop,  act_bug,     act_bug,     act_bug,     act_nop,       act_nop,    act_nop,       act_nop},
 };
 /* clang-format on */
 
@@ -307,7 +331,7 @@ const char *sw_state_name(sw_state_t st) {
 const char *sw_event_name(sw_event_t ev) {
   static const char *const names[SW_EV__COUNT] = {
       "start", "spawned", "spawn-failed", "exit",
-      "timer", "stop",    "step-failed"};
+      "timer", "stop",    "step-failed",  "unhealthy"};
 
   return (unsigned)ev < SW_EV__COUNT ? names[ev] : "?";
 }

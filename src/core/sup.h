@@ -32,6 +32,7 @@ typedef enum {
   SW_EV_TIMER,        /* the armed timer fired */
   SW_EV_STOP,         /* stop requested (force: go straight to terminate) */
   SW_EV_STEP_FAILED,  /* the current stop method could not be delivered */
+  SW_EV_UNHEALTHY,    /* a health check failed: cls, why (restart it) */
   SW_EV__COUNT
 } sw_event_t;
 
@@ -43,6 +44,11 @@ typedef struct {
   uint32_t code;    /* SW_EV_EXIT, SW_EV_SPAWN_FAILED */
   int signal;       /* SW_EV_EXIT (POSIX) */
   bool force;       /* SW_EV_STOP: a second request skips to terminate */
+  /* SW_EV_UNHEALTHY: the exit class the child's exit will have
+   * (SW_CLASS_WATCHDOG, _UNHEALTHY or _TIMEOUT) and what failed, for the
+   * log ("no WATCHDOG=1 within 5000ms"); copied, not kept. */
+  sw_exit_class_t cls;
+  const char *why;
 } sw_input_t;
 
 /* The system event log's entries (texts: core/events.c). */
@@ -108,7 +114,11 @@ typedef struct {
   sw_state_t state;
   sw_policy_state_t policy;
   unsigned step; /* ladder step while stopping */
-  int pid;       /* child pid while starting/running/stopping, else 0 */
+  /* While stopping: the ladder runs because of SW_EV_UNHEALTHY, not a stop
+   * request, so the exit goes to the policy as class health_cls. */
+  bool health_stop;
+  sw_exit_class_t health_cls;
+  int pid; /* child pid while starting/running/stopping, else 0 */
   uint64_t started_ms, started_wall_ms;
   uint64_t next_restart_wall_ms; /* while in backoff, else 0 */
 

@@ -14,6 +14,7 @@
 #include <uv.h>
 
 #include "base/log.h"
+#include "base/sys.h"
 #include "core/attr.h"
 #include "core/config.h"
 
@@ -173,17 +174,8 @@ void sw_os_event_close(void);
 
 /* ---- small facts --------------------------------------------------------- */
 
-/* The text of the last OS error (errno / GetLastError()) with its number,
- * e.g. "No such file or directory (2)". Call before anything that could
- * change it. */
-void sw_os_last_error_text(char *buf, size_t len);
-
-/* Whether stderr goes nowhere (the null device, or no handle at all):
- * then the log need not be written there. */
-bool sw_os_stderr_is_null(void);
-
-/* The local time zone's offset from UTC in minutes at epoch second t. */
-int sw_os_utc_offset_min(int64_t t);
+/* The facts the log needs (the last OS error's text, whether stderr goes
+ * anywhere, the UTC offset) are in base/sys.h, included above. */
 
 /* ---- the wrapper's own endpoint ------------------------------------------ */
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SVCWRAP, wait_pid_file, wait_until
+from conftest import SVCWRAP, scaled, wait_pid_file, wait_until
 from test_posix_supervisor import TESTCHILD, Files, service_ini
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -393,3 +393,44 @@ def test_stalled_log_disk_does_not_stall_the_loop(ctx):
     out.write_bytes(bytes(got))
     check_sequence([out], 1, lines)
     assert "dropp" not in w.log(), w.log()
+
+
+def test_stalled_log_disk_does_not_hold_a_stop(ctx):
+    """The child's log is a FIFO nobody ever reads: the writer is stuck and
+    the child is held by back pressure. SIGTERM must still end svcwrap in
+    bounded time: the exit's drain waits for the writer a bounded while
+    (one more drain period: 4 s in all), the end waits for the queue
+    LOG_CLOSE_GRACE_MS, then what is not written is given up, said on
+    stderr, and svcwrap exits (0: a clean stop)."""
+    logs = ctx.scratch / "logs"
+    logs.mkdir()
+    os.mkfifo(logs / "stuck.out.log")
+    ini = service_ini(ctx, "stuck", f"--lines 200000 --line-bytes {LINE_BYTES}",
+                      """
+                      [stop]
+                      timeout = 1s
+                      [restart]
+                      policy = no
+                      [log]
+                      timestamps = false
+                      max_size = 1GB
+                      """)
+    w = ctx.wrapper(ini)
+    wait_until(lambda: re.search(r"started .*, pid \d+", w.log()), 10,
+               "the child to start")
+    time.sleep(0.5)  # the queue fills and reading pauses
+    assert w.running()
+    t0 = time.monotonic()
+    w.signal(signal.SIGTERM)
+    rc = w.wait(scaled(30))
+    took = time.monotonic() - t0
+    log = w.log()
+    print(f"stop with a stalled log: svcwrap exited after {took:.1f}s")
+    assert rc == 0, log
+    # The child blocks in its write, so ctrl-break's 1 s passes and
+    # terminate ends it; then 2 drain periods of 2 s, 5 s of grace, slack.
+    assert took < scaled(14), (took, log)
+    assert "could not be killed" not in log, log
+    assert "the output still in its pipes is given up" in log, log
+    assert re.search(r"the log files took nothing for 5000ms; giving up \d+ "
+                     r"bytes not yet written and exiting", log), log

@@ -481,7 +481,9 @@ def test_environment_working_directory_and_arguments(ctx):
 
 def test_status_with_a_long_log_folder_path(ctx):
     """The status socket lives in the log folder; a path longer than a
-    socket address allows (108 bytes) must still work."""
+    socket address allows (108 bytes) must still work, without the wrapper
+    changing its current directory to get there (it is named through a
+    descriptor of the folder)."""
     f = Files(ctx.scratch)
     folder = ctx.scratch / ("d" * 100)
     ini = service_ini(ctx, "longpath", f"--log {f.log} --ready-file {f.ready} --sleep -1",
@@ -492,6 +494,7 @@ def test_status_with_a_long_log_folder_path(ctx):
     w.wait_log(r"starting -> running")
     rc, doc = ctx.status_json(ini)
     assert rc == 0 and doc["pid"] == child and doc["wrapper_pid"] == w.pid, doc
+    assert os.readlink(f"/proc/{w.pid}/cwd") == str(ctx.scratch)
     w.signal(signal.SIGTERM)
     assert w.wait(5) == 0, w.log()
     rc, doc = ctx.status_json(ini)

@@ -66,6 +66,10 @@ static void feed(fixture_t *f, sw_event_t ev) {
 
   if (ev == SW_EV_SPAWNED) in.pid = 4242;
   if (ev == SW_EV_EXIT || ev == SW_EV_SPAWN_FAILED) in.code = 1;
+  if (ev == SW_EV_UNHEALTHY) {
+    in.cls = SW_CLASS_UNHEALTHY;
+    in.why = "probe failed";
+  }
   sw_sup_step(&f->sup, &in);
 }
 
@@ -195,6 +199,7 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_TIMER]        = {SW_ST_STARTING, 0, {0}, NO_EVT, 0},
     [SW_EV_STOP]         = {SW_ST_STARTING, 0, {0}, NO_EVT, 0},
     [SW_EV_STEP_FAILED]  = {SW_ST_STARTING, 0, {0}, NO_EVT, 0},
+    [SW_EV_UNHEALTHY]    = {SW_ST_STARTING, 0, {0}, NO_EVT, 0},
   },
   [SW_ST_RUNNING] = {
     [SW_EV_START]        = {SW_ST_RUNNING, 0, {0}, NO_EVT, 0},
@@ -204,6 +209,7 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_TIMER]        = {SW_ST_RUNNING, 0, {0}, NO_EVT, 0},
     [SW_EV_STOP]         = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0},
     [SW_EV_STEP_FAILED]  = {SW_ST_RUNNING, 0, {0}, NO_EVT, 0},
+    [SW_EV_UNHEALTHY]    = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0},
   },
   [SW_ST_BACKOFF] = {
     [SW_EV_START]        = {SW_ST_BACKOFF, 0, {0}, NO_EVT, 0},
@@ -213,6 +219,7 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_TIMER]        = {SW_ST_STARTING, 1, {SPAWN}, NO_EVT, 0},
     [SW_EV_STOP]         = {SW_ST_STOPPED, 3, {CANCEL, EVLOG, FINISH}, SW_EVT_STOPPED, SW_EVT_INFO},
     [SW_EV_STEP_FAILED]  = {SW_ST_BACKOFF, 0, {0}, NO_EVT, 0},
+    [SW_EV_UNHEALTHY]    = {SW_ST_BACKOFF, 0, {0}, NO_EVT, 0},
   },
   [SW_ST_STOPPING] = {
     [SW_EV_START]        = {SW_ST_STOPPING, 0, {0}, NO_EVT, 0},
@@ -222,6 +229,7 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_TIMER]        = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0},
     [SW_EV_STOP]         = {SW_ST_STOPPING, 0, {0}, NO_EVT, 0},
     [SW_EV_STEP_FAILED]  = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0},
+    [SW_EV_UNHEALTHY]    = {SW_ST_STOPPING, 0, {0}, NO_EVT, 0},
   },
   [SW_ST_STOPPED] = {
     [SW_EV_START]        = {SW_ST_STARTING, 1, {SPAWN}, NO_EVT, 0},
@@ -231,6 +239,7 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_TIMER]        = {SW_ST_STOPPED, 0, {0}, NO_EVT, 0},
     [SW_EV_STOP]         = {SW_ST_STOPPED, 0, {0}, NO_EVT, 0},
     [SW_EV_STEP_FAILED]  = {SW_ST_STOPPED, 0, {0}, NO_EVT, 0},
+    [SW_EV_UNHEALTHY]    = {SW_ST_STOPPED, 0, {0}, NO_EVT, 0},
   },
   [SW_ST_FAILED] = {
     [SW_EV_START]        = {SW_ST_FAILED, 0, {0}, NO_EVT, 0},
@@ -240,6 +249,7 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_TIMER]        = {SW_ST_FAILED, 0, {0}, NO_EVT, 0},
     [SW_EV_STOP]         = {SW_ST_FAILED, 0, {0}, NO_EVT, 0},
     [SW_EV_STEP_FAILED]  = {SW_ST_FAILED, 0, {0}, NO_EVT, 0},
+    [SW_EV_UNHEALTHY]    = {SW_ST_FAILED, 0, {0}, NO_EVT, 0},
   },
 };
 /* clang-format on */
@@ -297,7 +307,7 @@ static void table_walk(void **state) {
       checked++;
     }
   }
-  assert_int_equal(checked, 28); /* 42 cells, 14 of them BUG */
+  assert_int_equal(checked, 34); /* 48 cells, 14 of them BUG */
 }
 
 /* Each BUG cell must stop the program (assert), never pass silently. */
@@ -783,6 +793,78 @@ static void unkillable_event_text(void **state) {
   free(t);
 }
 
+/* A failed health check stops the child through the ladder; its exit then
+ * has the check's class whatever its code, and the policy restarts it. */
+static void health_stop_restarts(void **state) {
+  fixture_t f;
+  sw_input_t in;
+
+  (void)state;
+  goto_state(&f, SW_ST_RUNNING);
+  in = ev_in(&f, SW_EV_UNHEALTHY);
+  in.cls = SW_CLASS_WATCHDOG;
+  in.why = "no WATCHDOG=1 within 5000ms";
+  sw_sup_step(&f.sup, &in);
+  assert_int_equal(f.sup.state, SW_ST_STOPPING);
+  EXPECT_CMDS(&f.sup, SEND, ARM);
+  expect_send(&f.sup.out[0], f.stop.methods[0]);
+  assert_non_null(
+      strstr(f.sup.reason, "watchdog: no WATCHDOG=1 within 5000ms"));
+
+  /* A second check failing during the stop changes nothing. */
+  in.cls = SW_CLASS_UNHEALTHY;
+  sw_sup_step(&f.sup, &in);
+  EXPECT_NO_CMDS(&f.sup);
+
+  f.now += 5;
+  feed_exit(&f, 0, 0); /* exits 0 on ctrl-break: still a watchdog exit */
+  assert_int_equal(f.sup.state, SW_ST_BACKOFF);
+  EXPECT_CMDS(&f.sup, CANCEL, ARM, EVLOG); /* a crash entry: watchdog */
+  assert_int_equal(f.sup.last_decision.cls, SW_CLASS_WATCHDOG);
+  assert_int_equal(f.sup.last_decision.kind, SW_DECIDE_RESTART);
+  assert_false(f.sup.health_stop);
+  assert_non_null(strstr(f.sup.reason, "watchdog exit; policy on-failure"));
+
+  /* The next exit is classified by its code again. */
+  f.now += 1000;
+  feed(&f, SW_EV_TIMER);
+  feed(&f, SW_EV_SPAWNED);
+  f.now += 10;
+  feed_exit(&f, 0, 0);
+  assert_int_equal(f.sup.last_decision.cls, SW_CLASS_SUCCESS);
+}
+
+/* A stop request during a health stop turns it into a plain stop. */
+static void stop_during_health_stop(void **state) {
+  fixture_t f;
+  sw_input_t in;
+
+  (void)state;
+  goto_state(&f, SW_ST_RUNNING);
+  in = ev_in(&f, SW_EV_UNHEALTHY);
+  in.cls = SW_CLASS_UNHEALTHY;
+  in.why = "memory 300 MiB above memory_max 100 MiB";
+  sw_sup_step(&f.sup, &in);
+  feed_stop(&f, false);
+  assert_int_equal(f.sup.state, SW_ST_STOPPING);
+  assert_int_equal(f.sup.step, 0);
+  EXPECT_NO_CMDS(&f.sup);
+  f.now += 5;
+  feed_exit(&f, 1, 0);
+  assert_int_equal(f.sup.state, SW_ST_STOPPED);
+  assert_int_equal(f.sup.last_decision.cls, SW_CLASS_CLEAN_STOP);
+
+  /* with force, straight to terminate as usual */
+  goto_state(&f, SW_ST_RUNNING);
+  in = ev_in(&f, SW_EV_UNHEALTHY);
+  in.cls = SW_CLASS_UNHEALTHY;
+  sw_sup_step(&f.sup, &in);
+  feed_stop(&f, true);
+  EXPECT_CMDS(&f.sup, SEND, ARM);
+  expect_send(&f.sup.out[0], SW_STOP_TERMINATE);
+  assert_false(f.sup.health_stop);
+}
+
 static void state_and_event_names(void **state) {
   (void)state;
   assert_string_equal(sw_state_name(SW_ST_STARTING), "starting");
@@ -795,6 +877,7 @@ static void state_and_event_names(void **state) {
   assert_string_equal(sw_event_name(SW_EV_START), "start");
   assert_string_equal(sw_event_name(SW_EV_SPAWN_FAILED), "spawn-failed");
   assert_string_equal(sw_event_name(SW_EV_STEP_FAILED), "step-failed");
+  assert_string_equal(sw_event_name(SW_EV_UNHEALTHY), "unhealthy");
   assert_string_equal(sw_event_name(SW_EV__COUNT), "?");
 }
 
@@ -813,6 +896,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(exit_codes_when_failed),
     cmocka_unit_test(backoff_grows),
     cmocka_unit_test(unkillable_event_text),
+    cmocka_unit_test(health_stop_restarts),
+    cmocka_unit_test(stop_during_health_stop),
     cmocka_unit_test(state_and_event_names),
 };
 

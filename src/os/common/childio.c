@@ -59,8 +59,20 @@ static void on_drain_timeout(uv_timer_t *t) {
 
   /* Reading is paused for the log writer: what is left in the pipes is
    * not late output, just output not read yet. Wait for the writer. */
-  if (io->paused) {
+  if (io->paused && io->paused_drains < SW_DRAIN_PAUSED_MAX) {
+    io->paused_drains++;
     uv_timer_start(&io->drain, on_drain_timeout, SW_DRAIN_MS, 0);
+    return;
+  }
+  if (io->paused) {
+    sw_log_warnx(
+        "the log files have taken nothing for %dms after the child "
+        "exited (a stalled disk?); the output still in its pipes is "
+        "given up",
+        SW_DRAIN_MS * (SW_DRAIN_PAUSED_MAX + 1));
+    close_pipe(io, 0);
+    close_pipe(io, 1);
+    maybe_report(io);
     return;
   }
   sw_log_warnx(

@@ -19,6 +19,13 @@
 /* After the child exits, how long its output may still arrive (held open
  * by a process that left its tree) before the pipes are closed. */
 #define SW_DRAIN_MS 2000
+/* While reading is paused for a log disk that does not keep up, the drain
+ * waits this many more SW_DRAIN_MS periods for the writer, then gives the
+ * rest up: a stalled disk must not hold a stop (or a restart) forever.
+ * The whole wait (4 s) stays inside the time the supervisor gives
+ * terminate (TERMINATE_WAIT_MS, 5 s, in app/run.c), so a child killed by
+ * terminate is reported as exited, not as unkillable. */
+#define SW_DRAIN_PAUSED_MAX 1
 
 typedef struct {
   uv_pipe_t out[2]; /* stdout, stderr */
@@ -32,6 +39,7 @@ typedef struct {
   bool reported;
   bool freeing;
   bool paused; /* reading stopped for the log writer (back pressure) */
+  unsigned paused_drains; /* drain periods waited while paused */
   uint32_t code;
   int signal;
 } sw__childio_t;

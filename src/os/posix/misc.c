@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Small POSIX facts: error texts, time zone offset, descriptor count,
  * the status endpoint's name. */
+#define _GNU_SOURCE /* O_PATH */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,12 +52,17 @@ long sw_os_resource_count(const char **name) {
 
 /*
  * <log directory>/<name>.sock. A socket path must fit sun_path (108 bytes
- * with its NUL, and libuv 1.44 truncates silently), so a longer one is
- * used relative to the log directory, which becomes the current
- * directory: harmless for the wrapper and for the short-lived client.
+ * with its NUL, and libuv 1.44 truncates silently). A longer one is named
+ * through a descriptor of the log directory, /proc/self/fd/<n>/<file>,
+ * which the kernel resolves like the directory itself: no chdir, and the
+ * same name works for bind, connect, the lock file beside it and unlink.
+ * The descriptor (O_PATH, close-on-exec) stays open for the process's
+ * life; one is opened per directory asked for, at most once each call.
  */
 char *sw_os_endpoint_name(const sw_config_t *cfg) {
-  char *path = NULL, *file;
+  static int dir_fd = -1;
+  static char *dir_of_fd;
+  char *path = NULL, *file, *via;
   size_t n = strlen(cfg->name) + 6;
 
   file = malloc(n);
@@ -65,10 +72,32 @@ char *sw_os_endpoint_name(const sw_config_t *cfg) {
     free(file);
     return NULL;
   }
-  if (strlen(path) < 100 || chdir(cfg->log_dir) != 0) {
+  if (strlen(path) < 100) {
     free(file);
     return path;
   }
+  if (dir_of_fd == NULL || strcmp(dir_of_fd, cfg->log_dir) != 0) {
+    int fd = open(cfg->log_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+    if (fd < 0) {
+      /* The folder is not there (yet): the long path fails visibly at
+       * bind or connect, with the OS's message. */
+      free(file);
+      return path;
+    }
+    if (dir_fd >= 0) close(dir_fd);
+    free(dir_of_fd);
+    dir_fd = fd;
+    dir_of_fd = strdup(cfg->log_dir);
+  }
+  n = strlen(file) + 32;
+  via = malloc(n);
+  if (via != NULL) snprintf(via, n, "/proc/self/fd/%d/%s", dir_fd, file);
+  free(file);
+  if (via == NULL || strlen(via) >= 100) {
+    free(via);
+    return path;
+  }
   free(path);
-  return file;
+  return via;
 }
