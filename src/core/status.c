@@ -156,7 +156,11 @@ int sw_status_format_human(const char *json, sw_sbuf_t *out) {
   {
     const cJSON *rd = cJSON_GetObjectItemCaseSensitive(root, "ready");
 
-    if (cJSON_IsBool(rd))
+    /* Only where readiness means something: waiting for READY=1, or
+     * with the notify protocol on (its fields are in the document). */
+    if (cJSON_IsBool(rd) &&
+        (cJSON_IsFalse(rd) ||
+         cJSON_GetObjectItemCaseSensitive(root, "watchdog_ms") != NULL))
       sw_sbuf_printf(out, "ready:     %s\n",
                      cJSON_IsTrue(rd) ? "yes" : "no (waiting for READY=1)");
   }

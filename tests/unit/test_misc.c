@@ -296,6 +296,14 @@ static void status_json(void **state) {
   free(text);
   free(json);
 
+  /* No notify protocol: no notify fields, and ready is true. */
+  json = sw_status_json(cfg, &sup, &facts);
+  root = cJSON_Parse(json);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "ready")));
+  assert_null(cJSON_GetObjectItemCaseSensitive(root, "status_text"));
+  cJSON_Delete(root);
+  free(json);
+
   /* Exited with a failure code: backoff, the restart due in 1s. */
   step(&sup, SW_EV_EXIT, 60010, 3, 0);
   assert_int_equal(sup.state, SW_ST_BACKOFF);
@@ -621,6 +629,61 @@ static void event_texts(void **state) {
   free(t);
 }
 
+/* ready = notify: "starting" and ready false until READY=1, with the
+ * child's STATUS= text and the watchdog facts. */
+static void status_json_waiting_for_ready(void **state) {
+  sw_config_t *cfg = status_config();
+  sw_status_facts_t facts;
+  sw_sup_t sup;
+  cJSON *root;
+  char *json, *text;
+
+  (void)state;
+  memset(&facts, 0, sizeof(facts));
+  facts.wrapper_pid = 99;
+  facts.resources = -1;
+  facts.notify_on = true;
+  facts.status_text = "loading cache";
+  facts.watchdog_ms = 5000;
+  facts.watchdog_ping_ago_ms = 1200;
+  facts.main_pid = 4243;
+  sw_sup_init(&sup, &cfg->restart, &cfg->stop, 5000);
+  sw_sup_set_ready(&sup, true, 90000);
+  step(&sup, SW_EV_START, 0, 0, 0);
+  step(&sup, SW_EV_SPAWNED, 10, 0, 0);
+  assert_int_equal(sup.state, SW_ST_WAIT_READY);
+  facts.now_ms = 2010;
+  facts.now_wall_ms = WALL0 + 2010;
+  json = sw_status_json(cfg, &sup, &facts);
+  root = cJSON_Parse(json);
+  expect_str(root, "state", "starting");
+  assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(root, "ready")));
+  expect_str(root, "status_text", "loading cache");
+  expect_num(root, "main_pid", 4243);
+  expect_num(root, "watchdog_ms", 5000);
+  expect_num(root, "watchdog_ping_ago_ms", 1200);
+  cJSON_Delete(root);
+  text = human(json);
+  assert_non_null(strstr(text, "state:     starting\n"));
+  assert_non_null(strstr(text, "ready:     no (waiting for READY=1)\n"));
+  assert_non_null(strstr(text, "status:    loading cache\n"));
+  assert_non_null(
+      strstr(text, "watchdog:  5000ms, last WATCHDOG=1 1200ms ago\n"));
+  free(text);
+  free(json);
+  step(&sup, SW_EV_READY, 3000, 0, 0);
+  json = sw_status_json(cfg, &sup, &facts);
+  root = cJSON_Parse(json);
+  expect_str(root, "state", "running");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "ready")));
+  cJSON_Delete(root);
+  text = human(json);
+  assert_non_null(strstr(text, "ready:     yes\n"));
+  free(text);
+  free(json);
+  sw_config_free(cfg);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(event_texts),
     cmocka_unit_test(env_merge),
@@ -628,6 +691,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(time_format),
     cmocka_unit_test(time_days_are_consecutive),
     cmocka_unit_test(status_json),
+    cmocka_unit_test(status_json_waiting_for_ready),
     cmocka_unit_test(status_human_rejects),
     cmocka_unit_test(sbuf_building),
     cmocka_unit_test(liner_cases),
