@@ -338,19 +338,44 @@ static void on_timer(uv_timer_t *t) {
   feed(r, &in);
 }
 
-/* How long the first start may still take, for START_PENDING's wait hint:
- * what is left of ready_timeout, or 30 s at a time without one. */
-static uint64_t start_hint_ms(const run_t *r) {
-  uint64_t now = now_ms();
-
-  if (r->sup.state != SW_ST_WAIT_READY) return 10000;
-  if (r->sup.ready_timeout_ms == 0) return 30000;
-  return r->sup.timer_due_ms > now ? r->sup.timer_due_ms - now + 1000 : 1000;
+/* The first start is not over (the service manager still waits): before
+ * the first child runs, or, with ready = notify, until a child's READY=1,
+ * through ready timeouts, their health stops and the waits to restart. */
+static bool first_start_pending(const run_t *r) {
+  if (r->reported_running) return false;
+  switch (r->sup.state) {
+  case SW_ST_STARTING:
+  case SW_ST_WAIT_READY:
+    return true;
+  case SW_ST_BACKOFF:
+    return r->sup.wait_ready;
+  case SW_ST_STOPPING:
+    return r->sup.wait_ready && r->sup.health_stop;
+  default:
+    return false;
+  }
 }
 
-static bool first_start_pending(const run_t *r) {
-  return !r->reported_running &&
-         (r->sup.state == SW_ST_STARTING || r->sup.state == SW_ST_WAIT_READY);
+/* How long the first start may still take, for START_PENDING's wait hint:
+ * what is left of the current wait (ready_timeout, the stop ladder, the
+ * restart delay) plus, before a new child, its ready_timeout; 30 s at a
+ * time without a ready_timeout. */
+static uint64_t start_hint_ms(const run_t *r) {
+  uint64_t now = now_ms(), due = r->sup.timer_due_ms;
+  uint64_t left = due > now ? due - now : 0;
+  uint64_t ready = r->sup.ready_timeout_ms ? r->sup.ready_timeout_ms : 30000;
+
+  switch (r->sup.state) {
+  case SW_ST_WAIT_READY:
+    return r->sup.ready_timeout_ms ? left + 1000 : 30000;
+  case SW_ST_BACKOFF:
+    return left + ready + 1000;
+  case SW_ST_STOPPING:
+    return sw_sup_stop_remaining_ms(&r->sup) + r->sup.restart->max_delay_ms +
+           ready;
+  default:
+    return 10000;
+  }
 }
 
 static void on_heartbeat(uv_timer_t *t) {
@@ -386,16 +411,28 @@ static void report_state(run_t *r) {
     if (!r->reported_running)
       sw_os_host_report(r->host, SW_HOST_STARTING, start_hint_ms(r), 0);
     break;
-  case SW_ST_RUNNING:
   case SW_ST_BACKOFF:
+    /* Waiting to restart a child that never sent READY=1: the first start
+     * goes on. */
+    if (first_start_pending(r)) {
+      sw_os_host_report(r->host, SW_HOST_STARTING, start_hint_ms(r), 0);
+      break;
+    }
+    /* FALLTHROUGH */
+  case SW_ST_RUNNING:
     /* Backoff is still RUNNING to the service manager (never PAUSED):
      * the service is up and will have its child again shortly. */
     sw_os_host_report(r->host, SW_HOST_RUNNING, 0, 0);
     r->reported_running = true;
     break;
   case SW_ST_STOPPING:
-    /* A health stop restarts the child: the service stays as reported. */
-    if (r->sup.health_stop) break;
+    /* A health stop restarts the child: the service stays as reported
+     * (START_PENDING, still, for a first child that never was ready). */
+    if (r->sup.health_stop) {
+      if (first_start_pending(r))
+        sw_os_host_report(r->host, SW_HOST_STARTING, start_hint_ms(r), 0);
+      break;
+    }
     sw_os_host_report(r->host, SW_HOST_STOPPING,
                       sw_sup_stop_remaining_ms(&r->sup), 0);
     break;
@@ -485,7 +522,7 @@ static void feed(run_t *r, const sw_input_t *in) {
       sw_log_info("%s -> %s: %s", sw_state_name(before),
                   sw_state_name(r->sup.state), r->sup.reason);
     if (((r->sup.state == SW_ST_STOPPING && !r->sup.health_stop) ||
-         (r->sup.state == SW_ST_WAIT_READY && !r->reported_running)) &&
+         (r->sup.wait_ready && first_start_pending(r))) &&
         !uv_is_active((uv_handle_t *)&r->heartbeat) &&
         sw_os_host_is_service(r->host))
       uv_timer_start(&r->heartbeat, on_heartbeat, r->tune.heartbeat_ms,

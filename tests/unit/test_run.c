@@ -420,6 +420,143 @@ static void rotate_request_rotates(void **state) {
   free(wold);
 }
 
+/* ---- [health] ready = notify, watchdog ------------------------------------
+ */
+
+/* READY=1 ends START_PENDING: until then every report is STARTING (the
+ * heartbeat's, with what is left of ready_timeout as the hint), and the
+ * "started" entry comes with READY=1. */
+static void ready_holds_start_pending(void **state) {
+  static sw_fake_child_t kid;
+  static const sw_fake_request_t reqs[] = {{400, SW_FAKE_REQ_STOP}};
+  unsigned i, n_starting = 0, first_running = 0;
+  char *wlog;
+
+  (void)state;
+  memset(&kid, 0, sizeof(kid));
+  kid.out[0] = (sw_fake_chunk_t){20, SW_FAKE_NOTIFY, "STATUS=warming up"};
+  kid.out[1] = (sw_fake_chunk_t){150, SW_FAKE_NOTIFY, "READY=1"};
+  kid.n_out = 2;
+  kid.on_stop[SW_STOP_CTRL_BREAK] = (sw_fake_reaction_t){SW_FAKE_EXIT, 5, 0, 0};
+  sw_fake.children = &kid;
+  sw_fake.n_children = 1;
+  sw_fake.requests = reqs;
+  sw_fake.n_requests = 1;
+  sw_fake.is_service = true;
+  write_ini("ctrl-break, terminate", 0,
+            "[health]\nready = notify\nready_timeout = 5s\n");
+
+  assert_int_equal(run(), 0);
+  expect_clean_end();
+  assert_int_equal(sw_fake.n_notify_open, 1);
+  assert_int_equal(sw_fake.n_notify_lost, 0);
+  for (i = 0; i < sw_fake.n_reports; i++) {
+    if (sw_fake.reports[i].state == SW_HOST_RUNNING) {
+      first_running = i;
+      break;
+    }
+    assert_int_equal(sw_fake.reports[i].state, SW_HOST_STARTING);
+    n_starting++;
+  }
+  assert_true(first_running > 0);
+  /* The first report (before the config) and the heartbeats: 150 ms at
+   * 20 ms, so several, each hinting at most what is left of 5 s (+1 s). */
+  assert_true(n_starting >= 4);
+  for (i = 2; i < first_running; i++)
+    assert_true(sw_fake.reports[i].wait_hint_ms <= 6000 &&
+                sw_fake.reports[i].wait_hint_ms > 4000);
+  assert_int_equal(sw_fake.n_entries, 2);
+  expect_entry(0, SW_LOG_INFO, "Service fk started ");
+  wlog = slurp("logs/fk.svcwrap.log");
+  assert_non_null(wlog);
+  assert_non_null(strstr(wlog,
+                         "starting -> wait-ready: child started, pid "
+                         "1000; waiting for READY=1 (ready_timeout "
+                         "5000ms)"));
+  assert_non_null(strstr(wlog, "wait-ready -> running: READY=1 from pid 1000"));
+  /* The entry is written after READY=1, not at the spawn. */
+  assert_true(strstr(wlog, "event log: Service fk started") >
+              strstr(wlog, "wait-ready -> running"));
+  free(wlog);
+}
+
+/* No READY=1 within ready_timeout, twice, burst 2: the service never was
+ * RUNNING and ends failed. */
+static void ready_timeout_gives_up(void **state) {
+  static sw_fake_child_t kids[2];
+  char *wlog;
+  unsigned i;
+
+  (void)state;
+  memset(kids, 0, sizeof(kids));
+  for (i = 0; i < 2; i++)
+    kids[i].on_stop[SW_STOP_CTRL_BREAK] =
+        (sw_fake_reaction_t){SW_FAKE_EXIT, 5, 0, 0};
+  sw_fake.children = kids;
+  sw_fake.n_children = 2;
+  sw_fake.is_service = true;
+  write_ini("ctrl-break, terminate", 2,
+            "[health]\nready = notify\nready_timeout = 60ms\n");
+
+  assert_int_equal(run(), 1);
+  expect_clean_end();
+  for (i = 0; i < sw_fake.n_reports; i++)
+    assert_int_not_equal(sw_fake.reports[i].state, SW_HOST_RUNNING);
+  assert_int_equal(last_report()->state, SW_HOST_STOPPED);
+  assert_int_equal(last_report()->exit_code, 1);
+  wlog = slurp("logs/fk.svcwrap.log");
+  assert_non_null(wlog);
+  assert_int_equal(count(wlog, "timeout: no READY=1 within 60ms"), 2);
+  assert_non_null(strstr(wlog, "timeout exit; giving up"));
+  free(wlog);
+}
+
+/* Pings, then none: one period after the last, a watchdog stop and a
+ * restart; the service stays RUNNING for the host throughout. */
+static void watchdog_missed_restarts(void **state) {
+  static sw_fake_child_t kids[2];
+  static const sw_fake_request_t reqs[] = {{600, SW_FAKE_REQ_STOP}};
+  unsigned i, running = 0;
+  char *wlog;
+
+  (void)state;
+  memset(kids, 0, sizeof(kids));
+  kids[0].out[0] = (sw_fake_chunk_t){20, SW_FAKE_NOTIFY, "WATCHDOG=1"};
+  kids[0].out[1] = (sw_fake_chunk_t){60, SW_FAKE_NOTIFY, "WATCHDOG=1"};
+  kids[0].out[2] = (sw_fake_chunk_t){100, SW_FAKE_NOTIFY, "WATCHDOG=1"};
+  kids[0].n_out = 3;
+  for (i = 0; i < 2; i++)
+    kids[i].on_stop[SW_STOP_CTRL_BREAK] =
+        (sw_fake_reaction_t){SW_FAKE_EXIT, 5, 0, 0};
+  /* The second one pings until after the stop request. */
+  for (i = 0; i < SW_FAKE_MAX_CHUNKS; i++)
+    kids[1].out[i] =
+        (sw_fake_chunk_t){20 + 60 * i, SW_FAKE_NOTIFY, "WATCHDOG=1"};
+  kids[1].n_out = SW_FAKE_MAX_CHUNKS;
+  sw_fake.children = kids;
+  sw_fake.n_children = 2;
+  sw_fake.requests = reqs;
+  sw_fake.n_requests = 1;
+  sw_fake.is_service = true;
+  write_ini("ctrl-break, terminate", 0, "[health]\nwatchdog = 150ms\n");
+
+  assert_int_equal(run(), 0);
+  expect_clean_end();
+  assert_int_equal(sw_fake.n_spawns, 2);
+  for (i = 0; i < sw_fake.n_reports; i++) {
+    if (sw_fake.reports[i].state == SW_HOST_RUNNING) running++;
+    if (running > 0 && sw_fake.reports[i].state == SW_HOST_STOPPING) break;
+    /* RUNNING once up, until the stop request: never STARTING again. */
+    if (running > 0)
+      assert_int_equal(sw_fake.reports[i].state, SW_HOST_RUNNING);
+  }
+  wlog = slurp("logs/fk.svcwrap.log");
+  assert_non_null(wlog);
+  assert_int_equal(count(wlog, "watchdog: no WATCHDOG=1 within 150ms"), 1);
+  assert_non_null(strstr(wlog, "watchdog exit; policy on-failure restarts"));
+  free(wlog);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(failing_child_gives_up, setup, teardown),
     cmocka_unit_test_setup_teardown(stop_request_runs_the_ladder, setup,
@@ -430,6 +567,9 @@ static const struct CMUnitTest tests[] = {
                                     setup, teardown),
     cmocka_unit_test_setup_teardown(output_lands_in_the_child_logs, setup,
                                     teardown),
+    cmocka_unit_test_setup_teardown(ready_holds_start_pending, setup, teardown),
+    cmocka_unit_test_setup_teardown(ready_timeout_gives_up, setup, teardown),
+    cmocka_unit_test_setup_teardown(watchdog_missed_restarts, setup, teardown),
     cmocka_unit_test_setup_teardown(rotate_request_rotates, setup, teardown),
 };
 
