@@ -10,6 +10,15 @@
 
 /* How long `start` waits for RUNNING. */
 #define START_WAIT_MS 30000
+/* With ready = notify the start lasts until READY=1: `start` waits for
+ * ready_timeout and 10 s more when that is longer (no limit: 30 s). */
+static uint64_t start_wait_ms(const sw_config_t *cfg) {
+  uint64_t ms = cfg->notify.ready_timeout_ms + 10000;
+
+  if (cfg->notify.ready != SW_READY_NOTIFY) return START_WAIT_MS;
+  return ms > START_WAIT_MS ? ms : START_WAIT_MS;
+}
+
 /* `stop` waits for the whole ladder plus this much. */
 #define STOP_SLACK_MS 10000
 
@@ -53,7 +62,7 @@ int sw_cmd_service(const sw_cli_t *cli, const char *verb) {
     rc = sw_os_service_uninstall(cfg, stop_wait, why, sizeof(why));
     if (rc == 0) printf("uninstalled service %s\n", cfg->name);
   } else if (strcmp(verb, "start") == 0) {
-    rc = sw_os_service_start(cfg, START_WAIT_MS, &info, why, sizeof(why));
+    rc = sw_os_service_start(cfg, start_wait_ms(cfg), &info, why, sizeof(why));
     if (rc == 0) code = print_state(cfg, &info);
   } else if (strcmp(verb, "stop") == 0) {
     rc = sw_os_service_stop(cfg, stop_wait, &info, why, sizeof(why));
@@ -61,7 +70,8 @@ int sw_cmd_service(const sw_cli_t *cli, const char *verb) {
   } else { /* restart */
     rc = sw_os_service_stop(cfg, stop_wait, &info, why, sizeof(why));
     if (rc == 0)
-      rc = sw_os_service_start(cfg, START_WAIT_MS, &info, why, sizeof(why));
+      rc =
+          sw_os_service_start(cfg, start_wait_ms(cfg), &info, why, sizeof(why));
     if (rc == 0) code = print_state(cfg, &info);
   }
   if (rc != 0) {
