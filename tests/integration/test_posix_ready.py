@@ -201,3 +201,41 @@ def test_unset_keys_cost_nothing(ctx):
                  if len(l.split()) >= 8 and l.split()[6] in inodes]
     assert not [b for b in bound if b.endswith("/notify")], bound
     stop(w)
+
+
+def test_extend_timeout_usec_holds_off_ready_timeout(ctx):
+    """EXTEND_TIMEOUT_USEC= while waiting: READY=1 after ready_timeout but
+    inside the extension is a normal start."""
+    script = ctx.scratch / "child.sh"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'"{SVCWRAP}" notify EXTEND_TIMEOUT_USEC=4000000 || exit 9\n'
+        "sleep 1.5\n"
+        f'"{SVCWRAP}" notify READY=1 || exit 9\n'
+        "exec sleep 60\n")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    path = ini(ctx, "", "ready = notify\nready_timeout = 1s",
+               executable=script)
+    w = ctx.wrapper(path)
+    w.wait_log(r"wait-ready -> running: READY=1 from pid \d+ after 1[5-9]\d\dms",
+               timeout=10)
+    assert "no READY=1 within" not in w.log()
+    assert "EXTEND_TIMEOUT_USEC: ready_timeout ends no sooner than 4000ms" in w.log()
+    stop(w)
+
+
+def test_watchdog_trigger_restarts(ctx):
+    script = ctx.scratch / "child.sh"
+    script.write_text(
+        "#!/bin/sh\n"
+        "sleep 0.3\n"
+        f'"{SVCWRAP}" notify WATCHDOG=trigger || exit 9\n'
+        "exec sleep 60\n")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    path = ini(ctx, "", "watchdog = 1min", executable=script,
+               restart="burst = 0")
+    w = ctx.wrapper(path)
+    w.wait_log(r"running -> stopping: watchdog: the child sent "
+               r"WATCHDOG=trigger", timeout=10)
+    w.wait_log(r"started .*\(restart 1\)", timeout=10)
+    stop(w)
