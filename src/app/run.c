@@ -14,6 +14,7 @@
 #include "app/capture.h"
 #include "app/endpoint.h"
 #include "app/fsutil.h"
+#include "app/hooks.h"
 #include "base/log.h"
 #include "app/logfile.h"
 #include "app/logwriter.h"
@@ -51,6 +52,7 @@ typedef struct {
   uv_timer_t heartbeat; /* pending-state reports to the service manager */
   sw_sup_t sup;
   sw_child_t *child;
+  sw_hooks_t hooks; /* [hooks]; set up only when one is configured */
   sw_endpoint_t ep;
   sw_capture_t cap;       /* the child's output to its log files */
   sw_logfile_t wlog;      /* the wrapper's own log file */
@@ -329,15 +331,65 @@ static void on_timer(uv_timer_t *t) {
   feed(r, &in);
 }
 
+/* A first start waiting for pre_start: the service manager sees
+ * START_PENDING until the child runs. */
+static bool first_start_pending(const run_t *r) {
+  return r->sup.state == SW_ST_PRE_START && !r->reported_running &&
+         !r->sup.stop_after_hook;
+}
+
 static void on_heartbeat(uv_timer_t *t) {
   run_t *r = t->data;
 
-  if (r->sup.state == SW_ST_STOPPING)
+  if (sw_sup_is_stopping(&r->sup))
     sw_os_host_report(r->host, SW_HOST_STOPPING,
                       sw_sup_stop_remaining_ms(&r->sup), 0);
+  else if (first_start_pending(r))
+    sw_os_host_report(r->host, SW_HOST_STARTING,
+                      sw_sup_stop_remaining_ms(&r->sup), 0);
+  else
+    uv_timer_stop(t); /* nothing pending: no more wake-ups */
+}
+
+/* ---- hooks ----------------------------------------------------------------
+ */
+
+static void on_hook_done(void *data, sw_hook_t h, uint32_t code, int signal,
+                         bool timed_out) {
+  run_t *r = data;
+  sw_input_t in = input(SW_EV_HOOK_DONE);
+
+  in.hook = h;
+  in.code = code;
+  in.signal = signal;
+  in.timed_out = timed_out;
+  feed(r, &in);
+}
+
+/* The hook's environment: the service's, its name, which hook, and for
+ * post_stop how the child ended. */
+static void run_hook(run_t *r, sw_hook_t h) {
+  char name_var[300], hook_var[64], code_var[64], class_var[64];
+  const char *extra[5] = {name_var, hook_var, NULL, NULL, NULL};
+  const sw_exit_t *ex = &r->sup.last_exit;
+
+  snprintf(name_var, sizeof(name_var), "SVCWRAP_SERVICE_NAME=%s", r->cfg->name);
+  snprintf(hook_var, sizeof(hook_var), "SVCWRAP_HOOK=%s",
+           sw_enum_name(&sw_hook_names, (int)h));
+  if (h == SW_HOOK_POST_STOP && r->sup.has_exit) {
+    /* A signal (POSIX) as a shell reports it: 128 + signal. */
+    snprintf(code_var, sizeof(code_var), "SVCWRAP_EXIT_CODE=%u",
+             ex->signal ? 128u + (unsigned)ex->signal : ex->code);
+    snprintf(class_var, sizeof(class_var), "SVCWRAP_EXIT_CLASS=%s",
+             sw_exit_class_name(r->sup.last_decision.cls));
+    extra[2] = code_var;
+    extra[3] = class_var;
+  }
+  sw_hooks_start(&r->hooks, h, extra);
 }
 
 static void close_all(run_t *r) {
+  sw_hooks_close(&r->hooks);
   sw_endpoint_close(&r->ep);
   sw_os_host_detach(r->host);
   uv_close((uv_handle_t *)&r->timer, NULL);
@@ -345,7 +397,18 @@ static void close_all(run_t *r) {
 }
 
 static void report_state(run_t *r) {
+  if (sw_sup_is_stopping(&r->sup)) {
+    sw_os_host_report(r->host, SW_HOST_STOPPING,
+                      sw_sup_stop_remaining_ms(&r->sup), 0);
+    return;
+  }
   switch (r->sup.state) {
+  case SW_ST_PRE_START:
+    /* As long as pre_start may take (its timeout), then the spawn. */
+    if (!r->reported_running)
+      sw_os_host_report(r->host, SW_HOST_STARTING,
+                        sw_sup_stop_remaining_ms(&r->sup) + 10000, 0);
+    break;
   case SW_ST_STARTING:
     /* Only the first start is START_PENDING. A restart leaves the service
      * RUNNING: it did start, and the SCM refuses every control, stop
@@ -356,14 +419,11 @@ static void report_state(run_t *r) {
     break;
   case SW_ST_RUNNING:
   case SW_ST_BACKOFF:
+  case SW_ST_POST_STOP: /* before a restart: see sw_sup_is_stopping */
     /* Backoff is still RUNNING to the service manager (never PAUSED):
      * the service is up and will have its child again shortly. */
     sw_os_host_report(r->host, SW_HOST_RUNNING, 0, 0);
     r->reported_running = true;
-    break;
-  case SW_ST_STOPPING:
-    sw_os_host_report(r->host, SW_HOST_STOPPING,
-                      sw_sup_stop_remaining_ms(&r->sup), 0);
     break;
   default:
     break; /* STOPPED is reported after the loop ends */
@@ -388,6 +448,12 @@ static void execute(run_t *r, const sw_sup_t *snap) {
       break;
     case SW_CMD_CANCEL_TIMER:
       uv_timer_stop(&r->timer);
+      break;
+    case SW_CMD_RUN_HOOK:
+      run_hook(r, c->hook);
+      break;
+    case SW_CMD_KILL_HOOK:
+      sw_hooks_kill(&r->hooks, c->hook);
       break;
     case SW_CMD_ABANDON:
       /* Its handles (exit watch, output pipes) would keep the loop, and
@@ -448,8 +514,11 @@ static void feed(run_t *r, const sw_input_t *in) {
         (r->sup.state == SW_ST_STOPPING && r->sup.nout > 0))
       sw_log_info("%s -> %s: %s", sw_state_name(before),
                   sw_state_name(r->sup.state), r->sup.reason);
-    if (r->sup.state == SW_ST_STOPPING && before != SW_ST_STOPPING &&
-        sw_os_host_is_service(r->host))
+    /* Pending states (stopping; a first start waiting for pre_start) are
+     * reported every HEARTBEAT_MS while they last. */
+    if ((sw_sup_is_stopping(&r->sup) || first_start_pending(r)) &&
+        sw_os_host_is_service(r->host) &&
+        !uv_is_active((uv_handle_t *)&r->heartbeat))
       uv_timer_start(&r->heartbeat, on_heartbeat, HEARTBEAT_MS, HEARTBEAT_MS);
     /* The service is up: its first child runs. (Later starts are
      * restarts, in the wrapper log.) */
@@ -487,6 +556,14 @@ static char *status_json(void *data) {
   f.log_dropped_bytes = sw_capture_dropped(&r->cap);
   f.log_split_lines = sw_capture_split_lines(&r->cap);
   return sw_status_json(r->cfg, &r->sup, &f);
+}
+
+static bool has_hooks(const sw_config_t *cfg) {
+  unsigned h;
+
+  for (h = 0; h < SW_HOOK__COUNT; h++)
+    if (sw_config_has_hook(cfg, (sw_hook_t)h)) return true;
+  return false;
 }
 
 static void walk_close(uv_handle_t *h, void *arg) {
@@ -591,6 +668,15 @@ static int run_body(sw_host_t *host, void *data) {
       refuse(r);
     }
   }
+  if (!r->finished && has_hooks(r->cfg)) {
+    rc = sw_hooks_init(&r->hooks, &r->loop, r->cfg, TERMINATE_WAIT_MS,
+                       on_hook_done, r);
+    if (rc != 0) {
+      sw_log_error("hooks: %s; not starting service %s", uv_strerror(rc),
+                   r->cfg->name);
+      refuse(r);
+    }
+  }
   if (!r->finished) {
     rc = sw_os_host_attach(host, &r->loop, &ev);
     if (rc != 0) {
@@ -641,8 +727,15 @@ int sw_cmd_run(const sw_cli_t *cli) {
     return SW_EXIT_RUNTIME;
   }
   r->cfg = cfg;
-  if (cfg != NULL)
+  if (cfg != NULL) {
+    bool on[SW_HOOK__COUNT];
+    unsigned h;
+
     sw_sup_init(&r->sup, &cfg->restart, &cfg->stop, TERMINATE_WAIT_MS);
+    for (h = 0; h < SW_HOOK__COUNT; h++)
+      on[h] = sw_config_has_hook(cfg, (sw_hook_t)h);
+    sw_sup_set_hooks(&r->sup, on, cfg->hooks.timeout_ms);
+  }
   /* Hosted even when the config is invalid: see run_body(). */
   rc = sw_os_host_run(cfg ? cfg->name : "", run_body, r);
   if (!r->logs_abandoned) {
