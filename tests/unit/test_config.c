@@ -395,7 +395,7 @@ static void error_kinds(void **state) {
       {"[LOGS]\nkeep = 3\n", 5, "unknown section [LOGS]; did you mean [log]?"},
       {"[frobnicate]\nx = 1\n", 5,
        "unknown section [frobnicate]; sections are [service], [process], "
-       "[environment], [stop], [restart] and [log]"},
+       "[environment], [stop], [restart], [hooks], [metrics] and [log]"},
       {"[restart]\npolcy = no\n", 6,
        "unknown key \"polcy\" in [restart]; did you mean policy?"},
       {"[restart]\nzzzzzzzz = no\n", 6,
@@ -1212,6 +1212,19 @@ static void dump_defaults(void **state) {
       "success_exit_codes = 0\n"
       "prevent_exit_codes = \n"
       "on_give_up = fail\n"
+      "\n"
+      "[hooks]\n"
+      "pre_start = \n"
+      "post_start = \n"
+      "pre_stop = \n"
+      "post_stop = \n"
+      "timeout = 30000ms\n"
+      "\n"
+      "[metrics]\n"
+      "textfile = \n"
+      "listen = \n"
+      "allow_remote = false\n"
+      "interval = 15000ms\n"
       "\n"
       "[log]\n"
       "directory = /etc/svc/logs\n"
