@@ -18,8 +18,10 @@
 #include "base/log.h"
 #include "app/logfile.h"
 #include "app/logwriter.h"
+#include "app/metrics.h"
 #include "core/err.h"
 #include "core/events.h"
+#include "core/metrics.h"
 #include "core/path.h"
 #include "core/status.h"
 #include "core/sup.h"
@@ -52,7 +54,10 @@ typedef struct {
   uv_timer_t heartbeat; /* pending-state reports to the service manager */
   sw_sup_t sup;
   sw_child_t *child;
-  sw_hooks_t hooks; /* [hooks]; set up only when one is configured */
+  sw_hooks_t hooks;     /* [hooks]; set up only when one is configured */
+  sw_metrics_t metrics; /* [metrics]; started only when asked for */
+  uint64_t log_bytes;   /* child output read, for the metrics */
+  uint64_t wrapper_start_wall_ms;
   sw_endpoint_t ep;
   sw_capture_t cap;       /* the child's output to its log files */
   sw_logfile_t wlog;      /* the wrapper's own log file */
@@ -218,6 +223,7 @@ static void on_child_output(void *data, int stream, const char *buf,
                             size_t len) {
   run_t *r = data;
 
+  r->log_bytes += len;
   sw_capture_feed(&r->cap, stream, buf, len);
   /* Back pressure: the child waits in its write until the disk catches up. */
   if (r->child != NULL && sw_capture_full(&r->cap))
@@ -390,6 +396,7 @@ static void run_hook(run_t *r, sw_hook_t h) {
 
 static void close_all(run_t *r) {
   sw_hooks_close(&r->hooks);
+  sw_metrics_close(&r->metrics);
   sw_endpoint_close(&r->ep);
   sw_os_host_detach(r->host);
   uv_close((uv_handle_t *)&r->timer, NULL);
@@ -525,6 +532,7 @@ static void feed(run_t *r, const sw_input_t *in) {
     if (before == SW_ST_STARTING && r->sup.state == SW_ST_RUNNING &&
         r->sup.policy.total_restarts == 0)
       event(r, SW_EVT_STARTED, SW_LOG_INFO);
+    if (r->sup.state != before) sw_metrics_changed(&r->metrics);
     /* Commands are executed from a copy: executing one may feed more
      * events, and each step rewrites sup->out. */
     snap = r->sup;
@@ -556,6 +564,24 @@ static char *status_json(void *data) {
   f.log_dropped_bytes = sw_capture_dropped(&r->cap);
   f.log_split_lines = sw_capture_split_lines(&r->cap);
   return sw_status_json(r->cfg, &r->sup, &f);
+}
+
+static char *metrics_text(void *data) {
+  run_t *r = data;
+  sw_metrics_facts_t f;
+  char *out = NULL;
+
+  memset(&f, 0, sizeof(f));
+  f.now_ms = now_ms();
+  f.now_wall_ms = wall_ms();
+  f.wrapper_start_wall_ms = r->wrapper_start_wall_ms;
+  f.log_bytes = r->log_bytes;
+  f.log_dropped_bytes = sw_capture_dropped(&r->cap);
+  /* Tree memory/CPU and probe failures ([health]) are not measured in
+   * this build: has_tree_memory, has_tree_cpu and has_probe_failures stay
+   * false, and those metrics are absent. */
+  if (sw_metrics_text(r->cfg->name, &r->sup, &f, &out) != 0) return NULL;
+  return out;
 }
 
 static bool has_hooks(const sw_config_t *cfg) {
@@ -625,6 +651,7 @@ static int run_body(sw_host_t *host, void *data) {
   int rc;
 
   r->host = host;
+  r->wrapper_start_wall_ms = wall_ms();
   sw_os_host_report(host, SW_HOST_STARTING, 10000, 0);
   if (r->cfg == NULL) {
     /* The problems are on stderr already. Under a service manager this
@@ -677,6 +704,12 @@ static int run_body(sw_host_t *host, void *data) {
       refuse(r);
     }
   }
+  if (!r->finished && sw_config_has_metrics(r->cfg) &&
+      sw_metrics_start(&r->metrics, &r->loop, r->cfg, metrics_text, r) != 0) {
+    sw_log_error("metrics: out of memory; not starting service %s",
+                 r->cfg->name);
+    refuse(r);
+  }
   if (!r->finished) {
     rc = sw_os_host_attach(host, &r->loop, &ev);
     if (rc != 0) {
@@ -701,6 +734,7 @@ static int run_body(sw_host_t *host, void *data) {
   uv_run(&r->loop, UV_RUN_DEFAULT);
   if (uv_loop_close(&r->loop) != 0)
     sw_log_warnx("event loop closed with handles still open");
+  sw_metrics_free(&r->metrics);
   sw_log_info("service %s %s (exit code %d)", r->cfg->name,
               r->exit_code ? "failed" : "stopped", r->exit_code);
   sw_os_event_close();
