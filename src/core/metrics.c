@@ -39,7 +39,7 @@ static void sample_head(sw_sbuf_t *b, const char *metric, const char *name,
   sw_sbuf_puts(b, "\"");
   if (label != NULL) {
     sw_sbuf_printf(b, ",%s=\"", label);
-    escaped(b, value);
+    escaped(b, value != NULL ? value : "");
     sw_sbuf_puts(b, "\"");
   }
   sw_sbuf_puts(b, "} ");
