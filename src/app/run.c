@@ -514,11 +514,16 @@ static void feed(run_t *r, const sw_input_t *in) {
     sw_state_t before = r->sup.state;
     sw_sup_t snap;
 
+    char reason[sizeof(r->sup.reason)];
+
     memmove(r->queue, r->queue + 1, --r->qlen * sizeof(r->queue[0]));
+    memcpy(reason, r->sup.reason, sizeof(reason));
     sw_sup_step(&r->sup, &ev);
-    /* Every transition is logged, and every new step of the ladder. */
+    /* Every transition is logged, every new step of the ladder, and
+     * every decision that keeps the state (a stop waiting for a hook). */
     if (r->sup.state != before ||
-        (r->sup.state == SW_ST_STOPPING && r->sup.nout > 0))
+        (r->sup.state == SW_ST_STOPPING && r->sup.nout > 0) ||
+        strcmp(reason, r->sup.reason) != 0)
       sw_log_info("%s -> %s: %s", sw_state_name(before),
                   sw_state_name(r->sup.state), r->sup.reason);
     /* Pending states (stopping; a first start waiting for pre_start) are
