@@ -392,8 +392,10 @@ static void listen_on(sw_metrics_t *m) {
   m->listening = true; /* the handle exists: closed with the rest */
   rc = uv_tcp_bind(&m->server, (const struct sockaddr *)&addr, 0);
   if (rc == 0)
-    rc = uv_listen((uv_stream_t *)&m->server, SW_METRICS_MAX_CONNS,
-                   on_connection);
+    /* A backlog well above the cap: connections over the cap are
+     * accepted and closed in order, not left to the kernel's queue
+     * overflow (which would reorder them). */
+    rc = uv_listen((uv_stream_t *)&m->server, 128, on_connection);
   if (rc != 0) {
     sw_log_error("metrics listener %s:%u: %s; serving no metrics there",
                  mc->listen_host, mc->listen_port, uv_strerror(rc));
