@@ -14,11 +14,13 @@
 #include "app/capture.h"
 #include "app/endpoint.h"
 #include "app/fsutil.h"
+#include "app/health.h"
 #include "app/hooks.h"
 #include "base/log.h"
 #include "app/logfile.h"
 #include "app/logwriter.h"
 #include "app/metrics.h"
+#include "app/run.h"
 #include "core/err.h"
 #include "core/events.h"
 #include "core/metrics.h"
@@ -48,6 +50,7 @@
 
 typedef struct {
   const sw_config_t *cfg;
+  sw_run_tuning_t tune;
   sw_host_t *host;
   uv_loop_t loop;
   uv_timer_t timer;     /* the state machine's one timer */
@@ -75,6 +78,7 @@ typedef struct {
   bool feeding;
   bool finished;
   bool reported_running; /* the service manager has been told RUNNING */
+  char health_why[160];  /* the text of the last SW_EV_UNHEALTHY */
   int exit_code;
 } run_t;
 
@@ -203,18 +207,21 @@ static void collect_tail_line(void *data, const char *line) {
   t->v[t->n++] = line;
 }
 
-/* An entry in the system's event log (Windows Event Log). */
-static void event(run_t *r, sw_evt_t kind, sw_log_level_t level) {
+/* An entry in the system's event log (Windows Event Log), its text from
+ * the state the step left (snap). */
+static void event(run_t *r, const sw_sup_t *snap, sw_evt_t kind,
+                  sw_evt_level_t level) {
+  static const sw_log_level_t levels[] = {SW_LOG_INFO, SW_LOG_WARN,
+                                          SW_LOG_ERROR};
   const char *lines[1000];
   tail_t t = {lines, 0};
   char *text;
 
   if (r->logs_open) sw_capture_each_tail(&r->cap, collect_tail_line, &t);
-  text =
-      sw_event_text(kind, r->cfg->name, r->cfg->executable, &r->sup, t.v, t.n);
+  text = sw_event_text(kind, r->cfg->name, r->cfg->executable, snap, t.v, t.n);
   /* Noted in the wrapper log too (first line), so what went to the
    * system's log can be checked where the rest is. */
-  if (text != NULL && sw_os_event_report(level, text))
+  if (text != NULL && sw_os_event_report(levels[level], text))
     sw_log_info("event log: %.*s", (int)strcspn(text, "\r\n"), text);
   free(text);
 }
@@ -269,11 +276,6 @@ static void on_child_exit(void *data, uint32_t code, int signal) {
   sw_os_child_free(r->child);
   r->child = NULL;
   feed(r, &in);
-  if (r->sup.has_exit && (r->sup.last_decision.cls == SW_CLASS_FAILURE ||
-                          r->sup.last_decision.cls == SW_CLASS_ABNORMAL)) {
-    log_crash_context(r, code, signal);
-    event(r, SW_EVT_CRASHED, SW_LOG_WARN);
-  }
 }
 
 /* ---- commands -------------------------------------------------------------
@@ -477,13 +479,15 @@ static void execute(run_t *r, const sw_sup_t *snap) {
         r->child = NULL;
       }
       break;
+    case SW_CMD_EVENT_LOG:
+      /* A crash: the child's last lines next to its exit code first. */
+      if (c->evt == SW_EVT_CRASHED)
+        log_crash_context(r, snap->last_exit.code, snap->last_exit.signal);
+      event(r, snap, c->evt, c->level);
+      break;
     case SW_CMD_FINISH:
       r->finished = true;
-      r->exit_code = r->sup.state == SW_ST_FAILED ? r->sup.exit_code : 0;
-      if (r->sup.state == SW_ST_FAILED)
-        event(r, SW_EVT_FAILED, SW_LOG_ERROR);
-      else
-        event(r, SW_EVT_STOPPED, SW_LOG_INFO);
+      r->exit_code = snap->state == SW_ST_FAILED ? snap->exit_code : 0;
       close_all(r);
       break;
     }
@@ -527,16 +531,13 @@ static void feed(run_t *r, const sw_input_t *in) {
       sw_log_info("%s -> %s: %s", sw_state_name(before),
                   sw_state_name(r->sup.state), r->sup.reason);
     /* Pending states (stopping; a first start waiting for pre_start) are
-     * reported every HEARTBEAT_MS while they last. */
+     * reported every heartbeat while they last. A health stop is not
+     * pending: the service stays RUNNING (sw_sup_is_stopping). */
     if ((sw_sup_is_stopping(&r->sup) || first_start_pending(r)) &&
         sw_os_host_is_service(r->host) &&
         !uv_is_active((uv_handle_t *)&r->heartbeat))
-      uv_timer_start(&r->heartbeat, on_heartbeat, HEARTBEAT_MS, HEARTBEAT_MS);
-    /* The service is up: its first child runs. (Later starts are
-     * restarts, in the wrapper log.) */
-    if (before == SW_ST_STARTING && r->sup.state == SW_ST_RUNNING &&
-        r->sup.policy.total_restarts == 0)
-      event(r, SW_EVT_STARTED, SW_LOG_INFO);
+      uv_timer_start(&r->heartbeat, on_heartbeat, r->tune.heartbeat_ms,
+                     r->tune.heartbeat_ms);
     if (r->sup.state != before) sw_metrics_changed(&r->metrics);
     /* Commands are executed from a copy: executing one may feed more
      * events, and each step rewrites sup->out. */
@@ -548,6 +549,18 @@ static void feed(run_t *r, const sw_input_t *in) {
 }
 
 /* ---- host events and status ---------------------------------------------- */
+
+void sw_run_unhealthy(void *data, sw_exit_class_t cls, const char *why) {
+  run_t *r = data;
+  sw_input_t in = input(SW_EV_UNHEALTHY);
+
+  /* The queue holds inputs by value until they run: the text is kept
+   * here (a second verdict before the first runs only changes the text). */
+  snprintf(r->health_why, sizeof(r->health_why), "%s", why ? why : "");
+  in.cls = cls;
+  in.why = r->health_why;
+  feed(r, &in);
+}
 
 static void on_stop_request(void *data, sw_stop_req_t why) {
   run_t *r = data;
@@ -701,7 +714,7 @@ static int run_body(sw_host_t *host, void *data) {
     }
   }
   if (!r->finished && has_hooks(r->cfg)) {
-    rc = sw_hooks_init(&r->hooks, &r->loop, r->cfg, TERMINATE_WAIT_MS,
+    rc = sw_hooks_init(&r->hooks, &r->loop, r->cfg, r->tune.terminate_wait_ms,
                        on_hook_done, r);
     if (rc != 0) {
       sw_log_error("hooks: %s; not starting service %s", uv_strerror(rc),
@@ -751,6 +764,12 @@ static int run_body(sw_host_t *host, void *data) {
 }
 
 int sw_cmd_run(const sw_cli_t *cli) {
+  const sw_run_tuning_t tune = {TERMINATE_WAIT_MS, HEARTBEAT_MS};
+
+  return sw_run(cli, &tune);
+}
+
+int sw_run(const sw_cli_t *cli, const sw_run_tuning_t *tune) {
   run_t *r;
   sw_config_t *cfg;
   int rc;
@@ -766,11 +785,12 @@ int sw_cmd_run(const sw_cli_t *cli) {
     return SW_EXIT_RUNTIME;
   }
   r->cfg = cfg;
+  r->tune = *tune;
   if (cfg != NULL) {
     bool on[SW_HOOK__COUNT];
     unsigned h;
 
-    sw_sup_init(&r->sup, &cfg->restart, &cfg->stop, TERMINATE_WAIT_MS);
+    sw_sup_init(&r->sup, &cfg->restart, &cfg->stop, tune->terminate_wait_ms);
     for (h = 0; h < SW_HOOK__COUNT; h++)
       on[h] = sw_config_has_hook(cfg, (sw_hook_t)h);
     sw_sup_set_hooks(&r->sup, on, cfg->hooks.timeout_ms);

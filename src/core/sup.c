@@ -29,11 +29,26 @@ static void emit(sw_sup_t *sup, sw_cmd_kind_t kind, sw_stop_method_t m,
   for (i = 0; i < sup->nout; i++)
     feeding += feeds_back(sup->out[i].kind);
   assert(sup->nout < SW_SUP_MAX_CMDS && feeding <= SW_SUP_MAX_FEEDING);
+  memset(&sup->out[sup->nout], 0, sizeof(sup->out[0]));
   sup->out[sup->nout].kind = kind;
   sup->out[sup->nout].method = m;
   sup->out[sup->nout].ms = ms;
-  sup->out[sup->nout].hook = SW_HOOK_PRE_START;
   sup->nout++;
+}
+
+/* An entry for the system's event log, written from the state after the
+ * step (so emitted after the fields its text shows are set). */
+static void emit_event(sw_sup_t *sup, sw_evt_t evt, sw_evt_level_t level) {
+  emit(sup, SW_CMD_EVENT_LOG, 0, 0);
+  sup->out[sup->nout - 1].evt = evt;
+  sup->out[sup->nout - 1].level = level;
+}
+
+/* The child's exit was a crash (or a health stop) worth an entry of its
+ * own. */
+static bool crashed(const sw_input_t *in, const sw_decision_t *d) {
+  return in->ev == SW_EV_EXIT && d->cls != SW_CLASS_SUCCESS &&
+         d->cls != SW_CLASS_CLEAN_STOP;
 }
 
 static void emit_hook(sw_sup_t *sup, sw_cmd_kind_t kind, sw_hook_t h) {
@@ -90,6 +105,10 @@ static void act_spawned(sw_sup_t *sup, const sw_input_t *in) {
   sup->started_ms = in->now_ms;
   sup->started_wall_ms = in->wall_ms;
   because(sup, "child started, pid %d", in->pid);
+  /* The service is up: its first child runs. (Later starts are restarts,
+   * in the wrapper log only.) */
+  if (sup->policy.total_restarts == 0)
+    emit_event(sup, SW_EVT_STARTED, SW_EVT_INFO);
   if (sup->hook_on[SW_HOOK_POST_START])
     emit_hook(sup, SW_CMD_RUN_HOOK, SW_HOOK_POST_START);
 }
@@ -97,7 +116,7 @@ static void act_spawned(sw_sup_t *sup, const sw_input_t *in) {
 /* Carry out decision d, taken at an exit (or a failed start): the next
  * state, its timer, or the end of the service. */
 static void apply(sw_sup_t *sup, const sw_decision_t *d,
-                  sw_restart_reason_t reason, uint64_t wall_ms) {
+                  sw_restart_reason_t reason, bool crash, uint64_t wall_ms) {
   switch (d->kind) {
   case SW_DECIDE_RESTART:
     sup->state = SW_ST_BACKOFF;
@@ -108,6 +127,7 @@ static void apply(sw_sup_t *sup, const sw_decision_t *d,
             sw_restart_policy_name(sup->restart->policy),
             (unsigned long long)d->delay_ms, d->attempt);
     emit(sup, SW_CMD_ARM_TIMER, 0, d->delay_ms);
+    if (crash) emit_event(sup, SW_EVT_CRASHED, SW_EVT_WARNING);
     return;
   case SW_DECIDE_STOP:
     sup->state = SW_ST_STOPPED;
@@ -144,6 +164,13 @@ static void apply(sw_sup_t *sup, const sw_decision_t *d,
   case SW_WHY_RESTART:
     break;
   }
+  /* The service's entry comes before the crash's: the order the wrapper
+   * log has always shown. */
+  if (sup->state == SW_ST_FAILED)
+    emit_event(sup, SW_EVT_FAILED, SW_EVT_ERROR);
+  else
+    emit_event(sup, SW_EVT_STOPPED, SW_EVT_INFO);
+  if (crash) emit_event(sup, SW_EVT_CRASHED, SW_EVT_WARNING);
   emit(sup, SW_CMD_FINISH, 0, 0);
 }
 
@@ -153,6 +180,12 @@ static sw_restart_reason_t reason_of(sw_exit_class_t cls) {
     return SW_REASON_SUCCESS;
   case SW_CLASS_ABNORMAL:
     return SW_REASON_ABNORMAL;
+  case SW_CLASS_WATCHDOG:
+    return SW_REASON_WATCHDOG;
+  case SW_CLASS_UNHEALTHY:
+    return SW_REASON_UNHEALTHY;
+  case SW_CLASS_TIMEOUT:
+    return SW_REASON_READY_TIMEOUT;
   default:
     return SW_REASON_FAILURE;
   }
@@ -171,7 +204,10 @@ static void decide(sw_sup_t *sup, const sw_input_t *in, bool stopping, bool ran,
   ex.at_ms = in->now_ms >= sup->started_ms ? in->now_ms : sup->started_ms;
   ex.code = in->code;
   ex.signal = in->signal;
-  ex.stop_requested = stopping;
+  ex.stop_requested = stopping && !sup->health_stop;
+  ex.health_stop = stopping && sup->health_stop;
+  ex.health_cls = sup->health_cls;
+  sup->health_stop = false;
   d = sw_policy_decide(sup->restart, &sup->policy, &ex);
 
   sup->has_exit = true;
@@ -185,11 +221,12 @@ static void decide(sw_sup_t *sup, const sw_input_t *in, bool stopping, bool ran,
     sup->state = SW_ST_POST_STOP;
     sup->pending = d;
     sup->pending_reason = reason;
+    sup->pending_crashed = crashed(in, &d);
     because(sup, "%s exit; post_stop first", sw_exit_class_name(d.cls));
     emit_hook(sup, SW_CMD_RUN_HOOK, SW_HOOK_POST_STOP);
     return;
   }
-  apply(sup, &d, reason, in->wall_ms);
+  apply(sup, &d, reason, crashed(in, &d), in->wall_ms);
 }
 
 static void act_exited(sw_sup_t *sup, const sw_input_t *in) {
@@ -242,6 +279,7 @@ static void act_next_step(sw_sup_t *sup, const sw_input_t *in) {
               sup->unkillable_pid);
     emit(sup, SW_CMD_CANCEL_TIMER, 0, 0);
     emit(sup, SW_CMD_ABANDON, 0, 0);
+    emit_event(sup, SW_EVT_FAILED, SW_EVT_ERROR);
     emit(sup, SW_CMD_FINISH, 0, 0);
     return;
   }
@@ -253,9 +291,30 @@ static void act_next_step(sw_sup_t *sup, const sw_input_t *in) {
   run_step(sup);
 }
 
+/* The child is not healthy: stop it through the ladder, then let the
+ * policy decide on its exit as one of class in->cls. (A restart, not a
+ * stop: pre_stop does not run; post_stop does, after the exit.) */
+static void act_health_stop(sw_sup_t *sup, const sw_input_t *in) {
+  sup->state = SW_ST_STOPPING;
+  sup->step = 0;
+  sup->health_stop = true;
+  sup->health_cls = in->cls;
+  because(sup, "%s: %s; step 1 of %u: %s", sw_exit_class_name(in->cls),
+          in->why ? in->why : "health check failed", sup->stop->n_methods,
+          sw_stop_method_name(sup->stop->methods[0]));
+  run_step(sup);
+}
+
 static void act_force(sw_sup_t *sup, const sw_input_t *in) {
   unsigned last = sup->stop->n_methods - 1;
 
+  if (sup->health_stop) {
+    /* A stop request during a health stop: the service stops, the exit
+     * is a clean stop and is not restarted. */
+    sup->health_stop = false;
+    because(sup, "stop requested during the %s stop",
+            sw_exit_class_name(sup->health_cls));
+  }
   if (!in->force || sup->step == last) return;
   because(sup, "second stop request; step %u of %u: terminate", last + 1,
           sup->stop->n_methods);
@@ -270,6 +329,7 @@ static void act_cancel(sw_sup_t *sup, const sw_input_t *in) {
   sup->next_restart_wall_ms = 0;
   because(sup, "stop requested while waiting to restart");
   emit(sup, SW_CMD_CANCEL_TIMER, 0, 0);
+  emit_event(sup, SW_EVT_STOPPED, SW_EVT_INFO);
   emit(sup, SW_CMD_FINISH, 0, 0);
 }
 
@@ -331,6 +391,7 @@ static void act_pre_start_done(sw_sup_t *sup, const sw_input_t *in) {
     sup->state = SW_ST_STOPPED;
     sup->exit_code = 0;
     because(sup, "stop requested while pre_start ran; the child never started");
+    emit_event(sup, SW_EVT_STOPPED, SW_EVT_INFO);
     emit(sup, SW_CMD_FINISH, 0, 0);
     return;
   }
@@ -369,11 +430,14 @@ static void act_post_stop_done(sw_sup_t *sup, const sw_input_t *in) {
     sup->state = SW_ST_STOPPED;
     sup->exit_code = 0;
     because(sup, "stop requested while post_stop ran; not restarting");
+    emit_event(sup, SW_EVT_STOPPED, SW_EVT_INFO);
+    if (sup->pending_crashed) emit_event(sup, SW_EVT_CRASHED, SW_EVT_WARNING);
     emit(sup, SW_CMD_FINISH, 0, 0);
     return;
   }
   sup->stop_after_hook = false;
-  apply(sup, &sup->pending, sup->pending_reason, in->wall_ms);
+  apply(sup, &sup->pending, sup->pending_reason, sup->pending_crashed,
+        in->wall_ms);
 }
 
 static void act_bug(sw_sup_t *sup, const sw_input_t *in) {
@@ -384,16 +448,16 @@ static void act_bug(sw_sup_t *sup, const sw_input_t *in) {
 
 /* clang-format off */
 static action_fn *const actions[SW_ST__COUNT][SW_EV__COUNT] = {
-  /*                  START      SPAWNED      SPAWN_FAILED EXIT               TIMER          STOP                 STEP_FAILED    HOOK_DONE */
-  [SW_ST_STARTING]  = {act_nop,  act_spawned, act_exited,  act_bug,           act_nop,       act_nop,             act_nop,       act_nop},
-  [SW_ST_RUNNING]   = {act_nop,  act_bug,     act_bug,     act_exited,        act_nop,       act_request_stop,    act_nop,       act_nop},
-  [SW_ST_BACKOFF]   = {act_nop,  act_bug,     act_bug,     act_bug,           act_spawn,     act_cancel,          act_nop,       act_nop},
-  [SW_ST_STOPPING]  = {act_nop,  act_bug,     act_bug,     act_stopped,       act_next_step, act_force,           act_next_step, act_nop},
-  [SW_ST_STOPPED]   = {act_spawn,act_bug,     act_bug,     act_bug,           act_nop,       act_nop,             act_nop,       act_nop},
-  [SW_ST_FAILED]    = {act_nop,  act_bug,     act_bug,     act_bug,           act_nop,       act_nop,             act_nop,       act_nop},
-  [SW_ST_PRE_START] = {act_nop,  act_bug,     act_bug,     act_bug,           act_nop,       act_stop_after_hook, act_nop,       act_pre_start_done},
-  [SW_ST_PRE_STOP]  = {act_nop,  act_bug,     act_bug,     act_pre_stop_exit, act_nop,       act_pre_stop_force,  act_nop,       act_pre_stop_done},
-  [SW_ST_POST_STOP] = {act_nop,  act_bug,     act_bug,     act_bug,           act_nop,       act_stop_after_hook, act_nop,       act_post_stop_done},
+  /*                  START      SPAWNED      SPAWN_FAILED EXIT               TIMER          STOP                 STEP_FAILED    UNHEALTHY        HOOK_DONE */
+  [SW_ST_STARTING]  = {act_nop,  act_spawned, act_exited,  act_bug,           act_nop,       act_nop,             act_nop,       act_nop,         act_nop},
+  [SW_ST_RUNNING]   = {act_nop,  act_bug,     act_bug,     act_exited,        act_nop,       act_request_stop,    act_nop,       act_health_stop, act_nop},
+  [SW_ST_BACKOFF]   = {act_nop,  act_bug,     act_bug,     act_bug,           act_spawn,     act_cancel,          act_nop,       act_nop,         act_nop},
+  [SW_ST_STOPPING]  = {act_nop,  act_bug,     act_bug,     act_stopped,       act_next_step, act_force,           act_next_step, act_nop,         act_nop},
+  [SW_ST_STOPPED]   = {act_spawn,act_bug,     act_bug,     act_bug,           act_nop,       act_nop,             act_nop,       act_nop,         act_nop},
+  [SW_ST_FAILED]    = {act_nop,  act_bug,     act_bug,     act_bug,           act_nop,       act_nop,             act_nop,       act_nop,         act_nop},
+  [SW_ST_PRE_START] = {act_nop,  act_bug,     act_bug,     act_bug,           act_nop,       act_stop_after_hook, act_nop,       act_nop,         act_pre_start_done},
+  [SW_ST_PRE_STOP]  = {act_nop,  act_bug,     act_bug,     act_pre_stop_exit, act_nop,       act_pre_stop_force,  act_nop,       act_nop,         act_pre_stop_done},
+  [SW_ST_POST_STOP] = {act_nop,  act_bug,     act_bug,     act_bug,           act_nop,       act_stop_after_hook, act_nop,       act_nop,         act_post_stop_done},
 };
 /* clang-format on */
 
@@ -445,8 +509,9 @@ bool sw_sup_is_final(const sw_sup_t *sup) {
 bool sw_sup_is_stopping(const sw_sup_t *sup) {
   switch (sup->state) {
   case SW_ST_PRE_STOP:
-  case SW_ST_STOPPING:
     return true;
+  case SW_ST_STOPPING:
+    return !sup->health_stop;
   case SW_ST_PRE_START:
     return sup->stop_after_hook;
   case SW_ST_POST_STOP:
@@ -473,8 +538,8 @@ const char *sw_state_name(sw_state_t st) {
 
 const char *sw_event_name(sw_event_t ev) {
   static const char *const names[SW_EV__COUNT] = {
-      "start", "spawned", "spawn-failed", "exit",
-      "timer", "stop",    "step-failed",  "hook-done"};
+      "start", "spawned",     "spawn-failed", "exit",     "timer",
+      "stop",  "step-failed", "unhealthy",    "hook-done"};
 
   return (unsigned)ev < SW_EV__COUNT ? names[ev] : "?";
 }

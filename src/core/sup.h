@@ -37,6 +37,7 @@ typedef enum {
   SW_EV_TIMER,        /* the armed timer fired */
   SW_EV_STOP,         /* stop requested (force: go straight to terminate) */
   SW_EV_STEP_FAILED,  /* the current stop method could not be delivered */
+  SW_EV_UNHEALTHY,    /* a health check failed: cls, why (restart it) */
   SW_EV_HOOK_DONE,    /* a hook ended: hook, code, signal, timed_out */
   SW_EV__COUNT
 } sw_event_t;
@@ -49,10 +50,26 @@ typedef struct {
   uint32_t code;    /* SW_EV_EXIT, SW_EV_SPAWN_FAILED */
   int signal;       /* SW_EV_EXIT (POSIX) */
   bool force;       /* SW_EV_STOP: a second request skips to terminate */
-  sw_hook_t hook;   /* SW_EV_HOOK_DONE: which one (code, signal too) */
-  bool timed_out;   /* SW_EV_HOOK_DONE: killed at [hooks] timeout; also set
-                       when it could not be started at all */
+  /* SW_EV_UNHEALTHY: the exit class the child's exit will have
+   * (SW_CLASS_WATCHDOG, _UNHEALTHY or _TIMEOUT) and what failed, for the
+   * log ("no WATCHDOG=1 within 5000ms"); copied, not kept. */
+  sw_exit_class_t cls;
+  const char *why;
+  sw_hook_t hook; /* SW_EV_HOOK_DONE: which one (code, signal too) */
+  bool timed_out; /* SW_EV_HOOK_DONE: killed at [hooks] timeout; also set
+                     when it could not be started at all */
 } sw_input_t;
+
+/* The system event log's entries (texts: core/events.c). */
+typedef enum {
+  SW_EVT_STARTED, /* the child runs (first start of the service) */
+  SW_EVT_STOPPED, /* the service ended successfully */
+  SW_EVT_FAILED,  /* the service ended failed (give-up, policy) */
+  SW_EVT_CRASHED  /* the child exited abnormally or with a failure */
+} sw_evt_t;
+
+/* An entry's severity (Windows: the Event Log's type). */
+typedef enum { SW_EVT_INFO, SW_EVT_WARNING, SW_EVT_ERROR } sw_evt_level_t;
 
 typedef enum {
   SW_CMD_SPAWN,        /* start the child */
@@ -62,6 +79,10 @@ typedef enum {
   SW_CMD_ABANDON,      /* even terminate did not end the child (pid in
                           sw_sup_t.unkillable_pid): log it and release it,
                           so nothing of it keeps the loop alive */
+  SW_CMD_EVENT_LOG,    /* write entry evt at level to the system's event
+                          log, from the state after the step (a CRASHED
+                          entry: the child's last lines go to the wrapper
+                          log first) */
   SW_CMD_FINISH,       /* the service ended: see sw_sup_t.state/exit_code */
   SW_CMD_RUN_HOOK,     /* start hook `hook` (the executor enforces [hooks]
                           timeout); its end is fed as SW_EV_HOOK_DONE, at
@@ -74,14 +95,20 @@ typedef struct {
   sw_cmd_kind_t kind;
   sw_stop_method_t method; /* SW_CMD_SEND_STOP */
   uint64_t ms;             /* SW_CMD_ARM_TIMER */
+  sw_evt_t evt;            /* SW_CMD_EVENT_LOG */
+  sw_evt_level_t level;    /* SW_CMD_EVENT_LOG */
   sw_hook_t hook;          /* SW_CMD_RUN_HOOK, SW_CMD_KILL_HOOK */
 } sw_cmd_t;
 
-/* Why a restart was decided: the label of restarts_total in the metrics. */
+/* Why a restart was decided: the label of restarts_total in the metrics
+ * (the exit's class, or what failed before the child ran). */
 #define SW_RESTART_REASONS(X)                                                  \
   X(SW_REASON_FAILURE, "failure")                                              \
   X(SW_REASON_ABNORMAL, "abnormal")                                            \
   X(SW_REASON_SUCCESS, "success")                                              \
+  X(SW_REASON_WATCHDOG, "watchdog")                                            \
+  X(SW_REASON_UNHEALTHY, "unhealthy")                                          \
+  X(SW_REASON_READY_TIMEOUT, "ready-timeout")                                  \
   X(SW_REASON_SPAWN_FAILED, "spawn-failed")                                    \
   X(SW_REASON_PRE_START_FAILED, "pre-start-failed")
 
@@ -94,13 +121,16 @@ typedef enum {
 #define SW_SUP_HOOK_TIMEOUT_CODE 124
 
 /*
- * A step emits at most SW_SUP_MAX_CMDS commands, and at most one of them
- * (SW_CMD_SPAWN or SW_CMD_SEND_STOP) makes the executor feed an event back
- * (its result), so an executor that queues those needs room for one event
- * per step in progress; tests/unit/test_sup.c checks both bounds on every
- * cell of the table.
+ * A step emits at most SW_SUP_MAX_CMDS commands (the most: an unkillable
+ * child's cancel, abandon, failed entry and finish; or a final failed exit's
+ * cancel, failed entry, crashed entry and finish; 5 leaves room for a
+ * killed pre_stop hook beside those), and at most one of them
+ * (SW_CMD_SPAWN, SW_CMD_SEND_STOP or SW_CMD_RUN_HOOK) makes the executor feed
+ * an event back (its result), so an executor that queues those needs room for
+ * one event per step in progress; tests/unit/test_sup.c checks both bounds on
+ * every cell of the table.
  */
-#define SW_SUP_MAX_CMDS    4
+#define SW_SUP_MAX_CMDS    5
 #define SW_SUP_MAX_FEEDING 1
 
 /*
@@ -120,14 +150,13 @@ typedef struct {
   sw_state_t state;
   sw_policy_state_t policy;
   unsigned step; /* ladder step while stopping */
-  int pid;       /* child pid while starting/running/stopping, else 0 */
+  /* While stopping: the ladder runs because of SW_EV_UNHEALTHY, not a stop
+   * request, so the exit goes to the policy as class health_cls. */
+  bool health_stop;
+  sw_exit_class_t health_cls;
+  int pid; /* child pid while starting/running/stopping, else 0 */
   uint64_t started_ms, started_wall_ms;
   uint64_t next_restart_wall_ms; /* while in backoff, else 0 */
-
-  bool has_exit; /* last_* are set */
-  sw_exit_t last_exit;
-  sw_decision_t last_decision;
-  uint64_t last_exit_wall_ms;
 
   /* [hooks] (sw_sup_set_hooks): which run, and their time limit. */
   bool hook_on[SW_HOOK__COUNT];
@@ -135,7 +164,13 @@ typedef struct {
   bool stop_after_hook;  /* a stop came while pre_start/post_stop ran */
   sw_decision_t pending; /* SW_ST_POST_STOP: applied after the hook */
   sw_restart_reason_t pending_reason;
+  bool pending_crashed; /* ... and the exit deserves a CRASHED entry */
   unsigned restarts_by[SW_REASON__COUNT]; /* restarts decided, by reason */
+
+  bool has_exit; /* last_* are set */
+  sw_exit_t last_exit;
+  sw_decision_t last_decision;
+  uint64_t last_exit_wall_ms;
 
   int exit_code;      /* after SW_CMD_FINISH in SW_ST_FAILED: the child's */
   int unkillable_pid; /* the child terminate could not end, else 0 */
@@ -161,9 +196,10 @@ void sw_sup_step(sw_sup_t *sup, const sw_input_t *in);
 uint64_t sw_sup_stop_remaining_ms(const sw_sup_t *sup);
 
 bool sw_sup_is_final(const sw_sup_t *sup);
-/* Whether the service is on its way down (pre_stop, the ladder, a
- * post_stop after which it ends, a stop waiting for pre_start): what the
- * service manager is told as STOP_PENDING. */
+/* Whether the service is on its way down (pre_stop, the ladder of a stop
+ * request, a post_stop after which it ends, a stop waiting for
+ * pre_start): what the service manager is told as STOP_PENDING. A health
+ * stop (a restart) is not. */
 bool sw_sup_is_stopping(const sw_sup_t *sup);
 const char *sw_restart_reason_name(sw_restart_reason_t r);
 const char *sw_state_name(sw_state_t st);

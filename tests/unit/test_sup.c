@@ -100,6 +100,10 @@ static void feed(fixture_t *f, sw_event_t ev) {
   if (ev == SW_EV_SPAWNED) in.pid = 4242;
   if (ev == SW_EV_EXIT || ev == SW_EV_SPAWN_FAILED) in.code = 1;
   if (ev == SW_EV_HOOK_DONE) in.hook = awaited_hook(f->sup.state);
+  if (ev == SW_EV_UNHEALTHY) {
+    in.cls = SW_CLASS_UNHEALTHY;
+    in.why = "probe failed";
+  }
   sw_sup_step(&f->sup, &in);
 }
 
@@ -141,6 +145,12 @@ static void expect_cmds(const sw_sup_t *sup, unsigned n,
 static void expect_send(const sw_cmd_t *c, sw_stop_method_t m) {
   assert_int_equal(c->kind, SW_CMD_SEND_STOP);
   assert_int_equal(c->method, m);
+}
+
+static void expect_evt(const sw_cmd_t *c, sw_evt_t evt, sw_evt_level_t level) {
+  assert_int_equal(c->kind, SW_CMD_EVENT_LOG);
+  assert_int_equal(c->evt, evt);
+  assert_int_equal(c->level, level);
 }
 
 static void expect_timer(const sw_cmd_t *c, uint64_t ms) {
@@ -231,6 +241,8 @@ static void goto_state(fixture_t *f, sw_state_t st) {
 #define CANCEL    SW_CMD_CANCEL_TIMER
 #define FINISH    SW_CMD_FINISH
 #define ABANDON   SW_CMD_ABANDON
+#define EVLOG     SW_CMD_EVENT_LOG
+#define NO_EVT    (-1)
 #define RUN       SW_CMD_RUN_HOOK
 #define KILL      SW_CMD_KILL_HOOK
 #define UNREACHED (-2)
@@ -239,187 +251,211 @@ typedef struct {
   int next;   /* next state, or BUG: the event cannot happen there */
   unsigned n; /* commands */
   sw_cmd_kind_t cmds[SW_SUP_MAX_CMDS];
+  int evt;   /* the SW_CMD_EVENT_LOG's entry (sw_evt_t), or NO_EVT */
+  int level; /* and its level */
 } cell_t;
 
 /*
- * Every (state, event). Events carry code 1 (a failure: on-failure
- * restarts it), pid 4242 and force = false. BUG cells assert in sw_sup.c
+ * Every (state, event), with the event log entry it writes. Events carry
+ * code 1 (a failure: on-failure restarts it, a crash entry), pid 4242 and
+ * force = false; the fixture's first start has no restarts yet, so
+ * starting + spawned is the "started" entry. BUG cells assert in sw_sup.c
  * (act_bug); table_bug_cells_abort checks that in a child process.
  */
 /* clang-format off */
 static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
   [SW_ST_STARTING] = {
-    [SW_EV_START]        = {SW_ST_STARTING, 0, {0}},
-    [SW_EV_SPAWNED]      = {SW_ST_RUNNING, 0, {0}},
-    [SW_EV_SPAWN_FAILED] = {SW_ST_BACKOFF, 1, {ARM}},
-    [SW_EV_EXIT]         = {BUG, 0, {0}},
-    [SW_EV_TIMER]        = {SW_ST_STARTING, 0, {0}},
-    [SW_EV_STOP]         = {SW_ST_STARTING, 0, {0}},
-    [SW_EV_STEP_FAILED]  = {SW_ST_STARTING, 0, {0}},
-    [SW_EV_HOOK_DONE]    = {SW_ST_STARTING, 0, {0}},
+    [SW_EV_START]        = {SW_ST_STARTING, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWNED]      = {SW_ST_RUNNING, 1, {EVLOG}, SW_EVT_STARTED, SW_EVT_INFO},
+    [SW_EV_SPAWN_FAILED] = {SW_ST_BACKOFF, 1, {ARM}, NO_EVT, 0},
+    [SW_EV_EXIT]         = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_TIMER]        = {SW_ST_STARTING, 0, {0}, NO_EVT, 0},
+    [SW_EV_STOP]         = {SW_ST_STARTING, 0, {0}, NO_EVT, 0},
+    [SW_EV_STEP_FAILED]  = {SW_ST_STARTING, 0, {0}, NO_EVT, 0},
+    [SW_EV_UNHEALTHY]    = {SW_ST_STARTING, 0, {0}, NO_EVT, 0},
+    [SW_EV_HOOK_DONE]    = {SW_ST_STARTING, 0, {0}, NO_EVT, 0},
   },
   [SW_ST_RUNNING] = {
-    [SW_EV_START]        = {SW_ST_RUNNING, 0, {0}},
-    [SW_EV_SPAWNED]      = {BUG, 0, {0}},
-    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}},
-    [SW_EV_EXIT]         = {SW_ST_BACKOFF, 1, {ARM}},
-    [SW_EV_TIMER]        = {SW_ST_RUNNING, 0, {0}},
-    [SW_EV_STOP]         = {SW_ST_STOPPING, 2, {SEND, ARM}},
-    [SW_EV_STEP_FAILED]  = {SW_ST_RUNNING, 0, {0}},
-    [SW_EV_HOOK_DONE]    = {SW_ST_RUNNING, 0, {0}},
+    [SW_EV_START]        = {SW_ST_RUNNING, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_EXIT]         = {SW_ST_BACKOFF, 2, {ARM, EVLOG}, SW_EVT_CRASHED, SW_EVT_WARNING},
+    [SW_EV_TIMER]        = {SW_ST_RUNNING, 0, {0}, NO_EVT, 0},
+    [SW_EV_STOP]         = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0},
+    [SW_EV_STEP_FAILED]  = {SW_ST_RUNNING, 0, {0}, NO_EVT, 0},
+    [SW_EV_UNHEALTHY]    = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0},
+    [SW_EV_HOOK_DONE]    = {SW_ST_RUNNING, 0, {0}, NO_EVT, 0},
   },
   [SW_ST_BACKOFF] = {
-    [SW_EV_START]        = {SW_ST_BACKOFF, 0, {0}},
-    [SW_EV_SPAWNED]      = {BUG, 0, {0}},
-    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}},
-    [SW_EV_EXIT]         = {BUG, 0, {0}},
-    [SW_EV_TIMER]        = {SW_ST_STARTING, 1, {SPAWN}},
-    [SW_EV_STOP]         = {SW_ST_STOPPED, 2, {CANCEL, FINISH}},
-    [SW_EV_STEP_FAILED]  = {SW_ST_BACKOFF, 0, {0}},
-    [SW_EV_HOOK_DONE]    = {SW_ST_BACKOFF, 0, {0}},
+    [SW_EV_START]        = {SW_ST_BACKOFF, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_EXIT]         = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_TIMER]        = {SW_ST_STARTING, 1, {SPAWN}, NO_EVT, 0},
+    [SW_EV_STOP]         = {SW_ST_STOPPED, 3, {CANCEL, EVLOG, FINISH}, SW_EVT_STOPPED, SW_EVT_INFO},
+    [SW_EV_STEP_FAILED]  = {SW_ST_BACKOFF, 0, {0}, NO_EVT, 0},
+    [SW_EV_UNHEALTHY]    = {SW_ST_BACKOFF, 0, {0}, NO_EVT, 0},
+    [SW_EV_HOOK_DONE]    = {SW_ST_BACKOFF, 0, {0}, NO_EVT, 0},
   },
   [SW_ST_STOPPING] = {
-    [SW_EV_START]        = {SW_ST_STOPPING, 0, {0}},
-    [SW_EV_SPAWNED]      = {BUG, 0, {0}},
-    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}},
-    [SW_EV_EXIT]         = {SW_ST_STOPPED, 2, {CANCEL, FINISH}},
-    [SW_EV_TIMER]        = {SW_ST_STOPPING, 2, {SEND, ARM}},
-    [SW_EV_STOP]         = {SW_ST_STOPPING, 0, {0}},
-    [SW_EV_STEP_FAILED]  = {SW_ST_STOPPING, 2, {SEND, ARM}},
-    [SW_EV_HOOK_DONE]    = {SW_ST_STOPPING, 0, {0}},
+    [SW_EV_START]        = {SW_ST_STOPPING, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_EXIT]         = {SW_ST_STOPPED, 3, {CANCEL, EVLOG, FINISH}, SW_EVT_STOPPED, SW_EVT_INFO},
+    [SW_EV_TIMER]        = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0},
+    [SW_EV_STOP]         = {SW_ST_STOPPING, 0, {0}, NO_EVT, 0},
+    [SW_EV_STEP_FAILED]  = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0},
+    [SW_EV_UNHEALTHY]    = {SW_ST_STOPPING, 0, {0}, NO_EVT, 0},
+    [SW_EV_HOOK_DONE]    = {SW_ST_STOPPING, 0, {0}, NO_EVT, 0},
   },
   [SW_ST_STOPPED] = {
-    [SW_EV_START]        = {SW_ST_STARTING, 1, {SPAWN}},
-    [SW_EV_SPAWNED]      = {BUG, 0, {0}},
-    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}},
-    [SW_EV_EXIT]         = {BUG, 0, {0}},
-    [SW_EV_TIMER]        = {SW_ST_STOPPED, 0, {0}},
-    [SW_EV_STOP]         = {SW_ST_STOPPED, 0, {0}},
-    [SW_EV_STEP_FAILED]  = {SW_ST_STOPPED, 0, {0}},
-    [SW_EV_HOOK_DONE]    = {SW_ST_STOPPED, 0, {0}},
+    [SW_EV_START]        = {SW_ST_STARTING, 1, {SPAWN}, NO_EVT, 0},
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_EXIT]         = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_TIMER]        = {SW_ST_STOPPED, 0, {0}, NO_EVT, 0},
+    [SW_EV_STOP]         = {SW_ST_STOPPED, 0, {0}, NO_EVT, 0},
+    [SW_EV_STEP_FAILED]  = {SW_ST_STOPPED, 0, {0}, NO_EVT, 0},
+    [SW_EV_UNHEALTHY]    = {SW_ST_STOPPED, 0, {0}, NO_EVT, 0},
+    [SW_EV_HOOK_DONE]    = {SW_ST_STOPPED, 0, {0}, NO_EVT, 0},
   },
   [SW_ST_FAILED] = {
-    [SW_EV_START]        = {SW_ST_FAILED, 0, {0}},
-    [SW_EV_SPAWNED]      = {BUG, 0, {0}},
-    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}},
-    [SW_EV_EXIT]         = {BUG, 0, {0}},
-    [SW_EV_TIMER]        = {SW_ST_FAILED, 0, {0}},
-    [SW_EV_STOP]         = {SW_ST_FAILED, 0, {0}},
-    [SW_EV_STEP_FAILED]  = {SW_ST_FAILED, 0, {0}},
-    [SW_EV_HOOK_DONE]    = {SW_ST_FAILED, 0, {0}},
+    [SW_EV_START]        = {SW_ST_FAILED, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_EXIT]         = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_TIMER]        = {SW_ST_FAILED, 0, {0}, NO_EVT, 0},
+    [SW_EV_STOP]         = {SW_ST_FAILED, 0, {0}, NO_EVT, 0},
+    [SW_EV_STEP_FAILED]  = {SW_ST_FAILED, 0, {0}, NO_EVT, 0},
+    [SW_EV_UNHEALTHY]    = {SW_ST_FAILED, 0, {0}, NO_EVT, 0},
+    [SW_EV_HOOK_DONE]    = {SW_ST_FAILED, 0, {0}, NO_EVT, 0},
   },
   /* Unreachable without hooks: walked in hook_table. */
-  [SW_ST_PRE_START] = {{UNREACHED, 0, {0}}},
-  [SW_ST_PRE_STOP]  = {{UNREACHED, 0, {0}}},
-  [SW_ST_POST_STOP] = {{UNREACHED, 0, {0}}},
+  [SW_ST_PRE_START] = {{UNREACHED, 0, {0}, NO_EVT, 0}},
+  [SW_ST_PRE_STOP]  = {{UNREACHED, 0, {0}, NO_EVT, 0}},
+  [SW_ST_POST_STOP] = {{UNREACHED, 0, {0}, NO_EVT, 0}},
 };
 
 /*
  * The same with all four hooks configured. HOOK_DONE carries the hook the
  * state waits for (pre_start in pre-start, pre_stop in pre-stop, post_stop
- * in post-stop, else post_start), exit code 0: a hook that succeeded.
+ * in post-stop, else post_start), exit code 0: a hook that succeeded. The
+ * child's exit (code 1) waits for post_stop, and its entries with it.
  */
+#define NOP(st) {st, 0, {0}, NO_EVT, 0}
 static const cell_t hook_table[SW_ST__COUNT][SW_EV__COUNT] = {
   [SW_ST_STARTING] = {
-    [SW_EV_START]        = {SW_ST_STARTING, 0, {0}},
-    [SW_EV_SPAWNED]      = {SW_ST_RUNNING, 1, {RUN}},
-    [SW_EV_SPAWN_FAILED] = {SW_ST_BACKOFF, 1, {ARM}}, /* never ran: no post_stop */
-    [SW_EV_EXIT]         = {BUG, 0, {0}},
-    [SW_EV_TIMER]        = {SW_ST_STARTING, 0, {0}},
-    [SW_EV_STOP]         = {SW_ST_STARTING, 0, {0}},
-    [SW_EV_STEP_FAILED]  = {SW_ST_STARTING, 0, {0}},
-    [SW_EV_HOOK_DONE]    = {SW_ST_STARTING, 0, {0}},
+    [SW_EV_START]        = NOP(SW_ST_STARTING),
+    [SW_EV_SPAWNED]      = {SW_ST_RUNNING, 2, {EVLOG, RUN}, SW_EVT_STARTED, SW_EVT_INFO},
+    [SW_EV_SPAWN_FAILED] = {SW_ST_BACKOFF, 1, {ARM}, NO_EVT, 0}, /* never ran: no post_stop */
+    [SW_EV_EXIT]         = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_TIMER]        = NOP(SW_ST_STARTING),
+    [SW_EV_STOP]         = NOP(SW_ST_STARTING),
+    [SW_EV_STEP_FAILED]  = NOP(SW_ST_STARTING),
+    [SW_EV_UNHEALTHY]    = NOP(SW_ST_STARTING),
+    [SW_EV_HOOK_DONE]    = NOP(SW_ST_STARTING),
   },
   [SW_ST_RUNNING] = {
-    [SW_EV_START]        = {SW_ST_RUNNING, 0, {0}},
-    [SW_EV_SPAWNED]      = {BUG, 0, {0}},
-    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}},
-    [SW_EV_EXIT]         = {SW_ST_POST_STOP, 1, {RUN}},
-    [SW_EV_TIMER]        = {SW_ST_RUNNING, 0, {0}},
-    [SW_EV_STOP]         = {SW_ST_PRE_STOP, 1, {RUN}},
-    [SW_EV_STEP_FAILED]  = {SW_ST_RUNNING, 0, {0}},
-    [SW_EV_HOOK_DONE]    = {SW_ST_RUNNING, 0, {0}},
+    [SW_EV_START]        = NOP(SW_ST_RUNNING),
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_EXIT]         = {SW_ST_POST_STOP, 1, {RUN}, NO_EVT, 0},
+    [SW_EV_TIMER]        = NOP(SW_ST_RUNNING),
+    [SW_EV_STOP]         = {SW_ST_PRE_STOP, 1, {RUN}, NO_EVT, 0},
+    [SW_EV_STEP_FAILED]  = NOP(SW_ST_RUNNING),
+    [SW_EV_UNHEALTHY]    = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0}, /* no pre_stop */
+    [SW_EV_HOOK_DONE]    = NOP(SW_ST_RUNNING),
   },
   [SW_ST_BACKOFF] = {
-    [SW_EV_START]        = {SW_ST_BACKOFF, 0, {0}},
-    [SW_EV_SPAWNED]      = {BUG, 0, {0}},
-    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}},
-    [SW_EV_EXIT]         = {BUG, 0, {0}},
-    [SW_EV_TIMER]        = {SW_ST_PRE_START, 1, {RUN}},
-    [SW_EV_STOP]         = {SW_ST_STOPPED, 2, {CANCEL, FINISH}},
-    [SW_EV_STEP_FAILED]  = {SW_ST_BACKOFF, 0, {0}},
-    [SW_EV_HOOK_DONE]    = {SW_ST_BACKOFF, 0, {0}},
+    [SW_EV_START]        = NOP(SW_ST_BACKOFF),
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_EXIT]         = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_TIMER]        = {SW_ST_PRE_START, 1, {RUN}, NO_EVT, 0},
+    [SW_EV_STOP]         = {SW_ST_STOPPED, 3, {CANCEL, EVLOG, FINISH}, SW_EVT_STOPPED, SW_EVT_INFO},
+    [SW_EV_STEP_FAILED]  = NOP(SW_ST_BACKOFF),
+    [SW_EV_UNHEALTHY]    = NOP(SW_ST_BACKOFF),
+    [SW_EV_HOOK_DONE]    = NOP(SW_ST_BACKOFF),
   },
   [SW_ST_STOPPING] = {
-    [SW_EV_START]        = {SW_ST_STOPPING, 0, {0}},
-    [SW_EV_SPAWNED]      = {BUG, 0, {0}},
-    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}},
-    [SW_EV_EXIT]         = {SW_ST_POST_STOP, 2, {CANCEL, RUN}},
-    [SW_EV_TIMER]        = {SW_ST_STOPPING, 2, {SEND, ARM}},
-    [SW_EV_STOP]         = {SW_ST_STOPPING, 0, {0}},
-    [SW_EV_STEP_FAILED]  = {SW_ST_STOPPING, 2, {SEND, ARM}},
-    [SW_EV_HOOK_DONE]    = {SW_ST_STOPPING, 0, {0}},
+    [SW_EV_START]        = NOP(SW_ST_STOPPING),
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_EXIT]         = {SW_ST_POST_STOP, 2, {CANCEL, RUN}, NO_EVT, 0},
+    [SW_EV_TIMER]        = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0},
+    [SW_EV_STOP]         = NOP(SW_ST_STOPPING),
+    [SW_EV_STEP_FAILED]  = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0},
+    [SW_EV_UNHEALTHY]    = NOP(SW_ST_STOPPING),
+    [SW_EV_HOOK_DONE]    = NOP(SW_ST_STOPPING),
   },
   [SW_ST_STOPPED] = {
-    [SW_EV_START]        = {SW_ST_PRE_START, 1, {RUN}},
-    [SW_EV_SPAWNED]      = {BUG, 0, {0}},
-    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}},
-    [SW_EV_EXIT]         = {BUG, 0, {0}},
-    [SW_EV_TIMER]        = {SW_ST_STOPPED, 0, {0}},
-    [SW_EV_STOP]         = {SW_ST_STOPPED, 0, {0}},
-    [SW_EV_STEP_FAILED]  = {SW_ST_STOPPED, 0, {0}},
-    [SW_EV_HOOK_DONE]    = {SW_ST_STOPPED, 0, {0}},
+    [SW_EV_START]        = {SW_ST_PRE_START, 1, {RUN}, NO_EVT, 0},
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_EXIT]         = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_TIMER]        = NOP(SW_ST_STOPPED),
+    [SW_EV_STOP]         = NOP(SW_ST_STOPPED),
+    [SW_EV_STEP_FAILED]  = NOP(SW_ST_STOPPED),
+    [SW_EV_UNHEALTHY]    = NOP(SW_ST_STOPPED),
+    [SW_EV_HOOK_DONE]    = NOP(SW_ST_STOPPED),
   },
   [SW_ST_FAILED] = {
-    [SW_EV_START]        = {SW_ST_FAILED, 0, {0}},
-    [SW_EV_SPAWNED]      = {BUG, 0, {0}},
-    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}},
-    [SW_EV_EXIT]         = {BUG, 0, {0}},
-    [SW_EV_TIMER]        = {SW_ST_FAILED, 0, {0}},
-    [SW_EV_STOP]         = {SW_ST_FAILED, 0, {0}},
-    [SW_EV_STEP_FAILED]  = {SW_ST_FAILED, 0, {0}},
-    [SW_EV_HOOK_DONE]    = {SW_ST_FAILED, 0, {0}},
+    [SW_EV_START]        = NOP(SW_ST_FAILED),
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_EXIT]         = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_TIMER]        = NOP(SW_ST_FAILED),
+    [SW_EV_STOP]         = NOP(SW_ST_FAILED),
+    [SW_EV_STEP_FAILED]  = NOP(SW_ST_FAILED),
+    [SW_EV_UNHEALTHY]    = NOP(SW_ST_FAILED),
+    [SW_EV_HOOK_DONE]    = NOP(SW_ST_FAILED),
   },
   [SW_ST_PRE_START] = {
-    [SW_EV_START]        = {SW_ST_PRE_START, 0, {0}},
-    [SW_EV_SPAWNED]      = {BUG, 0, {0}},
-    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}},
-    [SW_EV_EXIT]         = {BUG, 0, {0}},
-    [SW_EV_TIMER]        = {SW_ST_PRE_START, 0, {0}},
-    [SW_EV_STOP]         = {SW_ST_PRE_START, 0, {0}}, /* waits for the hook */
-    [SW_EV_STEP_FAILED]  = {SW_ST_PRE_START, 0, {0}},
-    [SW_EV_HOOK_DONE]    = {SW_ST_STARTING, 1, {SPAWN}},
+    [SW_EV_START]        = NOP(SW_ST_PRE_START),
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_EXIT]         = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_TIMER]        = NOP(SW_ST_PRE_START),
+    [SW_EV_STOP]         = NOP(SW_ST_PRE_START), /* waits for the hook */
+    [SW_EV_STEP_FAILED]  = NOP(SW_ST_PRE_START),
+    [SW_EV_UNHEALTHY]    = NOP(SW_ST_PRE_START),
+    [SW_EV_HOOK_DONE]    = {SW_ST_STARTING, 1, {SPAWN}, NO_EVT, 0},
   },
   [SW_ST_PRE_STOP] = {
-    [SW_EV_START]        = {SW_ST_PRE_STOP, 0, {0}},
-    [SW_EV_SPAWNED]      = {BUG, 0, {0}},
-    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}},
-    [SW_EV_EXIT]         = {SW_ST_POST_STOP, 3, {KILL, CANCEL, RUN}},
-    [SW_EV_TIMER]        = {SW_ST_PRE_STOP, 0, {0}},
-    [SW_EV_STOP]         = {SW_ST_PRE_STOP, 0, {0}},
-    [SW_EV_STEP_FAILED]  = {SW_ST_PRE_STOP, 0, {0}},
-    [SW_EV_HOOK_DONE]    = {SW_ST_STOPPING, 2, {SEND, ARM}},
+    [SW_EV_START]        = NOP(SW_ST_PRE_STOP),
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_EXIT]         = {SW_ST_POST_STOP, 3, {KILL, CANCEL, RUN}, NO_EVT, 0},
+    [SW_EV_TIMER]        = NOP(SW_ST_PRE_STOP),
+    [SW_EV_STOP]         = NOP(SW_ST_PRE_STOP),
+    [SW_EV_STEP_FAILED]  = NOP(SW_ST_PRE_STOP),
+    [SW_EV_UNHEALTHY]    = NOP(SW_ST_PRE_STOP),
+    [SW_EV_HOOK_DONE]    = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0},
   },
   [SW_ST_POST_STOP] = {
-    [SW_EV_START]        = {SW_ST_POST_STOP, 0, {0}},
-    [SW_EV_SPAWNED]      = {BUG, 0, {0}},
-    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}},
-    [SW_EV_EXIT]         = {BUG, 0, {0}},
-    [SW_EV_TIMER]        = {SW_ST_POST_STOP, 0, {0}},
-    [SW_EV_STOP]         = {SW_ST_POST_STOP, 0, {0}}, /* waits for the hook */
-    [SW_EV_STEP_FAILED]  = {SW_ST_POST_STOP, 0, {0}},
-    [SW_EV_HOOK_DONE]    = {SW_ST_BACKOFF, 1, {ARM}},
+    [SW_EV_START]        = NOP(SW_ST_POST_STOP),
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_EXIT]         = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_TIMER]        = NOP(SW_ST_POST_STOP),
+    [SW_EV_STOP]         = NOP(SW_ST_POST_STOP), /* waits for the hook */
+    [SW_EV_STEP_FAILED]  = NOP(SW_ST_POST_STOP),
+    [SW_EV_UNHEALTHY]    = NOP(SW_ST_POST_STOP),
+    [SW_EV_HOOK_DONE]    = {SW_ST_BACKOFF, 2, {ARM, EVLOG}, SW_EVT_CRASHED, SW_EVT_WARNING},
   },
 };
 /* clang-format on */
 
 /* Walk every reachable, non-BUG cell of t; returns how many. */
 static int walk(const cell_t t[SW_ST__COUNT][SW_EV__COUNT], bool hooks) {
+  const char *tag = hooks ? "hooks: " : "";
   int s, e, checked = 0;
 
   for (s = 0; s < SW_ST__COUNT; s++) {
     for (e = 0; e < SW_EV__COUNT; e++) {
       const cell_t *c = &t[s][e];
+      const char *sn = sw_state_name((sw_state_t)s);
+      const char *en = sw_event_name((sw_event_t)e);
       fixture_t f;
       unsigned i;
 
@@ -431,14 +467,12 @@ static int walk(const cell_t t[SW_ST__COUNT][SW_EV__COUNT], bool hooks) {
         goto_state(&f, (sw_state_t)s);
       feed(&f, (sw_event_t)e);
       if ((int)f.sup.state != c->next)
-        fail_msg("%s%s + %s -> %s, want %s", hooks ? "hooks: " : "",
-                 sw_state_name((sw_state_t)s), sw_event_name((sw_event_t)e),
+        fail_msg("%s%s + %s -> %s, want %s", tag, sn, en,
                  sw_state_name(f.sup.state),
                  sw_state_name((sw_state_t)c->next));
       if (f.sup.nout != c->n)
-        fail_msg("%s%s + %s: %u commands, want %u", hooks ? "hooks: " : "",
-                 sw_state_name((sw_state_t)s), sw_event_name((sw_event_t)e),
-                 f.sup.nout, c->n);
+        fail_msg("%s%s + %s: %u commands, want %u", tag, sn, en, f.sup.nout,
+                 c->n);
       /* The executor's event queue relies on this bound (sup.h). */
       assert_true(f.sup.nout <= SW_SUP_MAX_CMDS);
       {
@@ -449,12 +483,22 @@ static int walk(const cell_t t[SW_ST__COUNT][SW_EV__COUNT], bool hooks) {
                      f.sup.out[i].kind == RUN;
         assert_true(feeding <= SW_SUP_MAX_FEEDING);
       }
-      for (i = 0; i < c->n; i++)
+      for (i = 0; i < c->n; i++) {
         if (f.sup.out[i].kind != c->cmds[i])
-          fail_msg("%s%s + %s: command %u is %d, want %d",
-                   hooks ? "hooks: " : "", sw_state_name((sw_state_t)s),
-                   sw_event_name((sw_event_t)e), i, f.sup.out[i].kind,
-                   c->cmds[i]);
+          fail_msg("%s%s + %s: command %u is %d, want %d", tag, sn, en, i,
+                   f.sup.out[i].kind, c->cmds[i]);
+        if (c->cmds[i] == EVLOG && ((int)f.sup.out[i].evt != c->evt ||
+                                    (int)f.sup.out[i].level != c->level))
+          fail_msg("%s%s + %s: entry %d level %d, want %d level %d", tag, sn,
+                   en, f.sup.out[i].evt, f.sup.out[i].level, c->evt, c->level);
+      }
+      {
+        unsigned entries = 0;
+
+        for (i = 0; i < f.sup.nout; i++)
+          entries += f.sup.out[i].kind == EVLOG;
+        assert_int_equal(entries, c->evt == NO_EVT ? 0 : 1);
+      }
       assert_int_equal(sw_sup_is_final(&f.sup),
                        c->next == SW_ST_STOPPED || c->next == SW_ST_FAILED);
       checked++;
@@ -465,8 +509,8 @@ static int walk(const cell_t t[SW_ST__COUNT][SW_EV__COUNT], bool hooks) {
 
 static void table_walk(void **state) {
   (void)state;
-  assert_int_equal(walk(table, false), 34);     /* 48 cells, 14 of them BUG */
-  assert_int_equal(walk(hook_table, true), 50); /* 72 cells, 22 BUG */
+  assert_int_equal(walk(table, false), 40);     /* 54 cells, 14 of them BUG */
+  assert_int_equal(walk(hook_table, true), 59); /* 81 cells, 22 BUG */
 }
 
 /* Each BUG cell must stop the program (assert), never pass silently. */
@@ -547,7 +591,8 @@ static void stop_ladder(void **state) {
   f.now += 3;
   feed_exit(&f, 0, 9);
   assert_int_equal(f.sup.state, SW_ST_STOPPED);
-  EXPECT_CMDS(&f.sup, CANCEL, FINISH);
+  EXPECT_CMDS(&f.sup, CANCEL, EVLOG, FINISH);
+  expect_evt(&f.sup.out[1], SW_EVT_STOPPED, SW_EVT_INFO);
   assert_true(sw_sup_is_final(&f.sup));
   assert_int_equal(f.sup.exit_code, 0);
   assert_int_equal(f.sup.pid, 0);
@@ -594,7 +639,8 @@ static void terminate_times_out(void **state) {
   f.now += TERM_WAIT;
   feed(&f, SW_EV_TIMER);
   assert_int_equal(f.sup.state, SW_ST_FAILED);
-  EXPECT_CMDS(&f.sup, CANCEL, ABANDON, FINISH);
+  EXPECT_CMDS(&f.sup, CANCEL, ABANDON, EVLOG, FINISH);
+  expect_evt(&f.sup.out[2], SW_EVT_FAILED, SW_EVT_ERROR);
   assert_int_equal(f.sup.exit_code, SW_SUP_EXIT_UNKILLABLE);
   assert_int_equal(f.sup.unkillable_pid, 4242);
   assert_int_equal(f.sup.pid, 0);
@@ -622,10 +668,10 @@ static void terminate_step_row(void **state) {
     sw_cmd_kind_t cmds[SW_SUP_MAX_CMDS];
   } row[] = {
       {SW_EV_START, SW_ST_STOPPING, 0, {0}},
-      {SW_EV_EXIT, SW_ST_STOPPED, 2, {CANCEL, FINISH}},
-      {SW_EV_TIMER, SW_ST_FAILED, 3, {CANCEL, ABANDON, FINISH}},
+      {SW_EV_EXIT, SW_ST_STOPPED, 3, {CANCEL, EVLOG, FINISH}},
+      {SW_EV_TIMER, SW_ST_FAILED, 4, {CANCEL, ABANDON, EVLOG, FINISH}},
       {SW_EV_STOP, SW_ST_STOPPING, 0, {0}},
-      {SW_EV_STEP_FAILED, SW_ST_FAILED, 3, {CANCEL, ABANDON, FINISH}},
+      {SW_EV_STEP_FAILED, SW_ST_FAILED, 4, {CANCEL, ABANDON, EVLOG, FINISH}},
   };
   unsigned i, k;
 
@@ -677,7 +723,8 @@ static void step_failed_moves_on(void **state) {
   feed(&f, SW_EV_STEP_FAILED);
   assert_int_equal(f.now, t);
   assert_int_equal(f.sup.state, SW_ST_FAILED);
-  EXPECT_CMDS(&f.sup, CANCEL, ABANDON, FINISH);
+  EXPECT_CMDS(&f.sup, CANCEL, ABANDON, EVLOG, FINISH);
+  expect_evt(&f.sup.out[2], SW_EVT_FAILED, SW_EVT_ERROR);
   assert_int_equal(f.sup.exit_code, SW_SUP_EXIT_UNKILLABLE);
   assert_int_equal(f.sup.unkillable_pid, 4242);
   assert_non_null(strstr(f.sup.reason, "could not be delivered to pid 4242"));
@@ -723,7 +770,8 @@ static void backoff_then_spawn(void **state) {
   f.now = 5000;
   feed_exit(&f, 1, 0);
   assert_int_equal(f.sup.state, SW_ST_BACKOFF);
-  EXPECT_CMDS(&f.sup, ARM);
+  EXPECT_CMDS(&f.sup, ARM, EVLOG);
+  expect_evt(&f.sup.out[1], SW_EVT_CRASHED, SW_EVT_WARNING);
   expect_timer(&f.sup.out[0], 100);
   assert_int_equal(f.sup.pid, 0);
   assert_int_equal(f.sup.next_restart_wall_ms, WALL0 + 5000 + 100);
@@ -742,13 +790,16 @@ static void backoff_then_spawn(void **state) {
   assert_int_equal(f.sup.state, SW_ST_RUNNING);
   assert_int_equal(f.sup.pid, 4242);
   assert_int_equal(f.sup.started_wall_ms, WALL0 + 5100);
+  /* A restart's child is in the wrapper log only: no "started" entry. */
+  EXPECT_NO_CMDS(&f.sup);
 
   /* A stop while waiting: stopped at once, the timer cancelled. */
   feed_exit(&f, 1, 0);
   assert_int_equal(f.sup.state, SW_ST_BACKOFF);
   feed_stop(&f, false);
   assert_int_equal(f.sup.state, SW_ST_STOPPED);
-  EXPECT_CMDS(&f.sup, CANCEL, FINISH);
+  EXPECT_CMDS(&f.sup, CANCEL, EVLOG, FINISH);
+  expect_evt(&f.sup.out[1], SW_EVT_STOPPED, SW_EVT_INFO);
   assert_int_equal(f.sup.exit_code, 0);
   assert_int_equal(f.sup.next_restart_wall_ms, 0);
 }
@@ -765,7 +816,7 @@ static void spawn_failure_goes_to_policy(void **state) {
   in.code = 2;
   sw_sup_step(&f.sup, &in);
   assert_int_equal(f.sup.state, SW_ST_BACKOFF);
-  EXPECT_CMDS(&f.sup, ARM);
+  EXPECT_CMDS(&f.sup, ARM); /* no crash entry: nothing ran */
   assert_int_equal(f.sup.last_decision.cls, SW_CLASS_FAILURE);
 
   /* policy no: failed, with that code. */
@@ -775,7 +826,8 @@ static void spawn_failure_goes_to_policy(void **state) {
   in.code = 2;
   sw_sup_step(&f.sup, &in);
   assert_int_equal(f.sup.state, SW_ST_FAILED);
-  EXPECT_CMDS(&f.sup, FINISH);
+  EXPECT_CMDS(&f.sup, EVLOG, FINISH);
+  expect_evt(&f.sup.out[0], SW_EVT_FAILED, SW_EVT_ERROR);
   assert_int_equal(f.sup.exit_code, 2);
 
   /* Failed spawns count as starts: the burst limit ends the loop. */
@@ -819,7 +871,10 @@ static void give_up(void **state) {
     }
   }
   assert_int_equal(f.sup.state, SW_ST_FAILED);
-  EXPECT_CMDS(&f.sup, FINISH);
+  /* The service's entry, then the crash's (the order run.c always had). */
+  EXPECT_CMDS(&f.sup, EVLOG, EVLOG, FINISH);
+  expect_evt(&f.sup.out[0], SW_EVT_FAILED, SW_EVT_ERROR);
+  expect_evt(&f.sup.out[1], SW_EVT_CRASHED, SW_EVT_WARNING);
   assert_int_equal(f.sup.exit_code, 3);
   assert_int_equal(f.sup.last_decision.why, SW_WHY_GIVE_UP);
   assert_int_equal(f.sup.policy.total_restarts, 1);
@@ -834,7 +889,9 @@ static void give_up(void **state) {
   feed(&f, SW_EV_SPAWNED);
   feed_exit(&f, 3, 0);
   assert_int_equal(f.sup.state, SW_ST_STOPPED);
-  EXPECT_CMDS(&f.sup, FINISH);
+  EXPECT_CMDS(&f.sup, EVLOG, EVLOG, FINISH);
+  expect_evt(&f.sup.out[0], SW_EVT_STOPPED, SW_EVT_INFO);
+  expect_evt(&f.sup.out[1], SW_EVT_CRASHED, SW_EVT_WARNING);
   assert_int_equal(f.sup.exit_code, 0);
 
   /* A give-up on an NTSTATUS crash reports that code. */
@@ -885,7 +942,8 @@ static void exit_codes_when_failed(void **state) {
   f.restart.policy = SW_RESTART_NO;
   feed_exit(&f, 0, 0);
   assert_int_equal(f.sup.state, SW_ST_STOPPED);
-  EXPECT_CMDS(&f.sup, FINISH);
+  EXPECT_CMDS(&f.sup, EVLOG, FINISH);
+  expect_evt(&f.sup.out[0], SW_EVT_STOPPED, SW_EVT_INFO);
   assert_int_equal(f.sup.exit_code, 0);
 
   /* A prevented code: failed with that code. */
@@ -945,6 +1003,78 @@ static void unkillable_event_text(void **state) {
   free(t);
 }
 
+/* A failed health check stops the child through the ladder; its exit then
+ * has the check's class whatever its code, and the policy restarts it. */
+static void health_stop_restarts(void **state) {
+  fixture_t f;
+  sw_input_t in;
+
+  (void)state;
+  goto_state(&f, SW_ST_RUNNING);
+  in = ev_in(&f, SW_EV_UNHEALTHY);
+  in.cls = SW_CLASS_WATCHDOG;
+  in.why = "no WATCHDOG=1 within 5000ms";
+  sw_sup_step(&f.sup, &in);
+  assert_int_equal(f.sup.state, SW_ST_STOPPING);
+  EXPECT_CMDS(&f.sup, SEND, ARM);
+  expect_send(&f.sup.out[0], f.stop.methods[0]);
+  assert_non_null(
+      strstr(f.sup.reason, "watchdog: no WATCHDOG=1 within 5000ms"));
+
+  /* A second check failing during the stop changes nothing. */
+  in.cls = SW_CLASS_UNHEALTHY;
+  sw_sup_step(&f.sup, &in);
+  EXPECT_NO_CMDS(&f.sup);
+
+  f.now += 5;
+  feed_exit(&f, 0, 0); /* exits 0 on ctrl-break: still a watchdog exit */
+  assert_int_equal(f.sup.state, SW_ST_BACKOFF);
+  EXPECT_CMDS(&f.sup, CANCEL, ARM, EVLOG); /* a crash entry: watchdog */
+  assert_int_equal(f.sup.last_decision.cls, SW_CLASS_WATCHDOG);
+  assert_int_equal(f.sup.last_decision.kind, SW_DECIDE_RESTART);
+  assert_false(f.sup.health_stop);
+  assert_non_null(strstr(f.sup.reason, "watchdog exit; policy on-failure"));
+
+  /* The next exit is classified by its code again. */
+  f.now += 1000;
+  feed(&f, SW_EV_TIMER);
+  feed(&f, SW_EV_SPAWNED);
+  f.now += 10;
+  feed_exit(&f, 0, 0);
+  assert_int_equal(f.sup.last_decision.cls, SW_CLASS_SUCCESS);
+}
+
+/* A stop request during a health stop turns it into a plain stop. */
+static void stop_during_health_stop(void **state) {
+  fixture_t f;
+  sw_input_t in;
+
+  (void)state;
+  goto_state(&f, SW_ST_RUNNING);
+  in = ev_in(&f, SW_EV_UNHEALTHY);
+  in.cls = SW_CLASS_UNHEALTHY;
+  in.why = "memory 300 MiB above memory_max 100 MiB";
+  sw_sup_step(&f.sup, &in);
+  feed_stop(&f, false);
+  assert_int_equal(f.sup.state, SW_ST_STOPPING);
+  assert_int_equal(f.sup.step, 0);
+  EXPECT_NO_CMDS(&f.sup);
+  f.now += 5;
+  feed_exit(&f, 1, 0);
+  assert_int_equal(f.sup.state, SW_ST_STOPPED);
+  assert_int_equal(f.sup.last_decision.cls, SW_CLASS_CLEAN_STOP);
+
+  /* with force, straight to terminate as usual */
+  goto_state(&f, SW_ST_RUNNING);
+  in = ev_in(&f, SW_EV_UNHEALTHY);
+  in.cls = SW_CLASS_UNHEALTHY;
+  sw_sup_step(&f.sup, &in);
+  feed_stop(&f, true);
+  EXPECT_CMDS(&f.sup, SEND, ARM);
+  expect_send(&f.sup.out[0], SW_STOP_TERMINATE);
+  assert_false(f.sup.health_stop);
+}
+
 static void state_and_event_names(void **state) {
   (void)state;
   assert_string_equal(sw_state_name(SW_ST_STARTING), "starting");
@@ -957,6 +1087,7 @@ static void state_and_event_names(void **state) {
   assert_string_equal(sw_event_name(SW_EV_START), "start");
   assert_string_equal(sw_event_name(SW_EV_SPAWN_FAILED), "spawn-failed");
   assert_string_equal(sw_event_name(SW_EV_STEP_FAILED), "step-failed");
+  assert_string_equal(sw_event_name(SW_EV_UNHEALTHY), "unhealthy");
   assert_string_equal(sw_event_name(SW_EV__COUNT), "?");
 }
 
@@ -979,8 +1110,8 @@ static void hooks_in_order(void **state) {
   EXPECT_CMDS(&f.sup, SPAWN);
   feed(&f, SW_EV_SPAWNED);
   assert_int_equal(f.sup.state, SW_ST_RUNNING);
-  EXPECT_CMDS(&f.sup, RUN);
-  assert_int_equal(f.sup.out[0].hook, SW_HOOK_POST_START);
+  EXPECT_CMDS(&f.sup, EVLOG, RUN);
+  assert_int_equal(f.sup.out[1].hook, SW_HOOK_POST_START);
   feed_hook(&f, SW_HOOK_POST_START, 3, false); /* logged only */
   assert_int_equal(f.sup.state, SW_ST_RUNNING);
   EXPECT_NO_CMDS(&f.sup);
@@ -1005,7 +1136,8 @@ static void hooks_in_order(void **state) {
   assert_true(sw_sup_is_stopping(&f.sup));
   feed_hook(&f, SW_HOOK_POST_STOP, 0, false);
   assert_int_equal(f.sup.state, SW_ST_STOPPED);
-  EXPECT_CMDS(&f.sup, FINISH);
+  EXPECT_CMDS(&f.sup, EVLOG, FINISH);
+  expect_evt(&f.sup.out[0], SW_EVT_STOPPED, SW_EVT_INFO);
   assert_int_equal(f.sup.exit_code, 0);
 }
 
@@ -1041,7 +1173,8 @@ static void pre_start_failure_is_a_failed_start(void **state) {
   feed(&f, SW_EV_TIMER);
   feed_hook(&f, SW_HOOK_PRE_START, 7, false);
   assert_int_equal(f.sup.state, SW_ST_FAILED);
-  EXPECT_CMDS(&f.sup, FINISH);
+  EXPECT_CMDS(&f.sup, EVLOG, FINISH); /* failed; no crash: no child ran */
+  expect_evt(&f.sup.out[0], SW_EVT_FAILED, SW_EVT_ERROR);
   assert_int_equal(f.sup.exit_code, 7);
 }
 
@@ -1063,7 +1196,7 @@ static void stop_waits_for_hook(void **state) {
   assert_int_equal(f.sup.out[0].hook, SW_HOOK_PRE_START);
   feed_hook(&f, SW_HOOK_PRE_START, 0, false); /* even a success */
   assert_int_equal(f.sup.state, SW_ST_STOPPED);
-  EXPECT_CMDS(&f.sup, FINISH);
+  EXPECT_CMDS(&f.sup, EVLOG, FINISH);
 
   /* post_stop before a restart: the stop cancels the restart. */
   goto_hook_state(&f, SW_ST_POST_STOP);
@@ -1073,7 +1206,10 @@ static void stop_waits_for_hook(void **state) {
   assert_true(sw_sup_is_stopping(&f.sup));
   feed_hook(&f, SW_HOOK_POST_STOP, 0, false);
   assert_int_equal(f.sup.state, SW_ST_STOPPED);
-  EXPECT_CMDS(&f.sup, FINISH);
+  /* Stopped, and the exit that ended the child was still a failure. */
+  EXPECT_CMDS(&f.sup, EVLOG, EVLOG, FINISH);
+  expect_evt(&f.sup.out[0], SW_EVT_STOPPED, SW_EVT_INFO);
+  expect_evt(&f.sup.out[1], SW_EVT_CRASHED, SW_EVT_WARNING);
   assert_int_equal(f.sup.restarts_by[SW_REASON_FAILURE], 0);
 
   /* Without a stop, the restart decided at the exit happens, counted. */
@@ -1109,6 +1245,25 @@ static void forced_stop_and_pre_stop(void **state) {
 }
 
 /* A give-up waits for post_stop, then fails with the child's code. */
+/* A health stop is a restart: no pre_stop, not STOP_PENDING, post_stop
+ * after the exit, counted under the check's reason. */
+static void health_stop_with_hooks(void **state) {
+  fixture_t f;
+
+  (void)state;
+  goto_hook_state(&f, SW_ST_RUNNING);
+  feed(&f, SW_EV_UNHEALTHY);
+  assert_int_equal(f.sup.state, SW_ST_STOPPING);
+  assert_false(sw_sup_is_stopping(&f.sup));
+  feed_exit(&f, 0, 15);
+  assert_int_equal(f.sup.state, SW_ST_POST_STOP);
+  assert_false(sw_sup_is_stopping(&f.sup));
+  feed_hook(&f, SW_HOOK_POST_STOP, 0, false);
+  assert_int_equal(f.sup.state, SW_ST_BACKOFF);
+  assert_int_equal(f.sup.restarts_by[SW_REASON_UNHEALTHY], 1);
+  assert_string_equal(sw_restart_reason_name(SW_REASON_UNHEALTHY), "unhealthy");
+}
+
 static void give_up_after_post_stop(void **state) {
   fixture_t f;
 
@@ -1120,7 +1275,9 @@ static void give_up_after_post_stop(void **state) {
   assert_int_equal(f.sup.pending.kind, SW_DECIDE_FAIL);
   feed_hook(&f, SW_HOOK_POST_STOP, 0, false);
   assert_int_equal(f.sup.state, SW_ST_FAILED);
-  EXPECT_CMDS(&f.sup, FINISH);
+  EXPECT_CMDS(&f.sup, EVLOG, EVLOG, FINISH);
+  expect_evt(&f.sup.out[0], SW_EVT_FAILED, SW_EVT_ERROR);
+  expect_evt(&f.sup.out[1], SW_EVT_CRASHED, SW_EVT_WARNING);
   assert_int_equal(f.sup.exit_code, 7);
   assert_string_equal(sw_restart_reason_name(SW_REASON_PRE_START_FAILED),
                       "pre-start-failed");
@@ -1133,6 +1290,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(pre_start_failure_is_a_failed_start),
     cmocka_unit_test(stop_waits_for_hook),
     cmocka_unit_test(forced_stop_and_pre_stop),
+    cmocka_unit_test(health_stop_with_hooks),
     cmocka_unit_test(give_up_after_post_stop),
     cmocka_unit_test(stop_ladder),
     cmocka_unit_test(stop_ladder_three_steps),
@@ -1146,6 +1304,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(exit_codes_when_failed),
     cmocka_unit_test(backoff_grows),
     cmocka_unit_test(unkillable_event_text),
+    cmocka_unit_test(health_stop_restarts),
+    cmocka_unit_test(stop_during_health_stop),
     cmocka_unit_test(state_and_event_names),
 };
 
