@@ -140,22 +140,7 @@ def test_metrics_listener_bounds(ctx):
     wait_pid_file(f.ready)
     w.wait_log(rf"metrics: serving GET /metrics on 127.0.0.1 port {port}")
 
-    assert raw(port, b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n").startswith(b"HTTP/1.1 404 ")
-    r = raw(port, b"POST /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
-    assert r.startswith(b"HTTP/1.1 405 ") and b"Allow: GET, HEAD" in r
-    assert raw(port, b"garbage\r\n\r\n").startswith(b"HTTP/1.1 400 ")
-    r = raw(port, b"HEAD /metrics HTTP/1.1\r\n\r\n")
-    assert r.startswith(b"HTTP/1.1 200 ") and r.endswith(b"\r\n\r\n")
-    # A request head larger than 8 KiB is refused, not buffered.
-    r = raw(port, b"GET /metrics HTTP/1.1\r\nX: " + b"a" * 20000 + b"\r\n\r\n")
-    assert r.startswith(b"HTTP/1.1 431 ")
-    # A client that never finishes its request is cut off after 5 s.
-    t0 = time.monotonic()
-    r = raw(port, b"GET /metrics HTTP/1.1\r\n", read_timeout=15)
-    assert r.startswith(b"HTTP/1.1 408 ")
-    took = time.monotonic() - t0
-    assert 4.0 <= took <= scaled(10), took
-
+    # First, while no other connection exists:
     # At most 16 connections: the others are closed at once. 20 idle
     # connections: exactly 4 are closed (whichever the kernel queued last),
     # 16 are kept (until their idle timeout).
@@ -177,6 +162,7 @@ def test_metrics_listener_bounds(ctx):
     finally:
         for s in socks:
             s.close()
+
     def serves():
         # Refused (reset) while the closed ones are still being released.
         try:
@@ -184,7 +170,25 @@ def test_metrics_listener_bounds(ctx):
         except OSError:
             return False
 
+    # The 16 are released once the wrapper has read their end.
     wait_until(serves, scaled(5), "the listener to serve again")
+
+    assert raw(port, b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n").startswith(b"HTTP/1.1 404 ")
+    r = raw(port, b"POST /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert r.startswith(b"HTTP/1.1 405 ") and b"Allow: GET, HEAD" in r
+    assert raw(port, b"garbage\r\n\r\n").startswith(b"HTTP/1.1 400 ")
+    r = raw(port, b"HEAD /metrics HTTP/1.1\r\n\r\n")
+    assert r.startswith(b"HTTP/1.1 200 ") and r.endswith(b"\r\n\r\n")
+    # A request head larger than 8 KiB is refused, not buffered.
+    r = raw(port, b"GET /metrics HTTP/1.1\r\nX: " + b"a" * 20000 + b"\r\n\r\n")
+    assert r.startswith(b"HTTP/1.1 431 ")
+    # A client that never finishes its request is cut off after 5 s.
+    t0 = time.monotonic()
+    r = raw(port, b"GET /metrics HTTP/1.1\r\n", read_timeout=15)
+    assert r.startswith(b"HTTP/1.1 408 ")
+    took = time.monotonic() - t0
+    assert 4.0 <= took <= scaled(10), took
+
     smp, _ = samples(scrape(port)[2])
     assert value(smp, "svcwrap_up", service="bounded") == 1.0
     w.signal(15)
