@@ -336,8 +336,15 @@ static void on_connection(uv_stream_t *server, int status) {
     return;
   }
   c->m = m;
-  uv_tcp_init(m->loop, &c->tcp);
-  uv_timer_init(m->loop, &c->idle);
+  rc = uv_tcp_init(m->loop, &c->tcp);
+  if (rc != 0) {
+    sw_log_warnx("metrics listener: a connection's socket: %s",
+                 uv_strerror(rc));
+    free(c);
+    return;
+  }
+  /* Cannot fail on a loop that runs (no allocation, no system call). */
+  (void)uv_timer_init(m->loop, &c->idle);
   c->tcp.data = c;
   c->idle.data = c;
   c->open_handles = 2;
@@ -424,9 +431,11 @@ int sw_metrics_start(sw_metrics_t *m, uv_loop_t *loop, const sw_config_t *cfg,
     m->tmp_path = malloc(n);
     if (m->tmp_path == NULL) return SW_ENOMEM;
     snprintf(m->tmp_path, n, "%s.tmp", mc->textfile);
-    uv_timer_init(loop, &m->interval);
+    /* Neither can fail on an initialised loop (no system call). */
+    (void)uv_timer_init(loop, &m->interval);
     m->interval.data = m;
-    uv_timer_start(&m->interval, on_interval, mc->interval_ms, mc->interval_ms);
+    (void)uv_timer_start(&m->interval, on_interval, mc->interval_ms,
+                         mc->interval_ms);
     sw_log_info("metrics: writing %s every %llums and on each change",
                 mc->textfile, (unsigned long long)mc->interval_ms);
   }
