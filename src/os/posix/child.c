@@ -423,7 +423,12 @@ int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
 
 void sw_os_child_free(sw_child_t *c) {
   if (c == NULL || c->io.freeing) return;
-  if (current == c) current = NULL;
+  if (current == c) {
+    /* Released before its exit (abandoned as unkillable): the guard must
+     * not keep its group, whose id the system may give to another. */
+    current = NULL;
+    sw__posix_guard_watch(0);
+  }
   for (int i = 0; i < MAX_HOOKS; i++)
     if (hooks[i] == c) hooks[i] = NULL;
   sw__childio_close(&c->io);
