@@ -188,6 +188,7 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STOP]         = {SW_ST_STARTING, 0, {0}},
     [SW_EV_STEP_FAILED]  = {SW_ST_STARTING, 0, {0}},
     [SW_EV_UNHEALTHY]    = {SW_ST_STARTING, 0, {0}},
+    [SW_EV_RESTART]      = {SW_ST_STARTING, 0, {0}},
   },
   [SW_ST_RUNNING] = {
     [SW_EV_START]        = {SW_ST_RUNNING, 0, {0}},
@@ -198,6 +199,7 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STOP]         = {SW_ST_STOPPING, 2, {SEND, ARM}},
     [SW_EV_STEP_FAILED]  = {SW_ST_RUNNING, 0, {0}},
     [SW_EV_UNHEALTHY]    = {SW_ST_STOPPING, 2, {SEND, ARM}},
+    [SW_EV_RESTART]      = {SW_ST_STOPPING, 2, {SEND, ARM}},
   },
   [SW_ST_BACKOFF] = {
     [SW_EV_START]        = {SW_ST_BACKOFF, 0, {0}},
@@ -208,6 +210,7 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STOP]         = {SW_ST_STOPPED, 2, {CANCEL, FINISH}},
     [SW_EV_STEP_FAILED]  = {SW_ST_BACKOFF, 0, {0}},
     [SW_EV_UNHEALTHY]    = {SW_ST_BACKOFF, 0, {0}},
+    [SW_EV_RESTART]      = {SW_ST_BACKOFF, 0, {0}},
   },
   [SW_ST_STOPPING] = {
     [SW_EV_START]        = {SW_ST_STOPPING, 0, {0}},
@@ -218,6 +221,7 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STOP]         = {SW_ST_STOPPING, 0, {0}},
     [SW_EV_STEP_FAILED]  = {SW_ST_STOPPING, 2, {SEND, ARM}},
     [SW_EV_UNHEALTHY]    = {SW_ST_STOPPING, 0, {0}},
+    [SW_EV_RESTART]      = {SW_ST_STOPPING, 0, {0}},
   },
   [SW_ST_STOPPED] = {
     [SW_EV_START]        = {SW_ST_STARTING, 1, {SPAWN}},
@@ -228,6 +232,7 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STOP]         = {SW_ST_STOPPED, 0, {0}},
     [SW_EV_STEP_FAILED]  = {SW_ST_STOPPED, 0, {0}},
     [SW_EV_UNHEALTHY]    = {SW_ST_STOPPED, 0, {0}},
+    [SW_EV_RESTART]      = {SW_ST_STOPPED, 0, {0}},
   },
   [SW_ST_FAILED] = {
     [SW_EV_START]        = {SW_ST_FAILED, 0, {0}},
@@ -238,6 +243,7 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STOP]         = {SW_ST_FAILED, 0, {0}},
     [SW_EV_STEP_FAILED]  = {SW_ST_FAILED, 0, {0}},
     [SW_EV_UNHEALTHY]    = {SW_ST_FAILED, 0, {0}},
+    [SW_EV_RESTART]      = {SW_ST_FAILED, 0, {0}},
   },
 };
 /* clang-format on */
@@ -282,7 +288,7 @@ static void table_walk(void **state) {
       checked++;
     }
   }
-  assert_int_equal(checked, 34); /* 48 cells, 14 of them BUG */
+  assert_int_equal(checked, 40); /* 54 cells, 14 of them BUG */
 }
 
 /* Each BUG cell must stop the program (assert), never pass silently. */
@@ -795,6 +801,58 @@ static void health_stop_restarts(void **state) {
   assert_int_equal(f.sup.last_decision.cls, SW_CLASS_SUCCESS);
 }
 
+/* A requested restart (a control code): the ladder, then a start at once,
+ * counted neither by the burst limit nor the backoff; with burst = 1 a
+ * crash after many requested restarts still restarts once. */
+static void requested_restart(void **state) {
+  fixture_t f;
+  int i;
+
+  (void)state;
+  fixture_init(&f);
+  f.restart.burst = 2;
+  f.restart.interval_ms = 60000;
+  feed(&f, SW_EV_START);
+  feed(&f, SW_EV_SPAWNED);
+  for (i = 0; i < 5; i++) {
+    f.now += 10;
+    feed(&f, SW_EV_RESTART);
+    assert_int_equal(f.sup.state, SW_ST_STOPPING);
+    EXPECT_CMDS(&f.sup, SEND, ARM);
+    expect_send(&f.sup.out[0], f.stop.methods[0]);
+    assert_non_null(strstr(f.sup.reason, "restart requested"));
+    /* a second request while the first runs changes nothing */
+    feed(&f, SW_EV_RESTART);
+    EXPECT_NO_CMDS(&f.sup);
+    f.now += 5;
+    feed_exit(&f, 1, 0); /* whatever the code: not a failure */
+    assert_int_equal(f.sup.state, SW_ST_STARTING);
+    EXPECT_CMDS(&f.sup, CANCEL, SPAWN);
+    assert_int_equal(f.sup.last_decision.cls, SW_CLASS_CLEAN_STOP);
+    assert_false(f.sup.restart_requested);
+    feed(&f, SW_EV_SPAWNED);
+    assert_int_equal(f.sup.state, SW_ST_RUNNING);
+  }
+  assert_int_equal(f.sup.requested_restarts, 5);
+  assert_int_equal(f.sup.policy.total_restarts, 0);
+  assert_int_equal(f.sup.policy.attempts, 0);
+  /* A crash now is the policy's first restart, not a give-up. */
+  f.now += 10;
+  feed_exit(&f, 3, 0);
+  assert_int_equal(f.sup.state, SW_ST_BACKOFF);
+  assert_int_equal(f.sup.last_decision.attempt, 1);
+
+  /* A stop request during a requested restart stops the service. */
+  goto_state(&f, SW_ST_RUNNING);
+  feed(&f, SW_EV_RESTART);
+  feed_stop(&f, false);
+  assert_false(f.sup.restart_requested);
+  f.now += 5;
+  feed_exit(&f, 0, 0);
+  assert_int_equal(f.sup.state, SW_ST_STOPPED);
+  EXPECT_CMDS(&f.sup, CANCEL, FINISH);
+}
+
 /* A stop request during a health stop turns it into a plain stop. */
 static void stop_during_health_stop(void **state) {
   fixture_t f;
@@ -839,6 +897,7 @@ static void state_and_event_names(void **state) {
   assert_string_equal(sw_event_name(SW_EV_SPAWN_FAILED), "spawn-failed");
   assert_string_equal(sw_event_name(SW_EV_STEP_FAILED), "step-failed");
   assert_string_equal(sw_event_name(SW_EV_UNHEALTHY), "unhealthy");
+  assert_string_equal(sw_event_name(SW_EV_RESTART), "restart");
   assert_string_equal(sw_event_name(SW_EV__COUNT), "?");
 }
 
@@ -859,6 +918,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(unkillable_event_text),
     cmocka_unit_test(health_stop_restarts),
     cmocka_unit_test(stop_during_health_stop),
+    cmocka_unit_test(requested_restart),
     cmocka_unit_test(state_and_event_names),
 };
 
