@@ -85,8 +85,9 @@ typedef void sw_command_exit_cb(void *data, int pid, uint32_t code, int signal);
  * stderr the wrapper's. on_exit runs once when it ends (its exit is
  * collected by the backend's reaper on POSIX). At most
  * SW_OS_MAX_COMMANDS run at a time. Returns 0 and its pid in *pid, or a
- * negative code with the reason in why[whylen]. It is part of the
- * wrapper's tree: a stop of the service ends it with the rest. Runs on:
+ * negative code with the reason in why[whylen]. It is not the child's:
+ * POSIX ends it with the rest of the wrapper's tree when the child exits;
+ * Windows (libuv's kill-on-close job) when the wrapper exits. Runs on:
  * loop thread.
  */
 #define SW_OS_MAX_COMMANDS 4
