@@ -4,6 +4,7 @@ and their flag, what Wine's SCM does after a give-up with recovery set,
 [control] codes from the SCM (`sc control NAME 129`) and from `svcwrap
 control` reaching the Go child by a named event, and accounts with a
 password from standard input."""
+import getpass
 import re
 import subprocess
 
@@ -193,6 +194,23 @@ executable = {winpath(CHILD)}
     assert rc == 1 and "look up account .\\svcuser" in err, out + err
     assert service.scm.query(service.name) is None
     print("Wine: " + err.strip())
+
+    # The account Wine runs as exists: the lookup succeeds and the LSA is
+    # asked for the right (Wine's LSA may refuse; then the OS's message).
+    user = getpass.getuser()
+    service.write_ini(service.ini.read_text().replace(".\\svcuser",
+                                                      f".\\{user}"))
+    rc, out, err = install_with_stdin(service, secret + "\n", "--password", "-")
+    assert secret not in out + err
+    if rc == 0:
+        v = reg_values(service.name)
+        assert v["ObjectName"] == f".\\{user}", v
+        assert secret not in str(v)
+        print(f"Wine: installed as .\\{user} (its LSA answered success to the grant)")
+    else:
+        assert "Log on as a service" in err or "look up account" in err, err
+        assert service.scm.query(service.name) is None
+        print("Wine (existing user): " + err.strip())
 
 
 def test_virtual_and_gmsa_accounts_need_no_password(service):
