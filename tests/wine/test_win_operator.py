@@ -113,6 +113,7 @@ method = ctrl-break, terminate
 [control]
 129 = event:{service.name}-reload
 130 = restart
+reload = rotate
 """, executable=GOCHILD)
     service.install()
     service.scm.start(service.name)
@@ -148,6 +149,24 @@ method = ctrl-break, terminate
     assert log.read_text().count("control-event 129 ") == 3
     assert "control 129 from the SCM" in wlog, wlog
     assert "control 129: event:" in wlog and "done" in wlog
+    # paramchange (6) runs the reload action: here, rotate.
+    rc, _, _ = wine([CHILD, "--scm-control", service.name, "6"],
+                    out_dir=service.dir)
+    assert rc == 0, rc
+    old = service.dir / "logs" / f"{service.name}.svcwrap.1.log"
+    wait_until(old.exists, 10 * MULT / 5, "the reload action (rotate)")
+    assert "control paramchange from the SCM: reload" in old.read_text()
+    # 130: a requested restart; the service stays RUNNING, the policy does
+    # not count it.
+    pid = int(ready.read_text())
+    ready.unlink()
+    rc, out, err = service.svcwrap("control", "130")
+    assert rc == 0, out + err
+    wait_until(ready.exists, 30, "the restarted child's ready file")
+    assert int(ready.read_text()) != pid
+    assert service.scm.state(service.name) == "RUNNING"
+    rc, doc = service.status()
+    assert doc["requested_restarts"] == 1 and doc["restarts"] == 0, doc
     print(f"code 129 sent by {how}")
 
 
