@@ -60,7 +60,7 @@ const char *sw_recovery_kind_name(sw_recovery_kind_t k);
  *  restart    stop the child through the ladder and start it again at once,
  *             not counted as a failure by the restart policy
  *  rotate     rotate the logs now (like code 128)
- *  exec       run a command (the wrapper's environment plus
+ *  exec       run a command (the child's environment plus
  *             SVCWRAP_SERVICE_NAME and SVCWRAP_CONTROL_CODE)
  */
 #define SW_CONTROL_KINDS(X)                                                    \

@@ -76,6 +76,8 @@ def test_sighup_runs_reload(ctx):
     marker = ctx.scratch / "reloaded"
     ini = service_ini(ctx, "ctlreload",
                       f"--log {f.log} --ready-file {f.ready} --sleep -1", f"""
+                      [environment]
+                      FROM_INI = yes
                       [control]
                       reload = exec:/bin/sh -c "env > {marker}.tmp && mv {marker}.tmp {marker}"
                       """)
@@ -86,6 +88,7 @@ def test_sighup_runs_reload(ctx):
     env = marker.read_text().splitlines()
     assert "SVCWRAP_CONTROL_CODE=reload" in env
     assert "SVCWRAP_SERVICE_NAME=ctlreload" in env
+    assert "FROM_INI=yes" in env   # the child's environment, [environment] too
     w.wait_log(r"\[control\] reload: exec pid \d+ exited with code 0")
     assert w.running(), "SIGHUP with a reload action must not stop the service"
     # The same through the socket.

@@ -245,3 +245,25 @@ executable = {winpath(CHILD)}
     rc, out, err = service.svcwrap("install")
     assert rc == 0, out + err
     assert reg_values(service.name)["ObjectName"] == f"NT SERVICE\\{service.name}"
+
+
+def test_exec_control_under_the_scm(service):
+    """exec: runs a command from the service (no console, no stdout of its
+    own); its exit code is logged."""
+    ready = service.dir / "ready"
+    cmdlog = service.dir / "cmd.log"
+    service.write_child_ini(
+        f'--ready-file "{winpath(ready)}" --sleep -1',
+        f"""[control]
+131 = exec:"{winpath(CHILD)}" --log "{winpath(cmdlog)}" --exit 7
+""")
+    service.install()
+    service.scm.start(service.name)
+    wait_until(ready.exists, 30, "the child's ready file")
+    rc, how = scm_control(service, 131)
+    assert rc == 0, how
+    wait_until(lambda: re.search(r"\[control\] 131: exec pid \d+ exited with "
+                                 r"code 7", service.wrapper_log()),
+               15 * MULT / 5, "the command's exit in the wrapper log")
+    assert "exit code=7" in cmdlog.read_text()
+    assert service.scm.state(service.name) == "RUNNING"
