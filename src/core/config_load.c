@@ -1036,7 +1036,26 @@ static void cross_checks(loader_t *L, const sw_ini_entry_t **found) {
   }
   for (i = 0; i < c->n_controls; i++) {
     const sw_control_t *t = &c->controls[i];
+    unsigned j;
 
+    /* One event per name: a second create would find the first. */
+    if (t->kind == SW_CTL_EVENT) {
+      const char *base = strchr(t->arg, '\\') + 1;
+      const char *stop = strchr(c->stop.event_name, '\\');
+
+      if (sw_streq_nocase(base, stop ? stop + 1 : c->stop.event_name))
+        sw_diags_add(L->d, true, t->line,
+                     "[control] event:%s is the stop event's name ([stop] "
+                     "event_name); give it a name of its own",
+                     t->arg);
+      for (j = 0; j < i; j++)
+        if (c->controls[j].kind == SW_CTL_EVENT &&
+            sw_streq_nocase(strchr(c->controls[j].arg, '\\') + 1, base))
+          sw_diags_add(L->d, true, t->line,
+                       "[control] event:%s: line %d uses the same event; map "
+                       "each code to an event of its own",
+                       t->arg, c->controls[j].line);
+    }
     if (t->kind == SW_CTL_SIGNAL && c->platform == SW_PLATFORM_WIN)
       warn_at(L, t->line,
               "[control] %s: signals exist on Linux only; on Windows this "

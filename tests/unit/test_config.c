@@ -482,6 +482,44 @@ static void control_section(void **state) {
   assert_string_equal(sw_config_control(c, 130)->arg, "Local\\x");
   sw_config_free(c);
 
+  {
+    static const char text[] = MIN_INI
+        "[control]\n129 = event:a\n"
+        "130 = event:Local\\a\n"
+        "131 = event:svcwrap-svc-stop\n";
+    sw_diags_t d;
+
+    load_fail(WIN_INI, text, sizeof(text) - 1, 2, &d);
+    expect_diag(&d, true, 7, "line 6 uses the same event");
+    expect_diag(&d, true, 8, "is the stop event's name");
+    sw_diags_free(&d);
+  }
+  /* Actions the platform lacks, and recovery that cannot apply: warnings. */
+  {
+    static const char win[] = MIN_INI
+        "[control]\n129 = signal:HUP\n"
+        "[service]\nrecovery = restart\n"
+        "[restart]\non_give_up = stop\n";
+    static const char posix[] = MIN_INI
+        "[control]\n129 = event:x\n"
+        "[service]\nrecovery = restart\n";
+    sw_config_t *cw = NULL, *cp = NULL;
+    sw_diags_t d;
+
+    assert_int_equal(parse_len(WIN_INI, win, sizeof(win) - 1, &cw, &d), 0);
+    expect_diag(&d, false, 6, "signals exist on Linux only");
+    expect_diag(&d, false, 8, "the SCM never applies these");
+    assert_int_equal(d.n, 2);
+    sw_diags_free(&d);
+    sw_config_free(cw);
+    assert_int_equal(parse_len(POSIX_INI, posix, sizeof(posix) - 1, &cp, &d),
+                     0);
+    expect_diag(&d, false, 6, "named events exist on Windows only");
+    expect_diag(&d, false, 8, "exist on Windows only");
+    assert_int_equal(d.n, 2);
+    sw_diags_free(&d);
+    sw_config_free(cp);
+  }
   one_error("[control]\n128 = rotate\n", 6, "\"128\" is not a control code");
   one_error("[control]\n256 = rotate\n", 6, "from 129 to 255");
   one_error("[control]\nabc = rotate\n", 6, "is not a control code");
