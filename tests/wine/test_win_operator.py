@@ -113,6 +113,7 @@ method = ctrl-break, terminate
 [control]
 129 = event:{service.name}-reload
 130 = restart
+131 = signal:SIGHUP
 reload = rotate
 """, executable=GOCHILD)
     service.install()
@@ -149,6 +150,9 @@ reload = rotate
     assert log.read_text().count("control-event 129 ") == 3
     assert "control 129 from the SCM" in wlog, wlog
     assert "control 129: event:" in wlog and "done" in wlog
+    # A signal has no meaning on Windows: refused with the reason.
+    rc, out, err = service.svcwrap("control", "131")
+    assert rc == 1 and "Windows has no signals" in err, out + err
     # paramchange (6) runs the reload action: here, rotate.
     rc, _, _ = wine([CHILD, "--scm-control", service.name, "6"],
                     out_dir=service.dir)
