@@ -3,9 +3,11 @@
  * (a private loop, for the status and rotate verbs). */
 #include "app/endpoint.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <cJSON.h>
 
 #include "base/log.h"
 #include "core/err.h"
@@ -100,6 +102,31 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
   buf->len = sizeof(scratch);
 }
 
+/* "control 129" -> {"control":129,"ok":true} or {"control":129,"ok":false,
+ * "error":"..."}; heap JSON or NULL. */
+static char *control_reply(sw_endpoint_t *ep, const char *arg) {
+  char why[512];
+  cJSON *o = cJSON_CreateObject();
+  char *out, *end;
+  unsigned long code = strtoul(arg, &end, 10);
+  int rc;
+
+  if (o == NULL) return NULL;
+  why[0] = '\0';
+  if (end == arg || *end != '\0' || code > 255) {
+    snprintf(why, sizeof(why), "\"%s\" is not a control code", arg);
+    rc = SW_EINVAL;
+  } else {
+    rc = ep->control(ep->data, (unsigned)code, why, sizeof(why));
+  }
+  cJSON_AddNumberToObject(o, "control", (double)code);
+  cJSON_AddBoolToObject(o, "ok", rc == 0);
+  if (rc != 0) cJSON_AddStringToObject(o, "error", why);
+  out = cJSON_PrintUnformatted(o);
+  cJSON_Delete(o);
+  return out;
+}
+
 static void on_conn_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
   conn_t *c = s->data;
   char *nl;
@@ -121,6 +148,8 @@ static void on_conn_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
   if (strcmp(c->in.p, "rotate") == 0 && c->ep->rotate != NULL) {
     c->ep->rotate(c->ep->data);
     conn_send(c, strdup("{\"rotated\":true}"));
+  } else if (strncmp(c->in.p, "control ", 8) == 0 && c->ep->control != NULL) {
+    conn_send(c, control_reply(c->ep, c->in.p + 8));
   } else {
     conn_send(c, strdup("{\"error\":\"unknown command\"}"));
   }

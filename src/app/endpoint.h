@@ -3,9 +3,9 @@
  * The running wrapper's local endpoint (a Unix socket or a Windows named
  * pipe, both as uv_pipe_t). Protocol, one line each way: on connect the
  * server sends the status JSON and a newline; a client may then send
- * "rotate\n" and gets one more JSON line. Anyone who may open the
- * endpoint may read the status; on Windows, only writers (administrators,
- * the service account) can send a command.
+ * "rotate\n" or "control CODE\n" and gets one more JSON line. Anyone who may
+ * open the endpoint may read the status; on Windows, only writers
+ * (administrators, the service account) can send a command.
  */
 #ifndef SW_APP_ENDPOINT_H
 #define SW_APP_ENDPOINT_H
@@ -21,6 +21,9 @@ typedef struct {
   char *name;
   char *(*status)(void *data); /* heap JSON; NULL on OOM */
   void (*rotate)(void *data);
+  /* Carry out control code `code` ([control]); returns 0 or a negative
+   * code with the reason in why[whylen]. */
+  int (*control)(void *data, unsigned code, char *why, size_t whylen);
   void *data;
   bool listening;
 } sw_endpoint_t;

@@ -21,6 +21,7 @@
 #include "app/logwriter.h"
 #include "app/metrics.h"
 #include "app/run.h"
+#include "core/cmdline.h"
 #include "core/err.h"
 #include "core/events.h"
 #include "core/metrics.h"
@@ -47,8 +48,13 @@
 #define LOG_QUEUE_LOW  (1u << 20)
 /* How long the service's end waits for the log writer to finish. */
 #define LOG_CLOSE_GRACE_MS 5000
-
+/* One exec: control command on its way. */
 typedef struct {
+  unsigned code;
+  bool busy;
+} exec_slot_t;
+
+typedef struct run_s {
   const sw_config_t *cfg;
   sw_run_tuning_t tune;
   sw_host_t *host;
@@ -80,6 +86,14 @@ typedef struct {
   bool reported_running; /* the service manager has been told RUNNING */
   char health_why[160];  /* the text of the last SW_EV_UNHEALTHY */
   int exit_code;
+  /* [control]: the named events (by index in cfg->controls; NULL for other
+   * actions or when one could not be created), the child's environment
+   * entries naming them, and the exec: commands running. */
+  sw_ctl_event_t **ctl_events;
+  char **ctl_why; /* why an event could not be created, by index */
+  char **ctl_env; /* "SVCWRAP_CONTROL_129=Global\\x", NULL-terminated */
+  unsigned n_ctl_env;
+  exec_slot_t execs[SW_OS_MAX_COMMANDS];
 } run_t;
 
 static uint64_t now_ms(void) {
@@ -291,12 +305,17 @@ static void on_child_exit(void *data, uint32_t code, int signal) {
 
 static void spawn_child(run_t *r) {
   char name_var[300], why[512];
-  const char *extra[] = {name_var, NULL};
+  const char *extra[2 + 2 * (SW_CONTROL_LAST - SW_CONTROL_FIRST + 2)];
   sw_spawn_opts_t o;
   sw_input_t in;
+  unsigned i;
   int rc;
 
   snprintf(name_var, sizeof(name_var), "SVCWRAP_SERVICE_NAME=%s", r->cfg->name);
+  extra[0] = name_var;
+  for (i = 0; i < r->n_ctl_env; i++)
+    extra[1 + i] = r->ctl_env[i];
+  extra[1 + i] = NULL;
   memset(&o, 0, sizeof(o));
   o.cfg = r->cfg;
   o.extra_env = extra;
@@ -556,6 +575,206 @@ static void feed(run_t *r, const sw_input_t *in) {
   r->feeding = false;
 }
 
+/* ---- [control] ------------------------------------------------------------
+ */
+
+/* Create the named events of [control] (Windows) and the environment
+ * entries that give their names to the child. A failure is logged and
+ * leaves that code refusing; the service still starts. */
+static void open_control_events(run_t *r) {
+  const sw_config_t *c = r->cfg;
+  unsigned i;
+
+  if (c->n_controls == 0) return;
+  r->ctl_events = calloc(c->n_controls, sizeof(*r->ctl_events));
+  r->ctl_env = calloc(c->n_controls + 1, sizeof(*r->ctl_env));
+  r->ctl_why = calloc(c->n_controls, sizeof(*r->ctl_why));
+  if (r->ctl_events == NULL || r->ctl_env == NULL || r->ctl_why == NULL) {
+    sw_log_error("out of memory setting up [control]");
+    return;
+  }
+  for (i = 0; i < c->n_controls; i++) {
+    const sw_control_t *t = &c->controls[i];
+    const char *name;
+    char why[512], key[32];
+    size_t n;
+
+    if (t->kind != SW_CTL_EVENT) continue;
+    why[0] = '\0';
+    if (sw_os_ctl_event_create(t->arg, &r->ctl_events[i], why, sizeof(why)) !=
+        0) {
+      sw_log_warnx("[control] %s: %s; this code will be refused", t->arg, why);
+      r->ctl_why[i] = strdup(why);
+      continue;
+    }
+    name = sw_os_ctl_event_name(r->ctl_events[i]);
+    if (t->code == SW_CONTROL_RELOAD)
+      snprintf(key, sizeof(key), "SVCWRAP_CONTROL_RELOAD");
+    else
+      snprintf(key, sizeof(key), "SVCWRAP_CONTROL_%u", t->code);
+    n = strlen(key) + strlen(name) + 2;
+    r->ctl_env[r->n_ctl_env] = malloc(n);
+    if (r->ctl_env[r->n_ctl_env] == NULL) continue;
+    snprintf(r->ctl_env[r->n_ctl_env++], n, "%s=%s", key, name);
+    sw_log_info("[control] code %s: event %s (in the child's %s)", key + 16,
+                name, key);
+  }
+}
+
+static void close_control_events(run_t *r) {
+  unsigned i;
+
+  for (i = 0; r->ctl_events != NULL && i < r->cfg->n_controls; i++)
+    sw_os_ctl_event_free(r->ctl_events[i]);
+  for (i = 0; i < r->n_ctl_env; i++)
+    free(r->ctl_env[i]);
+  for (i = 0; r->ctl_why != NULL && i < r->cfg->n_controls; i++)
+    free(r->ctl_why[i]);
+  free(r->ctl_why);
+  r->ctl_why = NULL;
+  free(r->ctl_events);
+  free(r->ctl_env);
+  r->ctl_events = NULL;
+  r->ctl_env = NULL;
+  r->n_ctl_env = 0;
+}
+
+/* "129", or "reload" for SW_CONTROL_RELOAD. */
+static const char *code_label(unsigned code, char *buf, size_t len) {
+  if (code == SW_CONTROL_RELOAD)
+    snprintf(buf, len, "reload");
+  else
+    snprintf(buf, len, "%u", code);
+  return buf;
+}
+
+static void exec_exited(void *data, int pid, uint32_t code, int signal) {
+  exec_slot_t *x = data;
+  char label[16];
+
+  x->busy = false;
+  code_label(x->code, label, sizeof(label));
+  if (signal != 0)
+    sw_log_warnx("[control] %s: exec pid %d killed by signal %d", label, pid,
+                 signal);
+  else
+    sw_log_info("[control] %s: exec pid %d exited with code %u", label, pid,
+                code);
+}
+
+/* exec:COMMAND: split like arguments, run in the working directory with
+ * the child's environment plus SVCWRAP_SERVICE_NAME and
+ * SVCWRAP_CONTROL_CODE; its exit is logged. */
+static int run_exec(run_t *r, const sw_control_t *t, char *why, size_t whylen) {
+  char name_var[300], code_var[48], label[16];
+  const char *extra[3] = {name_var, code_var, NULL};
+  exec_slot_t *x = NULL;
+  sw_argv_t argv;
+  int i, pid, rc;
+
+  for (i = 0; i < SW_OS_MAX_COMMANDS; i++)
+    if (!r->execs[i].busy) x = &r->execs[i];
+  if (x == NULL) {
+    snprintf(why, whylen, "%d commands of [control] still run; try later",
+             SW_OS_MAX_COMMANDS);
+    return SW_EEXIST;
+  }
+  if (sw_argv_split(t->arg, &argv) != 0) return SW_ENOMEM;
+  code_label(t->code, label, sizeof(label));
+  snprintf(name_var, sizeof(name_var), "SVCWRAP_SERVICE_NAME=%s", r->cfg->name);
+  snprintf(code_var, sizeof(code_var), "SVCWRAP_CONTROL_CODE=%s", label);
+  x->code = t->code;
+  rc = sw_os_command_start(&r->loop, r->cfg, (const char *const *)argv.v,
+                           r->cfg->working_directory, extra, exec_exited, x,
+                           &pid, why, whylen);
+  if (rc == 0) {
+    x->busy = true;
+    sw_log_info("[control] %s: exec pid %d: %s", label, pid, t->arg);
+  }
+  sw_argv_free(&argv);
+  return rc;
+}
+
+/* Carry out control code `code`. Returns 0 or a negative code with the
+ * reason in why (also logged). Runs on: the loop thread. */
+static int do_control(void *data, unsigned code, char *why, size_t whylen) {
+  run_t *r = data;
+  const sw_control_t *t = sw_config_control(r->cfg, code);
+  char label[16];
+  sw_input_t in;
+  int rc = 0;
+
+  code_label(code, label, sizeof(label));
+  why[0] = '\0';
+  if (t == NULL) {
+    snprintf(why, whylen, "control %s is not in [control] of %s", label,
+             r->cfg->path);
+    sw_log_warnx("control %s refused: not in [control]", label);
+    return SW_EINVAL;
+  }
+  switch (t->kind) {
+  case SW_CTL_SIGNAL:
+  case SW_CTL_CTRL_BREAK:
+    if (r->child == NULL || r->sup.state != SW_ST_RUNNING) {
+      snprintf(why, whylen, "no child runs (the service is %s)",
+               sw_state_name(r->sup.state));
+      rc = SW_ESTATE;
+    } else if (t->kind == SW_CTL_SIGNAL) {
+      rc = sw_os_child_signal(r->child, t->arg, why, whylen);
+    } else {
+      rc = sw_os_child_stop(r->child, SW_STOP_CTRL_BREAK, why, whylen);
+    }
+    break;
+  case SW_CTL_EVENT: {
+    unsigned i = (unsigned)(t - r->cfg->controls);
+
+    if (r->ctl_events == NULL || r->ctl_events[i] == NULL) {
+      snprintf(why, whylen, "%s",
+               r->ctl_why != NULL && r->ctl_why[i] != NULL
+                   ? r->ctl_why[i]
+                   : "the event could not be created (see the log)");
+      rc = SW_ENOSYS;
+    } else {
+      rc = sw_os_ctl_event_set(r->ctl_events[i], why, whylen);
+    }
+    break;
+  }
+  case SW_CTL_RESTART:
+    if (r->sup.state != SW_ST_RUNNING) {
+      snprintf(why, whylen, "no child runs (the service is %s)",
+               sw_state_name(r->sup.state));
+      rc = SW_ESTATE;
+      break;
+    }
+    in = input(SW_EV_RESTART);
+    feed(r, &in);
+    break;
+  case SW_CTL_ROTATE:
+    rotate_logs(r);
+    break;
+  case SW_CTL_EXEC:
+    rc = run_exec(r, t, why, whylen);
+    break;
+  case SW_CTL__COUNT:
+    rc = SW_EINVAL;
+    break;
+  }
+  if (rc == 0)
+    sw_log_info("control %s: %s%s%s done", label, sw_control_kind_name(t->kind),
+                t->arg ? ":" : "", t->arg ? t->arg : "");
+  else
+    sw_log_warnx("control %s: %s%s%s failed: %s", label,
+                 sw_control_kind_name(t->kind), t->arg ? ":" : "",
+                 t->arg ? t->arg : "", why);
+  return rc;
+}
+
+static void on_host_control(void *data, unsigned code) {
+  char why[512];
+
+  (void)do_control(data, code, why, sizeof(why)); /* logged there */
+}
+
 /* ---- host events and status ---------------------------------------------- */
 
 void sw_run_unhealthy(void *data, sw_exit_class_t cls, const char *why) {
@@ -672,10 +891,21 @@ static int claim_instance(run_t *r) {
 
 static int run_body(sw_host_t *host, void *data) {
   run_t *r = data;
-  sw_host_events_t ev = {on_stop_request, rotate_logs, r};
+  sw_host_events_t ev;
   sw_input_t in;
+  unsigned i;
   int rc;
 
+  memset(&ev, 0, sizeof(ev));
+  ev.on_stop = on_stop_request;
+  ev.on_rotate = rotate_logs;
+  ev.on_control = on_host_control;
+  ev.data = r;
+  for (i = 0; r->cfg != NULL && i < r->cfg->n_controls; i++) {
+    unsigned code = r->cfg->controls[i].code;
+
+    ev.controls[code / 8] |= (uint8_t)(1u << (code % 8));
+  }
   r->host = host;
   r->wrapper_start_wall_ms = wall_ms();
   sw_os_host_report(host, SW_HOST_STARTING, 10000, 0);
@@ -701,6 +931,7 @@ static int run_body(sw_host_t *host, void *data) {
   r->heartbeat.data = r;
   r->ep.status = status_json;
   r->ep.rotate = rotate_logs;
+  r->ep.control = do_control;
   r->ep.data = r;
   open_logs(r);
   sw_os_event_open(r->cfg->name);
@@ -751,6 +982,7 @@ static int run_body(sw_host_t *host, void *data) {
   if (!r->finished) {
     sw_log_info("svcwrap %s: service %s starting (config %s)", SW_VERSION,
                 r->cfg->name, r->cfg->path);
+    open_control_events(r);
     in = input(SW_EV_START);
     feed(r, &in);
   }
@@ -764,6 +996,7 @@ static int run_body(sw_host_t *host, void *data) {
   sw_log_info("service %s %s (exit code %d)", r->cfg->name,
               r->exit_code ? "failed" : "stopped", r->exit_code);
   sw_os_event_close();
+  close_control_events(r);
   close_logs(r);
   sw_os_instance_unlock(r->lock); /* after the socket is gone */
   r->lock = NULL;

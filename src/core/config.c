@@ -49,6 +49,10 @@ void sw_config_free(sw_config_t *c) {
     free(c->env[i].value);
   }
   free(c->env);
+  for (i = 0; i < c->n_controls; i++)
+    free(c->controls[i].arg);
+  free(c->controls);
+  free(c->recovery.command);
   free(c);
 }
 
@@ -245,6 +249,41 @@ static void dump_key(sw_sbuf_t *b, const sw_config_t *c, const sw_key_t *k) {
   }
 }
 
+const sw_control_t *sw_config_control(const sw_config_t *c, unsigned code) {
+  unsigned i;
+
+  for (i = 0; i < c->n_controls; i++)
+    if (c->controls[i].code == code) return &c->controls[i];
+  return NULL;
+}
+
+/* [control]: "129 = signal:SIGHUP", as the loader reads it back. */
+static void dump_controls(sw_sbuf_t *b, const sw_config_t *c) {
+  unsigned i;
+
+  for (i = 0; i < c->n_controls; i++) {
+    const sw_control_t *t = &c->controls[i];
+    char key[16];
+
+    if (t->code == SW_CONTROL_RELOAD)
+      snprintf(key, sizeof(key), "reload");
+    else
+      snprintf(key, sizeof(key), "%u", t->code);
+    sw_sbuf_printf(b, "%s = %s%s", key, sw_control_kind_name(t->kind),
+                   t->arg ? ":" : "");
+    if (t->arg != NULL) {
+      const char *v;
+
+      for (v = t->arg; *v != '\0'; v++)
+        if (*v == '%')
+          sw_sbuf_puts(b, "%%");
+        else
+          sw_sbuf_put(b, v, 1);
+    }
+    sw_sbuf_puts(b, "\n");
+  }
+}
+
 int sw_config_dump(const sw_config_t *c, char **out) {
   sw_sbuf_t b = SW_SBUF_INIT;
   const char *section;
@@ -256,6 +295,7 @@ int sw_config_dump(const sw_config_t *c, char **out) {
     if (strcmp(section, "environment") == 0)
       for (i = 0; i < c->n_env; i++)
         put_value(&b, c->env[i].name, c->env[i].value);
+    if (strcmp(section, "control") == 0) dump_controls(&b, c);
     for (i = 0; (k = sw_config_key_at(i)) != NULL; i++)
       if (strcmp(k->section, section) == 0) dump_key(&b, c, k);
   }

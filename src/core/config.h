@@ -15,6 +15,7 @@
 
 #include "core/attr.h"
 #include "core/cmdline.h"
+#include "core/ops.h"
 #include "core/path.h"
 #include "core/sbuf.h"
 
@@ -121,6 +122,7 @@ unsigned sw_stop_method_platforms(sw_stop_method_t m);
 
 #define SW_MAX_EXIT_CODES  64
 #define SW_CONFIG_MAX_KEYS 64
+#define SW_MAX_RECOVERY    8
 #define SW_MAX_BURST       1000
 
 /* [restart]: everything the policy engine needs, and nothing else. */
@@ -170,6 +172,16 @@ typedef struct {
   char *value; /* owned */
 } sw_env_var_t;
 
+/* [service] recovery and recovery_reset: the SCM's failure actions for the
+ * service itself (Windows), applied when it ends failed. */
+typedef struct {
+  sw_recovery_action_t actions[SW_MAX_RECOVERY];
+  unsigned n;        /* 0: no recovery actions (the default) */
+  char *command;     /* owned: run:COMMAND's command, or NULL */
+  uint64_t reset_ms; /* failure count reset period, whole seconds */
+  char *text;        /* owned: the value as written, for messages */
+} sw_recovery_cfg_t;
+
 typedef struct sw_config_s {
   sw_platform_t platform;
   char *path; /* absolute path of the INI */
@@ -182,6 +194,8 @@ typedef struct sw_config_s {
   sw_start_type_t start_type;
   sw_argv_t depends_on;
   char *account;
+  sw_account_kind_t account_kind;
+  sw_recovery_cfg_t recovery;
 
   /* [process] */
   char *executable; /* absolute */
@@ -199,6 +213,10 @@ typedef struct sw_config_s {
   sw_hooks_cfg_t hooks;
   sw_metrics_cfg_t metrics;
 
+  /* [control], in file order: at most one entry per code */
+  sw_control_t *controls;
+  unsigned n_controls;
+
   /* [log] */
   char *log_dir;
   char *stdout_path;
@@ -212,6 +230,22 @@ typedef struct sw_config_s {
    * read with sw_config_key_line(). */
   int key_lines[SW_CONFIG_MAX_KEYS];
 } sw_config_t;
+
+/* The SCM's form of [service] recovery (SERVICE_FAILURE_ACTIONS): type is
+ * SC_ACTION_TYPE's value (sw_recovery_kind_t), delays in ms. */
+typedef struct {
+  uint32_t type;
+  uint32_t delay_ms;
+} sw_sc_action_t;
+
+/* Fill out[0..SW_MAX_RECOVERY) with r's actions and *reset_s with its
+ * reset period in seconds; returns the number of actions. */
+unsigned sw_recovery_sc_actions(const sw_recovery_cfg_t *r, sw_sc_action_t *out,
+                                uint32_t *reset_s);
+
+/* The action of control code `code` (SW_CONTROL_RELOAD for reload), or
+ * NULL if [control] does not map it. */
+const sw_control_t *sw_config_control(const sw_config_t *c, unsigned code);
 
 /* The line where [section] key was set, or 0 if it took its default. */
 int sw_config_key_line(const sw_config_t *c, const char *section,

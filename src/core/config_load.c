@@ -20,6 +20,7 @@
 #include "core/err.h"
 #include "core/expand.h"
 #include "core/ini_read.h"
+#include "core/ops.h"
 #include "core/sbuf.h"
 #include "core/value.h"
 
@@ -40,7 +41,7 @@ struct sw_loader_s {
 
 static const char *const sections[] = {"service", "process", "environment",
                                        "stop",    "restart", "hooks",
-                                       "metrics", "log"};
+                                       "metrics", "control", "log"};
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
 
 const char *sw_config_section_at(unsigned i) {
@@ -103,16 +104,6 @@ static char *unquote(char *v) {
     return v + 1;
   }
   return v;
-}
-
-static bool starts_with_nocase(const char *s, const char *prefix) {
-  size_t n = strlen(prefix);
-  char head[64];
-
-  if (strlen(s) < n || n >= sizeof(head)) return false;
-  memcpy(head, s, n);
-  head[n] = '\0';
-  return sw_streq_nocase(head, prefix);
 }
 
 /* Case-insensitive lookup of v among names[0..n); -1 if absent. */
@@ -347,28 +338,103 @@ static void apply_depends_on(loader_t *L, char *v) {
 }
 
 static void apply_account(loader_t *L, char *v) {
-  static const char *const builtin[] = {"LocalSystem",
-                                        "NT AUTHORITY\\LocalService",
-                                        "NT AUTHORITY\\NetworkService"};
-  size_t n;
+  sw_account_kind_t k;
 
   v = unquote(v);
-  n = strlen(v);
-  /* Accounts that need no password: svcwrap never stores one. Virtual
-   * accounts (NT SERVICE\name) and group managed service accounts
-   * (DOMAIN\name$) are accepted too. */
-  if (find_name(v, builtin, 3) < 0 &&
-      !(starts_with_nocase(v, "NT SERVICE\\") && n > 11) &&
-      !(strchr(v, '\\') != NULL && n > 2 && v[n - 1] == '$')) {
+  k = sw_account_kind(v);
+  /* Built-in, virtual (NT SERVICE\name) and group managed (DOMAIN\name$)
+   * accounts need no password; a user account needs one at install
+   * (install --password -), which is never stored here. */
+  if (k == SW_ACCOUNT_INVALID) {
     err(L,
-        "\"%s\" is not an account svcwrap can install without a password; "
-        "write LocalSystem, NT AUTHORITY\\LocalService, NT AUTHORITY\\"
-        "NetworkService, NT SERVICE\\<name> or a gMSA DOMAIN\\name$ (set a "
-        "user account afterwards with sc config obj= password=)",
+        "\"%s\" is not a service account; write LocalSystem, NT AUTHORITY\\"
+        "LocalService, NT AUTHORITY\\NetworkService, NT SERVICE\\<name>, a "
+        "gMSA DOMAIN\\name$, or a user DOMAIN\\user, .\\user or "
+        "user@domain (its password is given to install --password -)",
         v);
     return;
   }
+  L->c->account_kind = k;
   set_str(L, &L->c->account, v);
+}
+
+/* restart:10s, restart:1min, run:COMMAND, reboot, none */
+static void apply_recovery(loader_t *L, char *v) {
+  sw_recovery_cfg_t *r = &L->c->recovery;
+  char *items[SW_MAX_RECOVERY + 1], why[512];
+  int n, i;
+
+  set_str(L, &r->text, v);
+  n = sw_split_list(v, items, SW_MAX_RECOVERY + 1, why, sizeof(why));
+  if (n < 0) {
+    err(L, "%s", why);
+    return;
+  }
+  if (n > SW_MAX_RECOVERY) {
+    err(L,
+        "more than %d actions; the last one repeats for every later "
+        "failure, so list at most %d",
+        SW_MAX_RECOVERY, SW_MAX_RECOVERY);
+    return;
+  }
+  r->n = 0;
+  for (i = 0; i < n; i++) {
+    char *command;
+
+    if (sw_recovery_parse(items[i], &r->actions[r->n], &command, why,
+                          sizeof(why)) != 0) {
+      err(L, "%s", why);
+      return;
+    }
+    if (command != NULL) {
+      /* The SCM keeps one command for all run actions. */
+      if (r->command != NULL && strcmp(r->command, command) != 0) {
+        err(L,
+            "two different run commands (\"%s\" and \"%s\"); the SCM "
+            "keeps one command for every run action",
+            r->command, command);
+        return;
+      }
+      if (r->command == NULL) r->command = xstrdup(L, command);
+    }
+    r->n++;
+  }
+}
+
+static void dump_recovery(const sw_config_t *c, sw_sbuf_t *b) {
+  const sw_recovery_cfg_t *r = &c->recovery;
+  unsigned i;
+
+  sw_sbuf_puts(b, "recovery = ");
+  for (i = 0; i < r->n; i++) {
+    const sw_recovery_action_t *a = &r->actions[i];
+
+    sw_sbuf_printf(b, "%s%s", i ? ", " : "", sw_recovery_kind_name(a->kind));
+    if (a->kind == SW_RECOVERY_RUN)
+      sw_sbuf_printf(b, ":%s", r->command);
+    else if (a->kind != SW_RECOVERY_NONE)
+      sw_sbuf_printf(b, ":%llums", (unsigned long long)a->delay_ms);
+  }
+  sw_sbuf_puts(b, "\n");
+  if (r->n > 0)
+    sw_sbuf_printf(b,
+                   "; the SCM applies these when the service ends failed "
+                   "(after a give-up with on_give_up = fail), the last one "
+                   "for every later failure\n");
+}
+
+static void dump_account(const sw_config_t *c, sw_sbuf_t *b) {
+  static const char *const what[] = {
+      NULL, "a virtual account: no password",
+      "a group managed service account: no password, granted Log on as a "
+      "service at install",
+      "a user account: install needs --password - and grants Log on as a "
+      "service",
+      "?"};
+
+  sw_sbuf_printf(b, "account = %s\n", c->account);
+  if (what[c->account_kind] != NULL)
+    sw_sbuf_printf(b, "; %s\n", what[c->account_kind]);
 }
 
 /* ---- [process] -------------------------------------------------------- */
@@ -746,7 +812,11 @@ static const sw_key_t keys[] = {
   {"service", "depends_on", SW_KEY_LIST, F(depends_on), 0, "", 0, 0, NULL, 0,
    apply_depends_on, NULL},
   {"service", "account", SW_KEY_STRING, F(account), 0, "LocalSystem", 0, 0,
-   NULL, 0, apply_account, NULL},
+   NULL, 0, apply_account, dump_account},
+  {"service", "recovery", SW_KEY_STRING, F(recovery.text), 0, "", 0, 0, NULL,
+   0, apply_recovery, dump_recovery},
+  {"service", "recovery_reset", SW_KEY_DURATION, F(recovery.reset_ms), 0,
+   "1d", 0, 3650 * 24 * H, NULL, 0, NULL, NULL},
   {"process", "executable", SW_KEY_PATH, F(executable), 0, NULL, 0, 0, NULL,
    0, NULL, NULL},
   {"process", "arguments", SW_KEY_STRING, F(arguments), 0, "", 0, 0, NULL,
@@ -923,8 +993,9 @@ static void match_entries(loader_t *L, const sw_ini_entry_t **found) {
     int s = find_section(section);
 
     if (s < 0) continue; /* reported with the section */
-    if (strcmp(sections[s], "environment") == 0)
-      continue; /* handled by apply_environment() */
+    if (strcmp(sections[s], "environment") == 0 ||
+        strcmp(sections[s], "control") == 0)
+      continue; /* handled by apply_environment(), apply_controls() */
     for (j = 0; j < N_KEYS; j++)
       if (sw_streq_nocase(keys[j].section, section) &&
           sw_streq_nocase(keys[j].key, e->key))
@@ -1033,6 +1104,58 @@ static void apply_environment(loader_t *L) {
   }
 }
 
+/* [control]: code = action, each code once. */
+static void apply_controls(loader_t *L) {
+  unsigned i, j;
+
+  for (i = 0; i < L->ini->n_entries; i++) {
+    const sw_ini_entry_t *e = &L->ini->entries[i];
+    sw_control_t *v, t;
+    char why[512], *x;
+    int rc;
+
+    if (!sw_streq_nocase(L->ini->sections[e->section].name, "control"))
+      continue;
+    memset(&t, 0, sizeof(t));
+    t.line = e->line;
+    if (sw_control_parse_code(e->key, &t.code, why, sizeof(why)) != 0) {
+      sw_diags_add(L->d, true, e->line, "[control] %s: %s", e->key, why);
+      continue;
+    }
+    for (j = 0; j < L->c->n_controls; j++)
+      if (L->c->controls[j].code == t.code) break;
+    if (j < L->c->n_controls) {
+      sw_diags_add(L->d, true, e->line,
+                   "[control] %s: duplicate code; it is already set on line "
+                   "%d",
+                   e->key, L->c->controls[j].line);
+      continue;
+    }
+    rc = sw_expand(e->value, lookup, L, &x, why, sizeof(why));
+    if (rc == 0) {
+      rc = sw_control_parse_action(sw_trim(x), &t.kind, &t.arg, why,
+                                   sizeof(why));
+      free(x);
+    }
+    if (rc == SW_ENOMEM) {
+      L->nomem = true;
+      return;
+    }
+    if (rc != 0) {
+      sw_diags_add(L->d, true, e->line, "[control] %s: %s", e->key, why);
+      continue;
+    }
+    v = realloc(L->c->controls, (L->c->n_controls + 1) * sizeof(*v));
+    if (v == NULL) {
+      free(t.arg);
+      L->nomem = true;
+      return;
+    }
+    L->c->controls = v;
+    v[L->c->n_controls++] = t;
+  }
+}
+
 static int line_of(const sw_ini_entry_t **found, const char *section,
                    const char *key) {
   unsigned i;
@@ -1076,6 +1199,53 @@ static void cross_checks(loader_t *L, const sw_ini_entry_t **found) {
             "[restart] delay: backoff multiplies the delay, so with delay = 0 "
             "every restart is immediate; set a delay (e.g. 100ms) for "
             "max_delay and steps to matter");
+  if (valid(L, "service", "recovery_reset") && c->recovery.reset_ms % 1000 != 0)
+    sw_diags_add(L->d, true, line_of(found, "service", "recovery_reset"),
+                 "[service] recovery_reset: the SCM counts in whole seconds; "
+                 "write e.g. 1d, 12h or 30s");
+  if (c->recovery.n > 0 && valid(L, "service", "recovery")) {
+    if (c->platform != SW_PLATFORM_WIN)
+      warn_at(L, line_of(found, "service", "recovery"),
+              "[service] recovery: SCM failure actions exist on Windows "
+              "only; here they are checked and not used");
+    else if (c->restart.on_give_up == SW_GIVE_UP_STOP)
+      warn_at(L, line_of(found, "service", "recovery"),
+              "[service] recovery: with [restart] on_give_up = stop the "
+              "service ends STOPPED with success after a give-up, so the SCM "
+              "never applies these; set on_give_up = fail");
+  }
+  for (i = 0; i < c->n_controls; i++) {
+    const sw_control_t *t = &c->controls[i];
+    unsigned j;
+
+    /* One event per name: a second create would find the first. */
+    if (t->kind == SW_CTL_EVENT) {
+      const char *base = strchr(t->arg, '\\') + 1;
+      const char *stop = strchr(c->stop.event_name, '\\');
+
+      if (sw_streq_nocase(base, stop ? stop + 1 : c->stop.event_name))
+        sw_diags_add(L->d, true, t->line,
+                     "[control] event:%s is the stop event's name ([stop] "
+                     "event_name); give it a name of its own",
+                     t->arg);
+      for (j = 0; j < i; j++)
+        if (c->controls[j].kind == SW_CTL_EVENT &&
+            sw_streq_nocase(strchr(c->controls[j].arg, '\\') + 1, base))
+          sw_diags_add(L->d, true, t->line,
+                       "[control] event:%s: line %d uses the same event; map "
+                       "each code to an event of its own",
+                       t->arg, c->controls[j].line);
+    }
+    if (t->kind == SW_CTL_SIGNAL && c->platform == SW_PLATFORM_WIN)
+      warn_at(L, t->line,
+              "[control] %s: signals exist on Linux only; on Windows this "
+              "code is refused (use event:NAME or ctrl-break)",
+              sw_control_kind_name(t->kind));
+    if (t->kind == SW_CTL_EVENT && c->platform != SW_PLATFORM_WIN)
+      warn_at(L, t->line,
+              "[control] event: named events exist on Windows only; on "
+              "Linux this code is refused (use signal:NAME)");
+  }
   for (i = 0; i < s->n_methods; i++) {
     has_break |= s->methods[i] == SW_STOP_CTRL_BREAK;
     has_c |= s->methods[i] == SW_STOP_CTRL_C;
@@ -1167,6 +1337,7 @@ int sw_config_parse(const char *path, const char *text, size_t len,
     c->key_lines[k] = found[k] ? found[k]->line : 0;
   }
   apply_environment(&L);
+  apply_controls(&L);
   cross_checks(&L, found);
   sw_ini_free(&ini);
   if (sw_config_check_paths(c, diags) != 0) L.nomem = true;

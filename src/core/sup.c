@@ -107,7 +107,7 @@ static void act_spawned(sw_sup_t *sup, const sw_input_t *in) {
   because(sup, "child started, pid %d", in->pid);
   /* The service is up: its first child runs. (Later starts are restarts,
    * in the wrapper log only.) */
-  if (sup->policy.total_restarts == 0)
+  if (sup->policy.total_restarts == 0 && sup->requested_restarts == 0)
     emit_event(sup, SW_EVT_STARTED, SW_EVT_INFO);
   if (sup->hook_on[SW_HOOK_POST_START])
     emit_hook(sup, SW_CMD_RUN_HOOK, SW_HOOK_POST_START);
@@ -235,7 +235,52 @@ static void act_exited(sw_sup_t *sup, const sw_input_t *in) {
   decide(sup, in, false, ran, ran ? SW_REASON_FAILURE : SW_REASON_SPAWN_FAILED);
 }
 
+/* The child a requested restart stopped has exited: start it again now.
+ * Not a decision of the policy: its counters are left as they are. */
+static void restart_now(sw_sup_t *sup, const sw_input_t *in) {
+  sw_exit_t ex;
+
+  memset(&ex, 0, sizeof(ex));
+  ex.started_ms = sup->started_ms;
+  ex.at_ms = in->now_ms >= sup->started_ms ? in->now_ms : sup->started_ms;
+  ex.code = in->code;
+  ex.signal = in->signal;
+  ex.stop_requested = true;
+  sup->restart_requested = false;
+  sup->has_exit = true;
+  sup->last_exit = ex;
+  memset(&sup->last_decision, 0, sizeof(sup->last_decision));
+  sup->last_decision.kind = SW_DECIDE_RESTART;
+  sup->last_decision.why = SW_WHY_STOPPED;
+  sup->last_decision.cls = SW_CLASS_CLEAN_STOP;
+  sup->last_exit_wall_ms = in->wall_ms;
+  sup->pid = 0;
+  sup->requested_restarts++;
+  sup->state = SW_ST_STARTING;
+  sup->next_restart_wall_ms = 0;
+  sup->started_ms = in->now_ms;
+  sup->started_wall_ms = in->wall_ms;
+  because(sup,
+          "child exited for the requested restart; starting it again "
+          "(requested restart %u, not counted by the policy)%s",
+          sup->requested_restarts,
+          sup->hook_on[SW_HOOK_PRE_START] ? "; pre_start first" : "");
+  emit(sup, SW_CMD_CANCEL_TIMER, 0, 0);
+  /* A new start: pre_start runs again (pre_stop and post_stop do not:
+   * the service does not stop). */
+  if (sup->hook_on[SW_HOOK_PRE_START]) {
+    sup->state = SW_ST_PRE_START;
+    emit_hook(sup, SW_CMD_RUN_HOOK, SW_HOOK_PRE_START);
+    return;
+  }
+  emit(sup, SW_CMD_SPAWN, 0, 0);
+}
+
 static void act_stopped(sw_sup_t *sup, const sw_input_t *in) {
+  if (sup->restart_requested) {
+    restart_now(sup, in);
+    return;
+  }
   decide(sup, in, true, true, SW_REASON_FAILURE);
 }
 
@@ -305,9 +350,26 @@ static void act_health_stop(sw_sup_t *sup, const sw_input_t *in) {
   run_step(sup);
 }
 
+/* An operator asked for a restart: stop the child through the ladder; its
+ * exit starts it again (restart_now). */
+static void act_restart(sw_sup_t *sup, const sw_input_t *in) {
+  (void)in;
+  sup->state = SW_ST_STOPPING;
+  sup->step = 0;
+  sup->restart_requested = true;
+  because(sup, "restart requested; step 1 of %u: %s", sup->stop->n_methods,
+          sw_stop_method_name(sup->stop->methods[0]));
+  run_step(sup);
+}
+
 static void act_force(sw_sup_t *sup, const sw_input_t *in) {
   unsigned last = sup->stop->n_methods - 1;
 
+  if (sup->restart_requested) {
+    /* A stop request during a requested restart: the service stops. */
+    sup->restart_requested = false;
+    because(sup, "stop requested during the requested restart");
+  }
   if (sup->health_stop) {
     /* A stop request during a health stop: the service stops, the exit
      * is a clean stop and is not restarted. */
@@ -448,16 +510,16 @@ static void act_bug(sw_sup_t *sup, const sw_input_t *in) {
 
 /* clang-format off */
 static action_fn *const actions[SW_ST__COUNT][SW_EV__COUNT] = {
-  /*                  START      SPAWNED      SPAWN_FAILED EXIT               TIMER          STOP                 STEP_FAILED    UNHEALTHY        HOOK_DONE */
-  [SW_ST_STARTING]  = {act_nop,  act_spawned, act_exited,  act_bug,           act_nop,       act_nop,             act_nop,       act_nop,         act_nop},
-  [SW_ST_RUNNING]   = {act_nop,  act_bug,     act_bug,     act_exited,        act_nop,       act_request_stop,    act_nop,       act_health_stop, act_nop},
-  [SW_ST_BACKOFF]   = {act_nop,  act_bug,     act_bug,     act_bug,           act_spawn,     act_cancel,          act_nop,       act_nop,         act_nop},
-  [SW_ST_STOPPING]  = {act_nop,  act_bug,     act_bug,     act_stopped,       act_next_step, act_force,           act_next_step, act_nop,         act_nop},
-  [SW_ST_STOPPED]   = {act_spawn,act_bug,     act_bug,     act_bug,           act_nop,       act_nop,             act_nop,       act_nop,         act_nop},
-  [SW_ST_FAILED]    = {act_nop,  act_bug,     act_bug,     act_bug,           act_nop,       act_nop,             act_nop,       act_nop,         act_nop},
-  [SW_ST_PRE_START] = {act_nop,  act_bug,     act_bug,     act_bug,           act_nop,       act_stop_after_hook, act_nop,       act_nop,         act_pre_start_done},
-  [SW_ST_PRE_STOP]  = {act_nop,  act_bug,     act_bug,     act_pre_stop_exit, act_nop,       act_pre_stop_force,  act_nop,       act_nop,         act_pre_stop_done},
-  [SW_ST_POST_STOP] = {act_nop,  act_bug,     act_bug,     act_bug,           act_nop,       act_stop_after_hook, act_nop,       act_nop,         act_post_stop_done},
+  /*                  START      SPAWNED      SPAWN_FAILED EXIT               TIMER          STOP                 STEP_FAILED    UNHEALTHY        HOOK_DONE           RESTART */
+  [SW_ST_STARTING]  = {act_nop,  act_spawned, act_exited,  act_bug,           act_nop,       act_nop,             act_nop,       act_nop,         act_nop,            act_nop},
+  [SW_ST_RUNNING]   = {act_nop,  act_bug,     act_bug,     act_exited,        act_nop,       act_request_stop,    act_nop,       act_health_stop, act_nop,            act_restart},
+  [SW_ST_BACKOFF]   = {act_nop,  act_bug,     act_bug,     act_bug,           act_spawn,     act_cancel,          act_nop,       act_nop,         act_nop,            act_nop},
+  [SW_ST_STOPPING]  = {act_nop,  act_bug,     act_bug,     act_stopped,       act_next_step, act_force,           act_next_step, act_nop,         act_nop,            act_nop},
+  [SW_ST_STOPPED]   = {act_spawn,act_bug,     act_bug,     act_bug,           act_nop,       act_nop,             act_nop,       act_nop,         act_nop,            act_nop},
+  [SW_ST_FAILED]    = {act_nop,  act_bug,     act_bug,     act_bug,           act_nop,       act_nop,             act_nop,       act_nop,         act_nop,            act_nop},
+  [SW_ST_PRE_START] = {act_nop,  act_bug,     act_bug,     act_bug,           act_nop,       act_stop_after_hook, act_nop,       act_nop,         act_pre_start_done, act_nop},
+  [SW_ST_PRE_STOP]  = {act_nop,  act_bug,     act_bug,     act_pre_stop_exit, act_nop,       act_pre_stop_force,  act_nop,       act_nop,         act_pre_stop_done,  act_nop},
+  [SW_ST_POST_STOP] = {act_nop,  act_bug,     act_bug,     act_bug,           act_nop,       act_stop_after_hook, act_nop,       act_nop,         act_post_stop_done, act_nop},
 };
 /* clang-format on */
 
@@ -538,8 +600,8 @@ const char *sw_state_name(sw_state_t st) {
 
 const char *sw_event_name(sw_event_t ev) {
   static const char *const names[SW_EV__COUNT] = {
-      "start", "spawned",     "spawn-failed", "exit",     "timer",
-      "stop",  "step-failed", "unhealthy",    "hook-done"};
+      "start", "spawned",     "spawn-failed", "exit",      "timer",
+      "stop",  "step-failed", "unhealthy",    "hook-done", "restart"};
 
   return (unsigned)ev < SW_EV__COUNT ? names[ev] : "?";
 }

@@ -39,6 +39,7 @@ typedef enum {
   SW_EV_STEP_FAILED,  /* the current stop method could not be delivered */
   SW_EV_UNHEALTHY,    /* a health check failed: cls, why (restart it) */
   SW_EV_HOOK_DONE,    /* a hook ended: hook, code, signal, timed_out */
+  SW_EV_RESTART,      /* an operator asked for a restart (a control code) */
   SW_EV__COUNT
 } sw_event_t;
 
@@ -154,6 +155,11 @@ typedef struct {
    * request, so the exit goes to the policy as class health_cls. */
   bool health_stop;
   sw_exit_class_t health_cls;
+  /* While stopping: the ladder runs because of SW_EV_RESTART. The exit is
+   * not the policy's to judge: the child starts again at once, and the
+   * start counts neither toward the burst limit nor the backoff. */
+  bool restart_requested;
+  unsigned requested_restarts; /* since the wrapper started */
   int pid; /* child pid while starting/running/stopping, else 0 */
   uint64_t started_ms, started_wall_ms;
   uint64_t next_restart_wall_ms; /* while in backoff, else 0 */

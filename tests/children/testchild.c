@@ -228,8 +228,11 @@ static void scm_control(const char *name, long long code)
     DWORD err = 0;
 
     MultiByteToWideChar(CP_UTF8, 0, name, -1, wname, 256);
+    /* PARAMCHANGE (6) needs SERVICE_PAUSE_CONTINUE, codes 128-255
+     * SERVICE_USER_DEFINED_CONTROL. */
     if (scm == NULL || (svc = OpenServiceW(scm, wname,
-                                           SERVICE_USER_DEFINED_CONTROL)) == NULL ||
+                                           SERVICE_USER_DEFINED_CONTROL |
+                                               SERVICE_PAUSE_CONTINUE)) == NULL ||
         !ControlService(svc, (DWORD)code, &st))
         err = GetLastError();
     if (svc != NULL)

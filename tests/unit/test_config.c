@@ -346,17 +346,24 @@ static void names_case_and_comments(void **state) {
 static void accounts(void **state) {
   static const struct {
     const char *value, *want;
+    sw_account_kind_t kind;
   } ok[] = {
-      {"LocalSystem", "LocalSystem"},
-      {"localsystem", "localsystem"},
-      {"NT AUTHORITY\\LocalService", "NT AUTHORITY\\LocalService"},
-      {"nt authority\\networkservice", "nt authority\\networkservice"},
-      {"NT SERVICE\\svc", "NT SERVICE\\svc"},
-      {"\"NT SERVICE\\my svc\"", "NT SERVICE\\my svc"},
-      {"CORP\\gmsa-web$", "CORP\\gmsa-web$"},
+      {"LocalSystem", "LocalSystem", SW_ACCOUNT_BUILTIN},
+      {"localsystem", "localsystem", SW_ACCOUNT_BUILTIN},
+      {"NT AUTHORITY\\LocalService", "NT AUTHORITY\\LocalService",
+       SW_ACCOUNT_BUILTIN},
+      {"nt authority\\networkservice", "nt authority\\networkservice",
+       SW_ACCOUNT_BUILTIN},
+      {"NT SERVICE\\svc", "NT SERVICE\\svc", SW_ACCOUNT_VIRTUAL},
+      {"\"NT SERVICE\\my svc\"", "NT SERVICE\\my svc", SW_ACCOUNT_VIRTUAL},
+      {"CORP\\gmsa-web$", "CORP\\gmsa-web$", SW_ACCOUNT_GMSA},
+      {"CORP\\user", "CORP\\user", SW_ACCOUNT_USER},
+      {".\\admin", ".\\admin", SW_ACCOUNT_USER},
+      {"svc@corp.example", "svc@corp.example", SW_ACCOUNT_USER},
   };
-  static const char *const bad[] = {"Administrator", "NT SERVICE\\",
-                                    "CORP\\user", "gmsa$", ".\\admin"};
+  static const char *const bad[] = {
+      "Administrator", "NT SERVICE\\",        "gmsa$", "CORP\\$", "\\user",
+      "a\\b\\c",       "NT AUTHORITY\\Other", "@corp", "user@"};
   size_t i;
 
   (void)state;
@@ -368,14 +375,169 @@ static void accounts(void **state) {
              ok[i].value);
     c = load_ok(POSIX_INI, text);
     assert_string_equal(c->account, ok[i].want);
+    assert_int_equal(c->account_kind, ok[i].kind);
+    assert_int_equal(
+        sw_account_needs_logon_right(c->account_kind),
+        ok[i].kind == SW_ACCOUNT_GMSA || ok[i].kind == SW_ACCOUNT_USER);
     sw_config_free(c);
   }
   for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     char extra[256];
 
     snprintf(extra, sizeof(extra), "[service]\naccount = %s\n", bad[i]);
-    one_error(extra, 6,
-              "is not an account svcwrap can install without a password");
+    one_error(extra, 6, "is not a service account");
+  }
+}
+
+/* [service] recovery and recovery_reset, and their SCM form. */
+static void recovery(void **state) {
+  sw_sc_action_t sc[SW_MAX_RECOVERY];
+  uint32_t reset_s;
+  sw_config_t *c;
+  char *dump;
+
+  (void)state;
+  c = load_ok(WIN_INI, MIN_INI
+              "[service]\nrecovery = restart:10s, "
+              "restart:1min, run:C:\\x\\n.cmd --a, reboot, "
+              "none\nrecovery_reset = 2h\n");
+  assert_int_equal(c->recovery.n, 5);
+  assert_string_equal(c->recovery.command, "C:\\x\\n.cmd --a");
+  assert_int_equal(sw_recovery_sc_actions(&c->recovery, sc, &reset_s), 5);
+  /* SC_ACTION_RESTART 1, _RUN_COMMAND 3, _REBOOT 2, _NONE 0 */
+  assert_int_equal(sc[0].type, 1);
+  assert_int_equal(sc[0].delay_ms, 10000);
+  assert_int_equal(sc[1].type, 1);
+  assert_int_equal(sc[1].delay_ms, 60000);
+  assert_int_equal(sc[2].type, 3);
+  assert_int_equal(sc[2].delay_ms, 0);
+  assert_int_equal(sc[3].type, 2);
+  assert_int_equal(sc[3].delay_ms, SW_RECOVERY_DEFAULT_DELAY_MS);
+  assert_int_equal(sc[4].type, 0);
+  assert_int_equal(reset_s, 7200);
+  assert_int_equal(sw_config_dump(c, &dump), 0);
+  assert_non_null(strstr(dump,
+                         "recovery = restart:10000ms, restart:60000ms, "
+                         "run:C:\\x\\n.cmd --a, reboot:60000ms, none\n"));
+  free(dump);
+  sw_config_free(c);
+
+  /* The defaults: no actions, a day. */
+  c = load_ok(WIN_INI, MIN_INI);
+  assert_int_equal(c->recovery.n, 0);
+  assert_int_equal(sw_recovery_sc_actions(&c->recovery, sc, &reset_s), 0);
+  assert_int_equal(reset_s, 86400);
+  sw_config_free(c);
+
+  one_error("[service]\nrecovery = restart:10s, resart\n", 6,
+            "\"resart\" is not a recovery action");
+  one_error("[service]\nrecovery = restart:2d\n", 6, "at most 1d");
+  one_error("[service]\nrecovery = restart:soon\n", 6, "restart:soon");
+  one_error("[service]\nrecovery = run\n", 6, "run needs its command");
+  one_error("[service]\nrecovery = none:1s\n", 6, "none takes nothing");
+  one_error("[service]\nrecovery = run:a, run:b\n", 6,
+            "two different run commands");
+  one_error(
+      "[service]\nrecovery = none, none, none, none, none, none, none, "
+      "none, none\n",
+      6, "more than 8 actions");
+  one_error("[service]\nrecovery_reset = 1500ms\n", 6, "whole seconds");
+}
+
+/* [control]: codes, actions, duplicates, platform warnings, the dump. */
+static void control_section(void **state) {
+  const sw_control_t *t;
+  sw_config_t *c;
+  char *dump;
+
+  (void)state;
+  c = load_ok(POSIX_INI, MIN_INI
+              "[control]\n129 = signal:hup\n"
+              "255 = restart\nreload = exec:/bin/echo "
+              "%SVCNAME% \"a b\"\n130 = rotate\n"
+              "131 = ctrl-break\n");
+  assert_int_equal(c->n_controls, 5);
+  t = sw_config_control(c, 129);
+  assert_non_null(t);
+  assert_int_equal(t->kind, SW_CTL_SIGNAL);
+  assert_string_equal(t->arg, "SIGHUP");
+  assert_int_equal(t->line, 6);
+  t = sw_config_control(c, SW_CONTROL_RELOAD);
+  assert_non_null(t);
+  assert_int_equal(t->kind, SW_CTL_EXEC);
+  assert_string_equal(t->arg, "/bin/echo mysvc \"a b\"");
+  assert_int_equal(sw_config_control(c, 255)->kind, SW_CTL_RESTART);
+  assert_null(sw_config_control(c, 132));
+  assert_int_equal(sw_config_dump(c, &dump), 0);
+  assert_non_null(strstr(dump,
+                         "[control]\n129 = signal:SIGHUP\n255 = "
+                         "restart\nreload = exec:/bin/echo mysvc"));
+  free(dump);
+  sw_config_free(c);
+
+  c = load_ok(WIN_INI, MIN_INI
+              "[control]\n129 = event:svc-reload\n"
+              "130 = event:Local\\x\n");
+  assert_string_equal(sw_config_control(c, 129)->arg, "Global\\svc-reload");
+  assert_string_equal(sw_config_control(c, 130)->arg, "Local\\x");
+  sw_config_free(c);
+
+  {
+    static const char text[] = MIN_INI
+        "[control]\n129 = event:a\n"
+        "130 = event:Local\\a\n"
+        "131 = event:svcwrap-svc-stop\n";
+    sw_diags_t d;
+
+    load_fail(WIN_INI, text, sizeof(text) - 1, 2, &d);
+    expect_diag(&d, true, 7, "line 6 uses the same event");
+    expect_diag(&d, true, 8, "is the stop event's name");
+    sw_diags_free(&d);
+  }
+  /* Actions the platform lacks, and recovery that cannot apply: warnings. */
+  {
+    static const char win[] = MIN_INI
+        "[control]\n129 = signal:HUP\n"
+        "[service]\nrecovery = restart\n"
+        "[restart]\non_give_up = stop\n";
+    static const char posix[] = MIN_INI
+        "[control]\n129 = event:x\n"
+        "[service]\nrecovery = restart\n";
+    sw_config_t *cw = NULL, *cp = NULL;
+    sw_diags_t d;
+
+    assert_int_equal(parse_len(WIN_INI, win, sizeof(win) - 1, &cw, &d), 0);
+    expect_diag(&d, false, 6, "signals exist on Linux only");
+    expect_diag(&d, false, 8, "the SCM never applies these");
+    assert_int_equal(d.n, 2);
+    sw_diags_free(&d);
+    sw_config_free(cw);
+    assert_int_equal(parse_len(POSIX_INI, posix, sizeof(posix) - 1, &cp, &d),
+                     0);
+    expect_diag(&d, false, 6, "named events exist on Windows only");
+    expect_diag(&d, false, 8, "exist on Windows only");
+    assert_int_equal(d.n, 2);
+    sw_diags_free(&d);
+    sw_config_free(cp);
+  }
+  one_error("[control]\n128 = rotate\n", 6, "\"128\" is not a control code");
+  one_error("[control]\n256 = rotate\n", 6, "from 129 to 255");
+  one_error("[control]\nabc = rotate\n", 6, "is not a control code");
+  one_error("[control]\n129 = signal:SIGNOPE\n", 6, "is not a signal name");
+  one_error("[control]\n129 = signal\n", 6, "signal needs its name");
+  one_error("[control]\n129 = event:a\\b\n", 6, "is not an event name");
+  one_error("[control]\n129 = exec:\n", 6, "exec needs its command");
+  one_error("[control]\n129 = restart:now\n", 6, "takes nothing after it");
+  one_error("[control]\n129 = reboot\n", 6, "is not a control action");
+  {
+    static const char text[] = MIN_INI
+        "[control]\n129 = rotate\n"
+        "129 = restart\n";
+    sw_diags_t d;
+
+    load_fail(POSIX_INI, text, sizeof(text) - 1, 1, &d);
+    expect_diag(&d, true, 7, "duplicate code; it is already set on line 6");
+    sw_diags_free(&d);
   }
 }
 
@@ -395,7 +557,8 @@ static void error_kinds(void **state) {
       {"[LOGS]\nkeep = 3\n", 5, "unknown section [LOGS]; did you mean [log]?"},
       {"[frobnicate]\nx = 1\n", 5,
        "unknown section [frobnicate]; sections are [service], [process], "
-       "[environment], [stop], [restart], [hooks], [metrics] and [log]"},
+       "[environment], [stop], [restart], [hooks], [metrics], [control] "
+       "and [log]"},
       {"[restart]\npolcy = no\n", 6,
        "unknown key \"polcy\" in [restart]; did you mean policy?"},
       {"[restart]\nzzzzzzzz = no\n", 6,
@@ -1187,6 +1350,8 @@ static void dump_defaults(void **state) {
       "start_type = auto\n"
       "depends_on = \n"
       "account = LocalSystem\n"
+      "recovery = \n"
+      "recovery_reset = 86400000ms\n"
       "\n"
       "[process]\n"
       "executable = /etc/svc/app\n"
@@ -1225,6 +1390,8 @@ static void dump_defaults(void **state) {
       "listen = \n"
       "allow_remote = false\n"
       "interval = 15000ms\n"
+      "\n"
+      "[control]\n"
       "\n"
       "[log]\n"
       "directory = /etc/svc/logs\n"
@@ -1562,6 +1729,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(every_key),
     cmocka_unit_test(names_case_and_comments),
     cmocka_unit_test(accounts),
+    cmocka_unit_test(recovery),
+    cmocka_unit_test(control_section),
     cmocka_unit_test(error_kinds),
     cmocka_unit_test(errors_one_pass),
     cmocka_unit_test(missing_required),

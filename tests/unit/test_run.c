@@ -226,7 +226,7 @@ static void failing_child_gives_up(void **state) {
  * is told STOPPING with a hint that only falls, then STOPPED 0. */
 static void stop_request_runs_the_ladder(void **state) {
   static sw_fake_child_t kid;
-  static const sw_fake_request_t reqs[] = {{30, SW_FAKE_REQ_STOP}};
+  static const sw_fake_request_t reqs[] = {{30, SW_FAKE_REQ_STOP, 0}};
   uint64_t prev = UINT64_MAX, first = 0;
   unsigned i, n_stopping = 0;
   char *wlog;
@@ -281,7 +281,7 @@ static void stop_request_runs_the_ladder(void **state) {
  * waiting after the terminate wait and ends failed, unkillable. */
 static void unkillable_child_is_given_up(void **state) {
   static sw_fake_child_t kid;
-  static const sw_fake_request_t reqs[] = {{20, SW_FAKE_REQ_STOP}};
+  static const sw_fake_request_t reqs[] = {{20, SW_FAKE_REQ_STOP, 0}};
   char *wlog;
 
   (void)state;
@@ -311,7 +311,7 @@ static void unkillable_child_is_given_up(void **state) {
 /* terminate that cannot even be delivered: given up at once. */
 static void undeliverable_terminate_fails_at_once(void **state) {
   static sw_fake_child_t kid;
-  static const sw_fake_request_t reqs[] = {{20, SW_FAKE_REQ_FORCE}};
+  static const sw_fake_request_t reqs[] = {{20, SW_FAKE_REQ_FORCE, 0}};
   char *wlog;
 
   (void)state;
@@ -381,7 +381,7 @@ static void output_lands_in_the_child_logs(void **state) {
  * the second in the new one; the wrapper log rotated too. */
 static void rotate_request_rotates(void **state) {
   static sw_fake_child_t kid;
-  static const sw_fake_request_t reqs[] = {{40, SW_FAKE_REQ_ROTATE}};
+  static const sw_fake_request_t reqs[] = {{40, SW_FAKE_REQ_ROTATE, 0}};
   char *old, *cur, *wold, *wcur;
 
   (void)state;
@@ -441,7 +441,7 @@ static const char *find_after(const char *hay, const char *needle,
  * both hooks' time in the hint), the ladder, post_stop. */
 static void hooks_in_order_under_a_service_manager(void **state) {
   static sw_fake_child_t kids[5];
-  static const sw_fake_request_t reqs[] = {{300, SW_FAKE_REQ_STOP}};
+  static const sw_fake_request_t reqs[] = {{300, SW_FAKE_REQ_STOP, 0}};
   unsigned i, n_starting = 0, n_stopping = 0;
   uint64_t first_stop_hint = 0;
   const char *at;
@@ -557,6 +557,54 @@ static void pre_start_timeout_is_code_124(void **state) {
   assert_int_equal(last_report()->exit_code, 124);
 }
 
+
+/* [control] through the host: a signal code, a requested restart (the
+ * ladder, a new child at once, not counted: burst 1 would give up at any
+ * policy restart), a code not in [control] (refused by the host), then a
+ * stop. One "started" entry: a requested restart is not a new start. */
+static void control_codes_reach_run(void **state) {
+  static sw_fake_child_t kids[2];
+  static const sw_fake_request_t reqs[] = {{10, SW_FAKE_REQ_CONTROL, 130},
+                                           {20, SW_FAKE_REQ_CONTROL, 129},
+                                           {60, SW_FAKE_REQ_CONTROL, 140},
+                                           {70, SW_FAKE_REQ_STOP, 0}};
+  char *wlog;
+  int i;
+
+  (void)state;
+  memset(kids, 0, sizeof(kids));
+  for (i = 0; i < 2; i++)
+    kids[i].on_stop[SW_STOP_CTRL_BREAK] =
+        (sw_fake_reaction_t){SW_FAKE_EXIT, 5, 0, 0};
+  sw_fake.children = kids;
+  sw_fake.n_children = 2;
+  sw_fake.requests = reqs;
+  sw_fake.n_requests = 4;
+  write_ini("ctrl-break, terminate", 1,
+            "[control]\n129 = restart\n130 = signal:SIGHUP\n");
+
+  assert_int_equal(run(), 0);
+  expect_clean_end();
+  assert_int_equal(sw_fake.n_requests_done, 4);
+  assert_int_equal(sw_fake.n_signals, 1);
+  assert_string_equal(sw_fake.signals[0], "SIGHUP");
+  assert_int_equal(sw_fake.n_controls_refused, 1);
+  assert_int_equal(sw_fake.n_spawns, 2);
+  assert_int_equal(sw_fake.n_stops, 2); /* the restart's, the stop's */
+  assert_int_equal(last_report()->state, SW_HOST_STOPPED);
+  assert_int_equal(last_report()->exit_code, 0);
+  assert_int_equal(sw_fake.n_entries, 2);
+  expect_entry(0, SW_LOG_INFO, "Service fk started ");
+  expect_entry(1, SW_LOG_INFO, "Service fk stopped");
+  wlog = slurp("logs/fk.svcwrap.log");
+  assert_non_null(wlog);
+  assert_non_null(strstr(wlog, "control 130: signal:SIGHUP done"));
+  assert_non_null(strstr(wlog, "restart requested; step 1 of 2: ctrl-break"));
+  assert_non_null(strstr(wlog, "not counted by the policy"));
+  assert_null(strstr(wlog, "giving up"));
+  free(wlog);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(failing_child_gives_up, setup, teardown),
     cmocka_unit_test_setup_teardown(stop_request_runs_the_ladder, setup,
@@ -574,6 +622,7 @@ static const struct CMUnitTest tests[] = {
                                     teardown),
     cmocka_unit_test_setup_teardown(pre_start_timeout_is_code_124, setup,
                                     teardown),
+    cmocka_unit_test_setup_teardown(control_codes_reach_run, setup, teardown),
 };
 
 const sw_test_group_t sw_group_run = SW_GROUP("run", tests);

@@ -274,6 +274,7 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STEP_FAILED]  = {SW_ST_STARTING, 0, {0}, NO_EVT, 0},
     [SW_EV_UNHEALTHY]    = {SW_ST_STARTING, 0, {0}, NO_EVT, 0},
     [SW_EV_HOOK_DONE]    = {SW_ST_STARTING, 0, {0}, NO_EVT, 0},
+    [SW_EV_RESTART]      = {SW_ST_STARTING, 0, {0}, NO_EVT, 0},
   },
   [SW_ST_RUNNING] = {
     [SW_EV_START]        = {SW_ST_RUNNING, 0, {0}, NO_EVT, 0},
@@ -285,6 +286,7 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STEP_FAILED]  = {SW_ST_RUNNING, 0, {0}, NO_EVT, 0},
     [SW_EV_UNHEALTHY]    = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0},
     [SW_EV_HOOK_DONE]    = {SW_ST_RUNNING, 0, {0}, NO_EVT, 0},
+    [SW_EV_RESTART]      = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0},
   },
   [SW_ST_BACKOFF] = {
     [SW_EV_START]        = {SW_ST_BACKOFF, 0, {0}, NO_EVT, 0},
@@ -296,6 +298,7 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STEP_FAILED]  = {SW_ST_BACKOFF, 0, {0}, NO_EVT, 0},
     [SW_EV_UNHEALTHY]    = {SW_ST_BACKOFF, 0, {0}, NO_EVT, 0},
     [SW_EV_HOOK_DONE]    = {SW_ST_BACKOFF, 0, {0}, NO_EVT, 0},
+    [SW_EV_RESTART]      = {SW_ST_BACKOFF, 0, {0}, NO_EVT, 0},
   },
   [SW_ST_STOPPING] = {
     [SW_EV_START]        = {SW_ST_STOPPING, 0, {0}, NO_EVT, 0},
@@ -307,6 +310,7 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STEP_FAILED]  = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0},
     [SW_EV_UNHEALTHY]    = {SW_ST_STOPPING, 0, {0}, NO_EVT, 0},
     [SW_EV_HOOK_DONE]    = {SW_ST_STOPPING, 0, {0}, NO_EVT, 0},
+    [SW_EV_RESTART]      = {SW_ST_STOPPING, 0, {0}, NO_EVT, 0},
   },
   [SW_ST_STOPPED] = {
     [SW_EV_START]        = {SW_ST_STARTING, 1, {SPAWN}, NO_EVT, 0},
@@ -318,6 +322,7 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STEP_FAILED]  = {SW_ST_STOPPED, 0, {0}, NO_EVT, 0},
     [SW_EV_UNHEALTHY]    = {SW_ST_STOPPED, 0, {0}, NO_EVT, 0},
     [SW_EV_HOOK_DONE]    = {SW_ST_STOPPED, 0, {0}, NO_EVT, 0},
+    [SW_EV_RESTART]      = {SW_ST_STOPPED, 0, {0}, NO_EVT, 0},
   },
   [SW_ST_FAILED] = {
     [SW_EV_START]        = {SW_ST_FAILED, 0, {0}, NO_EVT, 0},
@@ -329,6 +334,7 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STEP_FAILED]  = {SW_ST_FAILED, 0, {0}, NO_EVT, 0},
     [SW_EV_UNHEALTHY]    = {SW_ST_FAILED, 0, {0}, NO_EVT, 0},
     [SW_EV_HOOK_DONE]    = {SW_ST_FAILED, 0, {0}, NO_EVT, 0},
+    [SW_EV_RESTART]      = {SW_ST_FAILED, 0, {0}, NO_EVT, 0},
   },
   /* Unreachable without hooks: walked in hook_table. */
   [SW_ST_PRE_START] = {{UNREACHED, 0, {0}, NO_EVT, 0}},
@@ -354,6 +360,7 @@ static const cell_t hook_table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STEP_FAILED]  = NOP(SW_ST_STARTING),
     [SW_EV_UNHEALTHY]    = NOP(SW_ST_STARTING),
     [SW_EV_HOOK_DONE]    = NOP(SW_ST_STARTING),
+    [SW_EV_RESTART]      = NOP(SW_ST_STARTING),
   },
   [SW_ST_RUNNING] = {
     [SW_EV_START]        = NOP(SW_ST_RUNNING),
@@ -365,6 +372,7 @@ static const cell_t hook_table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STEP_FAILED]  = NOP(SW_ST_RUNNING),
     [SW_EV_UNHEALTHY]    = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0}, /* no pre_stop */
     [SW_EV_HOOK_DONE]    = NOP(SW_ST_RUNNING),
+    [SW_EV_RESTART]      = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0}, /* no pre_stop */
   },
   [SW_ST_BACKOFF] = {
     [SW_EV_START]        = NOP(SW_ST_BACKOFF),
@@ -376,6 +384,7 @@ static const cell_t hook_table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STEP_FAILED]  = NOP(SW_ST_BACKOFF),
     [SW_EV_UNHEALTHY]    = NOP(SW_ST_BACKOFF),
     [SW_EV_HOOK_DONE]    = NOP(SW_ST_BACKOFF),
+    [SW_EV_RESTART]      = NOP(SW_ST_BACKOFF),
   },
   [SW_ST_STOPPING] = {
     [SW_EV_START]        = NOP(SW_ST_STOPPING),
@@ -387,6 +396,7 @@ static const cell_t hook_table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STEP_FAILED]  = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0},
     [SW_EV_UNHEALTHY]    = NOP(SW_ST_STOPPING),
     [SW_EV_HOOK_DONE]    = NOP(SW_ST_STOPPING),
+    [SW_EV_RESTART]      = NOP(SW_ST_STOPPING),
   },
   [SW_ST_STOPPED] = {
     [SW_EV_START]        = {SW_ST_PRE_START, 1, {RUN}, NO_EVT, 0},
@@ -398,6 +408,7 @@ static const cell_t hook_table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STEP_FAILED]  = NOP(SW_ST_STOPPED),
     [SW_EV_UNHEALTHY]    = NOP(SW_ST_STOPPED),
     [SW_EV_HOOK_DONE]    = NOP(SW_ST_STOPPED),
+    [SW_EV_RESTART]      = NOP(SW_ST_STOPPED),
   },
   [SW_ST_FAILED] = {
     [SW_EV_START]        = NOP(SW_ST_FAILED),
@@ -409,6 +420,7 @@ static const cell_t hook_table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STEP_FAILED]  = NOP(SW_ST_FAILED),
     [SW_EV_UNHEALTHY]    = NOP(SW_ST_FAILED),
     [SW_EV_HOOK_DONE]    = NOP(SW_ST_FAILED),
+    [SW_EV_RESTART]      = NOP(SW_ST_FAILED),
   },
   [SW_ST_PRE_START] = {
     [SW_EV_START]        = NOP(SW_ST_PRE_START),
@@ -420,6 +432,7 @@ static const cell_t hook_table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STEP_FAILED]  = NOP(SW_ST_PRE_START),
     [SW_EV_UNHEALTHY]    = NOP(SW_ST_PRE_START),
     [SW_EV_HOOK_DONE]    = {SW_ST_STARTING, 1, {SPAWN}, NO_EVT, 0},
+    [SW_EV_RESTART]      = NOP(SW_ST_PRE_START),
   },
   [SW_ST_PRE_STOP] = {
     [SW_EV_START]        = NOP(SW_ST_PRE_STOP),
@@ -431,6 +444,7 @@ static const cell_t hook_table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STEP_FAILED]  = NOP(SW_ST_PRE_STOP),
     [SW_EV_UNHEALTHY]    = NOP(SW_ST_PRE_STOP),
     [SW_EV_HOOK_DONE]    = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0},
+    [SW_EV_RESTART]      = NOP(SW_ST_PRE_STOP),
   },
   [SW_ST_POST_STOP] = {
     [SW_EV_START]        = NOP(SW_ST_POST_STOP),
@@ -442,6 +456,7 @@ static const cell_t hook_table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STEP_FAILED]  = NOP(SW_ST_POST_STOP),
     [SW_EV_UNHEALTHY]    = NOP(SW_ST_POST_STOP),
     [SW_EV_HOOK_DONE]    = {SW_ST_BACKOFF, 2, {ARM, EVLOG}, SW_EVT_CRASHED, SW_EVT_WARNING},
+    [SW_EV_RESTART]      = NOP(SW_ST_POST_STOP),
   },
 };
 /* clang-format on */
@@ -509,8 +524,8 @@ static int walk(const cell_t t[SW_ST__COUNT][SW_EV__COUNT], bool hooks) {
 
 static void table_walk(void **state) {
   (void)state;
-  assert_int_equal(walk(table, false), 40);     /* 54 cells, 14 of them BUG */
-  assert_int_equal(walk(hook_table, true), 59); /* 81 cells, 22 BUG */
+  assert_int_equal(walk(table, false), 46);     /* 60 cells, 14 of them BUG */
+  assert_int_equal(walk(hook_table, true), 68); /* 90 cells, 22 BUG */
 }
 
 /* Each BUG cell must stop the program (assert), never pass silently. */
@@ -1044,6 +1059,58 @@ static void health_stop_restarts(void **state) {
   assert_int_equal(f.sup.last_decision.cls, SW_CLASS_SUCCESS);
 }
 
+/* A requested restart (a control code): the ladder, then a start at once,
+ * counted neither by the burst limit nor the backoff; with burst = 1 a
+ * crash after many requested restarts still restarts once. */
+static void requested_restart(void **state) {
+  fixture_t f;
+  int i;
+
+  (void)state;
+  fixture_init(&f);
+  f.restart.burst = 2;
+  f.restart.interval_ms = 60000;
+  feed(&f, SW_EV_START);
+  feed(&f, SW_EV_SPAWNED);
+  for (i = 0; i < 5; i++) {
+    f.now += 10;
+    feed(&f, SW_EV_RESTART);
+    assert_int_equal(f.sup.state, SW_ST_STOPPING);
+    EXPECT_CMDS(&f.sup, SEND, ARM);
+    expect_send(&f.sup.out[0], f.stop.methods[0]);
+    assert_non_null(strstr(f.sup.reason, "restart requested"));
+    /* a second request while the first runs changes nothing */
+    feed(&f, SW_EV_RESTART);
+    EXPECT_NO_CMDS(&f.sup);
+    f.now += 5;
+    feed_exit(&f, 1, 0); /* whatever the code: not a failure */
+    assert_int_equal(f.sup.state, SW_ST_STARTING);
+    EXPECT_CMDS(&f.sup, CANCEL, SPAWN);
+    assert_int_equal(f.sup.last_decision.cls, SW_CLASS_CLEAN_STOP);
+    assert_false(f.sup.restart_requested);
+    feed(&f, SW_EV_SPAWNED);
+    assert_int_equal(f.sup.state, SW_ST_RUNNING);
+  }
+  assert_int_equal(f.sup.requested_restarts, 5);
+  assert_int_equal(f.sup.policy.total_restarts, 0);
+  assert_int_equal(f.sup.policy.attempts, 0);
+  /* A crash now is the policy's first restart, not a give-up. */
+  f.now += 10;
+  feed_exit(&f, 3, 0);
+  assert_int_equal(f.sup.state, SW_ST_BACKOFF);
+  assert_int_equal(f.sup.last_decision.attempt, 1);
+
+  /* A stop request during a requested restart stops the service. */
+  goto_state(&f, SW_ST_RUNNING);
+  feed(&f, SW_EV_RESTART);
+  feed_stop(&f, false);
+  assert_false(f.sup.restart_requested);
+  f.now += 5;
+  feed_exit(&f, 0, 0);
+  assert_int_equal(f.sup.state, SW_ST_STOPPED);
+  EXPECT_CMDS(&f.sup, CANCEL, EVLOG, FINISH);
+}
+
 /* A stop request during a health stop turns it into a plain stop. */
 static void stop_during_health_stop(void **state) {
   fixture_t f;
@@ -1088,6 +1155,7 @@ static void state_and_event_names(void **state) {
   assert_string_equal(sw_event_name(SW_EV_SPAWN_FAILED), "spawn-failed");
   assert_string_equal(sw_event_name(SW_EV_STEP_FAILED), "step-failed");
   assert_string_equal(sw_event_name(SW_EV_UNHEALTHY), "unhealthy");
+  assert_string_equal(sw_event_name(SW_EV_RESTART), "restart");
   assert_string_equal(sw_event_name(SW_EV__COUNT), "?");
 }
 
@@ -1306,6 +1374,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(unkillable_event_text),
     cmocka_unit_test(health_stop_restarts),
     cmocka_unit_test(stop_during_health_stop),
+    cmocka_unit_test(requested_restart),
     cmocka_unit_test(state_and_event_names),
 };
 

@@ -157,6 +157,31 @@ static bool hook_reaped(int pid, int status) {
   return false;
 }
 
+/* Commands ([control] exec:) running beside the child, by pid. */
+static struct {
+  int pid; /* 0: free */
+  sw_command_exit_cb *on_exit;
+  void *data;
+} commands[SW_OS_MAX_COMMANDS];
+
+static void command_exited(pid_t pid, int status) {
+  size_t i;
+
+  for (i = 0; i < SW_OS_MAX_COMMANDS; i++) {
+    if (commands[i].pid == pid) {
+      sw_command_exit_cb *cb = commands[i].on_exit;
+      void *data = commands[i].data;
+
+      commands[i].pid = 0;
+      if (WIFSIGNALED(status))
+        cb(data, pid, 0, WTERMSIG(status));
+      else
+        cb(data, pid, (uint32_t)WEXITSTATUS(status), 0);
+      return;
+    }
+  }
+}
+
 /* Runs on: loop thread (libuv turns SIGCHLD into a callback). */
 static void on_sigchld(uv_signal_t *s, int signum) {
   int status;
@@ -170,8 +195,8 @@ static void on_sigchld(uv_signal_t *s, int signum) {
     if (r <= 0) break; /* none left to reap (0), or no children (ECHILD) */
     if (current != NULL && r == current->pid)
       child_exited(current, status);
-    else
-      (void)hook_reaped((int)r, status);
+    else if (!hook_reaped((int)r, status))
+      command_exited(r, status);
     /* else: an orphan of the tree, reparented to us; nothing to report */
   }
 }
@@ -418,6 +443,119 @@ int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
     end_hook_tree(c->pid, "terminate hook");
   else if (m == SW_STOP_TERMINATE)
     sw__posix_end_tree("terminate");
+  return 0;
+}
+
+static int reaper_start(uv_loop_t *loop);
+
+int sw_os_command_start(uv_loop_t *loop, const sw_config_t *cfg,
+                        const char *const *argv, const char *cwd,
+                        const char *const *extra_env,
+                        sw_command_exit_cb *on_exit, void *data, int *pid,
+                        char *why, size_t whylen) {
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  sigset_t none, all;
+  char **env = NULL;
+  size_t slot;
+  pid_t p;
+  int rc;
+
+  for (slot = 0; slot < SW_OS_MAX_COMMANDS; slot++)
+    if (commands[slot].pid == 0) break;
+  if (slot == SW_OS_MAX_COMMANDS) {
+    snprintf(why, whylen, "%d commands still run; try again later",
+             SW_OS_MAX_COMMANDS);
+    return SW_EEXIST;
+  }
+  rc = reaper_start(loop);
+  if (rc != 0) {
+    snprintf(why, whylen, "watch SIGCHLD: %s", uv_strerror(rc));
+    return rc;
+  }
+  if (sw_env_build((const char *const *)environ, cfg, extra_env, false, &env) !=
+      0) {
+    snprintf(why, whylen, "out of memory for the command's environment");
+    return SW_ENOMEM;
+  }
+  posix_spawn_file_actions_init(&fa);
+  posix_spawnattr_init(&attr);
+  sigemptyset(&none);
+  sigfillset(&all);
+  rc = posix_spawnattr_setflags(&attr,
+                                POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  if (rc == 0) rc = posix_spawnattr_setsigmask(&attr, &none);
+  if (rc == 0) rc = posix_spawnattr_setsigdefault(&attr, &all);
+  if (rc == 0)
+    rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+  if (rc == 0) rc = posix_spawn_file_actions_addchdir_np(&fa, cwd);
+  /* The SIGCHLD of a command that ends at once must find it registered:
+   * signals reach the reaper through the loop, after this returns. */
+  if (rc == 0)
+    rc = posix_spawnp(&p, argv[0], &fa, &attr, (char *const *)argv, env);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  sw_env_free(env);
+  if (rc != 0) {
+    snprintf(why, whylen, "start %s: %s", argv[0], strerror(rc));
+    return -rc;
+  }
+  commands[slot].pid = p;
+  commands[slot].on_exit = on_exit;
+  commands[slot].data = data;
+  *pid = p;
+  return 0;
+}
+
+/* Signal names core/ops.h accepts, to numbers. */
+static int signal_number(const char *name) {
+  static const struct {
+    const char *name;
+    int sig;
+  } table[] = {
+      {"SIGHUP", SIGHUP},       {"SIGINT", SIGINT},   {"SIGQUIT", SIGQUIT},
+      {"SIGILL", SIGILL},       {"SIGTRAP", SIGTRAP}, {"SIGABRT", SIGABRT},
+      {"SIGBUS", SIGBUS},       {"SIGFPE", SIGFPE},   {"SIGKILL", SIGKILL},
+      {"SIGUSR1", SIGUSR1},     {"SIGSEGV", SIGSEGV}, {"SIGUSR2", SIGUSR2},
+      {"SIGPIPE", SIGPIPE},     {"SIGALRM", SIGALRM}, {"SIGTERM", SIGTERM},
+      {"SIGCHLD", SIGCHLD},     {"SIGCONT", SIGCONT}, {"SIGSTOP", SIGSTOP},
+      {"SIGTSTP", SIGTSTP},     {"SIGTTIN", SIGTTIN}, {"SIGTTOU", SIGTTOU},
+      {"SIGURG", SIGURG},       {"SIGXCPU", SIGXCPU}, {"SIGXFSZ", SIGXFSZ},
+      {"SIGVTALRM", SIGVTALRM}, {"SIGPROF", SIGPROF}, {"SIGWINCH", SIGWINCH},
+      {"SIGIO", SIGIO},
+#ifdef SIGPWR
+      {"SIGPWR", SIGPWR},
+#endif
+      {"SIGSYS", SIGSYS},
+  };
+  size_t i;
+
+  for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+    if (strcmp(table[i].name, name) == 0) return table[i].sig;
+  return 0;
+}
+
+int sw_os_child_signal(sw_child_t *c, const char *signame, char *why,
+                       size_t whylen) {
+  int sig = signal_number(signame);
+
+  if (sig == 0) {
+    snprintf(why, whylen, "%s is not a signal this system has", signame);
+    return SW_EINVAL;
+  }
+  if (c->io.exited) {
+    snprintf(why, whylen, "pid %d has exited", c->pid);
+    return SW_ESTATE;
+  }
+  /* The main process only, as systemd's ExecReload=kill -HUP $MAINPID:
+   * a reload is the service's business, not every helper's. */
+  if (kill(c->pid, sig) != 0) {
+    int err = errno;
+
+    snprintf(why, whylen, "kill(%d, %s): %s", c->pid, signame, strerror(err));
+    return -err;
+  }
   return 0;
 }
 

@@ -10,7 +10,10 @@
 #include <string.h>
 #include <time.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
+
+#include "core/err.h"
 
 #include "core/path.h"
 #include "os/os.h"
@@ -100,4 +103,43 @@ char *sw_os_endpoint_name(const sw_config_t *cfg) {
   }
   free(path);
   return via;
+}
+
+int sw_os_read_secret(char *buf, size_t len, char *why, size_t whylen) {
+  struct termios old, quiet;
+  bool tty = isatty(0) && tcgetattr(0, &old) == 0;
+  size_t n = 0;
+  int rc = 0;
+
+  if (tty) {
+    quiet = old;
+    quiet.c_lflag &= ~(tcflag_t)ECHO;
+    if (tcsetattr(0, TCSAFLUSH, &quiet) != 0) tty = false;
+  }
+  for (;;) {
+    char ch;
+    ssize_t r = read(0, &ch, 1);
+
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      snprintf(why, whylen, "read standard input: %s", strerror(errno));
+      rc = -errno;
+      break;
+    }
+    if (r == 0 || ch == '\n') break;
+    if (n + 1 >= len) {
+      snprintf(why, whylen, "the password is longer than %zu bytes", len - 1);
+      rc = SW_EINVAL;
+      break;
+    }
+    buf[n++] = ch;
+  }
+  if (tty) tcsetattr(0, TCSAFLUSH, &old);
+  if (n > 0 && buf[n - 1] == '\r') n--;
+  buf[n] = '\0';
+  if (rc == 0 && n == 0) {
+    snprintf(why, whylen, "no password on standard input (an empty line)");
+    rc = SW_EINVAL;
+  }
+  return rc;
 }

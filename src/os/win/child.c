@@ -109,7 +109,8 @@ static PSECURITY_DESCRIPTOR stop_event_sd(void) {
   return sd;
 }
 
-static HANDLE create_event(const char *name, char *why, size_t whylen) {
+static HANDLE create_event(const char *name, bool manual, char *why,
+                           size_t whylen) {
   SECURITY_ATTRIBUTES sa;
   PSECURITY_DESCRIPTOR sd = stop_event_sd();
   wchar_t *wname = sw__win_wide(name);
@@ -124,7 +125,7 @@ static HANDLE create_event(const char *name, char *why, size_t whylen) {
   sa.lpSecurityDescriptor = sd;
   /* Manual reset: the event stays set until the next child starts, so a
    * child that opens it late still sees the stop. */
-  h = CreateEventW(sd ? &sa : NULL, TRUE, FALSE, wname);
+  h = CreateEventW(sd ? &sa : NULL, manual, FALSE, wname);
   if (h == NULL) {
     fmt_err(why, whylen, "CreateEventW", GetLastError());
   } else if (GetLastError() == ERROR_ALREADY_EXISTS) {
@@ -152,7 +153,7 @@ static void ensure_stop_event(const sw_config_t *cfg) {
   size_t n;
 
   if (stop_event != NULL) return;
-  stop_event = create_event(cfg->stop.event_name, why, sizeof(why));
+  stop_event = create_event(cfg->stop.event_name, true, why, sizeof(why));
   if (stop_event != NULL) {
     stop_event_name = strdup(cfg->stop.event_name);
     return;
@@ -167,7 +168,7 @@ static void ensure_stop_event(const sw_config_t *cfg) {
   local = malloc(n);
   if (local == NULL) return;
   snprintf(local, n, "Local\\%s", base);
-  stop_event = create_event(local, why, sizeof(why));
+  stop_event = create_event(local, true, why, sizeof(why));
   if (stop_event != NULL) {
     sw_log_info("stop event: using %s (%s could not be created)", local,
                 cfg->stop.event_name);
@@ -177,6 +178,173 @@ static void ensure_stop_event(const sw_config_t *cfg) {
                  why);
     free(local);
   }
+}
+
+/* ---- [control] events -----------------------------------------------------
+ */
+
+struct sw_ctl_event_s {
+  HANDLE h;
+  char *name;
+};
+
+int sw_os_ctl_event_create(const char *name, sw_ctl_event_t **out, char *why,
+                           size_t whylen) {
+  char gwhy[512], *local = NULL;
+  const char *used = name;
+  sw_ctl_event_t *e;
+  HANDLE h;
+
+  *out = NULL;
+  /* Auto-reset: each SetEvent wakes one wait and resets, so a child that
+   * waits in a loop sees every control once. */
+  h = create_event(name, false, gwhy, sizeof(gwhy));
+  if (h == NULL && strncmp(name, "Global\\", 7) == 0) {
+    size_t n = strlen(name) + 2;
+
+    local = malloc(n);
+    if (local == NULL) return SW_ENOMEM;
+    snprintf(local, n, "Local\\%s", name + 7);
+    h = create_event(local, false, why, whylen);
+    if (h != NULL) {
+      sw_log_info("control event: using %s (%s: %s)", local, name, gwhy);
+      used = local;
+    }
+  } else if (h == NULL) {
+    snprintf(why, whylen, "%s", gwhy);
+  }
+  if (h == NULL) {
+    free(local);
+    return SW_EINVAL;
+  }
+  e = calloc(1, sizeof(*e));
+  if (e == NULL || (e->name = strdup(used)) == NULL) {
+    free(e);
+    free(local);
+    CloseHandle(h);
+    snprintf(why, whylen, "out of memory");
+    return SW_ENOMEM;
+  }
+  free(local);
+  e->h = h;
+  *out = e;
+  return 0;
+}
+
+const char *sw_os_ctl_event_name(const sw_ctl_event_t *e) {
+  return e->name;
+}
+
+int sw_os_ctl_event_set(sw_ctl_event_t *e, char *why, size_t whylen) {
+  if (!SetEvent(e->h)) return fmt_err(why, whylen, "SetEvent", GetLastError());
+  return 0;
+}
+
+void sw_os_ctl_event_free(sw_ctl_event_t *e) {
+  if (e == NULL) return;
+  CloseHandle(e->h);
+  free(e->name);
+  free(e);
+}
+
+/* ---- commands beside the child ---------------------------------------------
+ */
+
+/* libuv's process handle is enough here: the command needs no console
+ * group or job of its own (docs/style.md 4.1 is about the child), and
+ * libuv watches its exit with a wait, with no reaper to conflict with. */
+typedef struct {
+  uv_process_t proc;
+  sw_command_exit_cb *on_exit;
+  void *data;
+} command_t;
+
+static int n_commands;
+
+static void command_closed(uv_handle_t *h) {
+  free(h->data);
+  n_commands--;
+}
+
+static void command_exited(uv_process_t *p, int64_t status, int signal) {
+  command_t *c = p->data;
+
+  (void)signal;
+  c->on_exit(c->data, p->pid, (uint32_t)status, 0);
+  uv_close((uv_handle_t *)p, command_closed);
+}
+
+int sw_os_command_start(uv_loop_t *loop, const sw_config_t *cfg,
+                        const char *const *argv, const char *cwd,
+                        const char *const *extra_env,
+                        sw_command_exit_cb *on_exit, void *data, int *pid,
+                        char *why, size_t whylen) {
+  uv_process_options_t o;
+  uv_stdio_container_t stdio[3];
+  uv_env_item_t *items = NULL;
+  char **base = NULL, **env = NULL;
+  command_t *c;
+  int count = 0, i, rc;
+
+  if (n_commands >= SW_OS_MAX_COMMANDS) {
+    snprintf(why, whylen, "%d commands still run; try again later",
+             SW_OS_MAX_COMMANDS);
+    return SW_EEXIST;
+  }
+  rc = uv_os_environ(&items, &count);
+  if (rc != 0) {
+    snprintf(why, whylen, "read the environment: %s", uv_strerror(rc));
+    return rc;
+  }
+  base = calloc((size_t)count + 1, sizeof(*base));
+  for (i = 0; base != NULL && i < count; i++) {
+    size_t n = strlen(items[i].name) + strlen(items[i].value) + 2;
+
+    if ((base[i] = malloc(n)) == NULL) break;
+    snprintf(base[i], n, "%s=%s", items[i].name, items[i].value);
+  }
+  uv_os_free_environ(items, count);
+  c = calloc(1, sizeof(*c));
+  if (base == NULL || i < count || c == NULL ||
+      sw_env_build((const char *const *)base, cfg, extra_env, true, &env) !=
+          0) {
+    snprintf(why, whylen, "out of memory for the command's environment");
+    rc = SW_ENOMEM;
+    free(c);
+    goto out;
+  }
+  memset(&o, 0, sizeof(o));
+  memset(stdio, 0, sizeof(stdio));
+  stdio[0].flags = UV_IGNORE;
+  stdio[1].flags = UV_INHERIT_FD;
+  stdio[1].data.fd = 1;
+  stdio[2].flags = UV_INHERIT_FD;
+  stdio[2].data.fd = 2;
+  o.file = argv[0];
+  o.args = (char **)argv;
+  o.env = env;
+  o.cwd = cwd;
+  o.exit_cb = command_exited;
+  o.flags = UV_PROCESS_WINDOWS_HIDE;
+  o.stdio = stdio;
+  o.stdio_count = 3;
+  c->on_exit = on_exit;
+  c->data = data;
+  c->proc.data = c;
+  rc = uv_spawn(loop, &c->proc, &o);
+  n_commands++;
+  if (rc != 0) {
+    snprintf(why, whylen, "start %s: %s", argv[0], uv_strerror(rc));
+    uv_close((uv_handle_t *)&c->proc, command_closed);
+  } else {
+    *pid = c->proc.pid;
+  }
+out:
+  for (i = 0; base != NULL && i < count; i++)
+    free(base[i]);
+  free(base);
+  sw_env_free(env);
+  return rc;
 }
 
 /* ---- pipes ----------------------------------------------------------------
@@ -724,6 +892,16 @@ int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
     snprintf(why, whylen, "unknown stop method");
     return SW_EINVAL;
   }
+}
+
+int sw_os_child_signal(sw_child_t *c, const char *signame, char *why,
+                       size_t whylen) {
+  (void)c;
+  snprintf(why, whylen,
+           "%s: Windows has no signals; map the code to event:NAME or "
+           "ctrl-break",
+           signame);
+  return SW_ENOSYS;
 }
 
 void sw_os_child_free(sw_child_t *c) {

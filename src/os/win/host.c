@@ -50,11 +50,16 @@ struct sw_host_s {
   bool stop_acked; /* STOP_PENDING sent for a stop the loop may not have
                       seen yet: no later report may say RUNNING again */
   bool attached;
+  /* Set by attach (loop thread) before RUNNING is first reported; read by
+   * the dispatcher thread. Codes are delivered only while attached. */
+  uint8_t controls[32];
+  bool accept_paramchange;
   uv_async_t wakeup; /* initialised and closed by the loop thread; sent to
                         from any thread while attached (under lock) */
   /* Interlocked: incremented by any thread, exchanged by the loop. */
   LONG stop_requests; /* stop requests not yet delivered */
   LONG rotate_requests;
+  LONG control_requests[256]; /* [control] codes not yet delivered */
   LONG shutdown;     /* 1 once SHUTDOWN/PRESHUTDOWN came (dispatcher) */
   LONG status_error; /* a SetServiceStatus error on the dispatcher thread,
                         for the loop to log; 0 if none */
@@ -92,11 +97,14 @@ static DWORD set_status(sw_host_t *h, DWORD state, DWORD wait_hint, DWORD win32,
     h->status.dwControlsAccepted = 0;
   } else {
     h->status.dwCheckPoint = 0;
-    h->status.dwControlsAccepted = state == SERVICE_RUNNING
-                                       ? SERVICE_ACCEPT_STOP |
-                                             SERVICE_ACCEPT_SHUTDOWN |
-                                             SERVICE_ACCEPT_PRESHUTDOWN
-                                       : 0;
+    /* PARAMCHANGE only with a [control] reload action. Never
+     * PAUSE_CONTINUE (docs/configuration.md says why). */
+    h->status.dwControlsAccepted =
+        state == SERVICE_RUNNING
+            ? SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN |
+                  SERVICE_ACCEPT_PRESHUTDOWN |
+                  (h->accept_paramchange ? SERVICE_ACCEPT_PARAMCHANGE : 0)
+            : 0;
   }
   h->status.dwCurrentState = state;
   h->status.dwWaitHint = wait_hint;
@@ -154,7 +162,16 @@ static DWORD WINAPI on_control(DWORD control, DWORD type, void *event_data,
   case CONTROL_ROTATE:
     post(h, &h->rotate_requests);
     return NO_ERROR;
+  case SERVICE_CONTROL_PARAMCHANGE:
+    control = SW_CONTROL_RELOAD;
+    /* FALLTHROUGH */
   default:
+    /* [control] codes (129-255, and reload); the others are refused,
+     * which `sc control` shows as error 1052. */
+    if (control < 256 && (h->controls[control / 8] >> (control % 8)) & 1) {
+      post(h, &h->control_requests[control]);
+      return NO_ERROR;
+    }
     return ERROR_CALL_NOT_IMPLEMENTED;
   }
 }
@@ -200,6 +217,17 @@ static void on_wakeup(uv_async_t *a) {
                                          : SW_STOP_REQ_STOP);
   }
   if (rotates > 0 && h->ev.on_rotate != NULL) h->ev.on_rotate(h->ev.data);
+  for (unsigned code = 0; code < 256; code++) {
+    LONG n = InterlockedExchange(&h->control_requests[code], 0);
+
+    while (n-- > 0 && h->ev.on_control != NULL) {
+      if (code == SW_CONTROL_RELOAD)
+        sw_log_info("control paramchange from the SCM: reload");
+      else
+        sw_log_info("control %u from the SCM", code);
+      h->ev.on_control(h->ev.data, code);
+    }
+  }
 }
 
 static int run_body(sw_host_t *h) {
@@ -343,6 +371,8 @@ int sw_os_host_attach(sw_host_t *h, uv_loop_t *loop,
   int rc;
 
   h->ev = *ev;
+  memcpy(h->controls, ev->controls, sizeof(h->controls));
+  h->accept_paramchange = (ev->controls[0] & 1) != 0; /* SW_CONTROL_RELOAD */
   rc = uv_async_init(loop, &h->wakeup, on_wakeup);
   if (rc != 0) return rc;
   h->wakeup.data = h;
@@ -350,6 +380,7 @@ int sw_os_host_attach(sw_host_t *h, uv_loop_t *loop,
   h->attached = true;
   /* Requests that came before we listened are delivered now. */
   if (h->stop_requests > 0 || h->rotate_requests > 0) uv_async_send(&h->wakeup);
+  /* (Control codes are accepted only from now on: none can be pending.) */
   LeaveCriticalSection(&h->lock);
   return 0;
 }

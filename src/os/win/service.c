@@ -3,6 +3,7 @@
  * uninstall, start, stop, query. Runs on: main thread (CLI). */
 #include "os/win/internal.h"
 
+#include <ntsecapi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "core/cmdline.h"
 #include "core/err.h"
+#include "core/ops.h"
 #include "core/sbuf.h"
 #include "os/os.h"
 
@@ -363,14 +365,202 @@ static wchar_t *multi_sz(const sw_argv_t *names) {
   return out;
 }
 
-int sw_os_service_install(const sw_config_t *cfg, const char *exe, char *why,
-                          size_t whylen) {
+/* SC_ACTION_TYPE is what core/ops.h passes through. */
+_Static_assert((int)SW_RECOVERY_NONE == (int)SC_ACTION_NONE &&
+                   (int)SW_RECOVERY_RESTART == (int)SC_ACTION_RESTART &&
+                   (int)SW_RECOVERY_REBOOT == (int)SC_ACTION_REBOOT &&
+                   (int)SW_RECOVERY_RUN == (int)SC_ACTION_RUN_COMMAND,
+               "SC_ACTION_TYPE values");
+
+/* "Log on as a service" for `account` (".\user", "DOMAIN\user",
+ * "DOMAIN\gmsa$", "user@domain"), granted through the LSA when the account
+ * lacks it, as NSSM does. Returns 0 or a negative code with the reason. */
+static int grant_logon_right(const char *account, char *why, size_t whylen) {
+  static wchar_t right_w[] = L"SeServiceLogonRight";
+  LSA_UNICODE_STRING right = {sizeof(right_w) - sizeof(wchar_t),
+                              sizeof(right_w), right_w};
+  LSA_OBJECT_ATTRIBUTES attrs;
+  LSA_HANDLE policy = NULL;
+  PLSA_UNICODE_STRING have = NULL;
+  ULONG n_have = 0, i;
+  union {
+    SID sid;
+    BYTE raw[SECURITY_MAX_SID_SIZE];
+  } sid;
+  wchar_t domain[256], *name_w;
+  DWORD sid_len = sizeof(sid), dom_len = 256;
+  SID_NAME_USE use;
+  NTSTATUS st;
+  char msg[256];
+  int rc = 0;
+
+  /* LookupAccountNameW does not know ".\" (CreateServiceW does): the
+   * local account is the bare name. */
+  name_w =
+      sw__win_wide(strncmp(account, ".\\", 2) == 0 ? account + 2 : account);
+  if (name_w == NULL) {
+    snprintf(why, whylen, "account name is not valid Unicode");
+    return SW_EINVAL;
+  }
+  if (!LookupAccountNameW(NULL, name_w, &sid.sid, &sid_len, domain, &dom_len,
+                          &use)) {
+    DWORD err = GetLastError();
+
+    snprintf(why, whylen, "look up account %s: %s", account,
+             sw__win_strerror(err, msg, sizeof(msg)));
+    free(name_w);
+    return sw__win_error(err);
+  }
+  free(name_w);
+  memset(&attrs, 0, sizeof(attrs));
+  st = LsaOpenPolicy(NULL, &attrs, POLICY_LOOKUP_NAMES | POLICY_CREATE_ACCOUNT,
+                     &policy);
+  if (st != 0) {
+    DWORD err = LsaNtStatusToWinError(st);
+
+    snprintf(why, whylen,
+             "open the local security policy to grant %s \"Log on as a "
+             "service\": %s",
+             account, sw__win_strerror(err, msg, sizeof(msg)));
+    return sw__win_error(err);
+  }
+  /* STATUS_OBJECT_NAME_NOT_FOUND: the account has no rights at all yet. */
+  st = LsaEnumerateAccountRights(policy, &sid.sid, &have, &n_have);
+  for (i = 0; st == 0 && i < n_have; i++)
+    if (have[i].Length == right.Length &&
+        memcmp(have[i].Buffer, right_w, right.Length) == 0)
+      break;
+  if (st == 0 && i < n_have) goto out; /* has it */
+  st = LsaAddAccountRights(policy, &sid.sid, &right, 1);
+  if (st != 0) {
+    DWORD err = LsaNtStatusToWinError(st);
+
+    snprintf(why, whylen, "grant %s \"Log on as a service\": %s", account,
+             sw__win_strerror(err, msg, sizeof(msg)));
+    rc = sw__win_error(err);
+  }
+out:
+  if (have != NULL) LsaFreeMemory(have);
+  LsaClose(policy);
+  return rc;
+}
+
+/* Where ChangeServiceConfig2W lacks SERVICE_CONFIG_FAILURE_ACTIONS_FLAG
+ * (ERROR_INVALID_LEVEL: Wine 8), write the value the SCM keeps it in. */
+static int set_flag_in_registry(const wchar_t *name) {
+  wchar_t key[512];
+  DWORD one = 1;
+  HKEY k;
+  LONG rc;
+
+  _snwprintf(key, sizeof(key) / sizeof(key[0]),
+             L"SYSTEM\\CurrentControlSet\\Services\\%ls", name);
+  key[sizeof(key) / sizeof(key[0]) - 1] = L'\0';
+  rc = RegOpenKeyExW(HKEY_LOCAL_MACHINE, key, 0, KEY_SET_VALUE, &k);
+  if (rc == ERROR_SUCCESS) {
+    rc = RegSetValueExW(k, L"FailureActionsOnNonCrashFailures", 0, REG_DWORD,
+                        (const BYTE *)&one, sizeof(one));
+    RegCloseKey(k);
+  }
+  if (rc != ERROR_SUCCESS) {
+    SetLastError((DWORD)rc);
+    return sw__win_error((DWORD)rc);
+  }
+  return 0;
+}
+
+/*
+ * [service] recovery as the service's failure actions, and the flag that
+ * makes the SCM apply them when the service reports STOPPED with an error
+ * (svcwrap's give-up), not only when its process dies. Then both are read
+ * back; *note says what the SCM reported ("" when all matched). Returns 0
+ * or a negative code with the reason (the caller undoes the install).
+ */
+static int set_recovery(SC_HANDLE svc, const wchar_t *name,
+                        const sw_config_t *cfg, char *note, size_t notelen,
+                        char *why, size_t whylen) {
+  sw_sc_action_t acts[SW_MAX_RECOVERY];
+  SC_ACTION sc[SW_MAX_RECOVERY];
+  SERVICE_FAILURE_ACTIONSW fa;
+  SERVICE_FAILURE_ACTIONS_FLAG flag = {TRUE};
+  wchar_t *command = NULL, empty[1] = {L'\0'};
+  uint32_t reset_s;
+  unsigned n = sw_recovery_sc_actions(&cfg->recovery, acts, &reset_s), i;
+  union {
+    SERVICE_FAILURE_ACTIONSW fa;
+    SERVICE_FAILURE_ACTIONS_FLAG flag;
+    BYTE raw[8192];
+  } back;
+  DWORD need;
+  char msg[256];
+
+  note[0] = '\0';
+  if (n == 0) return 0; /* no actions: leave the SCM's defaults (none) */
+  if (cfg->recovery.command != NULL &&
+      (command = sw__win_wide(cfg->recovery.command)) == NULL) {
+    snprintf(why, whylen, "recovery command is not valid Unicode");
+    return SW_EINVAL;
+  }
+  for (i = 0; i < n; i++) {
+    sc[i].Type = (SC_ACTION_TYPE)acts[i].type;
+    sc[i].Delay = acts[i].delay_ms;
+  }
+  memset(&fa, 0, sizeof(fa));
+  fa.dwResetPeriod = reset_s;
+  fa.lpRebootMsg = NULL; /* keep the SCM's (none) */
+  fa.lpCommand = command ? command : empty;
+  fa.cActions = n;
+  fa.lpsaActions = sc;
+  if (!ChangeServiceConfig2W(svc, SERVICE_CONFIG_FAILURE_ACTIONS, &fa)) {
+    free(command);
+    /* A reboot action needs SE_SHUTDOWN_NAME in the caller's token. */
+    return fail(why, whylen, "set the recovery (failure) actions");
+  }
+  free(command);
+  if (!ChangeServiceConfig2W(svc, SERVICE_CONFIG_FAILURE_ACTIONS_FLAG, &flag) &&
+      (GetLastError() != ERROR_INVALID_LEVEL ||
+       set_flag_in_registry(name) != 0))
+    return fail(why, whylen, "set the failure actions flag");
+
+  /* Read back: what the SCM will apply. */
+  if (!QueryServiceConfig2W(svc, SERVICE_CONFIG_FAILURE_ACTIONS, back.raw,
+                            sizeof(back), &need)) {
+    snprintf(note, notelen,
+             "the service manager does not report failure actions back "
+             "(QueryServiceConfig2W: %s)",
+             sw__win_strerror(GetLastError(), msg, sizeof(msg)));
+    return 0;
+  }
+  if (back.fa.cActions != n || back.fa.dwResetPeriod != reset_s) {
+    snprintf(note, notelen,
+             "the service manager reports %lu failure actions and a reset "
+             "of %lus, not %u and %lus",
+             (unsigned long)back.fa.cActions,
+             (unsigned long)back.fa.dwResetPeriod, n, (unsigned long)reset_s);
+    return 0;
+  }
+  for (i = 0; i < n; i++)
+    if (back.fa.lpsaActions[i].Type != sc[i].Type ||
+        back.fa.lpsaActions[i].Delay != sc[i].Delay)
+      snprintf(note, notelen, "failure action %u reads back differently",
+               i + 1);
+  if (note[0] == '\0' &&
+      QueryServiceConfig2W(svc, SERVICE_CONFIG_FAILURE_ACTIONS_FLAG, back.raw,
+                           sizeof(back), &need) &&
+      !back.flag.fFailureActionsOnNonCrashFailures)
+    snprintf(note, notelen, "the failure actions flag reads back FALSE");
+  return 0;
+}
+
+int sw_os_service_install(const sw_config_t *cfg, const char *exe,
+                          const char *password, char *why, size_t whylen) {
   static const DWORD start_types[] = {SERVICE_AUTO_START, SERVICE_AUTO_START,
                                       SERVICE_DEMAND_START, SERVICE_DISABLED};
   sw_sbuf_t image = SW_SBUF_INIT;
   wchar_t *name = NULL, *display = NULL, *image_w = NULL, *deps = NULL,
-          *account = NULL, *desc = NULL, *exe_w = NULL;
+          *account = NULL, *desc = NULL, *exe_w = NULL, *password_w = NULL;
   SC_HANDLE scm = NULL, svc = NULL;
+  char note[512];
   int rc = SW_EINVAL;
 
   /* "<exe>" run -c "<ini>": both quoted, whatever they contain (an
@@ -396,15 +586,24 @@ int sw_os_service_install(const sw_config_t *cfg, const char *exe, char *why,
     snprintf(why, whylen, "account name is not valid Unicode");
     goto out;
   }
+  if (password != NULL && (password_w = sw__win_wide(password)) == NULL) {
+    snprintf(why, whylen, "the password is not valid Unicode");
+    goto out;
+  }
   scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CREATE_SERVICE);
   if (scm == NULL) {
     rc = fail(why, whylen, "open the service manager");
     goto out;
   }
+  /* Before the service exists: a refusal leaves nothing behind. */
+  if (sw_account_needs_logon_right(cfg->account_kind)) {
+    rc = grant_logon_right(cfg->account, why, whylen);
+    if (rc != 0) goto out;
+  }
   svc = CreateServiceW(scm, name, display, SERVICE_ALL_ACCESS,
                        SERVICE_WIN32_OWN_PROCESS, start_types[cfg->start_type],
                        SERVICE_ERROR_NORMAL, image_w, NULL, NULL, deps, account,
-                       NULL);
+                       password_w);
   if (svc == NULL) {
     if (GetLastError() == ERROR_SERVICE_EXISTS) {
       snprintf(why, whylen,
@@ -442,9 +641,19 @@ int sw_os_service_install(const sw_config_t *cfg, const char *exe, char *why,
       goto undo;
     }
   }
+  rc = set_recovery(svc, name, cfg, note, sizeof(note), why, whylen);
+  if (rc != 0) goto undo;
   rc = register_event_source(name, exe_w, why, whylen);
   if (rc != 0) goto undo;
-  snprintf(why, whylen, "ImagePath %s", image.p);
+  if (cfg->recovery.n > 0)
+    snprintf(why, whylen,
+             "ImagePath %s; recovery %s, reset after %llus, "
+             "applied when the service fails%s%s",
+             image.p, cfg->recovery.text,
+             (unsigned long long)(cfg->recovery.reset_ms / 1000),
+             note[0] ? "; warning: " : " (read back)", note);
+  else
+    snprintf(why, whylen, "ImagePath %s", image.p);
   rc = 0;
   goto out;
 undo:
@@ -460,5 +669,9 @@ out:
   free(account);
   free(desc);
   free(exe_w);
+  if (password_w != NULL) {
+    SecureZeroMemory(password_w, wcslen(password_w) * sizeof(wchar_t));
+    free(password_w);
+  }
   return rc;
 }
