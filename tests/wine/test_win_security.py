@@ -1,0 +1,128 @@
+# SPDX-License-Identifier: MIT
+"""The Windows service surface against a local attacker, under Wine:
+objects squatted before the service starts (the stop event, the control
+pipe, the instance mutex), the descriptors svcwrap sets where Wine 8
+implements the API. What Wine does not implement is listed in
+docs/security.md and its descriptors are unit-tested as SDDL
+(tests/unit/test_secdesc.c)."""
+import re
+import subprocess
+import time
+
+import pytest
+
+from conftest import ENV, MULT, WIN, wait_until, wine, winpath
+
+CHILD = WIN / "testchild.exe"
+
+
+class Squatter:
+    """testchild.exe run as "another local user" would: it creates the
+    named objects first, with default security, and holds them."""
+
+    def __init__(self, scratch, *args):
+        self.log = scratch / "squatter.log"
+        ready = scratch / "squatter.ready"
+        self.out = open(scratch / "squatter.out", "wb")
+        self.proc = subprocess.Popen(
+            ["wine", str(CHILD), "--log", winpath(self.log), "--ready-file",
+             winpath(ready), "--sleep", "-1", "--ignore-stop"] + list(args),
+            env=ENV, stdout=self.out, stderr=self.out,
+            stdin=subprocess.DEVNULL)
+        wait_until(ready.exists, 30, "the squatter's ready file")
+
+    def text(self):
+        return self.log.read_text("utf-8", "replace")
+
+    def close(self):
+        self.proc.kill()
+        self.proc.wait(30)
+        self.out.close()
+
+
+@pytest.fixture
+def squat(scratch):
+    made = []
+
+    def make(*args):
+        s = Squatter(scratch, *args)
+        made.append(s)
+        return s
+    yield make
+    for s in made:
+        s.close()
+
+
+def event_ini(service, log, ready, extra=""):
+    service.write_child_ini(
+        f'--log "{winpath(log)}" --ready-file "{winpath(ready)}" --stop-event '
+        "--on-stop-exit 0 --sleep -1 --print-env SVCWRAP_STOP_EVENT",
+        "[stop]\nmethod = event, terminate\ntimeout = 30s\n" + extra)
+
+
+def test_squatted_default_stop_event_is_not_used(service, squat):
+    """An event created first under the old predictable default name
+    neither blocks the start nor turns the stop into a kill: the default
+    name has a random part for every run, and the child gets it."""
+    s = squat("--squat-event", f"Global\\svcwrap-{service.name}-stop")
+    assert "squat-event ok" in s.text(), s.text()
+    ready, log = service.dir / "ready", service.dir / "child.log"
+    event_ini(service, log, ready)
+    service.install()
+    service.scm.start(service.name)
+    service.scm.wait_state(service.name, "RUNNING")
+    wait_until(ready.exists, 30, "the child's ready file")
+    out = (service.dir / "logs" / f"{service.name}.out.log").read_text()
+    m = re.search(r"SVCWRAP_STOP_EVENT=(\S+)", out)
+    assert m, out
+    name = m.group(1)
+    assert re.fullmatch(
+        rf"(Global|Local)\\svcwrap-{service.name}-stop-[0-9a-f]{{32}}",
+        name), name
+    rc, _, _ = service.scm.stop(service.name)
+    service.scm.wait_state(service.name, "STOPPED", 60)
+    text = log.read_text()
+    assert "event" in text.split() and "exit code=0" in text, text
+    wlog = service.wrapper_log()
+    assert "stop: sent event" in wlog, wlog
+    assert "terminate" not in wlog.split("stop: sent event", 1)[1], wlog
+    assert service.scm.query(service.name) == ("STOPPED", 0, 0)
+
+
+def test_stop_event_name_is_new_every_run(service):
+    """Two runs, two names: a name seen once cannot be squatted for the
+    next run."""
+    ready, log = service.dir / "ready", service.dir / "child.log"
+    event_ini(service, log, ready)
+    service.install()
+    names = []
+    for _ in range(2):
+        ready.unlink(missing_ok=True)
+        service.scm.start(service.name)
+        service.scm.wait_state(service.name, "RUNNING")
+        wait_until(ready.exists, 30, "the child's ready file")
+        service.scm.stop(service.name)
+        service.scm.wait_state(service.name, "STOPPED", 60)
+    out = (service.dir / "logs" / f"{service.name}.out.log").read_text()
+    names = re.findall(r"SVCWRAP_STOP_EVENT=(\S+)", out)
+    assert len(names) == 2 and names[0] != names[1], out
+
+
+def test_explicit_event_name_squatted_is_refused(service, squat):
+    """An explicit event_name is the user's contract with the child: when
+    someone else created it, svcwrap refuses it (logs why) and moves on to
+    the next method instead of signalling an event others may hold."""
+    s = squat("--squat-event", f"Global\\{service.name}-explicit")
+    assert "squat-event ok" in s.text(), s.text()
+    ready, log = service.dir / "ready", service.dir / "child.log"
+    event_ini(service, log, ready,
+              f"event_name = Global\\{service.name}-explicit\n")
+    service.install()
+    service.scm.start(service.name)
+    service.scm.wait_state(service.name, "RUNNING")
+    wait_until(ready.exists, 30, "the child's ready file")
+    service.scm.stop(service.name)
+    service.scm.wait_state(service.name, "STOPPED", 60)
+    wlog = service.wrapper_log()
+    assert re.search(r"stop event Global\\\S+-explicit: event \S+ already "
+                     r"exists \(another process created it", wlog), wlog
