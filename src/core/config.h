@@ -154,6 +154,7 @@ typedef struct sw_config_s {
   sw_start_type_t start_type;
   sw_argv_t depends_on;
   char *account;
+  char *operators; /* a group allowed to start, stop and control; "" none */
 
   /* [process] */
   char *executable; /* absolute */

@@ -370,6 +370,39 @@ static void apply_account(loader_t *L, char *v) {
   set_str(L, &L->c->account, v);
 }
 
+/* A group (or user) name for [service] operators: DOMAIN\name or name,
+ * no characters Windows refuses in account names. Whether it exists is
+ * for install to find out (on the machine it installs on). */
+static void apply_operators(loader_t *L, char *v) {
+  const unsigned char *p;
+  const char *slash;
+
+  v = unquote(v);
+  if (*v == '\0') {
+    set_str(L, &L->c->operators, v);
+    return;
+  }
+  slash = strchr(v, '\\');
+  for (p = (const unsigned char *)v; *p != '\0'; p++) {
+    if (*p < 0x20 || strchr("/[]:;|=,+*?<>\"@", *p) != NULL) {
+      err(L,
+          "\"%s\" is not a group name: '%c' is not allowed in Windows "
+          "account names; write a local group (MyOps) or DOMAIN\\group",
+          v, *p < 0x20 ? '?' : *p);
+      return;
+    }
+  }
+  if (strlen(v) > 256 || (slash != NULL && (slash == v || slash[1] == '\0' ||
+                                            strchr(slash + 1, '\\') != NULL))) {
+    err(L,
+        "\"%s\" is not a group name; write a local group (MyOps) or "
+        "DOMAIN\\group, at most 256 characters",
+        v);
+    return;
+  }
+  set_str(L, &L->c->operators, v);
+}
+
 /* ---- [process] -------------------------------------------------------- */
 
 /* Split first, then expand each argument: a variable whose value has
@@ -585,6 +618,8 @@ static const sw_key_t keys[] = {
    apply_depends_on, NULL},
   {"service", "account", SW_KEY_STRING, F(account), 0, "LocalSystem", 0, 0,
    NULL, 0, apply_account, NULL},
+  {"service", "operators", SW_KEY_STRING, F(operators), 0, "", 0, 0, NULL, 0,
+   apply_operators, NULL},
   {"process", "executable", SW_KEY_PATH, F(executable), 0, NULL, 0, 0, NULL,
    0, NULL, NULL},
   {"process", "arguments", SW_KEY_STRING, F(arguments), 0, "", 0, 0, NULL,
