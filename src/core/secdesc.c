@@ -302,13 +302,13 @@ bool sw_sid_trusted(const char *sid, const char *const *extra) {
 }
 
 int sw_acl_audit(const char *owner_sid, bool has_dacl, const sw_ace_t *aces,
-                 int n_aces, const char *const *extra) {
+                 int n_aces, uint32_t bits, const char *const *extra) {
   int i;
 
   if (!has_dacl) return n_aces + 1;
   for (i = 0; i < n_aces; i++) {
     if (!aces[i].allow || aces[i].inherit_only) continue;
-    if ((aces[i].mask & SW_ACCESS_WRITE_BITS) == 0) continue;
+    if ((aces[i].mask & bits) == 0) continue;
     if (!sw_sid_trusted(aces[i].sid, extra)) return i;
   }
   if (owner_sid != NULL && !sw_sid_trusted(owner_sid, extra)) return n_aces;

@@ -80,6 +80,11 @@ typedef struct {
  * it: write/append data (add file, add folder), write extended attributes,
  * delete child, delete, write DAC, write owner, generic write and all. */
 #define SW_ACCESS_WRITE_BITS 0x500D0056u
+/* What matters on a folder further up: whoever may delete or rename what
+ * is inside it (delete child), or the folder itself, or rewrite its DACL
+ * or owner. Adding an entry there replaces nothing that exists (and the
+ * root of a drive lets every user add folders). */
+#define SW_ACCESS_ANCESTOR_BITS 0x500D0040u
 
 /*
  * Whether a SID is trusted to write svcwrap's files: SYSTEM, the
@@ -93,13 +98,14 @@ bool sw_sid_trusted(const char *sid, const char *const *extra);
 /*
  * The audit of one object's security: its owner and its DACL. Returns the
  * index of the first allow ACE that applies to the object, grants one of
- * SW_ACCESS_WRITE_BITS and names an untrusted SID; n_aces when only the
- * owner is untrusted (an owner may rewrite the DACL); -1 when nobody
- * untrusted may write. has_dacl false (a NULL DACL: everyone has full
- * access) returns n_aces + 1.
+ * the bits in `bits` (SW_ACCESS_WRITE_BITS for the files and their own
+ * folders, SW_ACCESS_ANCESTOR_BITS further up) and names an untrusted SID;
+ * n_aces when only the owner is untrusted (an owner may rewrite the DACL); -1
+ * when nobody untrusted may write. has_dacl false (a NULL DACL: everyone has
+ * full access) returns n_aces + 1.
  */
 int sw_acl_audit(const char *owner_sid, bool has_dacl, const sw_ace_t *aces,
-                 int n_aces, const char *const *extra);
+                 int n_aces, uint32_t bits, const char *const *extra);
 
 /* A well-known name for a string SID ("Authenticated Users", "Users",
  * "Everyone", "INTERACTIVE", ...), or NULL. For messages. */

@@ -1187,6 +1187,7 @@ static void dump_defaults(void **state) {
       "start_type = auto\n"
       "depends_on = \n"
       "account = LocalSystem\n"
+      "operators = \n"
       "\n"
       "[process]\n"
       "executable = /etc/svc/app\n"

@@ -135,19 +135,35 @@ static void acl_audit(void **state) {
   };
   const sw_ace_t generic_write[] = {{"S-1-1-0", 0x40000000, true, false}};
   const sw_ace_t delete_child[] = {{"S-1-5-4", 0x40, true, false}};
+  /* The root of C:: Authenticated Users may add folders (AD, 0x4). */
+  const sw_ace_t drive_root[] = {
+      {"S-1-5-32-544", 0x1F01FF, true, false},
+      {"S-1-5-11", 0x4, true, false},
+      {"S-1-5-11", 0x10000000 | 0x40000000, true, true},
+  };
+  const uint32_t W = SW_ACCESS_WRITE_BITS, A = SW_ACCESS_ANCESTOR_BITS;
 
   (void)state;
-  assert_int_equal(sw_acl_audit("S-1-5-32-544", true, under_c, 4, extra), 3);
-  assert_int_equal(sw_acl_audit("S-1-5-18", true, program_files, 6, extra), -1);
+  assert_int_equal(sw_acl_audit("S-1-5-32-544", true, under_c, 4, W, extra), 3);
+  assert_int_equal(sw_acl_audit("S-1-5-18", true, program_files, 6, W, extra),
+                   -1);
   /* An owner who is not trusted may rewrite the DACL. */
   assert_int_equal(
-      sw_acl_audit("S-1-5-21-1-2-3-1001", true, program_files, 6, extra), 6);
-  assert_int_equal(sw_acl_audit("S-1-5-18", true, generic_write, 1, extra), 0);
-  assert_int_equal(sw_acl_audit("S-1-5-18", true, delete_child, 1, extra), 0);
+      sw_acl_audit("S-1-5-21-1-2-3-1001", true, program_files, 6, W, extra), 6);
+  assert_int_equal(sw_acl_audit("S-1-5-18", true, generic_write, 1, W, extra),
+                   0);
+  assert_int_equal(sw_acl_audit("S-1-5-18", true, delete_child, 1, W, extra),
+                   0);
   /* A NULL DACL grants everyone everything. */
-  assert_int_equal(sw_acl_audit("S-1-5-18", false, NULL, 0, extra), 1);
+  assert_int_equal(sw_acl_audit("S-1-5-18", false, NULL, 0, W, extra), 1);
   /* The service SID is only trusted when named. */
-  assert_int_equal(sw_acl_audit("S-1-5-18", true, program_files, 6, NULL), 4);
+  assert_int_equal(sw_acl_audit("S-1-5-18", true, program_files, 6, W, NULL),
+                   4);
+  /* Further up, adding an entry is harmless; deleting one is not. */
+  assert_int_equal(sw_acl_audit("S-1-5-18", true, drive_root, 3, A, extra), -1);
+  assert_int_equal(sw_acl_audit("S-1-5-18", true, drive_root, 3, W, extra), 1);
+  assert_int_equal(sw_acl_audit("S-1-5-18", true, delete_child, 1, A, extra),
+                   0);
   assert_string_equal(sw_sid_known_name("S-1-5-11"), "Authenticated Users");
   assert_null(sw_sid_known_name(SVC));
 }
