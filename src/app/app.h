@@ -21,6 +21,7 @@ enum {
 typedef struct {
   const char *config; /* -c FILE, or NULL for the default */
   bool json;          /* --json */
+  bool force;         /* install --force: past the permission audit */
   const char *argv0;
 } sw_cli_t;
 

@@ -150,6 +150,17 @@ int sw_os_service_query(const sw_config_t *cfg, sw_svc_info_t *info, char *why,
 /* Register the service: ImagePath "<exe>" run -c "<cfg->path>". */
 int sw_os_service_install(const sw_config_t *cfg, const char *exe, char *why,
                           size_t whylen) SW_MUST_CHECK;
+/*
+ * The install audit (Windows; POSIX returns SW_ENOSYS): who may change
+ * svcwrap.exe (`exe`), the INI, the child's executable and the log folder,
+ * and the folders above them. Returns 0 when only trusted principals
+ * (SYSTEM, Administrators, TrustedInstaller, the service SID, the
+ * installing user) may; SW_EACCES with the first finding in why (the path,
+ * the principal, what they could do, and the icacls line that fixes it);
+ * another code when a path's security cannot be read.
+ */
+int sw_os_install_audit(const sw_config_t *cfg, const char *exe, char *why,
+                        size_t whylen) SW_MUST_CHECK;
 /* Stop it if running (waits up to timeout_ms), then delete it. */
 int sw_os_service_uninstall(const sw_config_t *cfg, uint64_t timeout_ms,
                             char *why, size_t whylen) SW_MUST_CHECK;

@@ -17,6 +17,8 @@
 #    define WIN32_LEAN_AND_MEAN
 #  endif
 #  include <windows.h>
+#  include <aclapi.h>
+#  include <sddl.h>
 #  include <fcntl.h>
 #  include <io.h>
 #else
@@ -133,6 +135,7 @@ static void wait_loop(void);
 static void run_slow_service(void);
 static void crash_now(void);
 static void squat(void);
+static void print_sddl(const char *what);
 
 /* ------------------------------------------------------------------------ */
 /* Common helpers                                                           */
@@ -282,6 +285,11 @@ static void parse_args(int argc, char **argv)
         FLAG("--print-cwd", print_cwd)
         FLAG("--print-args", print_args)
         FLAG("--print-cmdline", print_cmdline)
+        if (strcmp(a, "--print-sddl") == 0) {
+            if (i + 1 >= argc)
+                usage("missing value for", a);
+            print_sddl(argv[i + 1]);
+        }
         if (strcmp(a, "--scm-control") == 0) {
             if (i + 2 >= argc)
                 usage("missing values for", a);
@@ -440,6 +448,70 @@ static wchar_t *wide_arg(const char *s)
     wchar_t *w = buf[next++ % 4];
     MultiByteToWideChar(CP_UTF8, 0, s, -1, w, 512);
     return w;
+}
+
+/* --print-sddl file:PATH | service:NAME | pipe:NAME | event:NAME: print
+ * the object's owner and DACL as "sddl <SDDL>" on stdout and exit 0, or
+ * "sddl-failed <step> err=<n>" and exit 1. What Wine implements of each
+ * API is visible this way. */
+static void print_sddl(const char *what)
+{
+    PSECURITY_DESCRIPTOR sd = NULL;
+    SECURITY_INFORMATION si = OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION;
+    LPWSTR text = NULL;
+    const char *step = "open";
+    DWORD err = 0;
+    static BYTE buf[8192];
+
+    if (strncmp(what, "file:", 5) == 0) {
+        step = "GetNamedSecurityInfoW";
+        err = GetNamedSecurityInfoW(wide_arg(what + 5), SE_FILE_OBJECT, si, NULL,
+                                    NULL, NULL, NULL, &sd);
+    } else if (strncmp(what, "service:", 8) == 0) {
+        SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
+        SC_HANDLE svc = scm ? OpenServiceW(scm, wide_arg(what + 8), READ_CONTROL) : NULL;
+        DWORD need = 0;
+        if (!svc) {
+            err = GetLastError();
+        } else {
+            step = "QueryServiceObjectSecurity";
+            if (!QueryServiceObjectSecurity(svc, si, buf, sizeof buf, &need))
+                err = GetLastError();
+            else
+                sd = buf;
+        }
+        if (svc) CloseServiceHandle(svc);
+        if (scm) CloseServiceHandle(scm);
+    } else if (strncmp(what, "pipe:", 5) == 0 || strncmp(what, "event:", 6) == 0) {
+        int pipe = what[0] == 'p';
+        HANDLE h = pipe ? CreateFileW(wide_arg(what + 5), READ_CONTROL, 0, NULL,
+                                      OPEN_EXISTING, 0, NULL)
+                        : OpenEventW(READ_CONTROL, FALSE, wide_arg(what + 6));
+        if (h == NULL || h == INVALID_HANDLE_VALUE) {
+            err = GetLastError();
+        } else {
+            step = "GetSecurityInfo";
+            err = GetSecurityInfo(h, SE_KERNEL_OBJECT, si, NULL, NULL, NULL,
+                                  NULL, &sd);
+            CloseHandle(h);
+        }
+    } else {
+        usage("--print-sddl takes file:, service:, pipe: or event:", what);
+    }
+    if (err == 0 && sd != NULL) {
+        step = "ConvertSecurityDescriptorToStringSecurityDescriptorW";
+        if (!ConvertSecurityDescriptorToStringSecurityDescriptorW(
+                sd, SDDL_REVISION_1, si, &text, NULL))
+            err = GetLastError();
+    }
+    if (err != 0 || text == NULL) {
+        printf("sddl-failed %s err=%lu\n", step, (unsigned long)err);
+        fflush(stdout);
+        exit_process(1);
+    }
+    printf("sddl %ls\n", text);
+    fflush(stdout);
+    exit_process(0);
 }
 
 static DWORD WINAPI squat_pipe_thread(void *arg)
@@ -1017,6 +1089,12 @@ static void run_slow_service(void)
 /* ======================================================================== */
 
 static int g_sig_pipe[2] = {-1, -1}; /* self-pipe: handler -> main loop */
+
+static void print_sddl(const char *what)
+{
+    (void)what;
+    usage("--print-sddl is for Windows", NULL);
+}
 
 static void squat(void)
 {

@@ -177,3 +177,135 @@ def test_status_client_allows_identification_only(service, squat):
                     f"named pipes (the squatter got levels {levels}); "
                     "docs/security.md lists it as unverified here")
     assert max(levels) <= 1, text
+
+
+def print_sddl(what):
+    rc, out, err = wine([CHILD, "--print-sddl", what])
+    line = [l for l in out.splitlines() if l.startswith("sddl")]
+    assert line, f"--print-sddl {what}: exit {rc}: {out}{err}"
+    return rc, line[-1]
+
+
+def test_install_refuses_writable_folder_then_force(service):
+    """A folder others may modify (here: mode 0777, which Wine shows as
+    Everyone: full control): install refuses, naming the path, the
+    principal and the icacls fix; --force installs and says what it
+    overrides."""
+    ready = service.dir / "ready"
+    sleeper_ini(service, ready)
+    service.dir.chmod(0o777)
+    try:
+        rc, out, err = service.svcwrap("install")
+        assert rc == 1, out + err
+        assert service.scm.query(service.name) is None
+        assert re.search(r"install \S+: \S+ may be changed by Everyone "
+                         r"\(S-1-1-0\) .*fix: icacls \"[^\"]+\" "
+                         r"/inheritance:d && icacls \"[^\"]+\" "
+                         r"/remove:g \*S-1-1-0", err), err
+        assert winpath(service.dir) in err, err
+        rc, out, err = service.svcwrap("install", "--force")
+        assert rc == 0, out + err
+        assert "--force: installing although" in err, err
+        assert service.scm.query(service.name) is not None
+    finally:
+        service.dir.chmod(0o755)
+
+
+def test_install_creates_protected_log_dir(service):
+    """The log folder install creates is not open to others (Wine maps
+    the protected DACL to mode 0750: no ACE for Everyone)."""
+    ready = service.dir / "ready"
+    sleeper_ini(service, ready)
+    rc, out, err = service.svcwrap("install")
+    assert rc == 0, out + err
+    logs = service.dir / "logs"
+    assert logs.is_dir()
+    assert logs.stat().st_mode & 0o007 == 0, oct(logs.stat().st_mode)
+    _, sddl = print_sddl(f"file:{winpath(logs)}")
+    assert ";;;WD)" not in sddl and ";;;AU)" not in sddl \
+        and ";;;BU)" not in sddl, sddl
+
+
+def test_install_service_dacl(service):
+    """install sets the service's DACL with SetServiceObjectSecurity; read
+    back with QueryServiceObjectSecurity where the system keeps it."""
+    sleeper_ini(service, service.dir / "ready")
+    rc, out, err = service.svcwrap("install")
+    assert rc == 0, out + err
+    _, sddl = print_sddl(f"service:{service.name}")
+    if sddl == "sddl D:" and wine_version()[0] == 8:
+        pytest.skip("Wine 8's SetServiceObjectSecurity stores nothing and "
+                    "QueryServiceObjectSecurity answers an empty DACL; the "
+                    "descriptor is unit-tested as SDDL (sddl_service)")
+    assert "(A;;CCLCSWRC;;;AU)" in sddl and ";;;IU)" not in sddl, sddl
+
+
+def test_event_source_of_another_product_is_left_alone(service):
+    """An Event Log source of the same name that svcwrap did not create is
+    neither overwritten by install nor deleted by uninstall."""
+    key = (r"HKLM\System\CurrentControlSet\Services\EventLog\Application"
+           f"\\{service.name}")
+    wine(["reg", "add", key, "/v", "EventMessageFile", "/d",
+          r"C:\other\product.dll", "/f"], check=True)
+    try:
+        sleeper_ini(service, service.dir / "ready")
+        rc, out, err = service.svcwrap("install")
+        assert rc == 0, out + err
+        assert "belongs to another product" in err, err
+        _, q, _ = wine(["reg", "query", key])
+        assert r"C:\other\product.dll" in q and "SvcwrapSource" not in q, q
+        rc, out, err = service.svcwrap("uninstall")
+        assert rc == 0, out + err
+        rc, q, _ = wine(["reg", "query", key])
+        assert r"C:\other\product.dll" in q, q
+    finally:
+        wine(["reg", "delete", key, "/f"])
+
+
+def test_own_event_source_removed_by_uninstall(service):
+    sleeper_ini(service, service.dir / "ready")
+    key = (r"HKLM\System\CurrentControlSet\Services\EventLog\Application"
+           f"\\{service.name}")
+    rc, out, err = service.svcwrap("install")
+    assert rc == 0, out + err
+    _, q, _ = wine(["reg", "query", key])
+    assert "SvcwrapSource" in q, q
+    rc, out, err = service.svcwrap("uninstall")
+    assert rc == 0, out + err
+    _, q, _ = wine(["reg", "query", key])
+    assert "SvcwrapSource" not in q, q
+
+
+def test_pipe_and_event_dacls(service):
+    """The running wrapper's pipe and stop event carry the descriptors of
+    core/secdesc.c, as far as Wine's GetSecurityInfo reports them."""
+    ready, log = service.dir / "ready", service.dir / "child.log"
+    event_ini(service, log, ready)
+    service.install()
+    service.scm.start(service.name)
+    service.scm.wait_state(service.name, "RUNNING")
+    wait_until(ready.exists, 30, "the child's ready file")
+    svc = service_sid(service.name)
+    _, sddl = print_sddl(f"pipe:\\\\.\\pipe\\svcwrap-{service.name}")
+    # Protected; full for SYSTEM, Administrators, the service SID and the
+    # running user (Wine gives the service no service SID in its token);
+    # the status (read) for Authenticated Users; nothing for Everyone.
+    dacl = sddl.split("D:", 1)[1]
+    assert re.fullmatch(rf"P\(A;;FA;;;SY\)\(A;;FA;;;BA\)\(A;;FA;;;{svc}\)"
+                        r"(\(A;;FA;;;S-1-5-21-[0-9-]+\))?\(A;;FR;;;AU\)",
+                        dacl), sddl
+    out = (service.dir / "logs" / f"{service.name}.out.log").read_text()
+    name = re.search(r"SVCWRAP_STOP_EVENT=(\S+)", out).group(1)
+    _, sddl = print_sddl(f"event:{name}")
+    dacl = sddl.split("D:", 1)[1]
+    assert re.fullmatch(rf"P\(A;;0x1f0003;;;SY\)\(A;;0x1f0003;;;BA\)"
+                        rf"\(A;;0x100000;;;{svc}\)"
+                        r"(\(A;;0x100000;;;S-1-5-21-[0-9-]+\))?", dacl), sddl
+
+
+def service_sid(name):
+    """NT SERVICE\\<name>'s SID, as the SCM derives it."""
+    import hashlib
+    import struct
+    d = hashlib.sha1(name.upper().encode("utf-16-le")).digest()
+    return "S-1-5-80-" + "-".join(str(v) for v in struct.unpack("<5I", d))
