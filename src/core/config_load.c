@@ -420,6 +420,22 @@ static void apply_arguments(loader_t *L, char *v) {
     char *x = expand(L, raw.v[i]);
 
     if (x == NULL) break;
+    if (L->c->platform == SW_PLATFORM_WIN && L->c->executable != NULL &&
+        sw_is_batch_file(L->c->executable)) {
+      char bad = sw_batch_unsafe_char(x), shown[3] = {bad, '\0', '\0'};
+
+      if (bad == '\r' || bad == '\n') {
+        shown[0] = '\\';
+        shown[1] = bad == '\r' ? 'r' : 'n';
+      }
+      if (bad != '\0')
+        err(L,
+            "argument %d \"%s\" contains '%s', which cmd.exe acts on even "
+            "inside quotes when it runs %s (a batch file); svcwrap refuses "
+            "it: pass the value through [environment] instead, or run the "
+            "program the batch file runs directly",
+            i + 1, x, shown, L->c->executable);
+    }
     if (sw_argv_push(&L->c->argv, x) != 0) L->nomem = true;
     free(x);
   }
