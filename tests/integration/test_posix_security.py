@@ -48,3 +48,58 @@ def test_log_files_folder_and_socket_modes(ctx):
     assert rc == 0 and doc["wrapper_pid"] == w.pid, doc
     w.signal(signal.SIGTERM)
     assert w.wait(5) == 0, w.log()
+
+
+def test_connection_cap_and_idle_timeout(ctx):
+    """Clients that connect and never hang up cannot starve the wrapper:
+    past 16 at once the newest are closed at once, the others are closed
+    after the idle timeout, and status keeps answering throughout."""
+    import socket
+    import time
+
+    from conftest import scaled
+
+    ready = ctx.scratch / "ready"
+    path = ini(ctx, "cap", ready)
+    w = ctx.wrapper(path)
+    wait_pid_file(ready)
+    w.wait_log(r"starting -> running")
+    sock_path = str(ctx.scratch / "logs" / "cap.sock")
+    held = []
+    for _ in range(24):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(sock_path)
+        held.append(s)
+
+    def closed_by_server(s, timeout):
+        """Read the status line (if any), then wait for EOF."""
+        s.settimeout(timeout)
+        data = b""
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    return True, data
+                data += chunk
+        except socket.timeout:
+            return False, data
+
+    # The newest ones were closed without an answer.
+    refused = 0
+    for s in held[16:]:
+        eof, data = closed_by_server(s, scaled(2))
+        assert eof, "a connection over the cap stayed open"
+        refused += data == b""
+    assert refused >= 1, "no connection over the cap was refused"
+    assert "more than 16 connections at once" in w.log()
+    # The first 16 got their status line and are closed after the idle
+    # timeout although they never hang up.
+    for s in held[:16]:
+        eof, data = closed_by_server(s, scaled(10))
+        assert eof and data.startswith(b"{"), data
+    rc, doc = ctx.status_json(path)
+    assert rc == 0 and doc["wrapper_pid"] == w.pid, doc
+    for s in held:
+        s.close()
+    w.signal(signal.SIGTERM)
+    assert w.wait(5) == 0, w.log()

@@ -309,3 +309,24 @@ def service_sid(name):
     import struct
     d = hashlib.sha1(name.upper().encode("utf-16-le")).digest()
     return "S-1-5-80-" + "-".join(str(v) for v in struct.unpack("<5I", d))
+
+
+def test_operators_group_is_looked_up_at_install(service):
+    """install resolves [service] operators and refuses an unknown group
+    (creating nothing); a known one is granted on the running pipe."""
+    ready = service.dir / "ready"
+    service.write_child_ini(f'--ready-file "{winpath(ready)}" --sleep -1')
+    text = service.ini.read_text().replace(
+        "[process]", "operators = NoSuchGroupHere\n\n[process]", 1)
+    service.write_ini(text)
+    rc, out, err = service.svcwrap("install")
+    assert rc == 1 and "LookupAccountNameW(NoSuchGroupHere)" in err, out + err
+    assert service.scm.query(service.name) is None
+    service.write_ini(text.replace("NoSuchGroupHere", "Administrators"))
+    rc, out, err = service.svcwrap("install")
+    assert rc == 0, out + err
+    service.scm.start(service.name)
+    service.scm.wait_state(service.name, "RUNNING")
+    wait_until(ready.exists, 30, "the child's ready file")
+    _, sddl = print_sddl(f"pipe:\\\\.\\pipe\\svcwrap-{service.name}")
+    assert "(A;;0x12008b;;;BA)" in sddl, sddl
