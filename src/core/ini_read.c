@@ -19,6 +19,7 @@
 #include "core/ini_read.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -267,7 +268,16 @@ static char *value_of_line(reader_t *r, int lineno) {
     v++;
   end = e;
   for (c = v; c < e; c++) {
-    if (*c == '"') quoted = !quoted;
+    /* Quotes count as CommandLineToArgvW counts them (values such as
+     * `arguments` follow its rules): after an odd number of
+     * backslashes a quote is a literal one. */
+    if (*c == '"') {
+      size_t bs = 0;
+
+      while (c - bs > v && c[-1 - (ptrdiff_t)bs] == '\\')
+        bs++;
+      if (bs % 2 == 0) quoted = !quoted;
+    }
     if (*c == ';' && !quoted && c > v && is_blank(c[-1])) {
       end = c;
       break;
@@ -275,8 +285,9 @@ static char *value_of_line(reader_t *r, int lineno) {
   }
   if (quoted)
     sw_diags_add(r->diags, true, lineno,
-                 "unbalanced quote: a '\"' is never closed; close it, or "
-                 "write a literal quote inside quotes as \"\"");
+                 "unbalanced quote: a '\"' is never closed; close it (a "
+                 "literal quote is \\\" or \"\" inside quotes, and a "
+                 "backslash just before a closing quote is written \\\\)");
   trim_range(&v, &end);
   return dup_range(v, end);
 }

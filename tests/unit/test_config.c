@@ -165,6 +165,22 @@ static void unbalanced_quote_is_reported(void **state) {
   (void)state;
   one_error("arguments = --name \"my app --port 80\n", 5, "unbalanced quote");
   one_error("[service]\ndescription = say \"hi\n", 6, "unbalanced quote");
+  /* A quote after an odd number of backslashes is a literal one, as
+   * CommandLineToArgvW reads it. */
+  one_error("arguments = \"C:\\dir\\\" x\n", 5, "unbalanced quote");
+}
+
+static void escaped_quotes_are_balanced(void **state) {
+  sw_config_t *c;
+
+  (void)state;
+  c = load_ok(POSIX_INI,
+              MIN_INI "arguments = a\\\"b \"x\\\\\" \"q ; r\" ; comment\n");
+  assert_int_equal(c->argv.n, 3);
+  assert_string_equal(c->argv.v[0], "a\"b");
+  assert_string_equal(c->argv.v[1], "x\\");
+  assert_string_equal(c->argv.v[2], "q ; r");
+  sw_config_free(c);
 }
 
 static void batch_file_arguments(void **state) {
@@ -1597,6 +1613,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(accounts),
     cmocka_unit_test(semicolon_inside_quotes_is_text),
     cmocka_unit_test(unbalanced_quote_is_reported),
+    cmocka_unit_test(escaped_quotes_are_balanced),
     cmocka_unit_test(batch_file_arguments),
     cmocka_unit_test(operators_key),
     cmocka_unit_test(error_kinds),
