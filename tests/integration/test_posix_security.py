@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
 """Who may read what the wrapper creates on POSIX: log files 0640, the
-log folder 0750, the status socket 0600 (set before it listens), and a
-status client that checks the server's pid."""
+log folder 0750, the status socket 0600 (set before it listens) in a
+0700 folder of its own, and the connection cap and idle timeout."""
 import os
+import re
 import signal
 import stat
 
@@ -22,7 +23,8 @@ def mode(p):
 
 def test_log_files_folder_and_socket_modes(ctx):
     """Even with umask 000, nothing is open to others: the log files are
-    0640, the folder 0750, the socket 0600 (the lock file 0600)."""
+    0640, the folder 0750, the socket 0600 (and its lock file) in a 0700
+    folder."""
     ready = ctx.scratch / "ready"
     path = ini(ctx, "perm", ready)
     old = os.umask(0)
@@ -39,15 +41,43 @@ def test_log_files_folder_and_socket_modes(ctx):
     for p in logs.iterdir():
         if p.name.endswith(".log"):
             assert mode(p) == 0o640, (p.name, oct(mode(p)))
-    assert "perm.svcwrap.log" in files and "perm.out.log" in files, files
-    sock = logs / "perm.sock"
+    assert files == [".svcwrap", "perm.out.log", "perm.svcwrap.log"], files
+    private = logs / ".svcwrap"
+    assert mode(private) == 0o700, oct(mode(private))
+    sock = private / "perm.sock"
     assert stat.S_ISSOCK(os.lstat(sock).st_mode)
     assert mode(sock) == 0o600, oct(mode(sock))
-    assert mode(logs / "perm.sock.lock") == 0o600
+    assert mode(private / "perm.sock.lock") == 0o600
     rc, doc = ctx.status_json(path)
     assert rc == 0 and doc["wrapper_pid"] == w.pid, doc
     w.signal(signal.SIGTERM)
     assert w.wait(5) == 0, w.log()
+
+
+def test_open_endpoint_folder_is_closed_again(ctx):
+    """A .svcwrap folder someone made more open (0777) is made 0700 again
+    at the next start; one that is a symlink is refused."""
+    ready = ctx.scratch / "ready"
+    path = ini(ctx, "reopen", ready)
+    private = ctx.scratch / "logs" / ".svcwrap"
+    private.mkdir(parents=True)
+    private.chmod(0o777)
+    w = ctx.wrapper(path)
+    wait_pid_file(ready)
+    w.wait_log(r"starting -> running")
+    assert mode(private) == 0o700, oct(mode(private))
+    w.signal(signal.SIGTERM)
+    assert w.wait(5) == 0, w.log()
+    for p in private.iterdir():
+        p.unlink()
+    private.rmdir()
+    elsewhere = ctx.scratch / "elsewhere"
+    elsewhere.mkdir()
+    private.symlink_to(elsewhere)
+    w = ctx.wrapper(path, name="second")
+    assert w.wait(5) == 1, w.log()
+    assert re.search(r"\.svcwrap is not a folder of uid \d+ \(it is a file or "
+                     r"link", w.log()), w.log()
 
 
 def test_connection_cap_and_idle_timeout(ctx):
@@ -64,7 +94,7 @@ def test_connection_cap_and_idle_timeout(ctx):
     w = ctx.wrapper(path)
     wait_pid_file(ready)
     w.wait_log(r"starting -> running")
-    sock_path = str(ctx.scratch / "logs" / "cap.sock")
+    sock_path = str(ctx.scratch / "logs" / ".svcwrap" / "cap.sock")
     held = []
     for _ in range(24):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
