@@ -110,10 +110,10 @@ int sw_os_connect(uv_pipe_t *pipe, const char *name, bool write,
   struct sockaddr_un sa;
   struct ucred cred;
   socklen_t len = sizeof(cred);
+  unsigned waited;
   int fd, rc;
 
-  (void)write;      /* a socket is both ways; the mode 0600 decides who */
-  (void)timeout_ms; /* a local connect does not wait */
+  (void)write; /* a socket is both ways; the mode 0600 decides who */
   memset(&sa, 0, sizeof(sa));
   sa.sun_family = AF_UNIX;
   if (strlen(name) >= sizeof(sa.sun_path)) {
@@ -121,21 +121,31 @@ int sw_os_connect(uv_pipe_t *pipe, const char *name, bool write,
     return SW_EINVAL;
   }
   strcpy(sa.sun_path, name);
-  fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  /* Non-blocking: a wrapper that is stopped (SIGSTOP) with its backlog
+   * full would hold a blocking connect forever. EAGAIN means the backlog
+   * is full: retry for up to timeout_ms. */
+  fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) {
     rc = -errno;
     snprintf(why, whylen, "socket: %s", strerror(errno));
     return rc;
   }
-  do
+  for (waited = 0;;) {
     rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-  while (rc != 0 && errno == EINTR);
+    if (rc == 0 || (errno != EINTR && errno != EAGAIN)) break;
+    if (errno == EAGAIN) {
+      if (waited >= timeout_ms) break;
+      usleep(10 * 1000);
+      waited += 10;
+    }
+  }
   if (rc != 0) {
     int e = errno;
 
     close(fd);
     snprintf(why, whylen, "connect %s: %s", name, strerror(e));
     if (e == ENOENT || e == ECONNREFUSED) return SW_ENOTRUNNING;
+    if (e == EAGAIN) return UV_ETIMEDOUT;
     return e == EACCES || e == EPERM ? SW_EACCES : -e;
   }
   if (expected_pid > 0 &&
