@@ -473,6 +473,18 @@ static void apply_event_name(loader_t *L, char *v) {
   set_str(L, &L->c->stop.event_name, v);
 }
 
+/* The default is a prefix: the wrapper adds a random part for every run.
+ * Shown as a comment, so that the dump, read back, keeps the default
+ * (an explicit event_name is used as written and refused if it exists). */
+static void dump_event_name(const sw_config_t *c, sw_sbuf_t *b) {
+  if (sw_config_key_line(c, "stop", "event_name") > 0)
+    sw_sbuf_printf(b, "event_name = %s\n", c->stop.event_name);
+  else
+    sw_sbuf_printf(b,
+                   "; event_name = %s-<random, new every run> (the default)\n",
+                   c->stop.event_name);
+}
+
 /* ---- parsing by type ---------------------------------------------------- */
 
 #define FIELD(L, type) ((type *)(void *)((char *)(L)->c + (L)->key->off))
@@ -650,7 +662,7 @@ static const sw_key_t keys[] = {
    NULL, NULL},
   {"stop", "event_name", SW_KEY_STRING, S(event_name), 0,
    "Global\\svcwrap-%SVCWRAP_SERVICE_NAME%-stop", 0, 0, NULL, 0,
-   apply_event_name, NULL},
+   apply_event_name, dump_event_name},
   {"restart", "policy", SW_KEY_ENUM, R(policy), 0, "on-failure", 0, 0,
    &sw_restart_policy_names, 0, NULL, NULL},
   {"restart", "delay", SW_KEY_DURATION, R(delay_ms), 0, "1s", 0, H, NULL, 0,
