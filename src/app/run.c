@@ -158,16 +158,24 @@ static void detach_logs(run_t *r) {
  * nothing for LOG_CLOSE_GRACE_MS (no progress at all), it is given up (said on
  * stderr) and the writer left where it is stuck: a stalled disk must not keep a
  * stopped service from exiting (and from reporting STOPPED). */
+/* While the end waits for the log writer: still stopping, and alive. */
+static void closing_logs(void *data) {
+  run_t *r = data;
+
+  sw_os_host_report(r->host, SW_HOST_STOPPING, 2 * LOG_CLOSE_GRACE_MS, 0);
+}
+
 static void close_logs(run_t *r) {
   if (!r->logs_open) return;
   sw_capture_flush(&r->cap);
   if (r->writer != NULL &&
-      !sw_logwriter_sync_for(r->writer, LOG_CLOSE_GRACE_MS)) {
+      !sw_logwriter_sync_for(r->writer, LOG_CLOSE_GRACE_MS, closing_logs, r)) {
     sw_log_set_sink(NULL, NULL);
     sw_log_error(
-        "the log files took nothing for %dms; giving up %zu bytes not yet "
-        "written and exiting",
-        LOG_CLOSE_GRACE_MS, sw_logwriter_queued(r->writer));
+        "the log files took nothing for %dms (or were still writing after "
+        "%dms); giving up %zu bytes not yet written and exiting",
+        LOG_CLOSE_GRACE_MS, SW_LOGWRITER_SYNC_MAX_MS,
+        sw_logwriter_queued(r->writer));
     r->logs_abandoned = true;
     r->logs_open = false;
     return;

@@ -351,6 +351,11 @@ int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
 
 void sw_os_child_free(sw_child_t *c) {
   if (c == NULL || c->io.freeing) return;
-  if (current == c) current = NULL;
+  if (current == c) {
+    /* Released before its exit (abandoned as unkillable): the guard must
+     * not keep its group, whose id the system may give to another. */
+    current = NULL;
+    sw__posix_guard_watch(0);
+  }
   sw__childio_close(&c->io);
 }

@@ -588,9 +588,14 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
     int fd = _open_osfhandle((intptr_t)ours[i], _O_RDONLY);
 
     if (fd < 0 || uv_pipe_open(&c->io.out[i], fd) != 0) {
-      /* Never read: sw__childio_close() closes it with the rest. */
+      /* Never read, so closed now: libuv closes only what it opened, and
+       * an open end nobody reads would block the child once the pipe's
+       * buffer is full (closed, the child's writes fail instead). */
       sw_log_warnx("child's %s cannot be read", i ? "stderr" : "stdout");
-      if (fd < 0) CloseHandle(ours[i]);
+      if (fd >= 0)
+        _close(fd); /* closes ours[i] too */
+      else
+        CloseHandle(ours[i]);
     } else {
       sw__childio_read(&c->io, i);
     }
