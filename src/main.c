@@ -17,7 +17,7 @@ static const struct {
   const char *usage;
   const char *text;
 } verbs[] = {
-    {"install", "install [--password -] [-c FILE]",
+    {"install", "install [--force] [--password -] [-c FILE]",
      "Register the service with the SCM: ImagePath \"<exe>\" run -c \"<ini>\"\n"
      "(always quoted), display name, description, start type, dependencies,\n"
      "account, a preshutdown timeout derived from [stop] and [service]\n"
@@ -25,7 +25,13 @@ static const struct {
      "standard input with --password - (never from the INI); gMSA and user\n"
      "accounts are granted \"Log on as a service\". Validates the INI first\n"
      "and creates nothing if it is invalid. Refuses if the service exists.\n"
-     "Needs an elevated (administrator) prompt."},
+     "Needs an elevated (administrator) prompt.\n"
+     "Refuses too when anyone but SYSTEM and Administrators may change\n"
+     "svcwrap.exe, the INI, the child's executable or the log folder (or a\n"
+     "folder above them): the message names the path, who may write it and\n"
+     "the icacls line that fixes it. --force installs anyway.\n"
+     "Sets the service's security: SYSTEM and Administrators full control,\n"
+     "[service] operators start/stop/control, everyone else query only."},
     {"uninstall", "uninstall [-c FILE]",
      "Stop the service if it runs (the stop ladder runs, bounded wait), then\n"
      "delete it."},
@@ -125,6 +131,9 @@ int sw_main(int argc, char **argv) {
       cli.config = argv[++i];
     } else if (strcmp(argv[i], "--json") == 0 && strcmp(verb, "status") == 0) {
       cli.json = true;
+    } else if (strcmp(argv[i], "--force") == 0 &&
+               strcmp(verb, "install") == 0) {
+      cli.force = true;
     } else if (strcmp(argv[i], "--password") == 0 &&
                strcmp(verb, "install") == 0) {
       if (i + 1 >= argc || strcmp(argv[i + 1], "-") != 0) {

@@ -23,6 +23,7 @@ typedef struct {
   bool json;          /* --json */
   bool password;      /* install --password -: read it from stdin */
   const char *code;   /* control CODE */
+  bool force;         /* install --force: past the permission audit */
   const char *argv0;
 } sw_cli_t;
 

@@ -13,9 +13,10 @@
 
 int sw_cmd_control(const sw_cli_t *cli) {
   sw_config_t *cfg;
-  char *endpoint = NULL, *status = NULL, *reply = NULL, why[256], cmd[32];
+  char *endpoint = NULL, *status = NULL, *reply = NULL, why[512], cmd[32];
+  sw_svc_info_t info;
   unsigned code;
-  int rc, exit_code = SW_EXIT_OK;
+  int rc, exit_code = SW_EXIT_OK, pid = 0;
 
   if (cli->code == NULL) {
     fprintf(stderr,
@@ -37,9 +38,15 @@ int sw_cmd_control(const sw_cli_t *cli) {
     exit_code = SW_EXIT_USAGE;
     goto out;
   }
+  /* When the service manager runs the service, only its process may
+   * answer (as for rotate; POSIX has none: SW_ENOSYS). */
+  memset(&info, 0, sizeof(info));
+  if (sw_os_service_query(cfg, &info, why, sizeof(why)) == 0) pid = info.pid;
+  snprintf(why, sizeof(why), "%s", sw_strerror(SW_ENOMEM));
   endpoint = sw_os_endpoint_name(cfg);
   snprintf(cmd, sizeof(cmd), "control %u\n", code);
-  rc = endpoint ? sw_endpoint_query(endpoint, cmd, &status, &reply, 5000)
+  rc = endpoint ? sw_endpoint_query(endpoint, cmd, pid, &status, &reply, 5000,
+                                    why, sizeof(why))
                 : SW_ENOMEM;
   if (rc == SW_ENOTRUNNING) {
     fprintf(stderr,
@@ -49,7 +56,7 @@ int sw_cmd_control(const sw_cli_t *cli) {
     exit_code = SW_EXIT_STATUS_STOPPED;
   } else if (rc != 0 || reply == NULL) {
     fprintf(stderr, "svcwrap: control %s %s: %s\n", cfg->name, cli->code,
-            rc != 0 ? sw_strerror(rc) : "no answer");
+            rc != 0 ? why : "no answer");
     exit_code = SW_EXIT_RUNTIME;
   } else if (strstr(reply, "\"ok\":true") == NULL) {
     /* {"error":"unknown command"}: a wrapper that refused the command

@@ -66,7 +66,14 @@ int sw_cmd_service(const sw_cli_t *cli, const char *verb) {
     if (rc != 0) {
       snprintf(why, sizeof(why), "cannot find my own executable: %s",
                uv_strerror(rc));
-    } else {
+    } else if ((rc = sw_os_install_audit(cfg, exe, why, sizeof(why))) != 0 &&
+               rc != SW_ENOSYS && cli->force) {
+      fprintf(stderr, "svcwrap: install %s: --force: installing although %s\n",
+              cfg->name, why);
+      rc = 0;
+    }
+    if (rc == SW_ENOSYS) rc = 0; /* no audit here; install says so */
+    if (rc == 0) {
       rc = sw_os_service_install(cfg, exe, cli->password ? password : NULL, why,
                                  sizeof(why));
       if (rc == 0)

@@ -852,9 +852,10 @@ static void refuse(run_t *r) {
 /* Another wrapper has the service: say so (and whether it answers) and
  * refuse. held: what it holds, when known. */
 static void already_running(run_t *r, const char *held) {
-  char *st = NULL;
+  char *st = NULL, why[512];
 
-  if (sw_endpoint_query(r->endpoint_name, NULL, &st, NULL, 1000) == 0)
+  if (sw_endpoint_query(r->endpoint_name, NULL, 0, &st, NULL, 1000, why,
+                        sizeof(why)) == 0)
     sw_log_error(
         "service %s is already running (it answers on %s); not "
         "starting a second copy",
@@ -940,15 +941,17 @@ static int run_body(sw_host_t *host, void *data) {
     sw_log_error("out of memory naming the status endpoint; not starting");
     refuse(r);
   } else if (claim_instance(r) == 0) {
-    rc =
-        sw_endpoint_listen(&r->ep, &r->loop, r->endpoint_name, r->lock != NULL);
+    char why[512];
+
+    rc = sw_endpoint_listen(&r->ep, &r->loop, r->cfg, r->endpoint_name,
+                            r->lock != NULL, why, sizeof(why));
     if (rc == SW_EEXIST) {
       already_running(r, NULL);
     } else if (rc != 0) {
       /* Without its endpoint the wrapper could not be seen or rotated,
        * and a second one could start beside it: refuse. */
       sw_log_error("status endpoint %s: %s; not starting service %s",
-                   r->endpoint_name, uv_strerror(rc), r->cfg->name);
+                   r->endpoint_name, why, r->cfg->name);
       refuse(r);
     }
   }

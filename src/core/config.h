@@ -196,6 +196,7 @@ typedef struct sw_config_s {
   char *account;
   sw_account_kind_t account_kind;
   sw_recovery_cfg_t recovery;
+  char *operators; /* a group allowed to start, stop and control; "" none */
 
   /* [process] */
   char *executable; /* absolute */

@@ -437,6 +437,39 @@ static void dump_account(const sw_config_t *c, sw_sbuf_t *b) {
     sw_sbuf_printf(b, "; %s\n", what[c->account_kind]);
 }
 
+/* A group (or user) name for [service] operators: DOMAIN\name or name,
+ * no characters Windows refuses in account names. Whether it exists is
+ * for install to find out (on the machine it installs on). */
+static void apply_operators(loader_t *L, char *v) {
+  const unsigned char *p;
+  const char *slash;
+
+  v = unquote(v);
+  if (*v == '\0') {
+    set_str(L, &L->c->operators, v);
+    return;
+  }
+  slash = strchr(v, '\\');
+  for (p = (const unsigned char *)v; *p != '\0'; p++) {
+    if (*p < 0x20 || strchr("/[]:;|=,+*?<>\"@", *p) != NULL) {
+      err(L,
+          "\"%s\" is not a group name: '%c' is not allowed in Windows "
+          "account names; write a local group (MyOps) or DOMAIN\\group",
+          v, *p < 0x20 ? '?' : *p);
+      return;
+    }
+  }
+  if (strlen(v) > 256 || (slash != NULL && (slash == v || slash[1] == '\0' ||
+                                            strchr(slash + 1, '\\') != NULL))) {
+    err(L,
+        "\"%s\" is not a group name; write a local group (MyOps) or "
+        "DOMAIN\\group, at most 256 characters",
+        v);
+    return;
+  }
+  set_str(L, &L->c->operators, v);
+}
+
 /* ---- [process] -------------------------------------------------------- */
 
 /* Split first, then expand each argument: a variable whose value has
@@ -454,6 +487,22 @@ static void apply_arguments(loader_t *L, char *v) {
     char *x = expand(L, raw.v[i]);
 
     if (x == NULL) break;
+    if (L->c->platform == SW_PLATFORM_WIN && L->c->executable != NULL &&
+        sw_is_batch_file(L->c->executable)) {
+      char bad = sw_batch_unsafe_char(x), shown[3] = {bad, '\0', '\0'};
+
+      if (bad == '\r' || bad == '\n') {
+        shown[0] = '\\';
+        shown[1] = bad == '\r' ? 'r' : 'n';
+      }
+      if (bad != '\0')
+        err(L,
+            "argument %d \"%s\" contains '%s', which cmd.exe acts on even "
+            "inside quotes when it runs %s (a batch file); svcwrap refuses "
+            "it: pass the value through [environment] instead, or run the "
+            "program the batch file runs directly",
+            i + 1, x, shown, L->c->executable);
+    }
     if (sw_argv_push(&L->c->argv, x) != 0) L->nomem = true;
     free(x);
   }
@@ -649,6 +698,18 @@ static void apply_event_name(loader_t *L, char *v) {
   set_str(L, &L->c->stop.event_name, v);
 }
 
+/* The default is a prefix: the wrapper adds a random part for every run.
+ * Shown as a comment, so that the dump, read back, keeps the default
+ * (an explicit event_name is used as written and refused if it exists). */
+static void dump_event_name(const sw_config_t *c, sw_sbuf_t *b) {
+  if (sw_config_key_line(c, "stop", "event_name") > 0)
+    sw_sbuf_printf(b, "event_name = %s\n", c->stop.event_name);
+  else
+    sw_sbuf_printf(b,
+                   "; event_name = %s-<random, new every run> (the default)\n",
+                   c->stop.event_name);
+}
+
 /* ---- parsing by type ---------------------------------------------------- */
 
 #define FIELD(L, type) ((type *)(void *)((char *)(L)->c + (L)->key->off))
@@ -817,6 +878,8 @@ static const sw_key_t keys[] = {
    0, apply_recovery, dump_recovery},
   {"service", "recovery_reset", SW_KEY_DURATION, F(recovery.reset_ms), 0,
    "1d", 0, 3650 * 24 * H, NULL, 0, NULL, NULL},
+  {"service", "operators", SW_KEY_STRING, F(operators), 0, "", 0, 0, NULL, 0,
+   apply_operators, NULL},
   {"process", "executable", SW_KEY_PATH, F(executable), 0, NULL, 0, 0, NULL,
    0, NULL, NULL},
   {"process", "arguments", SW_KEY_STRING, F(arguments), 0, "", 0, 0, NULL,
@@ -831,7 +894,7 @@ static const sw_key_t keys[] = {
    NULL, NULL},
   {"stop", "event_name", SW_KEY_STRING, S(event_name), 0,
    "Global\\svcwrap-%SVCWRAP_SERVICE_NAME%-stop", 0, 0, NULL, 0,
-   apply_event_name, NULL},
+   apply_event_name, dump_event_name},
   {"restart", "policy", SW_KEY_ENUM, R(policy), 0, "on-failure", 0, 0,
    &sw_restart_policy_names, 0, NULL, NULL},
   {"restart", "delay", SW_KEY_DURATION, R(delay_ms), 0, "1s", 0, H, NULL, 0,

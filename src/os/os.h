@@ -224,6 +224,17 @@ int sw_os_service_query(const sw_config_t *cfg, sw_svc_info_t *info, char *why,
 int sw_os_service_install(const sw_config_t *cfg, const char *exe,
                           const char *password, char *why,
                           size_t whylen) SW_MUST_CHECK;
+/*
+ * The install audit (Windows; POSIX returns SW_ENOSYS): who may change
+ * svcwrap.exe (`exe`), the INI, the child's executable and the log folder,
+ * and the folders above them. Returns 0 when only trusted principals
+ * (SYSTEM, Administrators, TrustedInstaller, the service SID, the
+ * installing user) may; SW_EACCES with the first finding in why (the path,
+ * the principal, what they could do, and the icacls line that fixes it);
+ * another code when a path's security cannot be read.
+ */
+int sw_os_install_audit(const sw_config_t *cfg, const char *exe, char *why,
+                        size_t whylen) SW_MUST_CHECK;
 /* Stop it if running (waits up to timeout_ms), then delete it. */
 int sw_os_service_uninstall(const sw_config_t *cfg, uint64_t timeout_ms,
                             char *why, size_t whylen) SW_MUST_CHECK;
@@ -281,6 +292,54 @@ int sw_os_instance_lock(const char *endpoint, sw_instance_lock_t **out,
                         char *why, size_t whylen) SW_MUST_CHECK;
 /* Release the claim (NULL is fine). */
 void sw_os_instance_unlock(sw_instance_lock_t *l);
+
+/* ---- the endpoint's transport ------------------------------------------- */
+
+typedef struct sw_listener_s sw_listener_t;
+
+/* A client connected: conn is a heap uv_pipe_t, initialised on the
+ * listener's loop and open; the callee owns it (uv_close, then free() in
+ * the close callback). Runs on: loop thread. */
+typedef void sw_listener_cb(void *data, uv_pipe_t *conn);
+
+/*
+ * Listen on `name` (sw_os_endpoint_name()) for `cfg`'s service. POSIX: a
+ * Unix socket, mode 0600 before it listens; `claimed` (the caller holds
+ * the instance lock) lets a dead wrapper's socket be removed first.
+ * Windows: a named pipe with an explicit DACL (core/secdesc.c:
+ * sw_sddl_pipe), FILE_FLAG_FIRST_PIPE_INSTANCE and
+ * PIPE_REJECT_REMOTE_CLIENTS; when `claimed` and someone else already
+ * serves `name` (created it first), the wrapper listens on "<name>-<pid>"
+ * instead, which clients that know the service's pid try next, and logs
+ * it. *used receives the name listened on (heap, caller frees).
+ * Returns 0; SW_EEXIST when the name is in use and not claimed; another
+ * negative code with the OS's reason in why[whylen]. Runs on: loop thread.
+ */
+int sw_os_listen(uv_loop_t *loop, const sw_config_t *cfg, const char *name,
+                 bool claimed, sw_listener_cb *cb, void *data,
+                 sw_listener_t **out, char **used, char *why,
+                 size_t whylen) SW_MUST_CHECK;
+/* Stop listening and free l (NULL is fine); connections already handed
+ * out stay the callee's. Runs on: loop thread. */
+void sw_os_listen_close(sw_listener_t *l);
+
+/*
+ * Connect `pipe` (initialised by the caller, not open) to the endpoint
+ * `name`, for reading only or, with `write`, for a command too. Windows:
+ * the client allows identification only (SECURITY_SQOS_PRESENT |
+ * SECURITY_IDENTIFICATION), so a server that is not the service cannot
+ * act with the client's token; with expected_pid > 0 the server process
+ * (GetNamedPipeServerProcessId) must be that pid, else "<name>-<pid>" is
+ * tried, else it fails. POSIX: expected_pid > 0 is checked against the
+ * peer's pid (SO_PEERCRED). Waits at most timeout_ms for a busy endpoint.
+ * Returns 0; SW_ENOTRUNNING when nobody listens; SW_EACCES when the
+ * server is not the expected process or access is denied; another
+ * negative code; the reason in why[whylen]. Runs on: any thread (the
+ * pipe's loop's).
+ */
+int sw_os_connect(uv_pipe_t *pipe, const char *name, bool write,
+                  int expected_pid, unsigned timeout_ms, char *why,
+                  size_t whylen) SW_MUST_CHECK;
 
 /* The name the running wrapper listens on for `status`/`rotate`, for a
  * uv_pipe_t (POSIX: a socket path; Windows: \\.\pipe\svcwrap-<name>).

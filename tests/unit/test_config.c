@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cmdline.h"
 #include "core/config.h"
 #include "core/err.h"
 #include "core/ini_read.h"
@@ -137,6 +138,127 @@ static void one_error(const char *extra, int line, const char *part) {
         extra, rc, d.n, line, part);
   }
   sw_diags_free(&d);
+}
+
+/* ---- security: quotes, batch files, operators -----------------------------
+ */
+
+static void semicolon_inside_quotes_is_text(void **state) {
+  sw_config_t *c;
+
+  (void)state;
+  c = load_ok(POSIX_INI, MIN_INI "arguments = --query \"SELECT 1 ;\" --pw=x\n");
+  assert_int_equal(c->argv.n, 3);
+  assert_string_equal(c->argv.v[0], "--query");
+  assert_string_equal(c->argv.v[1], "SELECT 1 ;");
+  assert_string_equal(c->argv.v[2], "--pw=x");
+  sw_config_free(c);
+  /* Outside quotes, " ;" still starts a comment. */
+  c = load_ok(POSIX_INI, MIN_INI "arguments = a \"b ; c\" d ; e \"f\n");
+  assert_int_equal(c->argv.n, 3);
+  assert_string_equal(c->argv.v[1], "b ; c");
+  assert_string_equal(c->argv.v[2], "d");
+  sw_config_free(c);
+  /* An empty value with a comment is empty, as the example INI writes it;
+   * without a blank before it a ';' is text, as inih reads it. */
+  c = load_ok(POSIX_INI, MIN_INI "arguments =        ; none\n");
+  assert_int_equal(c->argv.n, 0);
+  sw_config_free(c);
+  c = load_ok(POSIX_INI, MIN_INI "arguments =;x\n");
+  assert_int_equal(c->argv.n, 1);
+  assert_string_equal(c->argv.v[0], ";x");
+  sw_config_free(c);
+}
+
+static void unbalanced_quote_is_reported(void **state) {
+  (void)state;
+  one_error("arguments = --name \"my app --port 80\n", 5, "unbalanced quote");
+  one_error("[service]\ndescription = say \"hi\n", 6, "unbalanced quote");
+  /* A quote after an odd number of backslashes is a literal one, as
+   * CommandLineToArgvW reads it. */
+  one_error("arguments = \"C:\\dir\\\" x\n", 5, "unbalanced quote");
+}
+
+static void escaped_quotes_are_balanced(void **state) {
+  sw_config_t *c;
+
+  (void)state;
+  c = load_ok(POSIX_INI,
+              MIN_INI "arguments = a\\\"b \"x\\\\\" \"q ; r\" ; comment\n");
+  assert_int_equal(c->argv.n, 3);
+  assert_string_equal(c->argv.v[0], "a\"b");
+  assert_string_equal(c->argv.v[1], "x\\");
+  assert_string_equal(c->argv.v[2], "q ; r");
+  sw_config_free(c);
+}
+
+static void batch_file_arguments(void **state) {
+  static const char *const bad[] = {
+      "\"a&b\"", "x|y", "\"100%%\"", "a^b", "\"(x)\"", "hi!", "\"\"\"\"",
+  };
+  char text[512];
+  sw_config_t *c;
+  size_t i;
+
+  (void)state;
+  assert_true(sw_is_batch_file("C:\\x\\run.CMD"));
+  assert_true(sw_is_batch_file("run.bat"));
+  assert_false(sw_is_batch_file("run.exe"));
+  assert_false(sw_is_batch_file("bat"));
+  assert_int_equal(sw_batch_unsafe_char("--port=8080"), '\0');
+  assert_int_equal(sw_batch_unsafe_char("a\nb"), '\n');
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    sw_diags_t d;
+
+    snprintf(text, sizeof(text),
+             "[service]\nname = svc\n[process]\nexecutable = run.cmd\n"
+             "arguments = ok %s\n",
+             bad[i]);
+    load_fail(WIN_INI, text, strlen(text), 1, &d);
+    expect_diag(&d, true, 5, "argument 2");
+    expect_diag(&d, true, 5, "cmd.exe acts on");
+    sw_diags_free(&d);
+  }
+  /* The same arguments are fine for a program, and plain ones for a
+   * batch file; POSIX runs no cmd.exe. */
+  c = load_ok(WIN_INI,
+              "[service]\nname = svc\n[process]\nexecutable = "
+              "run.exe\narguments = \"a&b\" 100%%\n");
+  sw_config_free(c);
+  c = load_ok(WIN_INI,
+              "[service]\nname = svc\n[process]\nexecutable = "
+              "run.bat\narguments = --port=8080 \"C:\\My Data\"\n");
+  assert_int_equal(c->argv.n, 2);
+  sw_config_free(c);
+  c = load_ok(POSIX_INI,
+              "[service]\nname = svc\n[process]\nexecutable = "
+              "run.bat\narguments = \"a&b\"\n");
+  sw_config_free(c);
+}
+
+static void operators_key(void **state) {
+  static const char *const ok[] = {"MyOps", "CORP\\Service Operators",
+                                   "\"Ops Team\""};
+  static const char *const bad[] = {"a,b",     "CORP\\", "\\ops",
+                                    "a\\b\\c", "ops*",   "x@corp"};
+  char text[256];
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+    sw_config_t *c;
+
+    snprintf(text, sizeof(text), "%s[service]\noperators = %s\n", MIN_INI,
+             ok[i]);
+    c = load_ok(POSIX_INI, text);
+    assert_true(c->operators[0] != '\0');
+    assert_null(strchr(c->operators, '"'));
+    sw_config_free(c);
+  }
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    snprintf(text, sizeof(text), "[service]\noperators = %s\n", bad[i]);
+    one_error(text, 6, "is not a group name");
+  }
 }
 
 /* ---- defaults ------------------------------------------------------------ */
@@ -1352,6 +1474,7 @@ static void dump_defaults(void **state) {
       "account = LocalSystem\n"
       "recovery = \n"
       "recovery_reset = 86400000ms\n"
+      "operators = \n"
       "\n"
       "[process]\n"
       "executable = /etc/svc/app\n"
@@ -1364,7 +1487,8 @@ static void dump_defaults(void **state) {
       "[stop]\n"
       "method = ctrl-break, terminate\n"
       "timeout = 10000ms\n"
-      "event_name = Global\\svcwrap-svc-stop\n"
+      "; event_name = Global\\svcwrap-svc-stop-<random, new every run> (the "
+      "default)\n"
       "\n"
       "[restart]\n"
       "policy = on-failure\n"
@@ -1731,6 +1855,11 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(accounts),
     cmocka_unit_test(recovery),
     cmocka_unit_test(control_section),
+    cmocka_unit_test(semicolon_inside_quotes_is_text),
+    cmocka_unit_test(unbalanced_quote_is_reported),
+    cmocka_unit_test(escaped_quotes_are_balanced),
+    cmocka_unit_test(batch_file_arguments),
+    cmocka_unit_test(operators_key),
     cmocka_unit_test(error_kinds),
     cmocka_unit_test(errors_one_pass),
     cmocka_unit_test(missing_required),

@@ -17,6 +17,7 @@
 
 #include "core/path.h"
 #include "os/os.h"
+#include "os/posix/internal.h"
 
 void sw_os_last_error_text(char *buf, size_t len) {
   int err = errno;
@@ -54,8 +55,8 @@ long sw_os_resource_count(const char **name) {
 }
 
 /*
- * <log directory>/<name>.sock. A socket path must fit sun_path (108 bytes
- * with its NUL, and libuv 1.44 truncates silently). A longer one is named
+ * <log directory>/.svcwrap/<name>.sock. A socket path must fit sun_path (108
+ * bytes with its NUL, and libuv 1.44 truncates silently). A longer one is named
  * through a descriptor of the log directory, /proc/self/fd/<n>/<file>,
  * which the kernel resolves like the directory itself: no chdir, and the
  * same name works for bind, connect, the lock file beside it and unlink.
@@ -66,11 +67,14 @@ char *sw_os_endpoint_name(const sw_config_t *cfg) {
   static int dir_fd = -1;
   static char *dir_of_fd;
   char *path = NULL, *file, *via;
-  size_t n = strlen(cfg->name) + 6;
+  size_t n = strlen(cfg->name) + 16;
 
   file = malloc(n);
   if (file == NULL) return NULL;
-  snprintf(file, n, "%s.sock", cfg->name);
+  /* In a folder of its own, 0700 (sw_os_instance_lock() makes it): the
+   * log folder is 0750, and only the wrapper's user may reach the
+   * socket. */
+  snprintf(file, n, SW_POSIX_ENDPOINT_DIR "/%s.sock", cfg->name);
   if (sw_path_resolve(SW_PATH_POSIX, cfg->log_dir, file, &path) != 0) {
     free(file);
     return NULL;

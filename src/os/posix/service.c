@@ -29,6 +29,13 @@ int sw_os_service_install(const sw_config_t *cfg, const char *exe,
   return windows_only("install", why, whylen);
 }
 
+int sw_os_install_audit(const sw_config_t *cfg, const char *exe, char *why,
+                        size_t whylen) {
+  (void)cfg;
+  (void)exe;
+  return windows_only("the install audit", why, whylen);
+}
+
 int sw_os_service_uninstall(const sw_config_t *cfg, uint64_t timeout_ms,
                             char *why, size_t whylen) {
   (void)cfg;

@@ -36,6 +36,7 @@
 #include "core/cmdline.h"
 #include "core/env.h"
 #include "core/err.h"
+#include "core/secdesc.h"
 #include "os/common/childio.h"
 #include "os/os.h"
 
@@ -79,9 +80,10 @@ static int join_hook(const sw_argv_t *cmd, char **out) {
 /*
  * A DACL granting the event's full access only to SYSTEM, Administrators
  * and the account the wrapper (and so the child) runs as, which is the
- * service's account. Returns a descriptor to LocalFree, or NULL.
+ * service's account, for [control] events (the stop event has its own,
+ * stop_event_sd). Returns a descriptor to LocalFree, or NULL.
  */
-static PSECURITY_DESCRIPTOR stop_event_sd(void) {
+static PSECURITY_DESCRIPTOR account_event_sd(void) {
   HANDLE token;
   union {
     TOKEN_USER tu;
@@ -109,75 +111,159 @@ static PSECURITY_DESCRIPTOR stop_event_sd(void) {
   return sd;
 }
 
-static HANDLE create_event(const char *name, bool manual, char *why,
+/*
+ * The event's DACL (core/secdesc.c): full access for SYSTEM and
+ * Administrators; SYNCHRONIZE (wait only) for the service SID, which the
+ * SCM puts in the wrapper's token (install sets the SID type) and so in
+ * the child's, and for the token's own user when the token has no
+ * service SID (a run from a console). Not the whole account: under
+ * LocalService every other service of that account would be let in.
+ * Returns a descriptor to LocalFree, or NULL (why says why).
+ */
+static PSECURITY_DESCRIPTOR stop_event_sd(const sw_config_t *cfg, char *why,
+                                          size_t whylen) {
+  char svc[SW_SID_MAX], self[SW_SID_MAX], sddl[SW_SDDL_MAX];
+  const char *self_sid = NULL;
+  PSECURITY_DESCRIPTOR sd;
+
+  if (sw__win_service_sid(cfg->name, svc, sizeof(svc)) != 0) {
+    snprintf(why, whylen, "service name \"%s\" gives no service SID",
+             cfg->name);
+    return NULL;
+  }
+  if (!sw__win_token_has(svc)) {
+    if (!sw__win_self_sid(self, sizeof(self))) {
+      fmt_err(why, whylen, "read the process token's user", GetLastError());
+      return NULL;
+    }
+    self_sid = self;
+  }
+  if (sw_sddl_stop_event(svc, self_sid, sddl, sizeof(sddl)) != 0) {
+    snprintf(why, whylen, "stop event descriptor too long");
+    return NULL;
+  }
+  sd = sw__win_sd(sddl);
+  if (sd == NULL)
+    fmt_err(why, whylen, "ConvertStringSecurityDescriptorToSecurityDescriptorW",
+            GetLastError());
+  return sd;
+}
+
+/* Create the event `name` with descriptor sd. NULL when it could not be
+ * created or existed already (*existed set; someone else made it first,
+ * with a DACL that is not ours, and could signal it). */
+static HANDLE create_event(const char *name, PSECURITY_DESCRIPTOR sd,
+                           bool manual, bool *existed, char *why,
                            size_t whylen) {
   SECURITY_ATTRIBUTES sa;
-  PSECURITY_DESCRIPTOR sd = stop_event_sd();
   wchar_t *wname = sw__win_wide(name);
   HANDLE h = NULL;
 
+  *existed = false;
   if (wname == NULL) {
     snprintf(why, whylen, "event name is not valid Unicode");
-    goto out;
+    return NULL;
   }
   memset(&sa, 0, sizeof(sa));
   sa.nLength = sizeof(sa);
   sa.lpSecurityDescriptor = sd;
-  /* Manual reset: the event stays set until the next child starts, so a
-   * child that opens it late still sees the stop. */
-  h = CreateEventW(sd ? &sa : NULL, manual, FALSE, wname);
+  /* The stop event is manual reset: it stays set until the next child
+   * starts, so a child that opens it late still sees the stop. */
+  h = CreateEventW(&sa, manual, FALSE, wname);
   if (h == NULL) {
-    fmt_err(why, whylen, "CreateEventW", GetLastError());
+    DWORD err = GetLastError();
+
+    /* Access denied on an existing name is someone else's event too. */
+    *existed = err == ERROR_ACCESS_DENIED && strncmp(name, "Local\\", 6) == 0;
+    fmt_err(why, whylen, "CreateEventW", err);
   } else if (GetLastError() == ERROR_ALREADY_EXISTS) {
-    /* Someone else created it first: it may not carry our DACL, and
-     * another process could signal it. Refuse it. */
     CloseHandle(h);
     h = NULL;
-    snprintf(why, whylen,
-             "event %s already exists (another service with "
-             "the same event_name?)",
-             name);
+    *existed = true;
+    snprintf(why, whylen, "event %s already exists", name);
   }
-out:
   free(wname);
-  if (sd != NULL) LocalFree(sd);
   return h;
 }
 
-/* Create the stop event once. Global\ names need SeCreateGlobalPrivilege,
- * which services have and a user's console may lack: fall back to the
- * session's Local\ namespace then. */
-static void ensure_stop_event(const sw_config_t *cfg) {
-  char why[512], *local;
-  const char *base;
+/* Global\<base> and, when Global\ objects may not be created (a console
+ * without SeCreateGlobalPrivilege: services and administrators have it),
+ * Local\<base>. The name used is stored in stop_event_name. */
+static HANDLE create_global_or_local(const char *name, PSECURITY_DESCRIPTOR sd,
+                                     bool *existed, char *why, size_t whylen) {
+  char *local;
+  HANDLE h = create_event(name, sd, true, existed, why, whylen);
   size_t n;
 
-  if (stop_event != NULL) return;
-  stop_event = create_event(cfg->stop.event_name, true, why, sizeof(why));
-  if (stop_event != NULL) {
-    stop_event_name = strdup(cfg->stop.event_name);
-    return;
+  if (h != NULL) {
+    stop_event_name = strdup(name);
+    return h;
   }
-  if (strncmp(cfg->stop.event_name, "Global\\", 7) != 0) {
-    sw_log_warnx("stop event %s: %s; method event will not be available",
-                 cfg->stop.event_name, why);
-    return;
-  }
-  base = cfg->stop.event_name + 7;
-  n = strlen(base) + 8;
+  if (*existed || strncmp(name, "Global\\", 7) != 0) return NULL;
+  n = strlen(name) + 8;
   local = malloc(n);
-  if (local == NULL) return;
-  snprintf(local, n, "Local\\%s", base);
-  stop_event = create_event(local, true, why, sizeof(why));
-  if (stop_event != NULL) {
-    sw_log_info("stop event: using %s (%s could not be created)", local,
-                cfg->stop.event_name);
+  if (local == NULL) return NULL;
+  snprintf(local, n, "Local\\%s", name + 7);
+  h = create_event(local, sd, true, existed, why, whylen);
+  if (h != NULL) {
+    sw_log_info("stop event: using %s (%s could not be created)", local, name);
     stop_event_name = local;
   } else {
-    sw_log_warnx("stop event %s: %s; method event will not be available", local,
-                 why);
     free(local);
   }
+  return h;
+}
+
+/*
+ * Create the stop event once per wrapper. The default name carries a
+ * random part, new for every run: a predictable name could be created
+ * first by any local user (creating a Global\ event needs no privilege),
+ * which would make the event unusable and the stop a hard kill. The child
+ * learns the name from SVCWRAP_STOP_EVENT. An explicit event_name is the
+ * user's contract with the child: if it exists already, it is refused.
+ */
+static void ensure_stop_event(const sw_config_t *cfg) {
+  char why[512], name[400];
+  unsigned char rnd[16];
+  PSECURITY_DESCRIPTOR sd;
+  bool existed = false;
+  int tries, i;
+
+  if (stop_event != NULL) return;
+  sd = stop_event_sd(cfg, why, sizeof(why));
+  if (sd == NULL) {
+    sw_log_warnx("stop event: %s; method event will not be available", why);
+    return;
+  }
+  if (sw_config_key_line(cfg, "stop", "event_name") > 0) {
+    stop_event = create_global_or_local(cfg->stop.event_name, sd, &existed, why,
+                                        sizeof(why));
+    if (stop_event == NULL)
+      sw_log_warnx("stop event %s: %s%s; method event will not be available",
+                   cfg->stop.event_name, why,
+                   existed ? " (another process created it: another service "
+                             "with the same event_name, or a squatter)"
+                           : "");
+    LocalFree(sd);
+    return;
+  }
+  for (tries = 0; tries < 3 && stop_event == NULL; tries++) {
+    int n, rc = uv_random(NULL, NULL, rnd, sizeof(rnd), 0, NULL);
+
+    if (rc != 0) {
+      snprintf(why, sizeof(why), "no random bytes: %s", uv_strerror(rc));
+      break;
+    }
+    n = snprintf(name, sizeof(name), "%s-", cfg->stop.event_name);
+    for (i = 0; i < (int)sizeof(rnd) && n > 0 && n < (int)sizeof(name) - 3; i++)
+      n += snprintf(name + n, sizeof(name) - (size_t)n, "%02x", rnd[i]);
+    stop_event = create_global_or_local(name, sd, &existed, why, sizeof(why));
+    if (stop_event == NULL && !existed) break;
+  }
+  if (stop_event == NULL)
+    sw_log_warnx("stop event %s-*: %s; method event will not be available",
+                 cfg->stop.event_name, why);
+  LocalFree(sd);
 }
 
 /* ---- [control] events -----------------------------------------------------
@@ -193,19 +279,28 @@ int sw_os_ctl_event_create(const char *name, sw_ctl_event_t **out, char *why,
   char gwhy[512], *local = NULL;
   const char *used = name;
   sw_ctl_event_t *e;
+  PSECURITY_DESCRIPTOR sd;
+  bool existed;
   HANDLE h;
 
   *out = NULL;
   /* Auto-reset: each SetEvent wakes one wait and resets, so a child that
    * waits in a loop sees every control once. */
-  h = create_event(name, false, gwhy, sizeof(gwhy));
+  sd = account_event_sd();
+  if (sd == NULL)
+    return fmt_err(why, whylen, "build the control event's descriptor",
+                   GetLastError());
+  h = create_event(name, sd, false, &existed, gwhy, sizeof(gwhy));
   if (h == NULL && strncmp(name, "Global\\", 7) == 0) {
     size_t n = strlen(name) + 2;
 
     local = malloc(n);
-    if (local == NULL) return SW_ENOMEM;
+    if (local == NULL) {
+      LocalFree(sd);
+      return SW_ENOMEM;
+    }
     snprintf(local, n, "Local\\%s", name + 7);
-    h = create_event(local, false, why, whylen);
+    h = create_event(local, sd, false, &existed, why, whylen);
     if (h != NULL) {
       sw_log_info("control event: using %s (%s: %s)", local, name, gwhy);
       used = local;
@@ -213,6 +308,7 @@ int sw_os_ctl_event_create(const char *name, sw_ctl_event_t **out, char *why,
   } else if (h == NULL) {
     snprintf(why, whylen, "%s", gwhy);
   }
+  LocalFree(sd);
   if (h == NULL) {
     free(local);
     return SW_EINVAL;

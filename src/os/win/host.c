@@ -18,6 +18,8 @@
  */
 #include "os/win/internal.h"
 
+#include <aclapi.h>
+#include <sddl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,7 @@
 
 #include "base/log.h"
 #include "core/err.h"
+#include "core/secdesc.h"
 #include "os/os.h"
 
 /* The custom control code that rotates logs, as NSSM users know it. */
@@ -437,7 +440,41 @@ struct sw_instance_lock_s {
   HANDLE mutex;
 };
 
-static HANDLE claim_mutex(const wchar_t *prefix, const char *base, DWORD *err) {
+/*
+ * Whether an existing mutex m was made by someone svcwrap trusts to run
+ * this service: its owner is SYSTEM, Administrators, the service SID or
+ * the user we run as. Anyone else (any local user may create a Global\
+ * mutex first) is a squatter whose mutex must not keep the service from
+ * starting. When the owner cannot be read, it counts as trusted (the
+ * safe side: no second wrapper).
+ */
+static bool mutex_trusted(HANDLE m, const char *service_name) {
+  PSECURITY_DESCRIPTOR sd = NULL;
+  PSID owner = NULL;
+  LPWSTR s = NULL;
+  char svc[SW_SID_MAX], self[SW_SID_MAX], *owner_s;
+  const char *extra[3] = {NULL, NULL, NULL};
+  bool ok = true;
+  int n = 0;
+
+  if (GetSecurityInfo(m, SE_KERNEL_OBJECT, OWNER_SECURITY_INFORMATION, &owner,
+                      NULL, NULL, NULL, &sd) != ERROR_SUCCESS)
+    return true;
+  if (owner != NULL && ConvertSidToStringSidW(owner, &s)) {
+    owner_s = sw__win_utf8(s, -1);
+    if (sw__win_service_sid(service_name, svc, sizeof(svc)) == 0)
+      extra[n++] = svc;
+    if (sw__win_self_sid(self, sizeof(self))) extra[n++] = self;
+    if (owner_s != NULL) ok = sw_sid_trusted(owner_s, extra);
+    free(owner_s);
+    LocalFree(s);
+  }
+  LocalFree(sd);
+  return ok;
+}
+
+static HANDLE claim_mutex(const wchar_t *prefix, const char *base,
+                          const char *service_name, DWORD *err) {
   wchar_t *wbase = sw__win_wide(base), name[400];
   HANDLE m;
 
@@ -452,6 +489,16 @@ static HANDLE claim_mutex(const wchar_t *prefix, const char *base, DWORD *err) {
   m = CreateMutexW(NULL, FALSE, name);
   *err = GetLastError();
   if (m != NULL && *err == ERROR_ALREADY_EXISTS) {
+    if (!mutex_trusted(m, service_name)) {
+      /* Keep it open all the same: the claim is then shared with the
+       * squatter, and the pipe's first instance decides (sw_os_listen). */
+      sw_log_warnx(
+          "instance mutex %ls was created by an account that does "
+          "not run this service; ignoring it",
+          name);
+      *err = 0;
+      return m;
+    }
     CloseHandle(m);
     return NULL;
   }
@@ -472,7 +519,7 @@ static HANDLE claim_mutex(const wchar_t *prefix, const char *base, DWORD *err) {
 
 int sw_os_instance_lock(const char *endpoint, sw_instance_lock_t **out,
                         char *why, size_t whylen) {
-  const char *base = strrchr(endpoint, '\\');
+  const char *base = strrchr(endpoint, '\\'), *svc;
   sw_instance_lock_t *l;
   HANDLE m;
   DWORD err;
@@ -480,9 +527,11 @@ int sw_os_instance_lock(const char *endpoint, sw_instance_lock_t **out,
 
   *out = NULL;
   base = base ? base + 1 : endpoint;
-  m = claim_mutex(L"Global\\", base, &err);
+  /* The endpoint is \\.\pipe\svcwrap-<name>: the service's name. */
+  svc = strncmp(base, "svcwrap-", 8) == 0 ? base + 8 : base;
+  m = claim_mutex(L"Global\\", base, svc, &err);
   if (m == NULL && err == ERROR_ACCESS_DENIED)
-    m = claim_mutex(L"Local\\", base, &err);
+    m = claim_mutex(L"Local\\", base, svc, &err);
   if (m == NULL) {
     if (err == ERROR_ALREADY_EXISTS) {
       snprintf(why, whylen, "another process holds %s-instance", base);

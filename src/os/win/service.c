@@ -13,6 +13,7 @@
 #include "core/err.h"
 #include "core/ops.h"
 #include "core/sbuf.h"
+#include "core/secdesc.h"
 #include "os/os.h"
 
 /* How often a wait polls the SCM. */
@@ -150,18 +151,52 @@ int sw_os_service_query(const sw_config_t *cfg, sw_svc_info_t *info, char *why,
 #define EVENTLOG_KEY                                                           \
   L"SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\"
 
+/* The value that marks an Event Log source as svcwrap's own: install
+ * creates a source only when it is absent (or already marked), uninstall
+ * deletes only a marked one, so another product's source of the same
+ * name is never overwritten or removed. */
+#define EVENTLOG_MARKER L"SvcwrapSource"
+
+static void eventlog_key(wchar_t *key, size_t n, const wchar_t *name) {
+  _snwprintf(key, n, L"%ls%ls", EVENTLOG_KEY, name);
+  key[n - 1] = L'\0';
+}
+
+/* Whether the source's key exists, and whether it carries our marker. */
+static void source_state(const wchar_t *name, bool *exists, bool *ours) {
+  wchar_t key[512];
+  DWORD v = 0, n = sizeof(v), type;
+  HKEY k;
+
+  *exists = *ours = false;
+  eventlog_key(key, sizeof(key) / sizeof(key[0]), name);
+  if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, key, 0, KEY_QUERY_VALUE, &k) !=
+      ERROR_SUCCESS)
+    return;
+  *exists = true;
+  *ours = RegQueryValueExW(k, EVENTLOG_MARKER, NULL, &type, (BYTE *)&v, &n) ==
+              ERROR_SUCCESS &&
+          type == REG_DWORD && v == 1;
+  RegCloseKey(k);
+}
+
 /* Register the service's name as an Event Log source whose messages come
- * from svcwrap.exe's message table. Returns 0 or a negative code. */
+ * from svcwrap.exe's message table, unless another product has it
+ * (*skipped then). Returns 0 or a negative code. */
 static int register_event_source(const wchar_t *name, const wchar_t *exe,
-                                 char *why, size_t whylen) {
+                                 bool *skipped, char *why, size_t whylen) {
   wchar_t key[512];
   HKEY k;
   DWORD types =
       EVENTLOG_ERROR_TYPE | EVENTLOG_WARNING_TYPE | EVENTLOG_INFORMATION_TYPE;
+  DWORD one = 1;
+  bool exists, ours;
   LONG rc;
 
-  _snwprintf(key, sizeof(key) / sizeof(key[0]), L"%ls%ls", EVENTLOG_KEY, name);
-  key[sizeof(key) / sizeof(key[0]) - 1] = L'\0';
+  source_state(name, &exists, &ours);
+  *skipped = exists && !ours;
+  if (*skipped) return 0;
+  eventlog_key(key, sizeof(key) / sizeof(key[0]), name);
   rc = RegCreateKeyExW(HKEY_LOCAL_MACHINE, key, 0, NULL, 0, KEY_SET_VALUE, NULL,
                        &k, NULL);
   if (rc == ERROR_SUCCESS) {
@@ -171,6 +206,9 @@ static int register_event_source(const wchar_t *name, const wchar_t *exe,
     if (rc == ERROR_SUCCESS)
       rc = RegSetValueExW(k, L"TypesSupported", 0, REG_DWORD,
                           (const BYTE *)&types, sizeof(types));
+    if (rc == ERROR_SUCCESS)
+      rc = RegSetValueExW(k, EVENTLOG_MARKER, 0, REG_DWORD, (const BYTE *)&one,
+                          sizeof(one));
     RegCloseKey(k);
   }
   if (rc != ERROR_SUCCESS) {
@@ -180,14 +218,20 @@ static int register_event_source(const wchar_t *name, const wchar_t *exe,
   return 0;
 }
 
-static void unregister_event_source(const sw_config_t *cfg) {
+/* Delete the source if it is ours; false when another product's was
+ * left alone. */
+static bool unregister_event_source(const sw_config_t *cfg) {
   wchar_t key[512], *name = sw__win_wide(cfg->name);
+  bool exists, ours;
 
-  if (name == NULL) return;
-  _snwprintf(key, sizeof(key) / sizeof(key[0]), L"%ls%ls", EVENTLOG_KEY, name);
-  key[sizeof(key) / sizeof(key[0]) - 1] = L'\0';
-  RegDeleteKeyW(HKEY_LOCAL_MACHINE, key);
+  if (name == NULL) return true;
+  source_state(name, &exists, &ours);
+  if (ours) {
+    eventlog_key(key, sizeof(key) / sizeof(key[0]), name);
+    RegDeleteKeyW(HKEY_LOCAL_MACHINE, key);
+  }
   free(name);
+  return ours || !exists;
 }
 
 /* Wait until the service reaches `target` (or stops, when starting). */
@@ -310,7 +354,11 @@ int sw_os_service_uninstall(const sw_config_t *cfg, uint64_t timeout_ms,
   rc = stop_and_wait(svc, timeout_ms, &info, why, whylen);
   if (rc == 0 && !DeleteService(svc))
     rc = fail(why, whylen, "delete the service");
-  if (rc == 0) unregister_event_source(cfg);
+  if (rc == 0 && !unregister_event_source(cfg))
+    snprintf(why, whylen,
+             "the Event Log source %s is not svcwrap's (no SvcwrapSource "
+             "marker); left as it was",
+             cfg->name);
   close_both(svc, scm);
   return rc;
 }
@@ -552,6 +600,88 @@ static int set_recovery(SC_HANDLE svc, const wchar_t *name,
   return 0;
 }
 
+/*
+ * The service's own security: its SID type (so the SCM puts NT
+ * SERVICE\<name> in its token, which the stop event, the pipe and the log
+ * folder grant), and its DACL (core/secdesc.c: sw_sddl_service). Windows'
+ * default DACL lets interactive users send user-defined controls; this
+ * one lets only SYSTEM, Administrators and [service] operators start,
+ * stop or control it. Returns 0 or a negative code.
+ */
+static int secure_service(SC_HANDLE svc, const sw_config_t *cfg, char *why,
+                          size_t whylen) {
+  SERVICE_SID_INFO sid_info = {SERVICE_SID_TYPE_UNRESTRICTED};
+  char ops[SW_SID_MAX], sddl[SW_SDDL_MAX];
+  const char *ops_sid = NULL;
+  PSECURITY_DESCRIPTOR sd;
+  int rc;
+
+  if (!ChangeServiceConfig2W(svc, SERVICE_CONFIG_SERVICE_SID_INFO, &sid_info)) {
+    if (GetLastError() != ERROR_INVALID_LEVEL)
+      return fail(why, whylen, "set the service SID type");
+    /* Wine 8 has no SERVICE_CONFIG_SERVICE_SID_INFO; Windows has since
+     * Vista. Say so and go on: the descriptors also name the account. */
+    fprintf(stderr,
+            "svcwrap: install %s: this system does not support service SIDs "
+            "(ChangeServiceConfig2W: invalid level); NT SERVICE\\%s will "
+            "not be in the service's token\n",
+            cfg->name, cfg->name);
+  }
+  if (cfg->operators[0] != '\0') {
+    rc = sw__win_lookup_sid(cfg->operators, ops, sizeof(ops), why, whylen);
+    if (rc != 0) return rc;
+    ops_sid = ops;
+  }
+  if (sw_sddl_service(ops_sid, sddl, sizeof(sddl)) != 0) {
+    snprintf(why, whylen, "service descriptor too long");
+    return SW_ENOMEM;
+  }
+  sd = sw__win_sd(sddl);
+  if (sd == NULL)
+    return fail(why, whylen,
+                "ConvertStringSecurityDescriptorToSecurityDescriptorW");
+  if (!SetServiceObjectSecurity(svc, DACL_SECURITY_INFORMATION, sd)) {
+    rc = fail(why, whylen,
+              "set the service's security (SetServiceObjectSecurity)");
+    LocalFree(sd);
+    return rc;
+  }
+  LocalFree(sd);
+  return 0;
+}
+
+/* Create the log folder, when absent, with a protected DACL
+ * (sw_sddl_log_dir): a folder that inherits "Authenticated Users: Modify"
+ * from C:\ would let anyone plant a junction that rotation (as the
+ * service's account) follows. A failure is reported and not fatal: the
+ * wrapper creates the folder at its start otherwise. */
+static void make_log_dir(const sw_config_t *cfg) {
+  char svc[SW_SID_MAX], ops[SW_SID_MAX], sddl[SW_SDDL_MAX], msg[256], owhy[256];
+  const char *ops_sid = NULL;
+  SECURITY_ATTRIBUTES sa;
+  wchar_t *w;
+
+  if (sw__win_service_sid(cfg->name, svc, sizeof(svc)) != 0) return;
+  if (cfg->operators[0] != '\0' &&
+      sw__win_lookup_sid(cfg->operators, ops, sizeof(ops), owhy,
+                         sizeof(owhy)) == 0)
+    ops_sid = ops;
+  if (sw_sddl_log_dir(svc, ops_sid, sddl, sizeof(sddl)) != 0) return;
+  memset(&sa, 0, sizeof(sa));
+  sa.nLength = sizeof(sa);
+  sa.lpSecurityDescriptor = sw__win_sd(sddl);
+  w = sw__win_path(cfg->log_dir);
+  if (w != NULL && sa.lpSecurityDescriptor != NULL &&
+      !CreateDirectoryW(w, &sa) && GetLastError() != ERROR_ALREADY_EXISTS)
+    fprintf(stderr,
+            "svcwrap: install %s: create the log folder %s: %s (the wrapper "
+            "creates it at start, inheriting its parent's permissions)\n",
+            cfg->name, cfg->log_dir,
+            sw__win_strerror(GetLastError(), msg, sizeof(msg)));
+  free(w);
+  if (sa.lpSecurityDescriptor != NULL) LocalFree(sa.lpSecurityDescriptor);
+}
+
 int sw_os_service_install(const sw_config_t *cfg, const char *exe,
                           const char *password, char *why, size_t whylen) {
   static const DWORD start_types[] = {SERVICE_AUTO_START, SERVICE_AUTO_START,
@@ -561,6 +691,7 @@ int sw_os_service_install(const sw_config_t *cfg, const char *exe,
           *account = NULL, *desc = NULL, *exe_w = NULL, *password_w = NULL;
   SC_HANDLE scm = NULL, svc = NULL;
   char note[512];
+  bool skipped = false;
   int rc = SW_EINVAL;
 
   /* "<exe>" run -c "<ini>": both quoted, whatever they contain (an
@@ -643,8 +774,17 @@ int sw_os_service_install(const sw_config_t *cfg, const char *exe,
   }
   rc = set_recovery(svc, name, cfg, note, sizeof(note), why, whylen);
   if (rc != 0) goto undo;
-  rc = register_event_source(name, exe_w, why, whylen);
+  rc = secure_service(svc, cfg, why, whylen);
   if (rc != 0) goto undo;
+  rc = register_event_source(name, exe_w, &skipped, why, whylen);
+  if (rc != 0) goto undo;
+  make_log_dir(cfg);
+  if (skipped)
+    fprintf(stderr,
+            "svcwrap: install %s: the Event Log source %s belongs to another "
+            "product; left as it was (svcwrap's entries will show without "
+            "their message text)\n",
+            cfg->name, cfg->name);
   if (cfg->recovery.n > 0)
     snprintf(why, whylen,
              "ImagePath %s; recovery %s, reset after %llus, "
