@@ -17,12 +17,21 @@ static const struct {
   const char *usage;
   const char *text;
 } verbs[] = {
-    {"install", "install [-c FILE]",
+    {"install", "install [--force] [--password -] [-c FILE]",
      "Register the service with the SCM: ImagePath \"<exe>\" run -c \"<ini>\"\n"
      "(always quoted), display name, description, start type, dependencies,\n"
-     "account and a preshutdown timeout derived from [stop]. Validates the\n"
-     "INI first and creates nothing if it is invalid. Refuses if the service\n"
-     "exists. Needs an elevated (administrator) prompt."},
+     "account, a preshutdown timeout derived from [stop] and [service]\n"
+     "recovery as SCM failure actions. A user account's password comes from\n"
+     "standard input with --password - (never from the INI); gMSA and user\n"
+     "accounts are granted \"Log on as a service\". Validates the INI first\n"
+     "and creates nothing if it is invalid. Refuses if the service exists.\n"
+     "Needs an elevated (administrator) prompt.\n"
+     "Refuses too when anyone but SYSTEM and Administrators may change\n"
+     "svcwrap.exe, the INI, the child's executable or the log folder (or a\n"
+     "folder above them): the message names the path, who may write it and\n"
+     "the icacls line that fixes it. --force installs anyway.\n"
+     "Sets the service's security: SYSTEM and Administrators full control,\n"
+     "[service] operators start/stop/control, everyone else query only."},
     {"uninstall", "uninstall [-c FILE]",
      "Stop the service if it runs (the stop ladder runs, bounded wait), then\n"
      "delete it."},
@@ -47,6 +56,12 @@ static const struct {
      "(name.log becomes name.1.log, and so on). On Windows, `sc control\n"
      "NAME 128` does the same through the SCM. Exit code 3 if no wrapper\n"
      "runs."},
+    {"control", "control CODE [-c FILE]",
+     "Send control code CODE (129-255, or reload) to the running wrapper,\n"
+     "which carries out its [control] action (signal, event, ctrl-break,\n"
+     "restart, rotate, exec). On Windows `sc control NAME CODE` does the\n"
+     "same through the SCM. Exit code 0 done, 1 failed, 2 CODE not in\n"
+     "[control], 3 no wrapper runs."},
     {"check", "check [-c FILE]",
      "Validate the INI without starting anything or touching the SCM, and\n"
      "print the resolved configuration (absolute paths, durations in ms).\n"
@@ -132,6 +147,22 @@ int sw_main(int argc, char **argv) {
       cli.config = argv[++i];
     } else if (strcmp(argv[i], "--json") == 0 && strcmp(verb, "status") == 0) {
       cli.json = true;
+    } else if (strcmp(argv[i], "--force") == 0 &&
+               strcmp(verb, "install") == 0) {
+      cli.force = true;
+    } else if (strcmp(argv[i], "--password") == 0 &&
+               strcmp(verb, "install") == 0) {
+      if (i + 1 >= argc || strcmp(argv[i + 1], "-") != 0) {
+        fprintf(stderr,
+                "svcwrap: --password takes only \"-\" (read it from "
+                "standard input), so it never shows in a command line\n");
+        return SW_EXIT_USAGE;
+      }
+      cli.password = true;
+      i++;
+    } else if (strcmp(verb, "control") == 0 && cli.code == NULL &&
+               argv[i][0] != '-') {
+      cli.code = argv[i];
     } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
       return help(verb);
     } else {
@@ -146,6 +177,7 @@ int sw_main(int argc, char **argv) {
   if (strcmp(verb, "run") == 0) return sw_cmd_run(&cli);
   if (strcmp(verb, "status") == 0) return sw_cmd_status(&cli);
   if (strcmp(verb, "rotate") == 0) return sw_cmd_rotate(&cli);
+  if (strcmp(verb, "control") == 0) return sw_cmd_control(&cli);
   if (strcmp(verb, "install") == 0 || strcmp(verb, "uninstall") == 0 ||
       strcmp(verb, "start") == 0 || strcmp(verb, "stop") == 0 ||
       strcmp(verb, "restart") == 0)

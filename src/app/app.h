@@ -21,6 +21,9 @@ enum {
 typedef struct {
   const char *config; /* -c FILE, or NULL for the default */
   bool json;          /* --json */
+  bool password;      /* install --password -: read it from stdin */
+  const char *code;   /* control CODE */
+  bool force;         /* install --force: past the permission audit */
   const char *argv0;
 } sw_cli_t;
 
@@ -41,6 +44,7 @@ int sw_cmd_check(const sw_cli_t *cli);
 int sw_cmd_run(const sw_cli_t *cli);
 int sw_cmd_status(const sw_cli_t *cli);
 int sw_cmd_rotate(const sw_cli_t *cli);
+int sw_cmd_control(const sw_cli_t *cli);
 int sw_cmd_service(const sw_cli_t *cli, const char *verb);
 /* argv: the KEY=VALUE arguments after the verb. */
 int sw_cmd_notify(int argc, char **argv);

@@ -6,6 +6,7 @@
 
 #include "app/app.h"
 #include "core/err.h"
+#include "core/ops.h"
 #include "os/os.h"
 
 /* How long `start` waits for RUNNING. */
@@ -30,7 +31,7 @@ static int print_state(const sw_config_t *cfg, const sw_svc_info_t *info) {
 int sw_cmd_service(const sw_cli_t *cli, const char *verb) {
   sw_config_t *cfg;
   sw_svc_info_t info;
-  char why[1024], exe[4096];
+  char why[1024], exe[4096], password[512];
   size_t len = sizeof(exe);
   uint64_t stop_wait;
   int rc, code = SW_EXIT_OK;
@@ -46,12 +47,44 @@ int sw_cmd_service(const sw_cli_t *cli, const char *verb) {
       code = SW_EXIT_USAGE;
       goto out;
     }
+    /* A user account needs its password, and only one needs it. */
+    if (cfg->account_kind == SW_ACCOUNT_USER && !cli->password) {
+      fprintf(stderr,
+              "svcwrap: install %s: account %s is a user account and needs "
+              "its password: run `svcwrap install --password -` and give it "
+              "on standard input (it is never stored in the INI)\n",
+              cfg->name, cfg->account);
+      code = SW_EXIT_USAGE;
+      goto out;
+    }
+    if (cli->password && cfg->account_kind != SW_ACCOUNT_USER) {
+      fprintf(stderr,
+              "svcwrap: install %s: account %s has no password (built-in, "
+              "virtual or gMSA); drop --password\n",
+              cfg->name, cfg->account);
+      code = SW_EXIT_USAGE;
+      goto out;
+    }
+    if (cli->password &&
+        sw_os_read_secret(password, sizeof(password), why, sizeof(why)) != 0) {
+      fprintf(stderr, "svcwrap: install %s: %s\n", cfg->name, why);
+      code = SW_EXIT_USAGE;
+      goto out;
+    }
     rc = uv_exepath(exe, &len);
     if (rc != 0) {
       snprintf(why, sizeof(why), "cannot find my own executable: %s",
                uv_strerror(rc));
-    } else {
-      rc = sw_os_service_install(cfg, exe, why, sizeof(why));
+    } else if ((rc = sw_os_install_audit(cfg, exe, why, sizeof(why))) != 0 &&
+               rc != SW_ENOSYS && cli->force) {
+      fprintf(stderr, "svcwrap: install %s: --force: installing although %s\n",
+              cfg->name, why);
+      rc = 0;
+    }
+    if (rc == SW_ENOSYS) rc = 0; /* no audit here; install says so */
+    if (rc == 0) {
+      rc = sw_os_service_install(cfg, exe, cli->password ? password : NULL, why,
+                                 sizeof(why));
       if (rc == 0)
         printf(
             "installed service %s (%s); start it with `svcwrap start` or "
@@ -81,6 +114,14 @@ int sw_cmd_service(const sw_cli_t *cli, const char *verb) {
                                : SW_EXIT_RUNTIME;
   }
 out:
+  /* Not left in memory longer than needed (volatile: not optimised out). */
+  {
+    volatile char *p = password;
+    size_t i;
+
+    for (i = 0; i < sizeof(password); i++)
+      p[i] = 0;
+  }
   sw_config_free(cfg);
   return code;
 }

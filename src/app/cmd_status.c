@@ -57,7 +57,7 @@ static cJSON *build(const sw_config_t *cfg, const char *wrapper_json,
 int sw_cmd_status(const sw_cli_t *cli) {
   sw_config_t *cfg;
   sw_svc_info_t info;
-  char why[512], *endpoint, *json = NULL;
+  char why[512], qwhy[512], *endpoint, *json = NULL;
   bool have_scm;
   int rc, code;
 
@@ -72,9 +72,16 @@ int sw_cmd_status(const sw_cli_t *cli) {
     return SW_EXIT_RUNTIME;
   }
   endpoint = sw_os_endpoint_name(cfg);
+  qwhy[0] = '\0';
+  /* The service manager's pid for the service, when it runs one: the
+   * endpoint must be served by that process. */
   if (endpoint != NULL &&
-      sw_endpoint_query(endpoint, NULL, &json, NULL, 3000) != 0)
+      (rc = sw_endpoint_query(endpoint, NULL, have_scm ? info.pid : 0, &json,
+                              NULL, 3000, qwhy, sizeof(qwhy))) != 0) {
     json = NULL;
+    if (rc != SW_ENOTRUNNING)
+      fprintf(stderr, "svcwrap: status of %s: %s\n", cfg->name, qwhy);
+  }
 
   if (have_scm && !info.installed)
     code = SW_EXIT_NOT_INSTALLED;

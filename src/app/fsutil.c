@@ -14,7 +14,7 @@ int sw_mkdirs(const char *dir) {
   char *parent;
   int rc;
 
-  rc = uv_fs_mkdir(NULL, &req, dir, 0755, NULL);
+  rc = uv_fs_mkdir(NULL, &req, dir, 0750, NULL);
   uv_fs_req_cleanup(&req);
   if (rc == 0 || rc == UV_EEXIST) return 0;
   if (rc != UV_ENOENT) return rc;
@@ -26,7 +26,7 @@ int sw_mkdirs(const char *dir) {
   rc = sw_mkdirs(parent);
   free(parent);
   if (rc != 0) return rc;
-  rc = uv_fs_mkdir(NULL, &req, dir, 0755, NULL);
+  rc = uv_fs_mkdir(NULL, &req, dir, 0750, NULL);
   uv_fs_req_cleanup(&req);
   return rc == UV_EEXIST ? 0 : rc;
 }

@@ -190,7 +190,7 @@ static int open_file(sw_logfile_t *f) {
   int fd;
 
   fd = uv_fs_open(NULL, &req, f->path,
-                  UV_FS_O_WRONLY | UV_FS_O_CREAT | UV_FS_O_APPEND, 0644, NULL);
+                  UV_FS_O_WRONLY | UV_FS_O_CREAT | UV_FS_O_APPEND, 0640, NULL);
   uv_fs_req_cleanup(&req);
   if (fd < 0) return fd;
   f->fd = fd;

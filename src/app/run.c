@@ -16,12 +16,16 @@
 #include "app/fsutil.h"
 #include "app/health.h"
 #include "app/health_notify.h"
+#include "app/hooks.h"
 #include "base/log.h"
 #include "app/logfile.h"
 #include "app/logwriter.h"
+#include "app/metrics.h"
 #include "app/run.h"
+#include "core/cmdline.h"
 #include "core/err.h"
 #include "core/events.h"
+#include "core/metrics.h"
 #include "core/path.h"
 #include "core/status.h"
 #include "core/sup.h"
@@ -45,8 +49,13 @@
 #define LOG_QUEUE_LOW  (1u << 20)
 /* How long the service's end waits for the log writer to finish. */
 #define LOG_CLOSE_GRACE_MS 5000
-
+/* One exec: control command on its way. */
 typedef struct {
+  unsigned code;
+  bool busy;
+} exec_slot_t;
+
+typedef struct run_s {
   const sw_config_t *cfg;
   sw_run_tuning_t tune;
   sw_host_t *host;
@@ -55,6 +64,10 @@ typedef struct {
   uv_timer_t heartbeat; /* pending-state reports to the service manager */
   sw_sup_t sup;
   sw_child_t *child;
+  sw_hooks_t hooks;     /* [hooks]; set up only when one is configured */
+  sw_metrics_t metrics; /* [metrics]; started only when asked for */
+  uint64_t log_bytes;   /* child output read, for the metrics */
+  uint64_t wrapper_start_wall_ms;
   sw_endpoint_t ep;
   sw_capture_t cap;       /* the child's output to its log files */
   sw_logfile_t wlog;      /* the wrapper's own log file */
@@ -75,6 +88,14 @@ typedef struct {
   char health_why[160];      /* the text of the last SW_EV_UNHEALTHY */
   sw_health_notify_t notify; /* [health] ready = notify, watchdog */
   int exit_code;
+  /* [control]: the named events (by index in cfg->controls; NULL for other
+   * actions or when one could not be created), the child's environment
+   * entries naming them, and the exec: commands running. */
+  sw_ctl_event_t **ctl_events;
+  char **ctl_why; /* why an event could not be created, by index */
+  char **ctl_env; /* "SVCWRAP_CONTROL_129=Global\\x", NULL-terminated */
+  unsigned n_ctl_env;
+  exec_slot_t execs[SW_OS_MAX_COMMANDS];
 } run_t;
 
 static uint64_t now_ms(void) {
@@ -233,6 +254,7 @@ static void on_child_output(void *data, int stream, const char *buf,
                             size_t len) {
   run_t *r = data;
 
+  r->log_bytes += len;
   sw_capture_feed(&r->cap, stream, buf, len);
   /* Back pressure: the child waits in its write until the disk catches up. */
   if (r->child != NULL && sw_capture_full(&r->cap))
@@ -286,14 +308,20 @@ static void on_child_exit(void *data, uint32_t code, int signal) {
 
 static void spawn_child(run_t *r) {
   char name_var[300], why[512];
-  const char *extra[8] = {name_var, NULL};
-  unsigned n_extra = 1;
+  /* the name, the [control] entries, the notify socket and watchdog, NULL */
+  const char *extra[4 + 2 * (SW_CONTROL_LAST - SW_CONTROL_FIRST + 2)];
+  unsigned n_extra = 0;
   sw_spawn_opts_t o;
   sw_input_t in;
+  unsigned i;
   int rc;
 
   snprintf(name_var, sizeof(name_var), "SVCWRAP_SERVICE_NAME=%s", r->cfg->name);
-  sw_health_notify_env(&r->notify, extra, &n_extra, 7);
+  extra[n_extra++] = name_var;
+  for (i = 0; i < r->n_ctl_env; i++)
+    extra[n_extra++] = r->ctl_env[i];
+  sw_health_notify_env(&r->notify, extra, &n_extra,
+                       (unsigned)(sizeof(extra) / sizeof(extra[0])) - 1);
   extra[n_extra] = NULL;
   memset(&o, 0, sizeof(o));
   o.cfg = r->cfg;
@@ -346,41 +374,54 @@ static void on_timer(uv_timer_t *t) {
   feed(r, &in);
 }
 
-/* The first start is not over (the service manager still waits): before
- * the first child runs, or, with ready = notify, until a child's READY=1,
- * through ready timeouts, their health stops and the waits to restart. */
+/* The first start is not over (the service manager still waits): while
+ * pre_start runs before the first child, before that child runs, or, with
+ * ready = notify, until a child's READY=1, through ready timeouts, their
+ * health stops (post_stop too) and the waits to restart. */
 static bool first_start_pending(const run_t *r) {
   if (r->reported_running) return false;
   switch (r->sup.state) {
+  case SW_ST_PRE_START:
+    return !r->sup.stop_after_hook;
   case SW_ST_STARTING:
   case SW_ST_WAIT_READY:
     return true;
   case SW_ST_BACKOFF:
+  case SW_ST_POST_STOP:
     return r->sup.wait_ready;
   case SW_ST_STOPPING:
-    return r->sup.wait_ready && r->sup.health_stop;
+    return r->sup.wait_ready &&
+           (r->sup.health_stop || r->sup.restart_requested);
   default:
     return false;
   }
 }
 
 /* How long the first start may still take, for START_PENDING's wait hint:
- * what is left of the current wait (ready_timeout, the stop ladder, the
- * restart delay) plus, before a new child, its ready_timeout; 30 s at a
- * time without a ready_timeout. */
+ * what is left of the current wait (pre_start, ready_timeout, the stop
+ * ladder and post_stop, the restart delay) plus, before a new child, its
+ * pre_start and ready_timeout; 30 s at a time without a ready_timeout. */
 static uint64_t start_hint_ms(const run_t *r) {
   uint64_t now = now_ms(), due = r->sup.timer_due_ms;
   uint64_t left = due > now ? due - now : 0;
-  uint64_t ready = r->sup.ready_timeout_ms ? r->sup.ready_timeout_ms : 30000;
+  uint64_t ready = !r->sup.wait_ready        ? 0
+                   : r->sup.ready_timeout_ms ? r->sup.ready_timeout_ms
+                                             : 30000;
+  uint64_t pre = r->sup.hook_on[SW_HOOK_PRE_START] ? r->sup.hook_timeout_ms : 0;
 
   switch (r->sup.state) {
+  case SW_ST_PRE_START:
+    /* As long as pre_start may take (its timeout; report_state adds the
+     * spawn's 10 s), then READY=1. */
+    return sw_sup_stop_remaining_ms(&r->sup) + ready;
   case SW_ST_WAIT_READY:
     return r->sup.ready_timeout_ms ? left + 1000 : 30000;
   case SW_ST_BACKOFF:
-    return left + ready + 1000;
+    return left + pre + ready + 1000;
   case SW_ST_STOPPING:
+  case SW_ST_POST_STOP:
     return sw_sup_stop_remaining_ms(&r->sup) + r->sup.restart->max_delay_ms +
-           ready;
+           pre + ready;
   default:
     return 10000;
   }
@@ -389,7 +430,7 @@ static uint64_t start_hint_ms(const run_t *r) {
 static void on_heartbeat(uv_timer_t *t) {
   run_t *r = t->data;
 
-  if (r->sup.state == SW_ST_STOPPING && !r->sup.health_stop)
+  if (sw_sup_is_stopping(&r->sup))
     sw_os_host_report(r->host, SW_HOST_STOPPING,
                       sw_sup_stop_remaining_ms(&r->sup), 0);
   else if (first_start_pending(r))
@@ -398,8 +439,47 @@ static void on_heartbeat(uv_timer_t *t) {
     uv_timer_stop(t); /* nothing pending: no wake-ups while running */
 }
 
+/* ---- hooks ----------------------------------------------------------------
+ */
+
+static void on_hook_done(void *data, sw_hook_t h, uint32_t code, int signal,
+                         bool timed_out) {
+  run_t *r = data;
+  sw_input_t in = input(SW_EV_HOOK_DONE);
+
+  in.hook = h;
+  in.code = code;
+  in.signal = signal;
+  in.timed_out = timed_out;
+  feed(r, &in);
+}
+
+/* The hook's environment: the service's, its name, which hook, and for
+ * post_stop how the child ended. */
+static void run_hook(run_t *r, sw_hook_t h) {
+  char name_var[300], hook_var[64], code_var[64], class_var[64];
+  const char *extra[5] = {name_var, hook_var, NULL, NULL, NULL};
+  const sw_exit_t *ex = &r->sup.last_exit;
+
+  snprintf(name_var, sizeof(name_var), "SVCWRAP_SERVICE_NAME=%s", r->cfg->name);
+  snprintf(hook_var, sizeof(hook_var), "SVCWRAP_HOOK=%s",
+           sw_enum_name(&sw_hook_names, (int)h));
+  if (h == SW_HOOK_POST_STOP && r->sup.has_exit) {
+    /* A signal (POSIX) as a shell reports it: 128 + signal. */
+    snprintf(code_var, sizeof(code_var), "SVCWRAP_EXIT_CODE=%u",
+             ex->signal ? 128u + (unsigned)ex->signal : ex->code);
+    snprintf(class_var, sizeof(class_var), "SVCWRAP_EXIT_CLASS=%s",
+             sw_exit_class_name(r->sup.last_decision.cls));
+    extra[2] = code_var;
+    extra[3] = class_var;
+  }
+  sw_hooks_start(&r->hooks, h, extra);
+}
+
 static void close_all(run_t *r) {
   sw_health_notify_close(&r->notify);
+  sw_hooks_close(&r->hooks);
+  sw_metrics_close(&r->metrics);
   sw_endpoint_close(&r->ep);
   sw_os_host_detach(r->host);
   uv_close((uv_handle_t *)&r->timer, NULL);
@@ -407,19 +487,28 @@ static void close_all(run_t *r) {
 }
 
 static void report_state(run_t *r) {
+  if (sw_sup_is_stopping(&r->sup)) {
+    sw_os_host_report(r->host, SW_HOST_STOPPING,
+                      sw_sup_stop_remaining_ms(&r->sup), 0);
+    return;
+  }
   switch (r->sup.state) {
+  case SW_ST_PRE_START:
   case SW_ST_STARTING:
   case SW_ST_WAIT_READY:
-    /* Only the first start is START_PENDING (until READY=1 with ready =
-     * notify, so `sc start` and dependent services wait for it). A restart
-     * leaves the service RUNNING: it did start, and the SCM refuses every
-     * control, stop included (ERROR_SERVICE_CANNOT_ACCEPT_CTRL), while
-     * START_PENDING, so a child restarting often would make `sc stop` fail
-     * at random. */
-    if (!r->reported_running)
-      sw_os_host_report(r->host, SW_HOST_STARTING, start_hint_ms(r), 0);
+    /* Only the first start is START_PENDING (through pre_start, and until
+     * READY=1 with ready = notify, so `sc start` and dependent services
+     * wait for it). A restart leaves the service RUNNING: it did start,
+     * and the SCM refuses every control, stop included
+     * (ERROR_SERVICE_CANNOT_ACCEPT_CTRL), while START_PENDING, so a child
+     * restarting often would make `sc stop` fail at random. */
+    if (first_start_pending(r))
+      sw_os_host_report(
+          r->host, SW_HOST_STARTING,
+          start_hint_ms(r) + (r->sup.state == SW_ST_PRE_START ? 10000 : 0), 0);
     break;
   case SW_ST_BACKOFF:
+  case SW_ST_POST_STOP: /* before a restart: see sw_sup_is_stopping */
     /* Waiting to restart a child that never sent READY=1: the first start
      * goes on. */
     if (first_start_pending(r)) {
@@ -434,15 +523,11 @@ static void report_state(run_t *r) {
     r->reported_running = true;
     break;
   case SW_ST_STOPPING:
-    /* A health stop restarts the child: the service stays as reported
-     * (START_PENDING, still, for a first child that never was ready). */
-    if (r->sup.health_stop) {
-      if (first_start_pending(r))
-        sw_os_host_report(r->host, SW_HOST_STARTING, start_hint_ms(r), 0);
-      break;
-    }
-    sw_os_host_report(r->host, SW_HOST_STOPPING,
-                      sw_sup_stop_remaining_ms(&r->sup), 0);
+    /* A health stop or a requested restart (sw_sup_is_stopping): the
+     * service stays as reported (START_PENDING, still, for a first child
+     * that never was ready). */
+    if (first_start_pending(r))
+      sw_os_host_report(r->host, SW_HOST_STARTING, start_hint_ms(r), 0);
     break;
   default:
     break; /* STOPPED is reported after the loop ends */
@@ -467,6 +552,12 @@ static void execute(run_t *r, const sw_sup_t *snap) {
       break;
     case SW_CMD_CANCEL_TIMER:
       uv_timer_stop(&r->timer);
+      break;
+    case SW_CMD_RUN_HOOK:
+      run_hook(r, c->hook);
+      break;
+    case SW_CMD_KILL_HOOK:
+      sw_hooks_kill(&r->hooks, c->hook);
       break;
     case SW_CMD_ABANDON:
       /* Its handles (exit watch, output pipes) would keep the loop, and
@@ -522,19 +613,30 @@ static void feed(run_t *r, const sw_input_t *in) {
     sw_state_t before = r->sup.state;
     sw_sup_t snap;
 
+    char reason[sizeof(r->sup.reason)];
+
     memmove(r->queue, r->queue + 1, --r->qlen * sizeof(r->queue[0]));
+    memcpy(reason, r->sup.reason, sizeof(reason));
     sw_sup_step(&r->sup, &ev);
-    /* Every transition is logged, and every new step of the ladder. */
+    /* Every transition is logged, every new step of the ladder, and
+     * every decision that keeps the state (a stop waiting for a hook). */
     if (r->sup.state != before ||
-        (r->sup.state == SW_ST_STOPPING && r->sup.nout > 0))
+        (r->sup.state == SW_ST_STOPPING && r->sup.nout > 0) ||
+        strcmp(reason, r->sup.reason) != 0)
       sw_log_info("%s -> %s: %s", sw_state_name(before),
                   sw_state_name(r->sup.state), r->sup.reason);
-    if (((r->sup.state == SW_ST_STOPPING && !r->sup.health_stop) ||
-         (r->sup.wait_ready && first_start_pending(r))) &&
-        !uv_is_active((uv_handle_t *)&r->heartbeat) &&
-        sw_os_host_is_service(r->host))
+    /* Pending states (stopping; a first start waiting for pre_start or,
+     * with ready = notify, for READY=1) are reported every heartbeat while
+     * they last. A health stop or a requested restart is not stopping:
+     * the service stays RUNNING (sw_sup_is_stopping). */
+    if ((sw_sup_is_stopping(&r->sup) ||
+         (first_start_pending(r) &&
+          (r->sup.wait_ready || r->sup.state == SW_ST_PRE_START))) &&
+        sw_os_host_is_service(r->host) &&
+        !uv_is_active((uv_handle_t *)&r->heartbeat))
       uv_timer_start(&r->heartbeat, on_heartbeat, r->tune.heartbeat_ms,
                      r->tune.heartbeat_ms);
+    if (r->sup.state != before) sw_metrics_changed(&r->metrics);
     /* Commands are executed from a copy: executing one may feed more
      * events, and each step rewrites sup->out. */
     snap = r->sup;
@@ -542,6 +644,208 @@ static void feed(run_t *r, const sw_input_t *in) {
     execute(r, &snap);
   }
   r->feeding = false;
+}
+
+/* ---- [control] ------------------------------------------------------------
+ */
+
+/* Create the named events of [control] (Windows) and the environment
+ * entries that give their names to the child. A failure is logged and
+ * leaves that code refusing; the service still starts. */
+static void open_control_events(run_t *r) {
+  const sw_config_t *c = r->cfg;
+  unsigned i;
+
+  if (c->n_controls == 0) return;
+  r->ctl_events = calloc(c->n_controls, sizeof(*r->ctl_events));
+  r->ctl_env = calloc(c->n_controls + 1, sizeof(*r->ctl_env));
+  r->ctl_why = calloc(c->n_controls, sizeof(*r->ctl_why));
+  if (r->ctl_events == NULL || r->ctl_env == NULL || r->ctl_why == NULL) {
+    sw_log_error("out of memory setting up [control]");
+    return;
+  }
+  for (i = 0; i < c->n_controls; i++) {
+    const sw_control_t *t = &c->controls[i];
+    const char *name;
+    char why[512], key[32];
+    size_t n;
+
+    if (t->kind != SW_CTL_EVENT) continue;
+    why[0] = '\0';
+    if (sw_os_ctl_event_create(t->arg, &r->ctl_events[i], why, sizeof(why)) !=
+        0) {
+      sw_log_warnx("[control] %s: %s; this code will be refused", t->arg, why);
+      r->ctl_why[i] = strdup(why);
+      continue;
+    }
+    name = sw_os_ctl_event_name(r->ctl_events[i]);
+    if (t->code == SW_CONTROL_RELOAD)
+      snprintf(key, sizeof(key), "SVCWRAP_CONTROL_RELOAD");
+    else
+      snprintf(key, sizeof(key), "SVCWRAP_CONTROL_%u", t->code);
+    n = strlen(key) + strlen(name) + 2;
+    r->ctl_env[r->n_ctl_env] = malloc(n);
+    if (r->ctl_env[r->n_ctl_env] == NULL) continue;
+    snprintf(r->ctl_env[r->n_ctl_env++], n, "%s=%s", key, name);
+    sw_log_info("[control] code %s: event %s (in the child's %s)", key + 16,
+                name, key);
+  }
+}
+
+static void close_control_events(run_t *r) {
+  unsigned i;
+
+  for (i = 0; r->ctl_events != NULL && i < r->cfg->n_controls; i++)
+    sw_os_ctl_event_free(r->ctl_events[i]);
+  for (i = 0; i < r->n_ctl_env; i++)
+    free(r->ctl_env[i]);
+  for (i = 0; r->ctl_why != NULL && i < r->cfg->n_controls; i++)
+    free(r->ctl_why[i]);
+  free(r->ctl_why);
+  r->ctl_why = NULL;
+  free(r->ctl_events);
+  free(r->ctl_env);
+  r->ctl_events = NULL;
+  r->ctl_env = NULL;
+  r->n_ctl_env = 0;
+}
+
+/* "129", or "reload" for SW_CONTROL_RELOAD. */
+static const char *code_label(unsigned code, char *buf, size_t len) {
+  if (code == SW_CONTROL_RELOAD)
+    snprintf(buf, len, "reload");
+  else
+    snprintf(buf, len, "%u", code);
+  return buf;
+}
+
+static void exec_exited(void *data, int pid, uint32_t code, int signal) {
+  exec_slot_t *x = data;
+  char label[16];
+
+  x->busy = false;
+  code_label(x->code, label, sizeof(label));
+  if (signal != 0)
+    sw_log_warnx("[control] %s: exec pid %d killed by signal %d", label, pid,
+                 signal);
+  else
+    sw_log_info("[control] %s: exec pid %d exited with code %u", label, pid,
+                code);
+}
+
+/* exec:COMMAND: split like arguments, run in the working directory with
+ * the child's environment plus SVCWRAP_SERVICE_NAME and
+ * SVCWRAP_CONTROL_CODE; its exit is logged. */
+static int run_exec(run_t *r, const sw_control_t *t, char *why, size_t whylen) {
+  char name_var[300], code_var[48], label[16];
+  const char *extra[3] = {name_var, code_var, NULL};
+  exec_slot_t *x = NULL;
+  sw_argv_t argv;
+  int i, pid, rc;
+
+  for (i = 0; i < SW_OS_MAX_COMMANDS; i++)
+    if (!r->execs[i].busy) x = &r->execs[i];
+  if (x == NULL) {
+    snprintf(why, whylen, "%d commands of [control] still run; try later",
+             SW_OS_MAX_COMMANDS);
+    return SW_EEXIST;
+  }
+  if (sw_argv_split(t->arg, &argv) != 0) return SW_ENOMEM;
+  code_label(t->code, label, sizeof(label));
+  snprintf(name_var, sizeof(name_var), "SVCWRAP_SERVICE_NAME=%s", r->cfg->name);
+  snprintf(code_var, sizeof(code_var), "SVCWRAP_CONTROL_CODE=%s", label);
+  x->code = t->code;
+  rc = sw_os_command_start(&r->loop, r->cfg, (const char *const *)argv.v,
+                           r->cfg->working_directory, extra, exec_exited, x,
+                           &pid, why, whylen);
+  if (rc == 0) {
+    x->busy = true;
+    sw_log_info("[control] %s: exec pid %d: %s", label, pid, t->arg);
+  }
+  sw_argv_free(&argv);
+  return rc;
+}
+
+/* Carry out control code `code`. Returns 0 or a negative code with the
+ * reason in why (also logged). Runs on: the loop thread. */
+static int do_control(void *data, unsigned code, char *why, size_t whylen) {
+  run_t *r = data;
+  const sw_control_t *t = sw_config_control(r->cfg, code);
+  char label[16];
+  sw_input_t in;
+  int rc = 0;
+
+  code_label(code, label, sizeof(label));
+  why[0] = '\0';
+  if (t == NULL) {
+    snprintf(why, whylen, "control %s is not in [control] of %s", label,
+             r->cfg->path);
+    sw_log_warnx("control %s refused: not in [control]", label);
+    return SW_EINVAL;
+  }
+  switch (t->kind) {
+  case SW_CTL_SIGNAL:
+  case SW_CTL_CTRL_BREAK:
+    if (r->child == NULL ||
+        (r->sup.state != SW_ST_RUNNING && r->sup.state != SW_ST_WAIT_READY)) {
+      snprintf(why, whylen, "no child runs (the service is %s)",
+               sw_state_name(r->sup.state));
+      rc = SW_ESTATE;
+    } else if (t->kind == SW_CTL_SIGNAL) {
+      rc = sw_os_child_signal(r->child, t->arg, why, whylen);
+    } else {
+      rc = sw_os_child_stop(r->child, SW_STOP_CTRL_BREAK, why, whylen);
+    }
+    break;
+  case SW_CTL_EVENT: {
+    unsigned i = (unsigned)(t - r->cfg->controls);
+
+    if (r->ctl_events == NULL || r->ctl_events[i] == NULL) {
+      snprintf(why, whylen, "%s",
+               r->ctl_why != NULL && r->ctl_why[i] != NULL
+                   ? r->ctl_why[i]
+                   : "the event could not be created (see the log)");
+      rc = SW_ENOSYS;
+    } else {
+      rc = sw_os_ctl_event_set(r->ctl_events[i], why, whylen);
+    }
+    break;
+  }
+  case SW_CTL_RESTART:
+    /* Ready or not yet: a child runs (WAIT_READY restarts as RUNNING). */
+    if (r->sup.state != SW_ST_RUNNING && r->sup.state != SW_ST_WAIT_READY) {
+      snprintf(why, whylen, "no child runs (the service is %s)",
+               sw_state_name(r->sup.state));
+      rc = SW_ESTATE;
+      break;
+    }
+    in = input(SW_EV_RESTART);
+    feed(r, &in);
+    break;
+  case SW_CTL_ROTATE:
+    rotate_logs(r);
+    break;
+  case SW_CTL_EXEC:
+    rc = run_exec(r, t, why, whylen);
+    break;
+  case SW_CTL__COUNT:
+    rc = SW_EINVAL;
+    break;
+  }
+  if (rc == 0)
+    sw_log_info("control %s: %s%s%s done", label, sw_control_kind_name(t->kind),
+                t->arg ? ":" : "", t->arg ? t->arg : "");
+  else
+    sw_log_warnx("control %s: %s%s%s failed: %s", label,
+                 sw_control_kind_name(t->kind), t->arg ? ":" : "",
+                 t->arg ? t->arg : "", why);
+  return rc;
+}
+
+static void on_host_control(void *data, unsigned code) {
+  char why[512];
+
+  (void)do_control(data, code, why, sizeof(why)); /* logged there */
 }
 
 /* ---- host events and status ---------------------------------------------- */
@@ -613,6 +917,32 @@ static char *status_json(void *data) {
   return sw_status_json(r->cfg, &r->sup, &f);
 }
 
+static char *metrics_text(void *data) {
+  run_t *r = data;
+  sw_metrics_facts_t f;
+  char *out = NULL;
+
+  memset(&f, 0, sizeof(f));
+  f.now_ms = now_ms();
+  f.now_wall_ms = wall_ms();
+  f.wrapper_start_wall_ms = r->wrapper_start_wall_ms;
+  f.log_bytes = r->log_bytes;
+  f.log_dropped_bytes = sw_capture_dropped(&r->cap);
+  /* Tree memory/CPU and probe failures ([health]) are not measured in
+   * this build: has_tree_memory, has_tree_cpu and has_probe_failures stay
+   * false, and those metrics are absent. */
+  if (sw_metrics_text(r->cfg->name, &r->sup, &f, &out) != 0) return NULL;
+  return out;
+}
+
+static bool has_hooks(const sw_config_t *cfg) {
+  unsigned h;
+
+  for (h = 0; h < SW_HOOK__COUNT; h++)
+    if (sw_config_has_hook(cfg, (sw_hook_t)h)) return true;
+  return false;
+}
+
 static void walk_close(uv_handle_t *h, void *arg) {
   (void)arg;
   if (!uv_is_closing(h)) uv_close(h, NULL);
@@ -628,9 +958,10 @@ static void refuse(run_t *r) {
 /* Another wrapper has the service: say so (and whether it answers) and
  * refuse. held: what it holds, when known. */
 static void already_running(run_t *r, const char *held) {
-  char *st = NULL;
+  char *st = NULL, why[512];
 
-  if (sw_endpoint_query(r->endpoint_name, NULL, &st, NULL, 1000) == 0)
+  if (sw_endpoint_query(r->endpoint_name, NULL, 0, &st, NULL, 1000, why,
+                        sizeof(why)) == 0)
     sw_log_error(
         "service %s is already running (it answers on %s); not "
         "starting a second copy",
@@ -667,11 +998,23 @@ static int claim_instance(run_t *r) {
 
 static int run_body(sw_host_t *host, void *data) {
   run_t *r = data;
-  sw_host_events_t ev = {on_stop_request, rotate_logs, r};
+  sw_host_events_t ev;
   sw_input_t in;
+  unsigned i;
   int rc;
 
+  memset(&ev, 0, sizeof(ev));
+  ev.on_stop = on_stop_request;
+  ev.on_rotate = rotate_logs;
+  ev.on_control = on_host_control;
+  ev.data = r;
+  for (i = 0; r->cfg != NULL && i < r->cfg->n_controls; i++) {
+    unsigned code = r->cfg->controls[i].code;
+
+    ev.controls[code / 8] |= (uint8_t)(1u << (code % 8));
+  }
   r->host = host;
+  r->wrapper_start_wall_ms = wall_ms();
   sw_os_host_report(host, SW_HOST_STARTING, 10000, 0);
   if (r->cfg == NULL) {
     /* The problems are on stderr already. Under a service manager this
@@ -695,6 +1038,7 @@ static int run_body(sw_host_t *host, void *data) {
   r->heartbeat.data = r;
   r->ep.status = status_json;
   r->ep.rotate = rotate_logs;
+  r->ep.control = do_control;
   r->ep.data = r;
   open_logs(r);
   sw_os_event_open(r->cfg->name);
@@ -703,17 +1047,34 @@ static int run_body(sw_host_t *host, void *data) {
     sw_log_error("out of memory naming the status endpoint; not starting");
     refuse(r);
   } else if (claim_instance(r) == 0) {
-    rc =
-        sw_endpoint_listen(&r->ep, &r->loop, r->endpoint_name, r->lock != NULL);
+    char why[512];
+
+    rc = sw_endpoint_listen(&r->ep, &r->loop, r->cfg, r->endpoint_name,
+                            r->lock != NULL, why, sizeof(why));
     if (rc == SW_EEXIST) {
       already_running(r, NULL);
     } else if (rc != 0) {
       /* Without its endpoint the wrapper could not be seen or rotated,
        * and a second one could start beside it: refuse. */
       sw_log_error("status endpoint %s: %s; not starting service %s",
-                   r->endpoint_name, uv_strerror(rc), r->cfg->name);
+                   r->endpoint_name, why, r->cfg->name);
       refuse(r);
     }
+  }
+  if (!r->finished && has_hooks(r->cfg)) {
+    rc = sw_hooks_init(&r->hooks, &r->loop, r->cfg, r->tune.terminate_wait_ms,
+                       on_hook_done, r);
+    if (rc != 0) {
+      sw_log_error("hooks: %s; not starting service %s", uv_strerror(rc),
+                   r->cfg->name);
+      refuse(r);
+    }
+  }
+  if (!r->finished && sw_config_has_metrics(r->cfg) &&
+      sw_metrics_start(&r->metrics, &r->loop, r->cfg, metrics_text, r) != 0) {
+    sw_log_error("metrics: out of memory; not starting service %s",
+                 r->cfg->name);
+    refuse(r);
   }
   if (!r->finished) {
     sw_notify_hooks_t hooks = {r, on_notify_ready, on_notify_extend};
@@ -736,6 +1097,7 @@ static int run_body(sw_host_t *host, void *data) {
   if (!r->finished) {
     sw_log_info("svcwrap %s: service %s starting (config %s)", SW_VERSION,
                 r->cfg->name, r->cfg->path);
+    open_control_events(r);
     in = input(SW_EV_START);
     feed(r, &in);
   }
@@ -745,9 +1107,11 @@ static int run_body(sw_host_t *host, void *data) {
   uv_run(&r->loop, UV_RUN_DEFAULT);
   if (uv_loop_close(&r->loop) != 0)
     sw_log_warnx("event loop closed with handles still open");
+  sw_metrics_free(&r->metrics);
   sw_log_info("service %s %s (exit code %d)", r->cfg->name,
               r->exit_code ? "failed" : "stopped", r->exit_code);
   sw_os_event_close();
+  close_control_events(r);
   close_logs(r);
   sw_os_instance_unlock(r->lock); /* after the socket is gone */
   r->lock = NULL;
@@ -779,9 +1143,15 @@ int sw_run(const sw_cli_t *cli, const sw_run_tuning_t *tune) {
   r->cfg = cfg;
   r->tune = *tune;
   if (cfg != NULL) {
+    bool on[SW_HOOK__COUNT];
+    unsigned h;
+
     sw_sup_init(&r->sup, &cfg->restart, &cfg->stop, tune->terminate_wait_ms);
     sw_sup_set_ready(&r->sup, cfg->notify.ready == SW_READY_NOTIFY,
                      cfg->notify.ready_timeout_ms);
+    for (h = 0; h < SW_HOOK__COUNT; h++)
+      on[h] = sw_config_has_hook(cfg, (sw_hook_t)h);
+    sw_sup_set_hooks(&r->sup, on, cfg->hooks.timeout_ms);
   }
   /* Hosted even when the config is invalid: see run_body(). */
   rc = sw_os_host_run(cfg ? cfg->name : "", run_body, r);

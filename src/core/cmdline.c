@@ -16,6 +16,7 @@
 
 #include "core/err.h"
 #include "core/sbuf.h"
+#include "core/value.h"
 
 int sw_argv_push(sw_argv_t *a, const char *s) {
   char **v = realloc(a->v, (size_t)(a->n + 2) * sizeof(*v));
@@ -170,4 +171,17 @@ int sw_argv_join_command(const char *program, const sw_argv_t *args,
   }
   *out = sw_sbuf_take(&b);
   return *out ? 0 : SW_ENOMEM;
+}
+
+bool sw_is_batch_file(const char *program) {
+  size_t n = strlen(program);
+  const char *ext = n >= 4 ? program + n - 4 : "";
+
+  return sw_streq_nocase(ext, ".bat") || sw_streq_nocase(ext, ".cmd");
+}
+
+char sw_batch_unsafe_char(const char *arg) {
+  const char *p = strpbrk(arg, "\"%!&|<>^()\r\n");
+
+  return p != NULL ? *p : '\0';
 }

@@ -8,6 +8,7 @@
 #ifndef SW_CORE_CMDLINE_H
 #define SW_CORE_CMDLINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/sbuf.h"
@@ -42,6 +43,21 @@ void sw_argv_quote_append(const char *arg, sw_sbuf_t *b);
  * contains a quote, or SW_ENOMEM. */
 int sw_argv_join_command(const char *program, const sw_argv_t *args,
                          char **out);
+
+/* Whether `program` is a batch file, which CreateProcessW runs through
+ * cmd.exe (.bat or .cmd, any case). */
+bool sw_is_batch_file(const char *program);
+
+/*
+ * cmd.exe parses a batch file's command line by its own rules, not
+ * CommandLineToArgvW's: quoting that is right for a program can be
+ * broken out of, and `%VAR%` (and `!VAR!`) are expanded even inside
+ * quotes (the "BatBadBut" class). svcwrap does not try to escape for it:
+ * it refuses an argument with a character cmd.exe acts on. Returns that
+ * character (the first one), or '\0' when `arg` is safe:
+ * " % ! & | < > ^ ( ) and line breaks.
+ */
+char sw_batch_unsafe_char(const char *arg);
 
 /* Duplicate an argv; Returns 0 or SW_ENOMEM. */
 int sw_argv_push(sw_argv_t *a, const char *s);

@@ -42,11 +42,17 @@ void sw_config_free(sw_config_t *c) {
   free(c->path);
   free(c->dir);
   sw_argv_free(&c->argv);
+  for (i = 0; i < SW_HOOK__COUNT; i++)
+    sw_argv_free(&c->hooks.argv[i]);
   for (i = 0; i < c->n_env; i++) {
     free(c->env[i].name);
     free(c->env[i].value);
   }
   free(c->env);
+  for (i = 0; i < c->n_controls; i++)
+    free(c->controls[i].arg);
+  free(c->controls);
+  free(c->recovery.command);
   free(c);
 }
 
@@ -99,6 +105,7 @@ static const char *const stop_methods[] = {SW_STOP_METHODS(NAME_OF)};
 static const char *const restart_policies[] = {SW_RESTART_POLICIES(NAME_OF)};
 static const char *const give_ups[] = {SW_GIVE_UPS(NAME_OF)};
 static const char *const ready_modes[] = {SW_READY_MODES(NAME_OF)};
+static const char *const hooks[] = {SW_HOOKS(NAME_OF)};
 static const unsigned stop_platforms[] = {SW_STOP_METHODS(PLATFORMS_OF)};
 
 #define NAMES(t)                                                               \
@@ -109,6 +116,7 @@ const sw_enum_names_t sw_stop_method_names = NAMES(stop_methods);
 const sw_enum_names_t sw_restart_policy_names = NAMES(restart_policies);
 const sw_enum_names_t sw_give_up_names = NAMES(give_ups);
 const sw_enum_names_t sw_ready_mode_names = NAMES(ready_modes);
+const sw_enum_names_t sw_hook_names = NAMES(hooks);
 
 _Static_assert(sizeof(start_types) / sizeof(start_types[0]) == SW_START__COUNT,
                "start types");
@@ -131,12 +139,27 @@ const char *sw_restart_policy_name(sw_restart_policy_t p) {
   return sw_enum_name(&sw_restart_policy_names, (int)p);
 }
 
+bool sw_config_has_hook(const sw_config_t *c, sw_hook_t h) {
+  return (unsigned)h < SW_HOOK__COUNT && c->hooks.argv[h].n > 0;
+}
+
+bool sw_config_has_metrics(const sw_config_t *c) {
+  return (c->metrics.textfile != NULL && c->metrics.textfile[0] != '\0') ||
+         c->metrics.listen_port != 0;
+}
+
 uint64_t sw_config_stop_budget_ms(const sw_config_t *c) {
   uint64_t ms = TERMINATE_ALLOWANCE_MS;
   unsigned i;
 
   for (i = 0; i < c->stop.n_methods; i++)
     if (c->stop.methods[i] != SW_STOP_TERMINATE) ms += c->stop.timeout_ms;
+  /* pre_stop runs before the ladder and post_stop after it, each for at
+   * most the hook timeout plus terminate's allowance. */
+  if (sw_config_has_hook(c, SW_HOOK_PRE_STOP))
+    ms += c->hooks.timeout_ms + TERMINATE_ALLOWANCE_MS;
+  if (sw_config_has_hook(c, SW_HOOK_POST_STOP))
+    ms += c->hooks.timeout_ms + TERMINATE_ALLOWANCE_MS;
   return ms;
 }
 
@@ -228,6 +251,41 @@ static void dump_key(sw_sbuf_t *b, const sw_config_t *c, const sw_key_t *k) {
   }
 }
 
+const sw_control_t *sw_config_control(const sw_config_t *c, unsigned code) {
+  unsigned i;
+
+  for (i = 0; i < c->n_controls; i++)
+    if (c->controls[i].code == code) return &c->controls[i];
+  return NULL;
+}
+
+/* [control]: "129 = signal:SIGHUP", as the loader reads it back. */
+static void dump_controls(sw_sbuf_t *b, const sw_config_t *c) {
+  unsigned i;
+
+  for (i = 0; i < c->n_controls; i++) {
+    const sw_control_t *t = &c->controls[i];
+    char key[16];
+
+    if (t->code == SW_CONTROL_RELOAD)
+      snprintf(key, sizeof(key), "reload");
+    else
+      snprintf(key, sizeof(key), "%u", t->code);
+    sw_sbuf_printf(b, "%s = %s%s", key, sw_control_kind_name(t->kind),
+                   t->arg ? ":" : "");
+    if (t->arg != NULL) {
+      const char *v;
+
+      for (v = t->arg; *v != '\0'; v++)
+        if (*v == '%')
+          sw_sbuf_puts(b, "%%");
+        else
+          sw_sbuf_put(b, v, 1);
+    }
+    sw_sbuf_puts(b, "\n");
+  }
+}
+
 int sw_config_dump(const sw_config_t *c, char **out) {
   sw_sbuf_t b = SW_SBUF_INIT;
   const char *section;
@@ -239,6 +297,7 @@ int sw_config_dump(const sw_config_t *c, char **out) {
     if (strcmp(section, "environment") == 0)
       for (i = 0; i < c->n_env; i++)
         put_value(&b, c->env[i].name, c->env[i].value);
+    if (strcmp(section, "control") == 0) dump_controls(&b, c);
     for (i = 0; (k = sw_config_key_at(i)) != NULL; i++)
       if (strcmp(k->section, section) == 0) dump_key(&b, c, k);
   }

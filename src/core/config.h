@@ -15,6 +15,7 @@
 
 #include "core/attr.h"
 #include "core/cmdline.h"
+#include "core/ops.h"
 #include "core/path.h"
 #include "core/sbuf.h"
 
@@ -83,6 +84,12 @@ typedef enum { SW_PLATFORM_POSIX, SW_PLATFORM_WIN } sw_platform_t;
 #define SW_READY_MODES(X)                                                      \
   X(SW_READY_STARTED, "started")                                               \
   X(SW_READY_NOTIFY, "notify")
+/* [hooks]: the commands run around the child's life, in this order */
+#define SW_HOOKS(X)                                                            \
+  X(SW_HOOK_PRE_START, "pre_start")                                            \
+  X(SW_HOOK_POST_START, "post_start")                                          \
+  X(SW_HOOK_PRE_STOP, "pre_stop")                                              \
+  X(SW_HOOK_POST_STOP, "post_stop")
 
 /* [restart] on_give_up */
 #define SW_GIVE_UPS(X)                                                         \
@@ -97,6 +104,7 @@ typedef enum {
 } sw_restart_policy_t;
 typedef enum { SW_GIVE_UPS(SW_ENUM_ID) SW_GIVE_UP__COUNT } sw_give_up_t;
 typedef enum { SW_READY_MODES(SW_ENUM_ID) SW_READY__COUNT } sw_ready_mode_t;
+typedef enum { SW_HOOKS(SW_ENUM_ID) SW_HOOK__COUNT } sw_hook_t;
 
 /* An enum's INI names, indexed by value. */
 typedef struct {
@@ -110,6 +118,7 @@ extern const sw_enum_names_t sw_stop_method_names;
 extern const sw_enum_names_t sw_restart_policy_names;
 extern const sw_enum_names_t sw_give_up_names;
 extern const sw_enum_names_t sw_ready_mode_names;
+extern const sw_enum_names_t sw_hook_names;
 
 /* The INI name of value v, or "?" if it has none. */
 const char *sw_enum_name(const sw_enum_names_t *e, int v);
@@ -118,7 +127,8 @@ const char *sw_enum_name(const sw_enum_names_t *e, int v);
 unsigned sw_stop_method_platforms(sw_stop_method_t m);
 
 #define SW_MAX_EXIT_CODES  64
-#define SW_CONFIG_MAX_KEYS 48
+#define SW_CONFIG_MAX_KEYS 64
+#define SW_MAX_RECOVERY    8
 #define SW_MAX_BURST       1000
 
 /* [restart]: everything the policy engine needs, and nothing else. */
@@ -151,11 +161,38 @@ typedef struct {
   uint64_t ready_timeout_ms; /* 0: wait for READY=1 for ever */
   uint64_t watchdog_ms;      /* 0: off */
 } sw_notify_cfg_t;
+/* [hooks]: a hook is configured when its argv has an executable. */
+typedef struct {
+  char *command[SW_HOOK__COUNT];  /* as written, "" for none; owned */
+  sw_argv_t argv[SW_HOOK__COUNT]; /* split and expanded; v[0] is the
+                                     executable as an absolute path */
+  uint64_t timeout_ms;            /* each hook's limit */
+} sw_hooks_cfg_t;
+
+/* [metrics]: neither set means no metrics at all (no timer, no socket). */
+typedef struct {
+  char *textfile;       /* absolute path of the .prom file, "" for none */
+  char *listen;         /* as written, "" for none */
+  char listen_host[64]; /* parsed from listen: an IPv4/IPv6 literal */
+  unsigned listen_port; /* 0 when listen is "" */
+  bool allow_remote;    /* a non-loopback listen address was asked for */
+  uint64_t interval_ms; /* textfile rewrite period */
+} sw_metrics_cfg_t;
 
 typedef struct {
   char *name;  /* owned */
   char *value; /* owned */
 } sw_env_var_t;
+
+/* [service] recovery and recovery_reset: the SCM's failure actions for the
+ * service itself (Windows), applied when it ends failed. */
+typedef struct {
+  sw_recovery_action_t actions[SW_MAX_RECOVERY];
+  unsigned n;        /* 0: no recovery actions (the default) */
+  char *command;     /* owned: run:COMMAND's command, or NULL */
+  uint64_t reset_ms; /* failure count reset period, whole seconds */
+  char *text;        /* owned: the value as written, for messages */
+} sw_recovery_cfg_t;
 
 typedef struct sw_config_s {
   sw_platform_t platform;
@@ -169,6 +206,9 @@ typedef struct sw_config_s {
   sw_start_type_t start_type;
   sw_argv_t depends_on;
   char *account;
+  sw_account_kind_t account_kind;
+  sw_recovery_cfg_t recovery;
+  char *operators; /* a group allowed to start, stop and control; "" none */
 
   /* [process] */
   char *executable; /* absolute */
@@ -184,6 +224,12 @@ typedef struct sw_config_s {
   sw_stop_cfg_t stop;
   sw_restart_cfg_t restart;
   sw_notify_cfg_t notify; /* [health] ready, ready_timeout, watchdog */
+  sw_hooks_cfg_t hooks;
+  sw_metrics_cfg_t metrics;
+
+  /* [control], in file order: at most one entry per code */
+  sw_control_t *controls;
+  unsigned n_controls;
 
   /* [log] */
   char *log_dir;
@@ -198,6 +244,22 @@ typedef struct sw_config_s {
    * read with sw_config_key_line(). */
   int key_lines[SW_CONFIG_MAX_KEYS];
 } sw_config_t;
+
+/* The SCM's form of [service] recovery (SERVICE_FAILURE_ACTIONS): type is
+ * SC_ACTION_TYPE's value (sw_recovery_kind_t), delays in ms. */
+typedef struct {
+  uint32_t type;
+  uint32_t delay_ms;
+} sw_sc_action_t;
+
+/* Fill out[0..SW_MAX_RECOVERY) with r's actions and *reset_s with its
+ * reset period in seconds; returns the number of actions. */
+unsigned sw_recovery_sc_actions(const sw_recovery_cfg_t *r, sw_sc_action_t *out,
+                                uint32_t *reset_s);
+
+/* The action of control code `code` (SW_CONTROL_RELOAD for reload), or
+ * NULL if [control] does not map it. */
+const sw_control_t *sw_config_control(const sw_config_t *c, unsigned code);
 
 /* The line where [section] key was set, or 0 if it took its default. */
 int sw_config_key_line(const sw_config_t *c, const char *section,
@@ -301,6 +363,11 @@ int sw_diags_add(sw_diags_t *d, bool is_error, int line, const char *fmt, ...)
  * string *out. Returns 0 or SW_ENOMEM.
  */
 int sw_config_dump(const sw_config_t *c, char **out);
+
+/* Whether hook h is configured. */
+bool sw_config_has_hook(const sw_config_t *c, sw_hook_t h);
+/* Whether [metrics] asks for anything (a textfile or a listener). */
+bool sw_config_has_metrics(const sw_config_t *c);
 
 /* Names used in the INI and in messages (sw_enum_name() shorthands). */
 const char *sw_stop_method_name(sw_stop_method_t m);

@@ -20,6 +20,7 @@
 #include "core/err.h"
 #include "core/expand.h"
 #include "core/ini_read.h"
+#include "core/ops.h"
 #include "core/sbuf.h"
 #include "core/value.h"
 
@@ -39,7 +40,8 @@ struct sw_loader_s {
 };
 
 static const char *const sections[] = {
-    "service", "process", "environment", "stop", "restart", "health", "log"};
+    "service", "process", "environment", "stop",    "restart",
+    "health",  "hooks",   "metrics",     "control", "log"};
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
 
 const char *sw_config_section_at(unsigned i) {
@@ -102,16 +104,6 @@ static char *unquote(char *v) {
     return v + 1;
   }
   return v;
-}
-
-static bool starts_with_nocase(const char *s, const char *prefix) {
-  size_t n = strlen(prefix);
-  char head[64];
-
-  if (strlen(s) < n || n >= sizeof(head)) return false;
-  memcpy(head, s, n);
-  head[n] = '\0';
-  return sw_streq_nocase(head, prefix);
 }
 
 /* Case-insensitive lookup of v among names[0..n); -1 if absent. */
@@ -346,28 +338,136 @@ static void apply_depends_on(loader_t *L, char *v) {
 }
 
 static void apply_account(loader_t *L, char *v) {
-  static const char *const builtin[] = {"LocalSystem",
-                                        "NT AUTHORITY\\LocalService",
-                                        "NT AUTHORITY\\NetworkService"};
-  size_t n;
+  sw_account_kind_t k;
 
   v = unquote(v);
-  n = strlen(v);
-  /* Accounts that need no password: svcwrap never stores one. Virtual
-   * accounts (NT SERVICE\name) and group managed service accounts
-   * (DOMAIN\name$) are accepted too. */
-  if (find_name(v, builtin, 3) < 0 &&
-      !(starts_with_nocase(v, "NT SERVICE\\") && n > 11) &&
-      !(strchr(v, '\\') != NULL && n > 2 && v[n - 1] == '$')) {
+  k = sw_account_kind(v);
+  /* Built-in, virtual (NT SERVICE\name) and group managed (DOMAIN\name$)
+   * accounts need no password; a user account needs one at install
+   * (install --password -), which is never stored here. */
+  if (k == SW_ACCOUNT_INVALID) {
     err(L,
-        "\"%s\" is not an account svcwrap can install without a password; "
-        "write LocalSystem, NT AUTHORITY\\LocalService, NT AUTHORITY\\"
-        "NetworkService, NT SERVICE\\<name> or a gMSA DOMAIN\\name$ (set a "
-        "user account afterwards with sc config obj= password=)",
+        "\"%s\" is not a service account; write LocalSystem, NT AUTHORITY\\"
+        "LocalService, NT AUTHORITY\\NetworkService, NT SERVICE\\<name>, a "
+        "gMSA DOMAIN\\name$, or a user DOMAIN\\user, .\\user or "
+        "user@domain (its password is given to install --password -)",
         v);
     return;
   }
+  L->c->account_kind = k;
   set_str(L, &L->c->account, v);
+}
+
+/* restart:10s, restart:1min, run:COMMAND, reboot, none */
+static void apply_recovery(loader_t *L, char *v) {
+  sw_recovery_cfg_t *r = &L->c->recovery;
+  char *items[SW_MAX_RECOVERY + 1], why[512];
+  int n, i;
+
+  set_str(L, &r->text, v);
+  n = sw_split_list(v, items, SW_MAX_RECOVERY + 1, why, sizeof(why));
+  if (n < 0) {
+    err(L, "%s", why);
+    return;
+  }
+  if (n > SW_MAX_RECOVERY) {
+    err(L,
+        "more than %d actions; the last one repeats for every later "
+        "failure, so list at most %d",
+        SW_MAX_RECOVERY, SW_MAX_RECOVERY);
+    return;
+  }
+  r->n = 0;
+  for (i = 0; i < n; i++) {
+    char *command;
+
+    if (sw_recovery_parse(items[i], &r->actions[r->n], &command, why,
+                          sizeof(why)) != 0) {
+      err(L, "%s", why);
+      return;
+    }
+    if (command != NULL) {
+      /* The SCM keeps one command for all run actions. */
+      if (r->command != NULL && strcmp(r->command, command) != 0) {
+        err(L,
+            "two different run commands (\"%s\" and \"%s\"); the SCM "
+            "keeps one command for every run action",
+            r->command, command);
+        return;
+      }
+      if (r->command == NULL) r->command = xstrdup(L, command);
+    }
+    r->n++;
+  }
+}
+
+static void dump_recovery(const sw_config_t *c, sw_sbuf_t *b) {
+  const sw_recovery_cfg_t *r = &c->recovery;
+  unsigned i;
+
+  sw_sbuf_puts(b, "recovery = ");
+  for (i = 0; i < r->n; i++) {
+    const sw_recovery_action_t *a = &r->actions[i];
+
+    sw_sbuf_printf(b, "%s%s", i ? ", " : "", sw_recovery_kind_name(a->kind));
+    if (a->kind == SW_RECOVERY_RUN)
+      sw_sbuf_printf(b, ":%s", r->command);
+    else if (a->kind != SW_RECOVERY_NONE)
+      sw_sbuf_printf(b, ":%llums", (unsigned long long)a->delay_ms);
+  }
+  sw_sbuf_puts(b, "\n");
+  if (r->n > 0)
+    sw_sbuf_printf(b,
+                   "; the SCM applies these when the service ends failed "
+                   "(after a give-up with on_give_up = fail), the last one "
+                   "for every later failure\n");
+}
+
+static void dump_account(const sw_config_t *c, sw_sbuf_t *b) {
+  static const char *const what[] = {
+      NULL, "a virtual account: no password",
+      "a group managed service account: no password, granted Log on as a "
+      "service at install",
+      "a user account: install needs --password - and grants Log on as a "
+      "service",
+      "?"};
+
+  sw_sbuf_printf(b, "account = %s\n", c->account);
+  if (what[c->account_kind] != NULL)
+    sw_sbuf_printf(b, "; %s\n", what[c->account_kind]);
+}
+
+/* A group (or user) name for [service] operators: DOMAIN\name or name,
+ * no characters Windows refuses in account names. Whether it exists is
+ * for install to find out (on the machine it installs on). */
+static void apply_operators(loader_t *L, char *v) {
+  const unsigned char *p;
+  const char *slash;
+
+  v = unquote(v);
+  if (*v == '\0') {
+    set_str(L, &L->c->operators, v);
+    return;
+  }
+  slash = strchr(v, '\\');
+  for (p = (const unsigned char *)v; *p != '\0'; p++) {
+    if (*p < 0x20 || strchr("/[]:;|=,+*?<>\"@", *p) != NULL) {
+      err(L,
+          "\"%s\" is not a group name: '%c' is not allowed in Windows "
+          "account names; write a local group (MyOps) or DOMAIN\\group",
+          v, *p < 0x20 ? '?' : *p);
+      return;
+    }
+  }
+  if (strlen(v) > 256 || (slash != NULL && (slash == v || slash[1] == '\0' ||
+                                            strchr(slash + 1, '\\') != NULL))) {
+    err(L,
+        "\"%s\" is not a group name; write a local group (MyOps) or "
+        "DOMAIN\\group, at most 256 characters",
+        v);
+    return;
+  }
+  set_str(L, &L->c->operators, v);
 }
 
 /* ---- [process] -------------------------------------------------------- */
@@ -387,6 +487,22 @@ static void apply_arguments(loader_t *L, char *v) {
     char *x = expand(L, raw.v[i]);
 
     if (x == NULL) break;
+    if (L->c->platform == SW_PLATFORM_WIN && L->c->executable != NULL &&
+        sw_is_batch_file(L->c->executable)) {
+      char bad = sw_batch_unsafe_char(x), shown[3] = {bad, '\0', '\0'};
+
+      if (bad == '\r' || bad == '\n') {
+        shown[0] = '\\';
+        shown[1] = bad == '\r' ? 'r' : 'n';
+      }
+      if (bad != '\0')
+        err(L,
+            "argument %d \"%s\" contains '%s', which cmd.exe acts on even "
+            "inside quotes when it runs %s (a batch file); svcwrap refuses "
+            "it: pass the value through [environment] instead, or run the "
+            "program the batch file runs directly",
+            i + 1, x, shown, L->c->executable);
+    }
     if (sw_argv_push(&L->c->argv, x) != 0) L->nomem = true;
     free(x);
   }
@@ -401,6 +517,164 @@ static void dump_arguments(const sw_config_t *c, sw_sbuf_t *b) {
   sw_sbuf_printf(b, "arguments = %s\n", c->arguments);
   for (k = 0; k < c->argv.n; k++)
     sw_sbuf_printf(b, "; argument %d: %s\n", k + 1, c->argv.v[k]);
+}
+
+/* ---- [hooks] ---------------------------------------------------------- */
+
+/* A hook's command: split like [process] arguments (Windows quoting
+ * rules), each word %VAR%-expanded after the split; the first word is the
+ * program, resolved against the INI's folder when relative (no PATH
+ * search: a service's PATH is not the operator's). */
+static void apply_hook(loader_t *L, char *v) {
+  unsigned h = (unsigned)((L->key->off - offsetof(sw_config_t, hooks.command)) /
+                          sizeof(char *));
+  sw_argv_t raw, *out;
+  char *prog = NULL;
+  int i;
+
+  if (h >= SW_HOOK__COUNT) return;
+  out = &L->c->hooks.argv[h];
+  set_str(L, &L->c->hooks.command[h], v);
+  if (sw_argv_split(v, &raw) != 0) {
+    L->nomem = true;
+    return;
+  }
+  for (i = 0; i < raw.n; i++) {
+    char *x = expand(L, raw.v[i]);
+
+    if (x == NULL) break;
+    if (i == 0) {
+      set_path(L, &prog, L->c->dir, x);
+      free(x);
+      if (prog == NULL) break;
+      x = prog;
+    }
+    if (sw_argv_push(out, x) != 0) L->nomem = true;
+    free(x);
+  }
+  /* All or nothing: a hook whose command was rejected does not run. */
+  if (i < raw.n || L->nomem) sw_argv_free(out);
+  sw_argv_free(&raw);
+}
+
+static void dump_hook(const sw_config_t *c, sw_sbuf_t *b, sw_hook_t h) {
+  int k;
+
+  sw_sbuf_printf(b, "%s = %s\n", sw_enum_name(&sw_hook_names, (int)h),
+                 c->hooks.command[h] ? c->hooks.command[h] : "");
+  for (k = 0; k < c->hooks.argv[h].n; k++)
+    sw_sbuf_printf(b, "; %s %d: %s\n", k ? "argument" : "program", k,
+                   c->hooks.argv[h].v[k]);
+}
+
+static void dump_pre_start(const sw_config_t *c, sw_sbuf_t *b) {
+  dump_hook(c, b, SW_HOOK_PRE_START);
+}
+static void dump_post_start(const sw_config_t *c, sw_sbuf_t *b) {
+  dump_hook(c, b, SW_HOOK_POST_START);
+}
+static void dump_pre_stop(const sw_config_t *c, sw_sbuf_t *b) {
+  dump_hook(c, b, SW_HOOK_PRE_STOP);
+}
+static void dump_post_stop(const sw_config_t *c, sw_sbuf_t *b) {
+  dump_hook(c, b, SW_HOOK_POST_STOP);
+}
+
+/* ---- [metrics] --------------------------------------------------------- */
+
+static void apply_textfile(loader_t *L, char *v) {
+  size_t n;
+
+  v = unquote(v);
+  if (*v == '\0') {
+    set_str(L, &L->c->metrics.textfile, "");
+    return;
+  }
+  n = strlen(v);
+  /* The textfile collectors (node_exporter, windows_exporter) read only
+   * *.prom files: any other name would be written and never collected. */
+  if (n < 5 || !sw_streq_nocase(v + n - 5, ".prom")) {
+    err(L,
+        "\"%s\" does not end in .prom; the textfile collectors read only "
+        "*.prom files",
+        v);
+    return;
+  }
+  set_path(L, &L->c->metrics.textfile, L->c->dir, v);
+}
+
+/* Whether host (an IP literal) is a loopback address. */
+static bool is_loopback(const char *host) {
+  return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0;
+}
+
+static bool is_ip_literal(const char *h) {
+  unsigned a, b, c, d;
+  char end;
+  const char *p;
+
+  if (sscanf(h, "%u.%u.%u.%u%c", &a, &b, &c, &d, &end) == 4)
+    return a < 256 && b < 256 && c < 256 && d < 256;
+  if (strchr(h, ':') == NULL) return false;
+  for (p = h; *p != '\0'; p++)
+    if (strchr("0123456789abcdefABCDEF:.", *p) == NULL) return false;
+  return true;
+}
+
+/* listen = PORT | HOST:PORT | [IPV6]:PORT; HOST an IP literal (no name
+ * lookup: the wrapper must not depend on DNS to start). */
+static void apply_listen(loader_t *L, char *v) {
+  sw_metrics_cfg_t *m = &L->c->metrics;
+  char host[64], *colon, *port_s;
+  long long port;
+
+  v = unquote(v);
+  set_str(L, &m->listen, v);
+  m->listen_port = 0;
+  if (*v == '\0') return;
+  if (v[0] == '[') {
+    char *close = strchr(v, ']');
+
+    if (close == NULL || close[1] != ':' || (size_t)(close - v - 1) >= 64) {
+      err(L, "\"%s\": write [IPV6]:PORT, e.g. [::1]:9561", v);
+      return;
+    }
+    memcpy(host, v + 1, (size_t)(close - v - 1));
+    host[close - v - 1] = '\0';
+    port_s = close + 2;
+  } else if ((colon = strrchr(v, ':')) != NULL) {
+    if (strchr(v, ':') != colon || (size_t)(colon - v) >= 64) {
+      err(L, "\"%s\": write HOST:PORT (an IPv6 address in brackets)", v);
+      return;
+    }
+    memcpy(host, v, (size_t)(colon - v));
+    host[colon - v] = '\0';
+    port_s = colon + 1;
+  } else {
+    snprintf(host, sizeof(host), "127.0.0.1");
+    port_s = v;
+  }
+  if (!is_ip_literal(host)) {
+    err(L,
+        "\"%s\" is not an IP address; write 127.0.0.1:PORT (names are not "
+        "looked up)",
+        host);
+    return;
+  }
+  if (!int_in(L, port_s, 1, 65535, &port)) return;
+  snprintf(m->listen_host, sizeof(m->listen_host), "%s", host);
+  m->listen_port = (unsigned)port;
+}
+
+static void dump_listen(const sw_config_t *c, sw_sbuf_t *b) {
+  const sw_metrics_cfg_t *m = &c->metrics;
+
+  if (m->listen_port == 0)
+    sw_sbuf_puts(b, "listen = \n");
+  else if (strchr(m->listen_host, ':') != NULL)
+    sw_sbuf_printf(b, "listen = [%s]:%u\n", m->listen_host, m->listen_port);
+  else
+    sw_sbuf_printf(b, "listen = %s:%u\n", m->listen_host, m->listen_port);
 }
 
 /* ---- [stop] ----------------------------------------------------------- */
@@ -422,6 +696,18 @@ static void apply_event_name(loader_t *L, char *v) {
     return;
   }
   set_str(L, &L->c->stop.event_name, v);
+}
+
+/* The default is a prefix: the wrapper adds a random part for every run.
+ * Shown as a comment, so that the dump, read back, keeps the default
+ * (an explicit event_name is used as written and refused if it exists). */
+static void dump_event_name(const sw_config_t *c, sw_sbuf_t *b) {
+  if (sw_config_key_line(c, "stop", "event_name") > 0)
+    sw_sbuf_printf(b, "event_name = %s\n", c->stop.event_name);
+  else
+    sw_sbuf_printf(b,
+                   "; event_name = %s-<random, new every run> (the default)\n",
+                   c->stop.event_name);
 }
 
 /* ---- parsing by type ---------------------------------------------------- */
@@ -561,12 +847,15 @@ _Static_assert(sizeof(sw_start_type_t) == sizeof(int) &&
                    sizeof(sw_priority_t) == sizeof(int) &&
                    sizeof(sw_restart_policy_t) == sizeof(int) &&
                    sizeof(sw_give_up_t) == sizeof(int) &&
-                   sizeof(sw_ready_mode_t) == sizeof(int),
+                   sizeof(sw_ready_mode_t) == sizeof(int) &&
+                   sizeof(sw_hook_t) == sizeof(int),
                "enum fields are int-sized");
 
 #define F(field) offsetof(sw_config_t, field)
 #define S(field) F(stop.field)
 #define R(field) F(restart.field)
+#define HK(i)    F(hooks.command[i])
+#define M(field) F(metrics.field)
 #define H        (3600ULL * 1000)
 #define N(field) F(notify.field)
 
@@ -586,7 +875,13 @@ static const sw_key_t keys[] = {
   {"service", "depends_on", SW_KEY_LIST, F(depends_on), 0, "", 0, 0, NULL, 0,
    apply_depends_on, NULL},
   {"service", "account", SW_KEY_STRING, F(account), 0, "LocalSystem", 0, 0,
-   NULL, 0, apply_account, NULL},
+   NULL, 0, apply_account, dump_account},
+  {"service", "recovery", SW_KEY_STRING, F(recovery.text), 0, "", 0, 0, NULL,
+   0, apply_recovery, dump_recovery},
+  {"service", "recovery_reset", SW_KEY_DURATION, F(recovery.reset_ms), 0,
+   "1d", 0, 3650 * 24 * H, NULL, 0, NULL, NULL},
+  {"service", "operators", SW_KEY_STRING, F(operators), 0, "", 0, 0, NULL, 0,
+   apply_operators, NULL},
   {"process", "executable", SW_KEY_PATH, F(executable), 0, NULL, 0, 0, NULL,
    0, NULL, NULL},
   {"process", "arguments", SW_KEY_STRING, F(arguments), 0, "", 0, 0, NULL,
@@ -601,7 +896,7 @@ static const sw_key_t keys[] = {
    NULL, NULL},
   {"stop", "event_name", SW_KEY_STRING, S(event_name), 0,
    "Global\\svcwrap-%SVCWRAP_SERVICE_NAME%-stop", 0, 0, NULL, 0,
-   apply_event_name, NULL},
+   apply_event_name, dump_event_name},
   {"restart", "policy", SW_KEY_ENUM, R(policy), 0, "on-failure", 0, 0,
    &sw_restart_policy_names, 0, NULL, NULL},
   {"restart", "delay", SW_KEY_DURATION, R(delay_ms), 0, "1s", 0, H, NULL, 0,
@@ -627,6 +922,24 @@ static const sw_key_t keys[] = {
   {"health", "ready_timeout", SW_KEY_DURATION, N(ready_timeout_ms), 0, "90s",
    0, 24 * H, NULL, 0, NULL, NULL},
   {"health", "watchdog", SW_KEY_DURATION, N(watchdog_ms), 0, "0", 0, 24 * H,
+   NULL, 0, NULL, NULL},
+  {"hooks", "pre_start", SW_KEY_STRING, HK(SW_HOOK_PRE_START), 0, "", 0, 0,
+   NULL, SW_KEY_RAW, apply_hook, dump_pre_start},
+  {"hooks", "post_start", SW_KEY_STRING, HK(SW_HOOK_POST_START), 0, "", 0, 0,
+   NULL, SW_KEY_RAW, apply_hook, dump_post_start},
+  {"hooks", "pre_stop", SW_KEY_STRING, HK(SW_HOOK_PRE_STOP), 0, "", 0, 0,
+   NULL, SW_KEY_RAW, apply_hook, dump_pre_stop},
+  {"hooks", "post_stop", SW_KEY_STRING, HK(SW_HOOK_POST_STOP), 0, "", 0, 0,
+   NULL, SW_KEY_RAW, apply_hook, dump_post_stop},
+  {"hooks", "timeout", SW_KEY_DURATION, F(hooks.timeout_ms), 0, "30s", 100,
+   H, NULL, 0, NULL, NULL},
+  {"metrics", "textfile", SW_KEY_STRING, M(textfile), 0, "", 0, 0, NULL, 0,
+   apply_textfile, NULL},
+  {"metrics", "listen", SW_KEY_STRING, M(listen), 0, "", 0, 0, NULL, 0,
+   apply_listen, dump_listen},
+  {"metrics", "allow_remote", SW_KEY_BOOL, M(allow_remote), 0, "false", 0, 0,
+   NULL, 0, NULL, NULL},
+  {"metrics", "interval", SW_KEY_DURATION, M(interval_ms), 0, "15s", 1000, H,
    NULL, 0, NULL, NULL},
   {"log", "directory", SW_KEY_PATH, F(log_dir), 0, "logs", 0, 0, NULL, 0,
    NULL, NULL},
@@ -751,8 +1064,9 @@ static void match_entries(loader_t *L, const sw_ini_entry_t **found) {
     int s = find_section(section);
 
     if (s < 0) continue; /* reported with the section */
-    if (strcmp(sections[s], "environment") == 0)
-      continue; /* handled by apply_environment() */
+    if (strcmp(sections[s], "environment") == 0 ||
+        strcmp(sections[s], "control") == 0)
+      continue; /* handled by apply_environment(), apply_controls() */
     for (j = 0; j < N_KEYS; j++)
       if (sw_streq_nocase(keys[j].section, section) &&
           sw_streq_nocase(keys[j].key, e->key))
@@ -861,6 +1175,58 @@ static void apply_environment(loader_t *L) {
   }
 }
 
+/* [control]: code = action, each code once. */
+static void apply_controls(loader_t *L) {
+  unsigned i, j;
+
+  for (i = 0; i < L->ini->n_entries; i++) {
+    const sw_ini_entry_t *e = &L->ini->entries[i];
+    sw_control_t *v, t;
+    char why[512], *x;
+    int rc;
+
+    if (!sw_streq_nocase(L->ini->sections[e->section].name, "control"))
+      continue;
+    memset(&t, 0, sizeof(t));
+    t.line = e->line;
+    if (sw_control_parse_code(e->key, &t.code, why, sizeof(why)) != 0) {
+      sw_diags_add(L->d, true, e->line, "[control] %s: %s", e->key, why);
+      continue;
+    }
+    for (j = 0; j < L->c->n_controls; j++)
+      if (L->c->controls[j].code == t.code) break;
+    if (j < L->c->n_controls) {
+      sw_diags_add(L->d, true, e->line,
+                   "[control] %s: duplicate code; it is already set on line "
+                   "%d",
+                   e->key, L->c->controls[j].line);
+      continue;
+    }
+    rc = sw_expand(e->value, lookup, L, &x, why, sizeof(why));
+    if (rc == 0) {
+      rc = sw_control_parse_action(sw_trim(x), &t.kind, &t.arg, why,
+                                   sizeof(why));
+      free(x);
+    }
+    if (rc == SW_ENOMEM) {
+      L->nomem = true;
+      return;
+    }
+    if (rc != 0) {
+      sw_diags_add(L->d, true, e->line, "[control] %s: %s", e->key, why);
+      continue;
+    }
+    v = realloc(L->c->controls, (L->c->n_controls + 1) * sizeof(*v));
+    if (v == NULL) {
+      free(t.arg);
+      L->nomem = true;
+      return;
+    }
+    L->c->controls = v;
+    v[L->c->n_controls++] = t;
+  }
+}
+
 static int line_of(const sw_ini_entry_t **found, const char *section,
                    const char *key) {
   unsigned i;
@@ -904,6 +1270,53 @@ static void cross_checks(loader_t *L, const sw_ini_entry_t **found) {
             "[restart] delay: backoff multiplies the delay, so with delay = 0 "
             "every restart is immediate; set a delay (e.g. 100ms) for "
             "max_delay and steps to matter");
+  if (valid(L, "service", "recovery_reset") && c->recovery.reset_ms % 1000 != 0)
+    sw_diags_add(L->d, true, line_of(found, "service", "recovery_reset"),
+                 "[service] recovery_reset: the SCM counts in whole seconds; "
+                 "write e.g. 1d, 12h or 30s");
+  if (c->recovery.n > 0 && valid(L, "service", "recovery")) {
+    if (c->platform != SW_PLATFORM_WIN)
+      warn_at(L, line_of(found, "service", "recovery"),
+              "[service] recovery: SCM failure actions exist on Windows "
+              "only; here they are checked and not used");
+    else if (c->restart.on_give_up == SW_GIVE_UP_STOP)
+      warn_at(L, line_of(found, "service", "recovery"),
+              "[service] recovery: with [restart] on_give_up = stop the "
+              "service ends STOPPED with success after a give-up, so the SCM "
+              "never applies these; set on_give_up = fail");
+  }
+  for (i = 0; i < c->n_controls; i++) {
+    const sw_control_t *t = &c->controls[i];
+    unsigned j;
+
+    /* One event per name: a second create would find the first. */
+    if (t->kind == SW_CTL_EVENT) {
+      const char *base = strchr(t->arg, '\\') + 1;
+      const char *stop = strchr(c->stop.event_name, '\\');
+
+      if (sw_streq_nocase(base, stop ? stop + 1 : c->stop.event_name))
+        sw_diags_add(L->d, true, t->line,
+                     "[control] event:%s is the stop event's name ([stop] "
+                     "event_name); give it a name of its own",
+                     t->arg);
+      for (j = 0; j < i; j++)
+        if (c->controls[j].kind == SW_CTL_EVENT &&
+            sw_streq_nocase(strchr(c->controls[j].arg, '\\') + 1, base))
+          sw_diags_add(L->d, true, t->line,
+                       "[control] event:%s: line %d uses the same event; map "
+                       "each code to an event of its own",
+                       t->arg, c->controls[j].line);
+    }
+    if (t->kind == SW_CTL_SIGNAL && c->platform == SW_PLATFORM_WIN)
+      warn_at(L, t->line,
+              "[control] %s: signals exist on Linux only; on Windows this "
+              "code is refused (use event:NAME or ctrl-break)",
+              sw_control_kind_name(t->kind));
+    if (t->kind == SW_CTL_EVENT && c->platform != SW_PLATFORM_WIN)
+      warn_at(L, t->line,
+              "[control] event: named events exist on Windows only; on "
+              "Linux this code is refused (use signal:NAME)");
+  }
   for (i = 0; i < s->n_methods; i++) {
     has_break |= s->methods[i] == SW_STOP_CTRL_BREAK;
     has_c |= s->methods[i] == SW_STOP_CTRL_C;
@@ -913,6 +1326,21 @@ static void cross_checks(loader_t *L, const sw_ini_entry_t **found) {
               sw_stop_method_name(s->methods[i]),
               c->platform == SW_PLATFORM_WIN ? "Windows" : "Linux");
   }
+  /* A listener anyone on the network can read must be asked for twice:
+   * the address, and allow_remote (the metrics name the service, its
+   * restarts and exit codes). */
+  if (valid(L, "metrics", "listen") && c->metrics.listen_port != 0 &&
+      !is_loopback(c->metrics.listen_host) && !c->metrics.allow_remote)
+    sw_diags_add(L->d, true, line_of(found, "metrics", "listen"),
+                 "[metrics] listen: %s is not a loopback address; the "
+                 "metrics endpoint has no authentication, so set "
+                 "allow_remote = true under [metrics] to serve it there, or "
+                 "listen on 127.0.0.1",
+                 c->metrics.listen_host);
+  if (c->metrics.allow_remote && c->metrics.listen_port == 0)
+    warn_at(L, line_of(found, "metrics", "allow_remote"),
+            "[metrics] allow_remote: there is no listen address; it has no "
+            "effect");
   /* What src/os/win/child.c does: a child in a process group of its own
    * ignores CTRL_C, so with ctrl-c in the ladder the child stays in the
    * wrapper's group, where CTRL_BREAK cannot be aimed at it alone. */
@@ -980,6 +1408,7 @@ int sw_config_parse(const char *path, const char *text, size_t len,
     c->key_lines[k] = found[k] ? found[k]->line : 0;
   }
   apply_environment(&L);
+  apply_controls(&L);
   cross_checks(&L, found);
   sw_ini_free(&ini);
   if (sw_config_check_paths(c, diags) != 0) L.nomem = true;

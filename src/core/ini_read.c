@@ -19,6 +19,7 @@
 #include "core/ini_read.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -247,6 +248,50 @@ static void not_an_entry(reader_t *r, int lineno, const char *what) {
                "\"%s\" is neither key = value nor [section]", what);
 }
 
+/*
+ * The value of line `lineno` as svcwrap reads it: what follows the first
+ * '=' or ':' (where inih split the name off), up to an inline comment, a
+ * ';' after a blank, trimmed, as inih does, except that a ';' between
+ * double quotes is text: inih would cut `--query "SELECT 1 ;" --pw=x`
+ * at the ';' and silently drop the rest. A quote that is never closed is
+ * reported. Heap string, NULL on OOM.
+ */
+static char *value_of_line(reader_t *r, int lineno) {
+  const char *s, *e, *v, *c, *end;
+  bool quoted = false;
+
+  line_text(r, lineno, &s, &e);
+  for (v = s; v < e && *v != '=' && *v != ':'; v++)
+    continue;
+  if (v < e) v++;
+  while (v < e && is_blank(*v))
+    v++;
+  end = e;
+  for (c = v; c < e; c++) {
+    /* Quotes count as CommandLineToArgvW counts them (values such as
+     * `arguments` follow its rules): after an odd number of
+     * backslashes a quote is a literal one. */
+    if (*c == '"') {
+      size_t bs = 0;
+
+      while (c - bs > v && c[-1 - (ptrdiff_t)bs] == '\\')
+        bs++;
+      if (bs % 2 == 0) quoted = !quoted;
+    }
+    if (*c == ';' && !quoted && c > s && is_blank(c[-1])) {
+      end = c;
+      break;
+    }
+  }
+  if (quoted)
+    sw_diags_add(r->diags, true, lineno,
+                 "unbalanced quote: a '\"' is never closed; close it (a "
+                 "literal quote is \\\" or \"\" inside quotes, and a "
+                 "backslash just before a closing quote is written \\\\)");
+  trim_range(&v, &end);
+  return dup_range(v, end);
+}
+
 /* inih's handler. Always returns 1: problems go to the diags, and inih
  * carries on whatever it returns (INI_STOP_ON_FIRST_ERROR=0). */
 static int on_line(void *user, const char *section, const char *name,
@@ -281,7 +326,7 @@ static int on_line(void *user, const char *section, const char *name,
   v->section = 0; /* set by assign_sections() */
   v->line = lineno;
   v->key = strdup(name);
-  v->value = strdup(value);
+  v->value = value_of_line(r, lineno);
   if (v->key == NULL || v->value == NULL) {
     free(v->key);
     free(v->value);

@@ -61,6 +61,8 @@ char *sw_status_json(const sw_config_t *cfg, const sw_sup_t *sup,
       has_child ? cJSON_CreateNumber((double)(f->now_ms - sup->started_ms))
                 : cJSON_CreateNull());
   add(&d, d.root, "restarts", cJSON_CreateNumber(sup->policy.total_restarts));
+  add(&d, d.root, "requested_restarts",
+      cJSON_CreateNumber(sup->requested_restarts));
   if (sup->has_exit) {
     cJSON *le = cJSON_CreateObject();
 
@@ -177,6 +179,8 @@ int sw_status_format_human(const char *json, sw_sbuf_t *out) {
       sw_sbuf_printf(out, "watchdog:  %.0fms, no WATCHDOG=1 yet\n", v);
   }
   if (num(root, "restarts", &v)) sw_sbuf_printf(out, "restarts:  %.0f\n", v);
+  if (num(root, "requested_restarts", &v) && v > 0)
+    sw_sbuf_printf(out, "requested restarts: %.0f\n", v);
   le = cJSON_GetObjectItemCaseSensitive(root, "last_exit");
   if (cJSON_IsObject(le)) {
     double code = 0, sig = 0;

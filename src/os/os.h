@@ -34,6 +34,14 @@ typedef struct {
   const sw_config_t *cfg;       /* executable, argv, working directory,
                                    priority, [environment], event name */
   const char *const *extra_env; /* more "NAME=value", NULL-terminated */
+  /* Non-NULL: a hook. Run command->v[0] (absolute) with the rest as its
+   * arguments instead of cfg's executable, with cfg's working directory,
+   * priority and environment. A hook has a container of its own (POSIX:
+   * its own session, reaped and found by the orphan guard like the child,
+   * and ended with the child's tree when the child exits; Windows: its
+   * own job object with KILL_ON_JOB_CLOSE); starting it leaves the child
+   * and the stop event alone, and terminate ends only the hook's tree. */
+  const sw_argv_t *command;
   sw_child_output_cb *on_output;
   sw_child_exit_cb *on_exit;
   void *data;
@@ -64,6 +72,38 @@ int sw_os_child_pid(const sw_child_t *c);
  */
 int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
                      size_t whylen) SW_MUST_CHECK;
+
+/*
+ * Send the signal named `signame` ("SIGHUP": a name core/ops.h knows) to
+ * the child's main process. POSIX only: Windows returns SW_ENOSYS. Returns
+ * 0 or a negative code with the OS's reason in why[whylen]. Runs on: loop
+ * thread.
+ */
+int sw_os_child_signal(sw_child_t *c, const char *signame, char *why,
+                       size_t whylen) SW_MUST_CHECK;
+
+/* A command (not the child) ended: code, or signal (POSIX). Runs on: loop
+ * thread. */
+typedef void sw_command_exit_cb(void *data, int pid, uint32_t code, int signal);
+
+/*
+ * Start a command beside the child ([control] exec:): argv[0] searched in
+ * PATH, in `cwd`, with the wrapper's environment plus cfg's [environment]
+ * and `extra_env` ("NAME=value", NULL-terminated); stdin empty, stdout and
+ * stderr the wrapper's. on_exit runs once when it ends (its exit is
+ * collected by the backend's reaper on POSIX). At most
+ * SW_OS_MAX_COMMANDS run at a time. Returns 0 and its pid in *pid, or a
+ * negative code with the reason in why[whylen]. It is not the child's:
+ * POSIX ends it with the rest of the wrapper's tree when the child exits;
+ * Windows (libuv's kill-on-close job) when the wrapper exits. Runs on:
+ * loop thread.
+ */
+#define SW_OS_MAX_COMMANDS 4
+int sw_os_command_start(uv_loop_t *loop, const sw_config_t *cfg,
+                        const char *const *argv, const char *cwd,
+                        const char *const *extra_env,
+                        sw_command_exit_cb *on_exit, void *data, int *pid,
+                        char *why, size_t whylen) SW_MUST_CHECK;
 
 /* Release a child after its on_exit. Runs on: loop thread. */
 void sw_os_child_free(sw_child_t *c);
@@ -101,6 +141,13 @@ typedef struct {
   void (*on_stop)(void *data, sw_stop_req_t why);
   /* The host asks for log rotation. Runs on: loop thread. */
   void (*on_rotate)(void *data);
+  /* A control code came (Windows: `sc control`, 129-255; paramchange and,
+   * on POSIX, SIGHUP as SW_CONTROL_RELOAD). Only codes set in `controls`
+   * are accepted and delivered; the host refuses the others (Windows:
+   * ERROR_CALL_NOT_IMPLEMENTED; POSIX: SIGHUP keeps stopping the service
+   * when reload is not set). May be NULL. Runs on: loop thread. */
+  void (*on_control)(void *data, unsigned code);
+  uint8_t controls[32]; /* bit `code` set: accepted */
   void *data;
 } sw_host_events_t;
 
@@ -130,6 +177,28 @@ void sw_os_host_report(sw_host_t *h, sw_host_state_t st, uint64_t wait_hint_ms,
 /* Whether the SCM (not a console) hosts us. */
 bool sw_os_host_is_service(const sw_host_t *h);
 
+/* ---- named events for [control] (Windows; POSIX returns SW_ENOSYS) ------- */
+
+typedef struct sw_ctl_event_s sw_ctl_event_t;
+
+/*
+ * Create the auto-reset named event `name` ("Global\x" or "Local\x") with
+ * the stop event's DACL (SYSTEM, Administrators, the wrapper's account);
+ * when Global\ may not be created, Local\ with the same base name. An
+ * event that exists already is refused (someone else could signal it).
+ * Returns 0 and *out (free with sw_os_ctl_event_free()), or a negative
+ * code with the reason in why[whylen]. Runs on: loop thread.
+ */
+int sw_os_ctl_event_create(const char *name, sw_ctl_event_t **out, char *why,
+                           size_t whylen) SW_MUST_CHECK;
+/* The name it was created under (borrowed, as long as the event). */
+const char *sw_os_ctl_event_name(const sw_ctl_event_t *e);
+/* Set it: one waiting child wakes. Returns 0 or a negative code with the
+ * OS's reason. */
+int sw_os_ctl_event_set(sw_ctl_event_t *e, char *why,
+                        size_t whylen) SW_MUST_CHECK;
+void sw_os_ctl_event_free(sw_ctl_event_t *e);
+
 /* ---- the service manager (Windows; POSIX returns SW_ENOSYS) -------------- */
 
 typedef struct {
@@ -147,9 +216,25 @@ typedef struct {
  * message) in why[whylen]. Runs on: main thread. */
 int sw_os_service_query(const sw_config_t *cfg, sw_svc_info_t *info, char *why,
                         size_t whylen) SW_MUST_CHECK;
-/* Register the service: ImagePath "<exe>" run -c "<cfg->path>". */
-int sw_os_service_install(const sw_config_t *cfg, const char *exe, char *why,
+/* Register the service: ImagePath "<exe>" run -c "<cfg->path>", with
+ * [service] recovery as its failure actions (and the failure actions flag
+ * set). password: the account's (a user account), or NULL; borrowed, never
+ * logged or kept. A gMSA or user account is granted "Log on as a service"
+ * if it lacks it. */
+int sw_os_service_install(const sw_config_t *cfg, const char *exe,
+                          const char *password, char *why,
                           size_t whylen) SW_MUST_CHECK;
+/*
+ * The install audit (Windows; POSIX returns SW_ENOSYS): who may change
+ * svcwrap.exe (`exe`), the INI, the child's executable and the log folder,
+ * and the folders above them. Returns 0 when only trusted principals
+ * (SYSTEM, Administrators, TrustedInstaller, the service SID, the
+ * installing user) may; SW_EACCES with the first finding in why (the path,
+ * the principal, what they could do, and the icacls line that fixes it);
+ * another code when a path's security cannot be read.
+ */
+int sw_os_install_audit(const sw_config_t *cfg, const char *exe, char *why,
+                        size_t whylen) SW_MUST_CHECK;
 /* Stop it if running (waits up to timeout_ms), then delete it. */
 int sw_os_service_uninstall(const sw_config_t *cfg, uint64_t timeout_ms,
                             char *why, size_t whylen) SW_MUST_CHECK;
@@ -173,6 +258,16 @@ bool sw_os_event_report(sw_log_level_t level, const char *text);
 void sw_os_event_close(void);
 
 /* ---- small facts --------------------------------------------------------- */
+
+/*
+ * Read one line from standard input into buf[len] (the newline removed),
+ * without echo when it is a terminal / console. For secrets: nothing is
+ * logged. Returns 0, SW_EINVAL when the line is empty or longer than
+ * len - 1, or another negative code with the reason in why[whylen]. Runs
+ * on: main thread.
+ */
+int sw_os_read_secret(char *buf, size_t len, char *why,
+                      size_t whylen) SW_MUST_CHECK;
 
 /* The facts the log needs (the last OS error's text, whether stderr goes
  * anywhere, the UTC offset) are in base/sys.h, included above. */
@@ -235,6 +330,54 @@ int sw_os_instance_lock(const char *endpoint, sw_instance_lock_t **out,
                         char *why, size_t whylen) SW_MUST_CHECK;
 /* Release the claim (NULL is fine). */
 void sw_os_instance_unlock(sw_instance_lock_t *l);
+
+/* ---- the endpoint's transport ------------------------------------------- */
+
+typedef struct sw_listener_s sw_listener_t;
+
+/* A client connected: conn is a heap uv_pipe_t, initialised on the
+ * listener's loop and open; the callee owns it (uv_close, then free() in
+ * the close callback). Runs on: loop thread. */
+typedef void sw_listener_cb(void *data, uv_pipe_t *conn);
+
+/*
+ * Listen on `name` (sw_os_endpoint_name()) for `cfg`'s service. POSIX: a
+ * Unix socket, mode 0600 before it listens; `claimed` (the caller holds
+ * the instance lock) lets a dead wrapper's socket be removed first.
+ * Windows: a named pipe with an explicit DACL (core/secdesc.c:
+ * sw_sddl_pipe), FILE_FLAG_FIRST_PIPE_INSTANCE and
+ * PIPE_REJECT_REMOTE_CLIENTS; when `claimed` and someone else already
+ * serves `name` (created it first), the wrapper listens on "<name>-<pid>"
+ * instead, which clients that know the service's pid try next, and logs
+ * it. *used receives the name listened on (heap, caller frees).
+ * Returns 0; SW_EEXIST when the name is in use and not claimed; another
+ * negative code with the OS's reason in why[whylen]. Runs on: loop thread.
+ */
+int sw_os_listen(uv_loop_t *loop, const sw_config_t *cfg, const char *name,
+                 bool claimed, sw_listener_cb *cb, void *data,
+                 sw_listener_t **out, char **used, char *why,
+                 size_t whylen) SW_MUST_CHECK;
+/* Stop listening and free l (NULL is fine); connections already handed
+ * out stay the callee's. Runs on: loop thread. */
+void sw_os_listen_close(sw_listener_t *l);
+
+/*
+ * Connect `pipe` (initialised by the caller, not open) to the endpoint
+ * `name`, for reading only or, with `write`, for a command too. Windows:
+ * the client allows identification only (SECURITY_SQOS_PRESENT |
+ * SECURITY_IDENTIFICATION), so a server that is not the service cannot
+ * act with the client's token; with expected_pid > 0 the server process
+ * (GetNamedPipeServerProcessId) must be that pid, else "<name>-<pid>" is
+ * tried, else it fails. POSIX: expected_pid > 0 is checked against the
+ * peer's pid (SO_PEERCRED). Waits at most timeout_ms for a busy endpoint.
+ * Returns 0; SW_ENOTRUNNING when nobody listens; SW_EACCES when the
+ * server is not the expected process or access is denied; another
+ * negative code; the reason in why[whylen]. Runs on: any thread (the
+ * pipe's loop's).
+ */
+int sw_os_connect(uv_pipe_t *pipe, const char *name, bool write,
+                  int expected_pid, unsigned timeout_ms, char *why,
+                  size_t whylen) SW_MUST_CHECK;
 
 /* The name the running wrapper listens on for `status`/`rotate`, for a
  * uv_pipe_t (POSIX: a socket path; Windows: \\.\pipe\svcwrap-<name>).

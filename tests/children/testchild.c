@@ -17,6 +17,8 @@
 #    define WIN32_LEAN_AND_MEAN
 #  endif
 #  include <windows.h>
+#  include <aclapi.h>
+#  include <sddl.h>
 #  include <fcntl.h>
 #  include <io.h>
 #else
@@ -50,6 +52,9 @@ struct options {
     const char *pid_file;
     const char *grandchild_pid_file;
     const char *partial;
+    const char *squat_event; /* Windows: create and hold these */
+    const char *squat_pipe;
+    const char *squat_mutex;
     const char *print_env[MAX_PRINT_ENV];
     int print_env_count;
     long long exit_code;
@@ -129,6 +134,8 @@ static void print_cmdline(void);
 static void wait_loop(void);
 static void run_slow_service(void);
 static void crash_now(void);
+static void squat(void);
+static void print_sddl(const char *what);
 
 /* ------------------------------------------------------------------------ */
 /* Common helpers                                                           */
@@ -228,8 +235,11 @@ static void scm_control(const char *name, long long code)
     DWORD err = 0;
 
     MultiByteToWideChar(CP_UTF8, 0, name, -1, wname, 256);
+    /* PARAMCHANGE (6) needs SERVICE_PAUSE_CONTINUE, codes 128-255
+     * SERVICE_USER_DEFINED_CONTROL. */
     if (scm == NULL || (svc = OpenServiceW(scm, wname,
-                                           SERVICE_USER_DEFINED_CONTROL)) == NULL ||
+                                           SERVICE_USER_DEFINED_CONTROL |
+                                               SERVICE_PAUSE_CONTINUE)) == NULL ||
         !ControlService(svc, (DWORD)code, &st))
         err = GetLastError();
     if (svc != NULL)
@@ -278,6 +288,11 @@ static void parse_args(int argc, char **argv)
         FLAG("--print-cwd", print_cwd)
         FLAG("--print-args", print_args)
         FLAG("--print-cmdline", print_cmdline)
+        if (strcmp(a, "--print-sddl") == 0) {
+            if (i + 1 >= argc)
+                usage("missing value for", a);
+            print_sddl(argv[i + 1]);
+        }
         if (strcmp(a, "--scm-control") == 0) {
             if (i + 2 >= argc)
                 usage("missing values for", a);
@@ -288,6 +303,9 @@ static void parse_args(int argc, char **argv)
         else if (VALUE("--pid-file")) opt.pid_file = v;
         else if (VALUE("--spawn-grandchild")) opt.grandchild_pid_file = v;
         else if (VALUE("--partial")) opt.partial = v;
+        else if (VALUE("--squat-event")) opt.squat_event = v;
+        else if (VALUE("--squat-pipe")) opt.squat_pipe = v;
+        else if (VALUE("--squat-mutex")) opt.squat_mutex = v;
         else if (VALUE("--exit")) opt.exit_code = parse_number(a, v);
         else if (VALUE("--on-stop-exit")) opt.on_stop_exit = parse_number(a, v);
         else if (VALUE("--sleep")) opt.sleep_ms = parse_number(a, v);
@@ -378,6 +396,8 @@ static int run(int argc, char **argv)
         write_pid_file(opt.pid_file);
 
     install_stop_handlers();
+    if (opt.squat_event || opt.squat_pipe || opt.squat_mutex)
+        squat();
 
     if (opt.grandchild_pid_file) {
         int ok = spawn_grandchild(opt.grandchild_pid_file);
@@ -402,6 +422,7 @@ static int run(int argc, char **argv)
     return 0; /* not reached */
 }
 
+
 /* A real access violation / SIGSEGV.  Both the pointer and the pointee
  * are volatile: otherwise GCC may drop the store (it is UB, so it may
  * assume it never happens) or turn it into a trap instruction (SIGILL). */
@@ -415,6 +436,152 @@ static void crash_now(void)
 /* ======================================================================== */
 /* Windows                                                                  */
 /* ======================================================================== */
+
+/* --squat-event/--squat-pipe/--squat-mutex: what any local user could do
+ * before a service starts: create its objects first, with the default
+ * security. The pipe is served: each client gets one line, and the
+ * impersonation level its connection allowed is logged
+ * ("squat-client level=<n>": 0 anonymous, 1 identification,
+ * 2 impersonation, 3 delegation; "squat-client impersonate-failed
+ * err=<n>" when ImpersonateNamedPipeClient itself failed). */
+static wchar_t *wide_arg(const char *s)
+{
+    static wchar_t buf[4][512];
+    static int next;
+    wchar_t *w = buf[next++ % 4];
+    MultiByteToWideChar(CP_UTF8, 0, s, -1, w, 512);
+    return w;
+}
+
+/* --print-sddl file:PATH | service:NAME | pipe:NAME | event:NAME: print
+ * the object's owner and DACL as "sddl <SDDL>" on stdout and exit 0, or
+ * "sddl-failed <step> err=<n>" and exit 1. What Wine implements of each
+ * API is visible this way. */
+static void print_sddl(const char *what)
+{
+    PSECURITY_DESCRIPTOR sd = NULL;
+    SECURITY_INFORMATION si = OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION;
+    LPWSTR text = NULL;
+    const char *step = "open";
+    DWORD err = 0;
+    static BYTE buf[8192];
+
+    if (strncmp(what, "file:", 5) == 0) {
+        step = "GetNamedSecurityInfoW";
+        err = GetNamedSecurityInfoW(wide_arg(what + 5), SE_FILE_OBJECT, si, NULL,
+                                    NULL, NULL, NULL, &sd);
+    } else if (strncmp(what, "service:", 8) == 0) {
+        SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
+        SC_HANDLE svc = scm ? OpenServiceW(scm, wide_arg(what + 8), READ_CONTROL) : NULL;
+        DWORD need = 0;
+        if (!svc) {
+            err = GetLastError();
+        } else {
+            step = "QueryServiceObjectSecurity";
+            if (!QueryServiceObjectSecurity(svc, si, buf, sizeof buf, &need))
+                err = GetLastError();
+            else
+                sd = buf;
+        }
+        if (svc) CloseServiceHandle(svc);
+        if (scm) CloseServiceHandle(scm);
+    } else if (strncmp(what, "pipe:", 5) == 0 || strncmp(what, "event:", 6) == 0) {
+        int pipe = what[0] == 'p';
+        HANDLE h = pipe ? CreateFileW(wide_arg(what + 5), READ_CONTROL, 0, NULL,
+                                      OPEN_EXISTING, 0, NULL)
+                        : OpenEventW(READ_CONTROL, FALSE, wide_arg(what + 6));
+        if (h == NULL || h == INVALID_HANDLE_VALUE) {
+            err = GetLastError();
+        } else {
+            step = "GetSecurityInfo";
+            err = GetSecurityInfo(h, SE_KERNEL_OBJECT, si, NULL, NULL, NULL,
+                                  NULL, &sd);
+            CloseHandle(h);
+        }
+    } else {
+        usage("--print-sddl takes file:, service:, pipe: or event:", what);
+    }
+    if (err == 0 && sd != NULL) {
+        step = "ConvertSecurityDescriptorToStringSecurityDescriptorW";
+        if (!ConvertSecurityDescriptorToStringSecurityDescriptorW(
+                sd, SDDL_REVISION_1, si, &text, NULL))
+            err = GetLastError();
+    }
+    if (err != 0 || text == NULL) {
+        printf("sddl-failed %s err=%lu\n", step, (unsigned long)err);
+        fflush(stdout);
+        exit_process(1);
+    }
+    printf("sddl %ls\n", text);
+    fflush(stdout);
+    exit_process(0);
+}
+
+static DWORD WINAPI squat_pipe_thread(void *arg)
+{
+    HANDLE h = arg;
+
+    for (;;) {
+        HANDLE tok = NULL;
+        DWORD n;
+        static const char line[] = "{\"squatter\":true}\n";
+
+        if (!ConnectNamedPipe(h, NULL) && GetLastError() != ERROR_PIPE_CONNECTED) {
+            log_line("squat-connect-failed err=%lu", (unsigned long)GetLastError());
+            Sleep(100);
+            continue;
+        }
+        WriteFile(h, line, sizeof line - 1, &n, NULL);
+        if (!ImpersonateNamedPipeClient(h)) {
+            log_line("squat-client impersonate-failed err=%lu",
+                     (unsigned long)GetLastError());
+        } else {
+            SECURITY_IMPERSONATION_LEVEL lvl = SecurityAnonymous;
+            DWORD got;
+            if (OpenThreadToken(GetCurrentThread(), TOKEN_QUERY, TRUE, &tok) &&
+                GetTokenInformation(tok, TokenImpersonationLevel, &lvl,
+                                    sizeof lvl, &got))
+                log_line("squat-client level=%d", (int)lvl);
+            else
+                log_line("squat-client token-failed err=%lu",
+                         (unsigned long)GetLastError());
+            if (tok)
+                CloseHandle(tok);
+            RevertToSelf();
+        }
+        FlushFileBuffers(h);
+        DisconnectNamedPipe(h);
+    }
+    return 0;
+}
+
+static void squat(void)
+{
+    if (opt.squat_event) {
+        HANDLE e = CreateEventW(NULL, TRUE, FALSE, wide_arg(opt.squat_event));
+        log_line("squat-event %s err=%lu", e ? "ok" : "failed",
+                 (unsigned long)(e ? 0 : GetLastError()));
+    }
+    if (opt.squat_mutex) {
+        HANDLE m = CreateMutexW(NULL, FALSE, wide_arg(opt.squat_mutex));
+        log_line("squat-mutex %s err=%lu", m ? "ok" : "failed",
+                 (unsigned long)(m ? 0 : GetLastError()));
+    }
+    if (opt.squat_pipe) {
+        HANDLE p = CreateNamedPipeW(wide_arg(opt.squat_pipe), PIPE_ACCESS_DUPLEX,
+                                    PIPE_TYPE_BYTE | PIPE_WAIT,
+                                    PIPE_UNLIMITED_INSTANCES, 4096, 4096, 0,
+                                    NULL);
+        if (p == INVALID_HANDLE_VALUE) {
+            log_line("squat-pipe failed err=%lu", (unsigned long)GetLastError());
+        } else {
+            HANDLE t = CreateThread(NULL, 0, squat_pipe_thread, p, 0, NULL);
+            log_line("squat-pipe %s", t ? "ok" : "thread-failed");
+            if (t)
+                CloseHandle(t);
+        }
+    }
+}
 
 static HANDLE g_wake;            /* auto-reset: "look at the queue" */
 static HANDLE g_stop_event;      /* --stop-event, NULL if unused */
@@ -925,6 +1092,18 @@ static void run_slow_service(void)
 /* ======================================================================== */
 
 static int g_sig_pipe[2] = {-1, -1}; /* self-pipe: handler -> main loop */
+
+static void print_sddl(const char *what)
+{
+    (void)what;
+    usage("--print-sddl is for Windows", NULL);
+}
+
+static void squat(void)
+{
+    usage("--squat-event, --squat-pipe and --squat-mutex are for Windows",
+          NULL);
+}
 
 static unsigned long current_pid(void)
 {

@@ -140,7 +140,7 @@ def test_second_run_refuses_while_the_first_is_stopped(ctx):
     first = ctx.wrapper(ini)
     child = wait_pid_file(pid_file)
     first.wait_log(r"starting -> running")
-    sock = ctx.scratch / "logs" / "slowfirst.sock"
+    sock = ctx.scratch / "logs" / ".svcwrap" / "slowfirst.sock"
     assert sock.exists(), list((ctx.scratch / "logs").iterdir())
 
     os.kill(first.pid, signal.SIGSTOP)
@@ -176,7 +176,7 @@ def test_stale_socket_is_replaced_by_the_lock_holder(ctx):
     os.kill(first.pid, signal.SIGKILL)
     first.wait(5)
     wait_pid_gone(child, 5, "the child of the killed wrapper")
-    sock = ctx.scratch / "logs" / "stale.sock"
+    sock = ctx.scratch / "logs" / ".svcwrap" / "stale.sock"
     assert sock.exists(), "SIGKILL leaves the socket file behind"
     pid_file.unlink()
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cmdline.h"
 #include "core/config.h"
 #include "core/err.h"
 #include "core/ini_read.h"
@@ -137,6 +138,127 @@ static void one_error(const char *extra, int line, const char *part) {
         extra, rc, d.n, line, part);
   }
   sw_diags_free(&d);
+}
+
+/* ---- security: quotes, batch files, operators -----------------------------
+ */
+
+static void semicolon_inside_quotes_is_text(void **state) {
+  sw_config_t *c;
+
+  (void)state;
+  c = load_ok(POSIX_INI, MIN_INI "arguments = --query \"SELECT 1 ;\" --pw=x\n");
+  assert_int_equal(c->argv.n, 3);
+  assert_string_equal(c->argv.v[0], "--query");
+  assert_string_equal(c->argv.v[1], "SELECT 1 ;");
+  assert_string_equal(c->argv.v[2], "--pw=x");
+  sw_config_free(c);
+  /* Outside quotes, " ;" still starts a comment. */
+  c = load_ok(POSIX_INI, MIN_INI "arguments = a \"b ; c\" d ; e \"f\n");
+  assert_int_equal(c->argv.n, 3);
+  assert_string_equal(c->argv.v[1], "b ; c");
+  assert_string_equal(c->argv.v[2], "d");
+  sw_config_free(c);
+  /* An empty value with a comment is empty, as the example INI writes it;
+   * without a blank before it a ';' is text, as inih reads it. */
+  c = load_ok(POSIX_INI, MIN_INI "arguments =        ; none\n");
+  assert_int_equal(c->argv.n, 0);
+  sw_config_free(c);
+  c = load_ok(POSIX_INI, MIN_INI "arguments =;x\n");
+  assert_int_equal(c->argv.n, 1);
+  assert_string_equal(c->argv.v[0], ";x");
+  sw_config_free(c);
+}
+
+static void unbalanced_quote_is_reported(void **state) {
+  (void)state;
+  one_error("arguments = --name \"my app --port 80\n", 5, "unbalanced quote");
+  one_error("[service]\ndescription = say \"hi\n", 6, "unbalanced quote");
+  /* A quote after an odd number of backslashes is a literal one, as
+   * CommandLineToArgvW reads it. */
+  one_error("arguments = \"C:\\dir\\\" x\n", 5, "unbalanced quote");
+}
+
+static void escaped_quotes_are_balanced(void **state) {
+  sw_config_t *c;
+
+  (void)state;
+  c = load_ok(POSIX_INI,
+              MIN_INI "arguments = a\\\"b \"x\\\\\" \"q ; r\" ; comment\n");
+  assert_int_equal(c->argv.n, 3);
+  assert_string_equal(c->argv.v[0], "a\"b");
+  assert_string_equal(c->argv.v[1], "x\\");
+  assert_string_equal(c->argv.v[2], "q ; r");
+  sw_config_free(c);
+}
+
+static void batch_file_arguments(void **state) {
+  static const char *const bad[] = {
+      "\"a&b\"", "x|y", "\"100%%\"", "a^b", "\"(x)\"", "hi!", "\"\"\"\"",
+  };
+  char text[512];
+  sw_config_t *c;
+  size_t i;
+
+  (void)state;
+  assert_true(sw_is_batch_file("C:\\x\\run.CMD"));
+  assert_true(sw_is_batch_file("run.bat"));
+  assert_false(sw_is_batch_file("run.exe"));
+  assert_false(sw_is_batch_file("bat"));
+  assert_int_equal(sw_batch_unsafe_char("--port=8080"), '\0');
+  assert_int_equal(sw_batch_unsafe_char("a\nb"), '\n');
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    sw_diags_t d;
+
+    snprintf(text, sizeof(text),
+             "[service]\nname = svc\n[process]\nexecutable = run.cmd\n"
+             "arguments = ok %s\n",
+             bad[i]);
+    load_fail(WIN_INI, text, strlen(text), 1, &d);
+    expect_diag(&d, true, 5, "argument 2");
+    expect_diag(&d, true, 5, "cmd.exe acts on");
+    sw_diags_free(&d);
+  }
+  /* The same arguments are fine for a program, and plain ones for a
+   * batch file; POSIX runs no cmd.exe. */
+  c = load_ok(WIN_INI,
+              "[service]\nname = svc\n[process]\nexecutable = "
+              "run.exe\narguments = \"a&b\" 100%%\n");
+  sw_config_free(c);
+  c = load_ok(WIN_INI,
+              "[service]\nname = svc\n[process]\nexecutable = "
+              "run.bat\narguments = --port=8080 \"C:\\My Data\"\n");
+  assert_int_equal(c->argv.n, 2);
+  sw_config_free(c);
+  c = load_ok(POSIX_INI,
+              "[service]\nname = svc\n[process]\nexecutable = "
+              "run.bat\narguments = \"a&b\"\n");
+  sw_config_free(c);
+}
+
+static void operators_key(void **state) {
+  static const char *const ok[] = {"MyOps", "CORP\\Service Operators",
+                                   "\"Ops Team\""};
+  static const char *const bad[] = {"a,b",     "CORP\\", "\\ops",
+                                    "a\\b\\c", "ops*",   "x@corp"};
+  char text[256];
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+    sw_config_t *c;
+
+    snprintf(text, sizeof(text), "%s[service]\noperators = %s\n", MIN_INI,
+             ok[i]);
+    c = load_ok(POSIX_INI, text);
+    assert_true(c->operators[0] != '\0');
+    assert_null(strchr(c->operators, '"'));
+    sw_config_free(c);
+  }
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    snprintf(text, sizeof(text), "[service]\noperators = %s\n", bad[i]);
+    one_error(text, 6, "is not a group name");
+  }
 }
 
 /* ---- defaults ------------------------------------------------------------ */
@@ -346,17 +468,24 @@ static void names_case_and_comments(void **state) {
 static void accounts(void **state) {
   static const struct {
     const char *value, *want;
+    sw_account_kind_t kind;
   } ok[] = {
-      {"LocalSystem", "LocalSystem"},
-      {"localsystem", "localsystem"},
-      {"NT AUTHORITY\\LocalService", "NT AUTHORITY\\LocalService"},
-      {"nt authority\\networkservice", "nt authority\\networkservice"},
-      {"NT SERVICE\\svc", "NT SERVICE\\svc"},
-      {"\"NT SERVICE\\my svc\"", "NT SERVICE\\my svc"},
-      {"CORP\\gmsa-web$", "CORP\\gmsa-web$"},
+      {"LocalSystem", "LocalSystem", SW_ACCOUNT_BUILTIN},
+      {"localsystem", "localsystem", SW_ACCOUNT_BUILTIN},
+      {"NT AUTHORITY\\LocalService", "NT AUTHORITY\\LocalService",
+       SW_ACCOUNT_BUILTIN},
+      {"nt authority\\networkservice", "nt authority\\networkservice",
+       SW_ACCOUNT_BUILTIN},
+      {"NT SERVICE\\svc", "NT SERVICE\\svc", SW_ACCOUNT_VIRTUAL},
+      {"\"NT SERVICE\\my svc\"", "NT SERVICE\\my svc", SW_ACCOUNT_VIRTUAL},
+      {"CORP\\gmsa-web$", "CORP\\gmsa-web$", SW_ACCOUNT_GMSA},
+      {"CORP\\user", "CORP\\user", SW_ACCOUNT_USER},
+      {".\\admin", ".\\admin", SW_ACCOUNT_USER},
+      {"svc@corp.example", "svc@corp.example", SW_ACCOUNT_USER},
   };
-  static const char *const bad[] = {"Administrator", "NT SERVICE\\",
-                                    "CORP\\user", "gmsa$", ".\\admin"};
+  static const char *const bad[] = {
+      "Administrator", "NT SERVICE\\",        "gmsa$", "CORP\\$", "\\user",
+      "a\\b\\c",       "NT AUTHORITY\\Other", "@corp", "user@"};
   size_t i;
 
   (void)state;
@@ -368,14 +497,169 @@ static void accounts(void **state) {
              ok[i].value);
     c = load_ok(POSIX_INI, text);
     assert_string_equal(c->account, ok[i].want);
+    assert_int_equal(c->account_kind, ok[i].kind);
+    assert_int_equal(
+        sw_account_needs_logon_right(c->account_kind),
+        ok[i].kind == SW_ACCOUNT_GMSA || ok[i].kind == SW_ACCOUNT_USER);
     sw_config_free(c);
   }
   for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     char extra[256];
 
     snprintf(extra, sizeof(extra), "[service]\naccount = %s\n", bad[i]);
-    one_error(extra, 6,
-              "is not an account svcwrap can install without a password");
+    one_error(extra, 6, "is not a service account");
+  }
+}
+
+/* [service] recovery and recovery_reset, and their SCM form. */
+static void recovery(void **state) {
+  sw_sc_action_t sc[SW_MAX_RECOVERY];
+  uint32_t reset_s;
+  sw_config_t *c;
+  char *dump;
+
+  (void)state;
+  c = load_ok(WIN_INI, MIN_INI
+              "[service]\nrecovery = restart:10s, "
+              "restart:1min, run:C:\\x\\n.cmd --a, reboot, "
+              "none\nrecovery_reset = 2h\n");
+  assert_int_equal(c->recovery.n, 5);
+  assert_string_equal(c->recovery.command, "C:\\x\\n.cmd --a");
+  assert_int_equal(sw_recovery_sc_actions(&c->recovery, sc, &reset_s), 5);
+  /* SC_ACTION_RESTART 1, _RUN_COMMAND 3, _REBOOT 2, _NONE 0 */
+  assert_int_equal(sc[0].type, 1);
+  assert_int_equal(sc[0].delay_ms, 10000);
+  assert_int_equal(sc[1].type, 1);
+  assert_int_equal(sc[1].delay_ms, 60000);
+  assert_int_equal(sc[2].type, 3);
+  assert_int_equal(sc[2].delay_ms, 0);
+  assert_int_equal(sc[3].type, 2);
+  assert_int_equal(sc[3].delay_ms, SW_RECOVERY_DEFAULT_DELAY_MS);
+  assert_int_equal(sc[4].type, 0);
+  assert_int_equal(reset_s, 7200);
+  assert_int_equal(sw_config_dump(c, &dump), 0);
+  assert_non_null(strstr(dump,
+                         "recovery = restart:10000ms, restart:60000ms, "
+                         "run:C:\\x\\n.cmd --a, reboot:60000ms, none\n"));
+  free(dump);
+  sw_config_free(c);
+
+  /* The defaults: no actions, a day. */
+  c = load_ok(WIN_INI, MIN_INI);
+  assert_int_equal(c->recovery.n, 0);
+  assert_int_equal(sw_recovery_sc_actions(&c->recovery, sc, &reset_s), 0);
+  assert_int_equal(reset_s, 86400);
+  sw_config_free(c);
+
+  one_error("[service]\nrecovery = restart:10s, resart\n", 6,
+            "\"resart\" is not a recovery action");
+  one_error("[service]\nrecovery = restart:2d\n", 6, "at most 1d");
+  one_error("[service]\nrecovery = restart:soon\n", 6, "restart:soon");
+  one_error("[service]\nrecovery = run\n", 6, "run needs its command");
+  one_error("[service]\nrecovery = none:1s\n", 6, "none takes nothing");
+  one_error("[service]\nrecovery = run:a, run:b\n", 6,
+            "two different run commands");
+  one_error(
+      "[service]\nrecovery = none, none, none, none, none, none, none, "
+      "none, none\n",
+      6, "more than 8 actions");
+  one_error("[service]\nrecovery_reset = 1500ms\n", 6, "whole seconds");
+}
+
+/* [control]: codes, actions, duplicates, platform warnings, the dump. */
+static void control_section(void **state) {
+  const sw_control_t *t;
+  sw_config_t *c;
+  char *dump;
+
+  (void)state;
+  c = load_ok(POSIX_INI, MIN_INI
+              "[control]\n129 = signal:hup\n"
+              "255 = restart\nreload = exec:/bin/echo "
+              "%SVCNAME% \"a b\"\n130 = rotate\n"
+              "131 = ctrl-break\n");
+  assert_int_equal(c->n_controls, 5);
+  t = sw_config_control(c, 129);
+  assert_non_null(t);
+  assert_int_equal(t->kind, SW_CTL_SIGNAL);
+  assert_string_equal(t->arg, "SIGHUP");
+  assert_int_equal(t->line, 6);
+  t = sw_config_control(c, SW_CONTROL_RELOAD);
+  assert_non_null(t);
+  assert_int_equal(t->kind, SW_CTL_EXEC);
+  assert_string_equal(t->arg, "/bin/echo mysvc \"a b\"");
+  assert_int_equal(sw_config_control(c, 255)->kind, SW_CTL_RESTART);
+  assert_null(sw_config_control(c, 132));
+  assert_int_equal(sw_config_dump(c, &dump), 0);
+  assert_non_null(strstr(dump,
+                         "[control]\n129 = signal:SIGHUP\n255 = "
+                         "restart\nreload = exec:/bin/echo mysvc"));
+  free(dump);
+  sw_config_free(c);
+
+  c = load_ok(WIN_INI, MIN_INI
+              "[control]\n129 = event:svc-reload\n"
+              "130 = event:Local\\x\n");
+  assert_string_equal(sw_config_control(c, 129)->arg, "Global\\svc-reload");
+  assert_string_equal(sw_config_control(c, 130)->arg, "Local\\x");
+  sw_config_free(c);
+
+  {
+    static const char text[] = MIN_INI
+        "[control]\n129 = event:a\n"
+        "130 = event:Local\\a\n"
+        "131 = event:svcwrap-svc-stop\n";
+    sw_diags_t d;
+
+    load_fail(WIN_INI, text, sizeof(text) - 1, 2, &d);
+    expect_diag(&d, true, 7, "line 6 uses the same event");
+    expect_diag(&d, true, 8, "is the stop event's name");
+    sw_diags_free(&d);
+  }
+  /* Actions the platform lacks, and recovery that cannot apply: warnings. */
+  {
+    static const char win[] = MIN_INI
+        "[control]\n129 = signal:HUP\n"
+        "[service]\nrecovery = restart\n"
+        "[restart]\non_give_up = stop\n";
+    static const char posix[] = MIN_INI
+        "[control]\n129 = event:x\n"
+        "[service]\nrecovery = restart\n";
+    sw_config_t *cw = NULL, *cp = NULL;
+    sw_diags_t d;
+
+    assert_int_equal(parse_len(WIN_INI, win, sizeof(win) - 1, &cw, &d), 0);
+    expect_diag(&d, false, 6, "signals exist on Linux only");
+    expect_diag(&d, false, 8, "the SCM never applies these");
+    assert_int_equal(d.n, 2);
+    sw_diags_free(&d);
+    sw_config_free(cw);
+    assert_int_equal(parse_len(POSIX_INI, posix, sizeof(posix) - 1, &cp, &d),
+                     0);
+    expect_diag(&d, false, 6, "named events exist on Windows only");
+    expect_diag(&d, false, 8, "exist on Windows only");
+    assert_int_equal(d.n, 2);
+    sw_diags_free(&d);
+    sw_config_free(cp);
+  }
+  one_error("[control]\n128 = rotate\n", 6, "\"128\" is not a control code");
+  one_error("[control]\n256 = rotate\n", 6, "from 129 to 255");
+  one_error("[control]\nabc = rotate\n", 6, "is not a control code");
+  one_error("[control]\n129 = signal:SIGNOPE\n", 6, "is not a signal name");
+  one_error("[control]\n129 = signal\n", 6, "signal needs its name");
+  one_error("[control]\n129 = event:a\\b\n", 6, "is not an event name");
+  one_error("[control]\n129 = exec:\n", 6, "exec needs its command");
+  one_error("[control]\n129 = restart:now\n", 6, "takes nothing after it");
+  one_error("[control]\n129 = reboot\n", 6, "is not a control action");
+  {
+    static const char text[] = MIN_INI
+        "[control]\n129 = rotate\n"
+        "129 = restart\n";
+    sw_diags_t d;
+
+    load_fail(POSIX_INI, text, sizeof(text) - 1, 1, &d);
+    expect_diag(&d, true, 7, "duplicate code; it is already set on line 6");
+    sw_diags_free(&d);
   }
 }
 
@@ -395,7 +679,8 @@ static void error_kinds(void **state) {
       {"[LOGS]\nkeep = 3\n", 5, "unknown section [LOGS]; did you mean [log]?"},
       {"[frobnicate]\nx = 1\n", 5,
        "unknown section [frobnicate]; sections are [service], [process], "
-       "[environment], [stop], [restart], [health] and [log]"},
+       "[environment], [stop], [restart], [health], [hooks], [metrics], "
+       "[control] and [log]"},
       {"[restart]\npolcy = no\n", 6,
        "unknown key \"polcy\" in [restart]; did you mean policy?"},
       {"[restart]\nzzzzzzzz = no\n", 6,
@@ -1187,6 +1472,9 @@ static void dump_defaults(void **state) {
       "start_type = auto\n"
       "depends_on = \n"
       "account = LocalSystem\n"
+      "recovery = \n"
+      "recovery_reset = 86400000ms\n"
+      "operators = \n"
       "\n"
       "[process]\n"
       "executable = /etc/svc/app\n"
@@ -1199,7 +1487,8 @@ static void dump_defaults(void **state) {
       "[stop]\n"
       "method = ctrl-break, terminate\n"
       "timeout = 10000ms\n"
-      "event_name = Global\\svcwrap-svc-stop\n"
+      "; event_name = Global\\svcwrap-svc-stop-<random, new every run> (the "
+      "default)\n"
       "\n"
       "[restart]\n"
       "policy = on-failure\n"
@@ -1217,6 +1506,21 @@ static void dump_defaults(void **state) {
       "ready = started\n"
       "ready_timeout = 90000ms\n"
       "watchdog = 0ms\n"
+      "\n"
+      "[hooks]\n"
+      "pre_start = \n"
+      "post_start = \n"
+      "pre_stop = \n"
+      "post_stop = \n"
+      "timeout = 30000ms\n"
+      "\n"
+      "[metrics]\n"
+      "textfile = \n"
+      "listen = \n"
+      "allow_remote = false\n"
+      "interval = 15000ms\n"
+      "\n"
+      "[control]\n"
       "\n"
       "[log]\n"
       "directory = /etc/svc/logs\n"
@@ -1496,12 +1800,71 @@ static void key_table(void **state) {
   assert_null(sw_config_key_at(i));
 }
 
+/* [hooks]: split like arguments, the program resolved against the INI's
+ * folder, each word expanded; [metrics]: .prom only, loopback unless
+ * allow_remote, a bare port on 127.0.0.1. */
+static void hooks_and_metrics_keys(void **state) {
+  sw_config_t *c;
+
+  (void)state;
+  c = load_ok(POSIX_INI, MIN_INI
+              "[hooks]\n"
+              "pre_start = scripts/migrate \"a b\" %SVCWRAP_SERVICE_NAME%\n"
+              "post_stop = /bin/sh -c \"exit 0\"\n"
+              "timeout = 2s\n"
+              "[metrics]\n"
+              "textfile = m/svc.prom\n"
+              "listen = 9561\n");
+  assert_true(sw_config_has_hook(c, SW_HOOK_PRE_START));
+  assert_false(sw_config_has_hook(c, SW_HOOK_POST_START));
+  assert_false(sw_config_has_hook(c, SW_HOOK_PRE_STOP));
+  assert_true(sw_config_has_hook(c, SW_HOOK_POST_STOP));
+  assert_int_equal(c->hooks.argv[SW_HOOK_PRE_START].n, 3);
+  assert_string_equal(c->hooks.argv[SW_HOOK_PRE_START].v[0],
+                      "/etc/svc/scripts/migrate");
+  assert_string_equal(c->hooks.argv[SW_HOOK_PRE_START].v[1], "a b");
+  assert_string_equal(c->hooks.argv[SW_HOOK_PRE_START].v[2], "svc");
+  assert_string_equal(c->hooks.argv[SW_HOOK_POST_STOP].v[2], "exit 0");
+  assert_int_equal(c->hooks.timeout_ms, 2000);
+  assert_string_equal(c->metrics.textfile, "/etc/svc/m/svc.prom");
+  assert_string_equal(c->metrics.listen_host, "127.0.0.1");
+  assert_int_equal(c->metrics.listen_port, 9561);
+  assert_true(sw_config_has_metrics(c));
+  sw_config_free(c);
+
+  c = load_ok(POSIX_INI, MIN_INI "[metrics]\nlisten = [::1]:80\n");
+  assert_string_equal(c->metrics.listen_host, "::1");
+  sw_config_free(c);
+  c = load_ok(POSIX_INI, MIN_INI
+              "[metrics]\nlisten = 0.0.0.0:80\n"
+              "allow_remote = true\n");
+  assert_int_equal(c->metrics.listen_port, 80);
+  sw_config_free(c);
+  c = load_ok(POSIX_INI, MIN_INI);
+  assert_false(sw_config_has_metrics(c));
+  sw_config_free(c);
+
+  one_error("[metrics]\ntextfile = svc.txt\n", 6, "does not end in .prom");
+  one_error("[metrics]\nlisten = 0.0.0.0:9561\n", 6, "not a loopback address");
+  one_error("[metrics]\nlisten = localhost:9561\n", 6, "not an IP address");
+  one_error("[metrics]\nlisten = 127.0.0.1:70000\n", 6, "[metrics] listen");
+  one_error("[hooks]\ntimeout = 10ms\n", 6, "[hooks] timeout");
+  one_error("[hooks]\npre_start = x %NOPE%\n", 6, "NOPE");
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(defaults_posix),
     cmocka_unit_test(defaults_win),
     cmocka_unit_test(every_key),
     cmocka_unit_test(names_case_and_comments),
     cmocka_unit_test(accounts),
+    cmocka_unit_test(recovery),
+    cmocka_unit_test(control_section),
+    cmocka_unit_test(semicolon_inside_quotes_is_text),
+    cmocka_unit_test(unbalanced_quote_is_reported),
+    cmocka_unit_test(escaped_quotes_are_balanced),
+    cmocka_unit_test(batch_file_arguments),
+    cmocka_unit_test(operators_key),
     cmocka_unit_test(error_kinds),
     cmocka_unit_test(errors_one_pass),
     cmocka_unit_test(missing_required),
@@ -1527,6 +1890,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(method_ladders),
     cmocka_unit_test(warnings),
     cmocka_unit_test(dump_defaults),
+    cmocka_unit_test(hooks_and_metrics_keys),
     cmocka_unit_test(dump_round_trip),
     cmocka_unit_test(names),
     cmocka_unit_test(diags_add),

@@ -226,7 +226,7 @@ static void failing_child_gives_up(void **state) {
  * is told STOPPING with a hint that only falls, then STOPPED 0. */
 static void stop_request_runs_the_ladder(void **state) {
   static sw_fake_child_t kid;
-  static const sw_fake_request_t reqs[] = {{30, SW_FAKE_REQ_STOP}};
+  static const sw_fake_request_t reqs[] = {{30, SW_FAKE_REQ_STOP, 0}};
   uint64_t prev = UINT64_MAX, first = 0;
   unsigned i, n_stopping = 0;
   char *wlog;
@@ -281,7 +281,7 @@ static void stop_request_runs_the_ladder(void **state) {
  * waiting after the terminate wait and ends failed, unkillable. */
 static void unkillable_child_is_given_up(void **state) {
   static sw_fake_child_t kid;
-  static const sw_fake_request_t reqs[] = {{20, SW_FAKE_REQ_STOP}};
+  static const sw_fake_request_t reqs[] = {{20, SW_FAKE_REQ_STOP, 0}};
   char *wlog;
 
   (void)state;
@@ -311,7 +311,7 @@ static void unkillable_child_is_given_up(void **state) {
 /* terminate that cannot even be delivered: given up at once. */
 static void undeliverable_terminate_fails_at_once(void **state) {
   static sw_fake_child_t kid;
-  static const sw_fake_request_t reqs[] = {{20, SW_FAKE_REQ_FORCE}};
+  static const sw_fake_request_t reqs[] = {{20, SW_FAKE_REQ_FORCE, 0}};
   char *wlog;
 
   (void)state;
@@ -381,7 +381,7 @@ static void output_lands_in_the_child_logs(void **state) {
  * the second in the new one; the wrapper log rotated too. */
 static void rotate_request_rotates(void **state) {
   static sw_fake_child_t kid;
-  static const sw_fake_request_t reqs[] = {{40, SW_FAKE_REQ_ROTATE}};
+  static const sw_fake_request_t reqs[] = {{40, SW_FAKE_REQ_ROTATE, 0}};
   char *old, *cur, *wold, *wcur;
 
   (void)state;
@@ -428,7 +428,7 @@ static void rotate_request_rotates(void **state) {
  * "started" entry comes with READY=1. */
 static void ready_holds_start_pending(void **state) {
   static sw_fake_child_t kid;
-  static const sw_fake_request_t reqs[] = {{400, SW_FAKE_REQ_STOP}};
+  static const sw_fake_request_t reqs[] = {{400, SW_FAKE_REQ_STOP, 0}};
   unsigned i, n_starting = 0, first_running = 0;
   char *wlog;
 
@@ -515,7 +515,7 @@ static void ready_timeout_gives_up(void **state) {
  * restart; the service stays RUNNING for the host throughout. */
 static void watchdog_missed_restarts(void **state) {
   static sw_fake_child_t kids[2];
-  static const sw_fake_request_t reqs[] = {{600, SW_FAKE_REQ_STOP}};
+  static const sw_fake_request_t reqs[] = {{600, SW_FAKE_REQ_STOP, 0}};
   unsigned i, running = 0;
   char *wlog;
 
@@ -557,6 +557,254 @@ static void watchdog_missed_restarts(void **state) {
   free(wlog);
 }
 
+/* ---- hooks ------------------------------------------------------------------
+ */
+
+static const char *const hooks_ini =
+    "[hooks]\npre_start = hook.exe pre\npost_start = hook.exe poststart\n"
+    "pre_stop = hook.exe prestop\npost_stop = hook.exe poststop\n"
+    "timeout = 1s\n";
+
+static const char *find_after(const char *hay, const char *needle,
+                              const char *after) {
+  const char *p = strstr(after ? after : hay, needle);
+
+  if (p == NULL) fail_msg("no \"%s\" in order in:\n%s", needle, hay);
+  return p;
+}
+
+/* Under a service manager: START_PENDING renewed while pre_start runs,
+ * then the child, post_start, and at the stop pre_stop (STOP_PENDING with
+ * both hooks' time in the hint), the ladder, post_stop. */
+static void hooks_in_order_under_a_service_manager(void **state) {
+  static sw_fake_child_t kids[5];
+  static const sw_fake_request_t reqs[] = {{300, SW_FAKE_REQ_STOP, 0}};
+  unsigned i, n_starting = 0, n_stopping = 0;
+  uint64_t first_stop_hint = 0;
+  const char *at;
+  char *wlog;
+
+  (void)state;
+  memset(kids, 0, sizeof(kids));
+  kids[0] = (sw_fake_child_t){.exits = true, .exit_ms = 100}; /* pre_start */
+  kids[0].out[0] = (sw_fake_chunk_t){5, 1, "migrating\n"};
+  kids[0].n_out = 1;
+  kids[1].on_stop[SW_STOP_CTRL_BREAK] =
+      (sw_fake_reaction_t){SW_FAKE_EXIT, 10, 0, 0};          /* the child */
+  kids[2] = (sw_fake_child_t){.exits = true, .exit_ms = 5};  /* post_start */
+  kids[3] = (sw_fake_child_t){.exits = true, .exit_ms = 60}; /* pre_stop */
+  kids[4] = (sw_fake_child_t){.exits = true, .exit_ms = 5};  /* post_stop */
+  sw_fake.children = kids;
+  sw_fake.n_children = 5;
+  sw_fake.requests = reqs;
+  sw_fake.n_requests = 1;
+  sw_fake.is_service = true;
+  write_ini("ctrl-break, terminate", 0, hooks_ini);
+
+  assert_int_equal(run(), 0);
+  expect_clean_end();
+  assert_int_equal(sw_fake.n_spawns, 5);
+  assert_int_equal(sw_fake.n_stops, 1);
+  for (i = 0; i < sw_fake.n_reports; i++) {
+    const sw_fake_report_t *r = &sw_fake.reports[i];
+
+    /* Heartbeats while pre_start runs: its timeout plus terminate's wait
+     * (the first report of the state adds the spawn's 10 s). */
+    if (r->state == SW_HOST_STARTING && r->wait_hint_ms == 1000 + TERM_WAIT)
+      n_starting++;
+    if (r->state == SW_HOST_STOPPING && n_stopping++ == 0)
+      first_stop_hint = r->wait_hint_ms;
+  }
+  /* Every 20 ms of pre_start's 100. */
+  assert_true(n_starting >= 3);
+  /* ctrl-break's grace, terminate's wait, and each hook's timeout plus
+   * terminate's wait (pre_stop, post_stop). */
+  assert_int_equal(first_stop_hint, 100 + TERM_WAIT + 2 * (1000 + TERM_WAIT));
+  assert_true(n_stopping >= 3); /* heartbeats through pre_stop's 60 ms */
+  assert_int_equal(last_report()->state, SW_HOST_STOPPED);
+  assert_int_equal(last_report()->exit_code, 0);
+  assert_int_equal(sw_fake.n_entries, 2);
+  expect_entry(0, SW_LOG_INFO, "Service fk started ");
+  expect_entry(1, SW_LOG_INFO, "Service fk stopped: ");
+
+  wlog = slurp("logs/fk.svcwrap.log");
+  assert_non_null(wlog);
+  at = find_after(wlog, "hook pre_start: started ", NULL);
+  at = find_after(wlog, "hook pre_start pid 1000: migrating", at);
+  at = find_after(wlog, "hook pre_start pid 1000 succeeded", at);
+  at = find_after(wlog, ", pid 1001 (restart 0)", at);
+  at = find_after(wlog, "hook post_start: started ", at);
+  at = find_after(wlog, "running -> pre-stop: stop requested; pre_stop first",
+                  at);
+  at = find_after(wlog, "hook pre_stop pid 1003 succeeded", at);
+  at = find_after(wlog, "stop: sent ctrl-break to pid 1001", at);
+  at = find_after(wlog, "stopping -> post-stop: clean-stop exit", at);
+  at = find_after(wlog, "hook post_stop pid 1004 succeeded", at);
+  (void)find_after(wlog, "post-stop -> stopped: ", at);
+  free(wlog);
+}
+
+/* A failing pre_start is a failed start: the policy restarts it (burst 2
+ * here), the child never runs, the service fails with the hook's code;
+ * no "started" and no crash entry (no child ran). */
+static void failing_pre_start_fails_the_service(void **state) {
+  static sw_fake_child_t kids[2];
+  char *wlog;
+
+  (void)state;
+  memset(kids, 0, sizeof(kids));
+  kids[0] = (sw_fake_child_t){.exits = true, .exit_ms = 10, .code = 3};
+  kids[1] = kids[0];
+  sw_fake.children = kids;
+  sw_fake.n_children = 2;
+  write_ini("ctrl-break, terminate", 2, hooks_ini);
+
+  assert_int_equal(run(), 1);
+  expect_clean_end();
+  assert_int_equal(sw_fake.n_spawns, 2); /* two pre_starts, no child */
+  assert_int_equal(last_report()->exit_code, 3);
+  assert_int_equal(sw_fake.n_entries, 1);
+  expect_entry(0, SW_LOG_ERROR, "Service fk failed: failure exit; giving up");
+  wlog = slurp("logs/fk.svcwrap.log");
+  assert_non_null(wlog);
+  assert_non_null(strstr(wlog, "hook pre_start pid 1000 failed: exit code 3"));
+  assert_non_null(strstr(wlog, "hook pre_start pid 1001 failed: exit code 3"));
+  assert_null(strstr(wlog, "hook post_stop"));
+  free(wlog);
+}
+
+/* A pre_start that outlives the timeout is terminated and counts as a
+ * failed start with code 124. */
+static void pre_start_timeout_is_code_124(void **state) {
+  static sw_fake_child_t kid;
+
+  (void)state;
+  memset(&kid, 0, sizeof(kid));
+  kid.on_stop[SW_STOP_TERMINATE] = (sw_fake_reaction_t){SW_FAKE_EXIT, 5, 0, 9};
+  sw_fake.children = &kid;
+  sw_fake.n_children = 1;
+  write_ini("ctrl-break, terminate", 1,
+            "[hooks]\npre_start = hook.exe\ntimeout = 100ms\n");
+
+  assert_int_equal(run(), 1);
+  expect_clean_end();
+  assert_int_equal(sw_fake.n_spawns, 1);
+  assert_int_equal(sw_fake.n_stops, 1);
+  assert_int_equal(sw_fake.stops[0], SW_STOP_TERMINATE);
+  assert_int_equal(last_report()->exit_code, 124);
+}
+
+
+/* ready = notify with [control] restart and post_start: the child waits
+ * for READY=1 (START_PENDING), post_start runs at READY=1, a requested
+ * restart keeps the service RUNNING (no STOPPING report) while the new
+ * child waits for READY=1 again, and post_start runs again at its READY. */
+static void ready_restart_stays_running(void **state) {
+  static sw_fake_child_t kids[4];
+  static const sw_fake_request_t reqs[] = {{200, SW_FAKE_REQ_CONTROL, 129},
+                                           {500, SW_FAKE_REQ_STOP, 0}};
+  unsigned i, first_running = 0, first_stopping = 0;
+  const char *at;
+  char *wlog;
+
+  (void)state;
+  memset(kids, 0, sizeof(kids));
+  kids[0].out[0] = (sw_fake_chunk_t){60, SW_FAKE_NOTIFY, "READY=1"};
+  kids[0].n_out = 1;
+  kids[0].on_stop[SW_STOP_CTRL_BREAK] =
+      (sw_fake_reaction_t){SW_FAKE_EXIT, 5, 0, 0};
+  kids[1] = (sw_fake_child_t){.exits = true, .exit_ms = 5}; /* post_start */
+  kids[2] = kids[0];
+  kids[2].out[0] = (sw_fake_chunk_t){100, SW_FAKE_NOTIFY, "READY=1"};
+  kids[3] = kids[1];
+  sw_fake.children = kids;
+  sw_fake.n_children = 4;
+  sw_fake.requests = reqs;
+  sw_fake.n_requests = 2;
+  sw_fake.is_service = true;
+  write_ini("ctrl-break, terminate", 1,
+            "[health]\nready = notify\nready_timeout = 5s\n"
+            "[hooks]\npost_start = hook.exe\n"
+            "[control]\n129 = restart\n");
+
+  assert_int_equal(run(), 0);
+  expect_clean_end();
+  assert_int_equal(sw_fake.n_requests_done, 2);
+  assert_int_equal(sw_fake.n_spawns, 4);
+  for (i = 0; i < sw_fake.n_reports; i++) {
+    if (first_running == 0 && sw_fake.reports[i].state == SW_HOST_RUNNING)
+      first_running = i;
+    if (first_stopping == 0 && sw_fake.reports[i].state == SW_HOST_STOPPING)
+      first_stopping = i;
+  }
+  assert_true(first_running > 0);
+  assert_true(first_stopping > first_running);
+  /* From RUNNING to the stop request: RUNNING only, through the restart
+   * and the second child's wait for READY=1. */
+  for (i = first_running; i < first_stopping; i++)
+    assert_int_equal(sw_fake.reports[i].state, SW_HOST_RUNNING);
+  /* The first STOPPING is the stop request's: never RUNNING after it. */
+  for (i = first_stopping; i < sw_fake.n_reports; i++)
+    assert_int_not_equal(sw_fake.reports[i].state, SW_HOST_RUNNING);
+  assert_int_equal(sw_fake.n_entries, 2); /* started, stopped */
+  wlog = slurp("logs/fk.svcwrap.log");
+  assert_non_null(wlog);
+  at = find_after(wlog, "wait-ready -> running: READY=1 from pid 1000", NULL);
+  at = find_after(wlog, "hook post_start: started ", at);
+  at = find_after(wlog, "restart requested; step 1 of 2: ctrl-break", at);
+  at = find_after(wlog, "starting -> wait-ready: child started, pid 1002", at);
+  at = find_after(wlog, "wait-ready -> running: READY=1 from pid 1002", at);
+  (void)find_after(wlog, "hook post_start: started ", at);
+  free(wlog);
+}
+
+/* [control] through the host: a signal code, a requested restart (the
+ * ladder, a new child at once, not counted: burst 1 would give up at any
+ * policy restart), a code not in [control] (refused by the host), then a
+ * stop. One "started" entry: a requested restart is not a new start. */
+static void control_codes_reach_run(void **state) {
+  static sw_fake_child_t kids[2];
+  static const sw_fake_request_t reqs[] = {{10, SW_FAKE_REQ_CONTROL, 130},
+                                           {20, SW_FAKE_REQ_CONTROL, 129},
+                                           {60, SW_FAKE_REQ_CONTROL, 140},
+                                           {70, SW_FAKE_REQ_STOP, 0}};
+  char *wlog;
+  int i;
+
+  (void)state;
+  memset(kids, 0, sizeof(kids));
+  for (i = 0; i < 2; i++)
+    kids[i].on_stop[SW_STOP_CTRL_BREAK] =
+        (sw_fake_reaction_t){SW_FAKE_EXIT, 5, 0, 0};
+  sw_fake.children = kids;
+  sw_fake.n_children = 2;
+  sw_fake.requests = reqs;
+  sw_fake.n_requests = 4;
+  write_ini("ctrl-break, terminate", 1,
+            "[control]\n129 = restart\n130 = signal:SIGHUP\n");
+
+  assert_int_equal(run(), 0);
+  expect_clean_end();
+  assert_int_equal(sw_fake.n_requests_done, 4);
+  assert_int_equal(sw_fake.n_signals, 1);
+  assert_string_equal(sw_fake.signals[0], "SIGHUP");
+  assert_int_equal(sw_fake.n_controls_refused, 1);
+  assert_int_equal(sw_fake.n_spawns, 2);
+  assert_int_equal(sw_fake.n_stops, 2); /* the restart's, the stop's */
+  assert_int_equal(last_report()->state, SW_HOST_STOPPED);
+  assert_int_equal(last_report()->exit_code, 0);
+  assert_int_equal(sw_fake.n_entries, 2);
+  expect_entry(0, SW_LOG_INFO, "Service fk started ");
+  expect_entry(1, SW_LOG_INFO, "Service fk stopped");
+  wlog = slurp("logs/fk.svcwrap.log");
+  assert_non_null(wlog);
+  assert_non_null(strstr(wlog, "control 130: signal:SIGHUP done"));
+  assert_non_null(strstr(wlog, "restart requested; step 1 of 2: ctrl-break"));
+  assert_non_null(strstr(wlog, "not counted by the policy"));
+  assert_null(strstr(wlog, "giving up"));
+  free(wlog);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(failing_child_gives_up, setup, teardown),
     cmocka_unit_test_setup_teardown(stop_request_runs_the_ladder, setup,
@@ -571,6 +819,15 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(ready_timeout_gives_up, setup, teardown),
     cmocka_unit_test_setup_teardown(watchdog_missed_restarts, setup, teardown),
     cmocka_unit_test_setup_teardown(rotate_request_rotates, setup, teardown),
+    cmocka_unit_test_setup_teardown(hooks_in_order_under_a_service_manager,
+                                    setup, teardown),
+    cmocka_unit_test_setup_teardown(failing_pre_start_fails_the_service, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(pre_start_timeout_is_code_124, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(control_codes_reach_run, setup, teardown),
+    cmocka_unit_test_setup_teardown(ready_restart_stays_running, setup,
+                                    teardown),
 };
 
 const sw_test_group_t sw_group_run = SW_GROUP("run", tests);

@@ -141,6 +141,35 @@ int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
   return 0;
 }
 
+int sw_os_child_signal(sw_child_t *c, const char *signame, char *why,
+                       size_t whylen) {
+  (void)c;
+  (void)why;
+  (void)whylen;
+  if (sw_fake.n_signals < SW_FAKE_MAX_RECORDS)
+    snprintf(sw_fake.signals[sw_fake.n_signals++], sizeof(sw_fake.signals[0]),
+             "%s", signame);
+  else
+    sw_fake.overflow++;
+  return 0;
+}
+
+int sw_os_command_start(uv_loop_t *loop, const sw_config_t *cfg,
+                        const char *const *argv, const char *cwd,
+                        const char *const *extra_env,
+                        sw_command_exit_cb *on_exit, void *data, int *pid,
+                        char *why, size_t whylen) {
+  (void)loop;
+  (void)cfg;
+  (void)cwd;
+  (void)extra_env;
+  (void)on_exit;
+  (void)data;
+  (void)pid;
+  snprintf(why, whylen, "the fake OS runs no command (%s)", argv[0]);
+  return SW_ENOSYS;
+}
+
 static void on_closed(uv_handle_t *h) {
   free(h->data);
 }

@@ -60,7 +60,8 @@ typedef enum {
   SW_FAKE_REQ_STOP,     /* on_stop(SW_STOP_REQ_STOP) */
   SW_FAKE_REQ_SHUTDOWN, /* on_stop(SW_STOP_REQ_SHUTDOWN) */
   SW_FAKE_REQ_FORCE,    /* on_stop(SW_STOP_REQ_FORCE) */
-  SW_FAKE_REQ_ROTATE    /* on_rotate() */
+  SW_FAKE_REQ_ROTATE,   /* on_rotate() */
+  SW_FAKE_REQ_CONTROL   /* on_control(code) if accepted, else refused */
 } sw_fake_req_kind_t;
 
 /* A request the host delivers at_ms after sw_os_host_attach(). In time
@@ -68,6 +69,7 @@ typedef enum {
 typedef struct {
   uint64_t at_ms;
   sw_fake_req_kind_t kind;
+  unsigned code; /* SW_FAKE_REQ_CONTROL */
 } sw_fake_request_t;
 
 typedef struct {
@@ -105,6 +107,9 @@ typedef struct {
   sw_stop_method_t stops[SW_FAKE_MAX_RECORDS]; /* every method tried */
   unsigned n_stops;
   unsigned n_requests_done;
+  unsigned n_controls_refused;           /* control codes the host refused */
+  char signals[SW_FAKE_MAX_RECORDS][16]; /* sw_os_child_signal() names */
+  unsigned n_signals;
   bool event_open, event_closed;
   unsigned overflow;      /* records that found their array full */
   unsigned n_notify_open; /* sw_os_notify_open() calls */

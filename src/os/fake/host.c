@@ -45,10 +45,16 @@ static void on_timer(uv_timer_t *t) {
 
   while (h->attached && sw_fake.n_requests_done < sw_fake.n_requests &&
          sw_fake.requests[sw_fake.n_requests_done].at_ms <= now) {
-    sw_fake_req_kind_t k = sw_fake.requests[sw_fake.n_requests_done++].kind;
+    const sw_fake_request_t *q = &sw_fake.requests[sw_fake.n_requests_done++];
+    sw_fake_req_kind_t k = q->kind;
 
     if (k == SW_FAKE_REQ_ROTATE)
       h->ev.on_rotate(h->ev.data);
+    else if (k == SW_FAKE_REQ_CONTROL && q->code < 256 &&
+             (h->ev.controls[q->code / 8] >> (q->code % 8)) & 1)
+      h->ev.on_control(h->ev.data, q->code);
+    else if (k == SW_FAKE_REQ_CONTROL)
+      sw_fake.n_controls_refused++; /* ERROR_CALL_NOT_IMPLEMENTED */
     else
       h->ev.on_stop(h->ev.data, why[k]);
   }

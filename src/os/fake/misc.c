@@ -110,10 +110,11 @@ int sw_os_service_query(const sw_config_t *cfg, sw_svc_info_t *info, char *why,
   return none(why, whylen);
 }
 
-int sw_os_service_install(const sw_config_t *cfg, const char *exe, char *why,
-                          size_t whylen) {
+int sw_os_service_install(const sw_config_t *cfg, const char *exe,
+                          const char *password, char *why, size_t whylen) {
   (void)cfg;
   (void)exe;
+  (void)password;
   return none(why, whylen);
 }
 
@@ -138,4 +139,33 @@ int sw_os_service_stop(const sw_config_t *cfg, uint64_t timeout_ms,
   (void)timeout_ms;
   memset(info, 0, sizeof(*info));
   return none(why, whylen);
+}
+
+int sw_os_ctl_event_create(const char *name, sw_ctl_event_t **out, char *why,
+                           size_t whylen) {
+  *out = NULL;
+  snprintf(why, whylen, "the fake OS has no named events (%s)", name);
+  return SW_ENOSYS;
+}
+
+const char *sw_os_ctl_event_name(const sw_ctl_event_t *e) {
+  (void)e;
+  return "";
+}
+
+int sw_os_ctl_event_set(sw_ctl_event_t *e, char *why, size_t whylen) {
+  (void)e;
+  snprintf(why, whylen, "the fake OS has no named events");
+  return SW_ENOSYS;
+}
+
+void sw_os_ctl_event_free(sw_ctl_event_t *e) {
+  (void)e;
+}
+
+int sw_os_read_secret(char *buf, size_t len, char *why, size_t whylen) {
+  (void)buf;
+  (void)len;
+  snprintf(why, whylen, "the fake OS has no standard input");
+  return SW_ENOSYS;
 }

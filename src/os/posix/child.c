@@ -34,6 +34,7 @@ extern char **environ;
 struct sw_child_s {
   sw__childio_t io; /* first: the handles' data points here */
   int pid;
+  bool hook; /* a hook, not the child (sw_spawn_opts_t.command) */
 };
 
 /*
@@ -47,6 +48,9 @@ struct sw_child_s {
 static uv_signal_t reaper;
 static bool reaper_started;
 static sw_child_t *current; /* the child being waited for, if any */
+/* Hooks being waited for: one of each kind at most. */
+#define MAX_HOOKS 8
+static sw_child_t *hooks[MAX_HOOKS];
 static bool have_last_exit;
 static int last_code, last_signal;
 
@@ -116,6 +120,68 @@ static void child_exited(sw_child_t *c, int status) {
   }
 }
 
+/* What a hook leaves behind: its session and process group, and what is
+ * still linked below it. (What escaped both ends with the child's tree.) */
+static void end_hook_tree(int pid, const char *why) {
+  sw__tree_match_t m = {.root = pid, .pgid = pid};
+  sw__tree_result_t res;
+  int rc = sw__posix_tree_kill(&m, &res);
+
+  if (rc != 0)
+    sw_log_warnx("%s: cannot look for the hook's processes in /proc: %s", why,
+                 strerror(-rc));
+  if (res.killed > 0)
+    sw_log_info("%s: ended %d process%s left of the hook's tree (pid %d%s)",
+                why, res.killed, res.killed == 1 ? "" : "es", res.first_pid,
+                res.killed > 1 ? ", ..." : "");
+  if (res.failed_pid > 0)
+    sw_log_warnx("%s: kill pid %d: %s (%d)", why, res.failed_pid,
+                 strerror(res.failed_errno), res.failed_errno);
+}
+
+static bool hook_reaped(int pid, int status) {
+  int i;
+
+  for (i = 0; i < MAX_HOOKS; i++) {
+    sw_child_t *c = hooks[i];
+
+    if (c == NULL || c->pid != pid) continue;
+    hooks[i] = NULL;
+    end_hook_tree(pid, "hook exited");
+    if (WIFSIGNALED(status))
+      sw__childio_exited(&c->io, 0, WTERMSIG(status));
+    else
+      sw__childio_exited(&c->io, (uint32_t)WEXITSTATUS(status), 0);
+    return true;
+  }
+  return false;
+}
+
+/* Commands ([control] exec:) running beside the child, by pid. */
+static struct {
+  int pid; /* 0: free */
+  sw_command_exit_cb *on_exit;
+  void *data;
+} commands[SW_OS_MAX_COMMANDS];
+
+static void command_exited(pid_t pid, int status) {
+  size_t i;
+
+  for (i = 0; i < SW_OS_MAX_COMMANDS; i++) {
+    if (commands[i].pid == pid) {
+      sw_command_exit_cb *cb = commands[i].on_exit;
+      void *data = commands[i].data;
+
+      commands[i].pid = 0;
+      if (WIFSIGNALED(status))
+        cb(data, pid, 0, WTERMSIG(status));
+      else
+        cb(data, pid, (uint32_t)WEXITSTATUS(status), 0);
+      return;
+    }
+  }
+}
+
 /* Runs on: loop thread (libuv turns SIGCHLD into a callback). */
 static void on_sigchld(uv_signal_t *s, int signum) {
   int status;
@@ -127,7 +193,10 @@ static void on_sigchld(uv_signal_t *s, int signum) {
     r = waitpid(-1, &status, WNOHANG);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) break; /* none left to reap (0), or no children (ECHILD) */
-    if (current != NULL && r == current->pid) child_exited(current, status);
+    if (current != NULL && r == current->pid)
+      child_exited(current, status);
+    else if (!hook_reaped((int)r, status))
+      command_exited(r, status);
     /* else: an orphan of the tree, reparented to us; nothing to report */
   }
 }
@@ -159,8 +228,9 @@ static int set_priority(int pid, sw_priority_t p) {
 }
 
 /* Start the process; returns 0 or an errno value. */
-static int start_process(const sw_config_t *cfg, char **argv, char **envp,
-                         const int out_w[2], pid_t *pid) {
+static int start_process(const sw_config_t *cfg, const char *program,
+                         char **argv, char **envp, const int out_w[2],
+                         pid_t *pid) {
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t attr;
   sigset_t none, all;
@@ -188,7 +258,7 @@ static int start_process(const sw_config_t *cfg, char **argv, char **envp,
   if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
   if (rc == 0)
     rc = posix_spawn_file_actions_addchdir_np(&fa, cfg->working_directory);
-  if (rc == 0) rc = posix_spawn(pid, cfg->executable, &fa, &attr, argv, envp);
+  if (rc == 0) rc = posix_spawn(pid, program, &fa, &attr, argv, envp);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   return rc;
@@ -197,7 +267,8 @@ static int start_process(const sw_config_t *cfg, char **argv, char **envp,
 int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
                 char *why, size_t whylen) {
   const sw_config_t *cfg = o->cfg;
-  int fds[2][2] = {{-1, -1}, {-1, -1}}, out_w[2];
+  const char *program = o->command ? o->command->v[0] : cfg->executable;
+  int fds[2][2] = {{-1, -1}, {-1, -1}}, out_w[2], slot = -1;
   char **env = NULL, **args = NULL;
   const char **extra = NULL;
   sw_child_t *c = NULL;
@@ -216,8 +287,18 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
     return rc;
   }
   /* Nothing of an earlier run may still be around (it was ended when that
-   * run's child exited; this catches what a race let through). */
-  sw__posix_end_tree("before start");
+   * run's child exited; this catches what a race let through). A hook
+   * starts beside the child (post_start, pre_stop): it ends nothing. */
+  if (o->command == NULL) {
+    sw__posix_end_tree("before start");
+  } else {
+    for (i = 0; i < MAX_HOOKS && slot < 0; i++)
+      if (hooks[i] == NULL) slot = i;
+    if (o->command->n == 0 || slot < 0) {
+      snprintf(why, whylen, "no program, or too many hooks at once");
+      return SW_EINVAL;
+    }
+  }
   while (o->extra_env != NULL && o->extra_env[n_extra] != NULL)
     n_extra++;
   extra = calloc(n_extra + 2, sizeof(*extra));
@@ -232,7 +313,8 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
   rc = extra == NULL ? SW_ENOMEM
                      : sw_env_build((const char *const *)environ, cfg, extra,
                                     false, &env);
-  args = calloc((size_t)cfg->argv.n + 2, sizeof(*args));
+  args = calloc((size_t)(o->command ? o->command->n : cfg->argv.n) + 2,
+                sizeof(*args));
   c = calloc(1, sizeof(*c));
   if (rc != 0 || args == NULL || c == NULL) {
     snprintf(why, whylen, "%s", sw_strerror(SW_ENOMEM));
@@ -240,9 +322,14 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
     rc = SW_ENOMEM;
     goto out;
   }
-  args[0] = cfg->executable;
-  for (i = 0; i < cfg->argv.n; i++)
-    args[i + 1] = cfg->argv.v[i];
+  if (o->command != NULL) {
+    for (i = 0; i < o->command->n; i++)
+      args[i] = o->command->v[i];
+  } else {
+    args[0] = cfg->executable;
+    for (i = 0; i < cfg->argv.n; i++)
+      args[i + 1] = cfg->argv.v[i];
+  }
   for (i = 0; i < 2; i++) {
     /* Pipes, not socketpairs: a program that opens /dev/stdout or
      * /dev/stderr (nginx's error_log /dev/stderr, `echo x >/dev/stderr`)
@@ -262,7 +349,7 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
   }
 
   sw__childio_init(&c->io, loop, o, 0);
-  rc = start_process(cfg, args, env, out_w, &pid);
+  rc = start_process(cfg, program, args, env, out_w, &pid);
   if (rc != 0) {
     snprintf(why, whylen, "%s", strerror(rc));
     rc = -rc;
@@ -270,8 +357,14 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
     goto out;
   }
   c->pid = (int)pid;
-  current = c;
-  sw__posix_guard_watch(c->pid);
+  if (o->command != NULL) {
+    /* The guard finds a hook by the marker in its environment. */
+    c->hook = true;
+    hooks[slot] = c;
+  } else {
+    current = c;
+    sw__posix_guard_watch(c->pid);
+  }
   for (i = 0; i < 2; i++) {
     int urc = uv_pipe_open(&c->io.out[i], fds[i][0]);
 
@@ -344,8 +437,125 @@ int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
              strerror(err));
     return -err;
   }
-  /* terminate ends the whole tree, with what left the group (setsid). */
-  if (m == SW_STOP_TERMINATE) sw__posix_end_tree("terminate");
+  /* terminate ends the whole tree, with what left the group (setsid);
+   * for a hook, its own tree only (the child may be running). */
+  if (m == SW_STOP_TERMINATE && c->hook)
+    end_hook_tree(c->pid, "terminate hook");
+  else if (m == SW_STOP_TERMINATE)
+    sw__posix_end_tree("terminate");
+  return 0;
+}
+
+static int reaper_start(uv_loop_t *loop);
+
+int sw_os_command_start(uv_loop_t *loop, const sw_config_t *cfg,
+                        const char *const *argv, const char *cwd,
+                        const char *const *extra_env,
+                        sw_command_exit_cb *on_exit, void *data, int *pid,
+                        char *why, size_t whylen) {
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  sigset_t none, all;
+  char **env = NULL;
+  size_t slot;
+  pid_t p;
+  int rc;
+
+  for (slot = 0; slot < SW_OS_MAX_COMMANDS; slot++)
+    if (commands[slot].pid == 0) break;
+  if (slot == SW_OS_MAX_COMMANDS) {
+    snprintf(why, whylen, "%d commands still run; try again later",
+             SW_OS_MAX_COMMANDS);
+    return SW_EEXIST;
+  }
+  rc = reaper_start(loop);
+  if (rc != 0) {
+    snprintf(why, whylen, "watch SIGCHLD: %s", uv_strerror(rc));
+    return rc;
+  }
+  if (sw_env_build((const char *const *)environ, cfg, extra_env, false, &env) !=
+      0) {
+    snprintf(why, whylen, "out of memory for the command's environment");
+    return SW_ENOMEM;
+  }
+  posix_spawn_file_actions_init(&fa);
+  posix_spawnattr_init(&attr);
+  sigemptyset(&none);
+  sigfillset(&all);
+  rc = posix_spawnattr_setflags(&attr,
+                                POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  if (rc == 0) rc = posix_spawnattr_setsigmask(&attr, &none);
+  if (rc == 0) rc = posix_spawnattr_setsigdefault(&attr, &all);
+  if (rc == 0)
+    rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+  if (rc == 0) rc = posix_spawn_file_actions_addchdir_np(&fa, cwd);
+  /* The SIGCHLD of a command that ends at once must find it registered:
+   * signals reach the reaper through the loop, after this returns. */
+  if (rc == 0)
+    rc = posix_spawnp(&p, argv[0], &fa, &attr, (char *const *)argv, env);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  sw_env_free(env);
+  if (rc != 0) {
+    snprintf(why, whylen, "start %s: %s", argv[0], strerror(rc));
+    return -rc;
+  }
+  commands[slot].pid = p;
+  commands[slot].on_exit = on_exit;
+  commands[slot].data = data;
+  *pid = p;
+  return 0;
+}
+
+/* Signal names core/ops.h accepts, to numbers. */
+static int signal_number(const char *name) {
+  static const struct {
+    const char *name;
+    int sig;
+  } table[] = {
+      {"SIGHUP", SIGHUP},       {"SIGINT", SIGINT},   {"SIGQUIT", SIGQUIT},
+      {"SIGILL", SIGILL},       {"SIGTRAP", SIGTRAP}, {"SIGABRT", SIGABRT},
+      {"SIGBUS", SIGBUS},       {"SIGFPE", SIGFPE},   {"SIGKILL", SIGKILL},
+      {"SIGUSR1", SIGUSR1},     {"SIGSEGV", SIGSEGV}, {"SIGUSR2", SIGUSR2},
+      {"SIGPIPE", SIGPIPE},     {"SIGALRM", SIGALRM}, {"SIGTERM", SIGTERM},
+      {"SIGCHLD", SIGCHLD},     {"SIGCONT", SIGCONT}, {"SIGSTOP", SIGSTOP},
+      {"SIGTSTP", SIGTSTP},     {"SIGTTIN", SIGTTIN}, {"SIGTTOU", SIGTTOU},
+      {"SIGURG", SIGURG},       {"SIGXCPU", SIGXCPU}, {"SIGXFSZ", SIGXFSZ},
+      {"SIGVTALRM", SIGVTALRM}, {"SIGPROF", SIGPROF}, {"SIGWINCH", SIGWINCH},
+      {"SIGIO", SIGIO},
+#ifdef SIGPWR
+      {"SIGPWR", SIGPWR},
+#endif
+      {"SIGSYS", SIGSYS},
+  };
+  size_t i;
+
+  for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+    if (strcmp(table[i].name, name) == 0) return table[i].sig;
+  return 0;
+}
+
+int sw_os_child_signal(sw_child_t *c, const char *signame, char *why,
+                       size_t whylen) {
+  int sig = signal_number(signame);
+
+  if (sig == 0) {
+    snprintf(why, whylen, "%s is not a signal this system has", signame);
+    return SW_EINVAL;
+  }
+  if (c->io.exited) {
+    snprintf(why, whylen, "pid %d has exited", c->pid);
+    return SW_ESTATE;
+  }
+  /* The main process only, as systemd's ExecReload=kill -HUP $MAINPID:
+   * a reload is the service's business, not every helper's. */
+  if (kill(c->pid, sig) != 0) {
+    int err = errno;
+
+    snprintf(why, whylen, "kill(%d, %s): %s", c->pid, signame, strerror(err));
+    return -err;
+  }
   return 0;
 }
 
@@ -357,5 +567,7 @@ void sw_os_child_free(sw_child_t *c) {
     current = NULL;
     sw__posix_guard_watch(0);
   }
+  for (int i = 0; i < MAX_HOOKS; i++)
+    if (hooks[i] == c) hooks[i] = NULL;
   sw__childio_close(&c->io);
 }

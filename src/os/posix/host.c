@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The POSIX host: `svcwrap run` in the foreground. SIGTERM, SIGINT and
- * SIGHUP ask for a stop (a second one for terminate), SIGUSR1 for log
+ * SIGHUP ask for a stop (a second one for terminate; SIGHUP is [control]
+ * reload instead when that is set), SIGUSR1 for log
  * rotation; all arrive through uv_signal_t on the loop thread. There is no
  * service manager to report to.
  *
@@ -35,9 +36,19 @@ struct sw_host_s {
   bool attached;
 };
 
+static bool accepts(const sw_host_t *h, unsigned code) {
+  return code < 256 && (h->ev.controls[code / 8] >> (code % 8)) & 1;
+}
+
 static void on_stop_signal(uv_signal_t *s, int signum) {
   sw_host_t *h = s->data;
 
+  if (signum == SIGHUP && h->ev.on_control != NULL &&
+      accepts(h, SW_CONTROL_RELOAD)) {
+    sw_log_info("received %s: reload", strsignal(signum));
+    h->ev.on_control(h->ev.data, SW_CONTROL_RELOAD);
+    return;
+  }
   h->requests++;
   sw_log_info("received %s%s", strsignal(signum),
               h->requests > 1 ? "; terminating now" : "");

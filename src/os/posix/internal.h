@@ -37,6 +37,10 @@ void sw__posix_guard_watch(int pgid);
  */
 #define SW_TREE_ENV "SVCWRAP_TREE"
 
+/* The folder, inside the log folder, of the status sockets and their lock
+ * files: mode 0700, owned by the wrapper's user. */
+#define SW_POSIX_ENDPOINT_DIR ".svcwrap"
+
 typedef struct {
   int root;    /* > 0: every descendant of this pid (not itself) */
   int pgid;    /* > 0: every process in this group or session */

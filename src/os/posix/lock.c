@@ -14,10 +14,51 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/err.h"
 #include "os/os.h"
+#include "os/posix/internal.h"
+
+/*
+ * The endpoint's folder (<log dir>/.svcwrap): made 0700 if absent; if
+ * present it must be a real folder (not a link) of our user, and is made
+ * 0700 if it is more open. Returns 0 or -errno with why.
+ */
+static int private_dir(const char *endpoint, char *why, size_t whylen) {
+  char *dir = strdup(endpoint), *slash;
+  struct stat st;
+  int rc = 0;
+
+  if (dir == NULL) return -ENOMEM;
+  slash = strrchr(dir, '/');
+  if (slash != NULL) *slash = '\0';
+  if (slash == NULL || strcmp(strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir,
+                              SW_POSIX_ENDPOINT_DIR) != 0) {
+    free(dir);
+    return 0; /* an endpoint elsewhere (not ours to judge) */
+  }
+  if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+    rc = -errno;
+    snprintf(why, whylen, "mkdir %s: %s", dir, strerror(errno));
+  } else if (lstat(dir, &st) != 0) {
+    rc = -errno;
+    snprintf(why, whylen, "stat %s: %s", dir, strerror(errno));
+  } else if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
+    rc = -EPERM;
+    snprintf(why, whylen,
+             "%s is not a folder of uid %u (it is %s of uid %u); remove it",
+             dir, (unsigned)geteuid(),
+             S_ISDIR(st.st_mode) ? "a folder" : "a file or link",
+             (unsigned)st.st_uid);
+  } else if ((st.st_mode & 077) != 0 && chmod(dir, 0700) != 0) {
+    rc = -errno;
+    snprintf(why, whylen, "chmod 0700 %s: %s", dir, strerror(errno));
+  }
+  free(dir);
+  return rc;
+}
 
 struct sw_instance_lock_s {
   int fd;
@@ -39,6 +80,7 @@ int sw_os_instance_lock(const char *endpoint, sw_instance_lock_t **out,
     return SW_ENOMEM;
   }
   snprintf(path, n, "%s.lock", endpoint);
+  if ((err = -private_dir(endpoint, why, whylen)) != 0) goto fail;
   do
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
   while (fd < 0 && errno == EINTR);

@@ -10,10 +10,14 @@
 #include <string.h>
 #include <time.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
+
+#include "core/err.h"
 
 #include "core/path.h"
 #include "os/os.h"
+#include "os/posix/internal.h"
 
 void sw_os_last_error_text(char *buf, size_t len) {
   int err = errno;
@@ -51,8 +55,8 @@ long sw_os_resource_count(const char **name) {
 }
 
 /*
- * <log directory>/<name>.sock. A socket path must fit sun_path (108 bytes
- * with its NUL, and libuv 1.44 truncates silently). A longer one is named
+ * <log directory>/.svcwrap/<name>.sock. A socket path must fit sun_path (108
+ * bytes with its NUL, and libuv 1.44 truncates silently). A longer one is named
  * through a descriptor of the log directory, /proc/self/fd/<n>/<file>,
  * which the kernel resolves like the directory itself: no chdir, and the
  * same name works for bind, connect, the lock file beside it and unlink.
@@ -63,11 +67,14 @@ char *sw_os_endpoint_name(const sw_config_t *cfg) {
   static int dir_fd = -1;
   static char *dir_of_fd;
   char *path = NULL, *file, *via;
-  size_t n = strlen(cfg->name) + 6;
+  size_t n = strlen(cfg->name) + 16;
 
   file = malloc(n);
   if (file == NULL) return NULL;
-  snprintf(file, n, "%s.sock", cfg->name);
+  /* In a folder of its own, 0700 (sw_os_instance_lock() makes it): the
+   * log folder is 0750, and only the wrapper's user may reach the
+   * socket. */
+  snprintf(file, n, SW_POSIX_ENDPOINT_DIR "/%s.sock", cfg->name);
   if (sw_path_resolve(SW_PATH_POSIX, cfg->log_dir, file, &path) != 0) {
     free(file);
     return NULL;
@@ -100,4 +107,43 @@ char *sw_os_endpoint_name(const sw_config_t *cfg) {
   }
   free(path);
   return via;
+}
+
+int sw_os_read_secret(char *buf, size_t len, char *why, size_t whylen) {
+  struct termios old, quiet;
+  bool tty = isatty(0) && tcgetattr(0, &old) == 0;
+  size_t n = 0;
+  int rc = 0;
+
+  if (tty) {
+    quiet = old;
+    quiet.c_lflag &= ~(tcflag_t)ECHO;
+    if (tcsetattr(0, TCSAFLUSH, &quiet) != 0) tty = false;
+  }
+  for (;;) {
+    char ch;
+    ssize_t r = read(0, &ch, 1);
+
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      snprintf(why, whylen, "read standard input: %s", strerror(errno));
+      rc = -errno;
+      break;
+    }
+    if (r == 0 || ch == '\n') break;
+    if (n + 1 >= len) {
+      snprintf(why, whylen, "the password is longer than %zu bytes", len - 1);
+      rc = SW_EINVAL;
+      break;
+    }
+    buf[n++] = ch;
+  }
+  if (tty) tcsetattr(0, TCSAFLUSH, &old);
+  if (n > 0 && buf[n - 1] == '\r') n--;
+  buf[n] = '\0';
+  if (rc == 0 && n == 0) {
+    snprintf(why, whylen, "no password on standard input (an empty line)");
+    rc = SW_EINVAL;
+  }
+  return rc;
 }

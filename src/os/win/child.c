@@ -36,6 +36,7 @@
 #include "core/cmdline.h"
 #include "core/env.h"
 #include "core/err.h"
+#include "core/secdesc.h"
 #include "os/common/childio.h"
 #include "os/os.h"
 
@@ -64,14 +65,25 @@ static int fmt_err(char *why, size_t whylen, const char *what, DWORD err) {
   return sw__win_error(err);
 }
 
+/* A hook's command line: its program quoted, then its arguments. */
+static int join_hook(const sw_argv_t *cmd, char **out) {
+  sw_argv_t rest;
+
+  if (cmd->n == 0) return SW_EINVAL;
+  rest.v = cmd->v + 1;
+  rest.n = cmd->n - 1;
+  return sw_argv_join_command(cmd->v[0], &rest, out);
+}
+
 /* ---- the stop event ------------------------------------------------------ */
 
 /*
  * A DACL granting the event's full access only to SYSTEM, Administrators
  * and the account the wrapper (and so the child) runs as, which is the
- * service's account. Returns a descriptor to LocalFree, or NULL.
+ * service's account, for [control] events (the stop event has its own,
+ * stop_event_sd). Returns a descriptor to LocalFree, or NULL.
  */
-static PSECURITY_DESCRIPTOR stop_event_sd(void) {
+static PSECURITY_DESCRIPTOR account_event_sd(void) {
   HANDLE token;
   union {
     TOKEN_USER tu;
@@ -99,74 +111,336 @@ static PSECURITY_DESCRIPTOR stop_event_sd(void) {
   return sd;
 }
 
-static HANDLE create_event(const char *name, char *why, size_t whylen) {
+/*
+ * The event's DACL (core/secdesc.c): full access for SYSTEM and
+ * Administrators; SYNCHRONIZE (wait only) for the service SID, which the
+ * SCM puts in the wrapper's token (install sets the SID type) and so in
+ * the child's, and for the token's own user when the token has no
+ * service SID (a run from a console). Not the whole account: under
+ * LocalService every other service of that account would be let in.
+ * Returns a descriptor to LocalFree, or NULL (why says why).
+ */
+static PSECURITY_DESCRIPTOR stop_event_sd(const sw_config_t *cfg, char *why,
+                                          size_t whylen) {
+  char svc[SW_SID_MAX], self[SW_SID_MAX], sddl[SW_SDDL_MAX];
+  const char *self_sid = NULL;
+  PSECURITY_DESCRIPTOR sd;
+
+  if (sw__win_service_sid(cfg->name, svc, sizeof(svc)) != 0) {
+    snprintf(why, whylen, "service name \"%s\" gives no service SID",
+             cfg->name);
+    return NULL;
+  }
+  if (!sw__win_token_has(svc)) {
+    if (!sw__win_self_sid(self, sizeof(self))) {
+      fmt_err(why, whylen, "read the process token's user", GetLastError());
+      return NULL;
+    }
+    self_sid = self;
+  }
+  if (sw_sddl_stop_event(svc, self_sid, sddl, sizeof(sddl)) != 0) {
+    snprintf(why, whylen, "stop event descriptor too long");
+    return NULL;
+  }
+  sd = sw__win_sd(sddl);
+  if (sd == NULL)
+    fmt_err(why, whylen, "ConvertStringSecurityDescriptorToSecurityDescriptorW",
+            GetLastError());
+  return sd;
+}
+
+/* Create the event `name` with descriptor sd. NULL when it could not be
+ * created or existed already (*existed set; someone else made it first,
+ * with a DACL that is not ours, and could signal it). */
+static HANDLE create_event(const char *name, PSECURITY_DESCRIPTOR sd,
+                           bool manual, bool *existed, char *why,
+                           size_t whylen) {
   SECURITY_ATTRIBUTES sa;
-  PSECURITY_DESCRIPTOR sd = stop_event_sd();
   wchar_t *wname = sw__win_wide(name);
   HANDLE h = NULL;
 
+  *existed = false;
   if (wname == NULL) {
     snprintf(why, whylen, "event name is not valid Unicode");
-    goto out;
+    return NULL;
   }
   memset(&sa, 0, sizeof(sa));
   sa.nLength = sizeof(sa);
   sa.lpSecurityDescriptor = sd;
-  /* Manual reset: the event stays set until the next child starts, so a
-   * child that opens it late still sees the stop. */
-  h = CreateEventW(sd ? &sa : NULL, TRUE, FALSE, wname);
+  /* The stop event is manual reset: it stays set until the next child
+   * starts, so a child that opens it late still sees the stop. */
+  h = CreateEventW(&sa, manual, FALSE, wname);
   if (h == NULL) {
-    fmt_err(why, whylen, "CreateEventW", GetLastError());
+    DWORD err = GetLastError();
+
+    /* Access denied on an existing name is someone else's event too. */
+    *existed = err == ERROR_ACCESS_DENIED && strncmp(name, "Local\\", 6) == 0;
+    fmt_err(why, whylen, "CreateEventW", err);
   } else if (GetLastError() == ERROR_ALREADY_EXISTS) {
-    /* Someone else created it first: it may not carry our DACL, and
-     * another process could signal it. Refuse it. */
     CloseHandle(h);
     h = NULL;
-    snprintf(why, whylen,
-             "event %s already exists (another service with "
-             "the same event_name?)",
-             name);
+    *existed = true;
+    snprintf(why, whylen, "event %s already exists", name);
   }
-out:
   free(wname);
-  if (sd != NULL) LocalFree(sd);
   return h;
 }
 
-/* Create the stop event once. Global\ names need SeCreateGlobalPrivilege,
- * which services have and a user's console may lack: fall back to the
- * session's Local\ namespace then. */
-static void ensure_stop_event(const sw_config_t *cfg) {
-  char why[512], *local;
-  const char *base;
+/* Global\<base> and, when Global\ objects may not be created (a console
+ * without SeCreateGlobalPrivilege: services and administrators have it),
+ * Local\<base>. The name used is stored in stop_event_name. */
+static HANDLE create_global_or_local(const char *name, PSECURITY_DESCRIPTOR sd,
+                                     bool *existed, char *why, size_t whylen) {
+  char *local;
+  HANDLE h = create_event(name, sd, true, existed, why, whylen);
   size_t n;
 
-  if (stop_event != NULL) return;
-  stop_event = create_event(cfg->stop.event_name, why, sizeof(why));
-  if (stop_event != NULL) {
-    stop_event_name = strdup(cfg->stop.event_name);
-    return;
+  if (h != NULL) {
+    stop_event_name = strdup(name);
+    return h;
   }
-  if (strncmp(cfg->stop.event_name, "Global\\", 7) != 0) {
-    sw_log_warnx("stop event %s: %s; method event will not be available",
-                 cfg->stop.event_name, why);
-    return;
-  }
-  base = cfg->stop.event_name + 7;
-  n = strlen(base) + 8;
+  if (*existed || strncmp(name, "Global\\", 7) != 0) return NULL;
+  n = strlen(name) + 8;
   local = malloc(n);
-  if (local == NULL) return;
-  snprintf(local, n, "Local\\%s", base);
-  stop_event = create_event(local, why, sizeof(why));
-  if (stop_event != NULL) {
-    sw_log_info("stop event: using %s (%s could not be created)", local,
-                cfg->stop.event_name);
+  if (local == NULL) return NULL;
+  snprintf(local, n, "Local\\%s", name + 7);
+  h = create_event(local, sd, true, existed, why, whylen);
+  if (h != NULL) {
+    sw_log_info("stop event: using %s (%s could not be created)", local, name);
     stop_event_name = local;
   } else {
-    sw_log_warnx("stop event %s: %s; method event will not be available", local,
-                 why);
     free(local);
   }
+  return h;
+}
+
+/*
+ * Create the stop event once per wrapper. The default name carries a
+ * random part, new for every run: a predictable name could be created
+ * first by any local user (creating a Global\ event needs no privilege),
+ * which would make the event unusable and the stop a hard kill. The child
+ * learns the name from SVCWRAP_STOP_EVENT. An explicit event_name is the
+ * user's contract with the child: if it exists already, it is refused.
+ */
+static void ensure_stop_event(const sw_config_t *cfg) {
+  char why[512], name[400];
+  unsigned char rnd[16];
+  PSECURITY_DESCRIPTOR sd;
+  bool existed = false;
+  int tries, i;
+
+  if (stop_event != NULL) return;
+  sd = stop_event_sd(cfg, why, sizeof(why));
+  if (sd == NULL) {
+    sw_log_warnx("stop event: %s; method event will not be available", why);
+    return;
+  }
+  if (sw_config_key_line(cfg, "stop", "event_name") > 0) {
+    stop_event = create_global_or_local(cfg->stop.event_name, sd, &existed, why,
+                                        sizeof(why));
+    if (stop_event == NULL)
+      sw_log_warnx("stop event %s: %s%s; method event will not be available",
+                   cfg->stop.event_name, why,
+                   existed ? " (another process created it: another service "
+                             "with the same event_name, or a squatter)"
+                           : "");
+    LocalFree(sd);
+    return;
+  }
+  for (tries = 0; tries < 3 && stop_event == NULL; tries++) {
+    int n, rc = uv_random(NULL, NULL, rnd, sizeof(rnd), 0, NULL);
+
+    if (rc != 0) {
+      snprintf(why, sizeof(why), "no random bytes: %s", uv_strerror(rc));
+      break;
+    }
+    n = snprintf(name, sizeof(name), "%s-", cfg->stop.event_name);
+    for (i = 0; i < (int)sizeof(rnd) && n > 0 && n < (int)sizeof(name) - 3; i++)
+      n += snprintf(name + n, sizeof(name) - (size_t)n, "%02x", rnd[i]);
+    stop_event = create_global_or_local(name, sd, &existed, why, sizeof(why));
+    if (stop_event == NULL && !existed) break;
+  }
+  if (stop_event == NULL)
+    sw_log_warnx("stop event %s-*: %s; method event will not be available",
+                 cfg->stop.event_name, why);
+  LocalFree(sd);
+}
+
+/* ---- [control] events -----------------------------------------------------
+ */
+
+struct sw_ctl_event_s {
+  HANDLE h;
+  char *name;
+};
+
+int sw_os_ctl_event_create(const char *name, sw_ctl_event_t **out, char *why,
+                           size_t whylen) {
+  char gwhy[512], *local = NULL;
+  const char *used = name;
+  sw_ctl_event_t *e;
+  PSECURITY_DESCRIPTOR sd;
+  bool existed;
+  HANDLE h;
+
+  *out = NULL;
+  /* Auto-reset: each SetEvent wakes one wait and resets, so a child that
+   * waits in a loop sees every control once. */
+  sd = account_event_sd();
+  if (sd == NULL)
+    return fmt_err(why, whylen, "build the control event's descriptor",
+                   GetLastError());
+  h = create_event(name, sd, false, &existed, gwhy, sizeof(gwhy));
+  if (h == NULL && strncmp(name, "Global\\", 7) == 0) {
+    size_t n = strlen(name) + 2;
+
+    local = malloc(n);
+    if (local == NULL) {
+      LocalFree(sd);
+      return SW_ENOMEM;
+    }
+    snprintf(local, n, "Local\\%s", name + 7);
+    h = create_event(local, sd, false, &existed, why, whylen);
+    if (h != NULL) {
+      sw_log_info("control event: using %s (%s: %s)", local, name, gwhy);
+      used = local;
+    }
+  } else if (h == NULL) {
+    snprintf(why, whylen, "%s", gwhy);
+  }
+  LocalFree(sd);
+  if (h == NULL) {
+    free(local);
+    return SW_EINVAL;
+  }
+  e = calloc(1, sizeof(*e));
+  if (e == NULL || (e->name = strdup(used)) == NULL) {
+    free(e);
+    free(local);
+    CloseHandle(h);
+    snprintf(why, whylen, "out of memory");
+    return SW_ENOMEM;
+  }
+  free(local);
+  e->h = h;
+  *out = e;
+  return 0;
+}
+
+const char *sw_os_ctl_event_name(const sw_ctl_event_t *e) {
+  return e->name;
+}
+
+int sw_os_ctl_event_set(sw_ctl_event_t *e, char *why, size_t whylen) {
+  if (!SetEvent(e->h)) return fmt_err(why, whylen, "SetEvent", GetLastError());
+  return 0;
+}
+
+void sw_os_ctl_event_free(sw_ctl_event_t *e) {
+  if (e == NULL) return;
+  CloseHandle(e->h);
+  free(e->name);
+  free(e);
+}
+
+/* ---- commands beside the child ---------------------------------------------
+ */
+
+/* libuv's process handle is enough here: the command needs no console
+ * group or job of its own (docs/style.md 4.1 is about the child), and
+ * libuv watches its exit with a wait, with no reaper to conflict with. */
+typedef struct {
+  uv_process_t proc;
+  sw_command_exit_cb *on_exit;
+  void *data;
+} command_t;
+
+static int n_commands;
+
+static void command_closed(uv_handle_t *h) {
+  free(h->data);
+  n_commands--;
+}
+
+static void command_exited(uv_process_t *p, int64_t status, int signal) {
+  command_t *c = p->data;
+
+  (void)signal;
+  c->on_exit(c->data, p->pid, (uint32_t)status, 0);
+  uv_close((uv_handle_t *)p, command_closed);
+}
+
+int sw_os_command_start(uv_loop_t *loop, const sw_config_t *cfg,
+                        const char *const *argv, const char *cwd,
+                        const char *const *extra_env,
+                        sw_command_exit_cb *on_exit, void *data, int *pid,
+                        char *why, size_t whylen) {
+  uv_process_options_t o;
+  uv_stdio_container_t stdio[3];
+  uv_env_item_t *items = NULL;
+  char **base = NULL, **env = NULL;
+  command_t *c;
+  int count = 0, i, rc;
+
+  if (n_commands >= SW_OS_MAX_COMMANDS) {
+    snprintf(why, whylen, "%d commands still run; try again later",
+             SW_OS_MAX_COMMANDS);
+    return SW_EEXIST;
+  }
+  rc = uv_os_environ(&items, &count);
+  if (rc != 0) {
+    snprintf(why, whylen, "read the environment: %s", uv_strerror(rc));
+    return rc;
+  }
+  base = calloc((size_t)count + 1, sizeof(*base));
+  for (i = 0; base != NULL && i < count; i++) {
+    size_t n = strlen(items[i].name) + strlen(items[i].value) + 2;
+
+    if ((base[i] = malloc(n)) == NULL) break;
+    snprintf(base[i], n, "%s=%s", items[i].name, items[i].value);
+  }
+  uv_os_free_environ(items, count);
+  c = calloc(1, sizeof(*c));
+  if (base == NULL || i < count || c == NULL ||
+      sw_env_build((const char *const *)base, cfg, extra_env, true, &env) !=
+          0) {
+    snprintf(why, whylen, "out of memory for the command's environment");
+    rc = SW_ENOMEM;
+    free(c);
+    goto out;
+  }
+  memset(&o, 0, sizeof(o));
+  memset(stdio, 0, sizeof(stdio));
+  stdio[0].flags = UV_IGNORE;
+  stdio[1].flags = UV_INHERIT_FD;
+  stdio[1].data.fd = 1;
+  stdio[2].flags = UV_INHERIT_FD;
+  stdio[2].data.fd = 2;
+  o.file = argv[0];
+  o.args = (char **)argv;
+  o.env = env;
+  o.cwd = cwd;
+  o.exit_cb = command_exited;
+  o.flags = UV_PROCESS_WINDOWS_HIDE;
+  o.stdio = stdio;
+  o.stdio_count = 3;
+  c->on_exit = on_exit;
+  c->data = data;
+  c->proc.data = c;
+  rc = uv_spawn(loop, &c->proc, &o);
+  n_commands++;
+  if (rc != 0) {
+    snprintf(why, whylen, "start %s: %s", argv[0], uv_strerror(rc));
+    uv_close((uv_handle_t *)&c->proc, command_closed);
+  } else {
+    *pid = c->proc.pid;
+  }
+out:
+  for (i = 0; base != NULL && i < count; i++)
+    free(base[i]);
+  free(base);
+  sw_env_free(env);
+  return rc;
 }
 
 /* ---- pipes ----------------------------------------------------------------
@@ -428,8 +702,10 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
   if (c == NULL) return SW_ENOMEM;
   memset(&pi, 0, sizeof(pi));
 
-  ensure_stop_event(cfg);
-  if (stop_event != NULL) {
+  /* A hook (o->command) leaves the stop event alone: the child may be
+   * running, or stopping by it. */
+  if (o->command == NULL) ensure_stop_event(cfg);
+  if (o->command == NULL && stop_event != NULL) {
     size_t n = strlen(stop_event_name) + 32;
 
     /* A new child must not see the last stop: it would stop at once, and
@@ -442,7 +718,9 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
     if (stop_var != NULL)
       snprintf(stop_var, n, "SVCWRAP_STOP_EVENT=%s", stop_event_name);
   }
-  if (sw_argv_join_command(cfg->executable, &cfg->argv, &cmdline) != 0 ||
+  if ((o->command != NULL ? join_hook(o->command, &cmdline)
+                          : sw_argv_join_command(cfg->executable, &cfg->argv,
+                                                 &cmdline)) != 0 ||
       (cmdline_w = sw__win_wide(cmdline)) == NULL ||
       (cwd_w = sw__win_wide(cfg->working_directory)) == NULL ||
       (env_w = env_block(o, stop_var)) == NULL) {
@@ -710,6 +988,16 @@ int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
     snprintf(why, whylen, "unknown stop method");
     return SW_EINVAL;
   }
+}
+
+int sw_os_child_signal(sw_child_t *c, const char *signame, char *why,
+                       size_t whylen) {
+  (void)c;
+  snprintf(why, whylen,
+           "%s: Windows has no signals; map the code to event:NAME or "
+           "ctrl-break",
+           signame);
+  return SW_ENOSYS;
 }
 
 void sw_os_child_free(sw_child_t *c) {

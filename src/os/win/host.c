@@ -18,6 +18,8 @@
  */
 #include "os/win/internal.h"
 
+#include <aclapi.h>
+#include <sddl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,7 @@
 
 #include "base/log.h"
 #include "core/err.h"
+#include "core/secdesc.h"
 #include "os/os.h"
 
 /* The custom control code that rotates logs, as NSSM users know it. */
@@ -50,11 +53,16 @@ struct sw_host_s {
   bool stop_acked; /* STOP_PENDING sent for a stop the loop may not have
                       seen yet: no later report may say RUNNING again */
   bool attached;
+  /* Set by attach (loop thread) before RUNNING is first reported; read by
+   * the dispatcher thread. Codes are delivered only while attached. */
+  uint8_t controls[32];
+  bool accept_paramchange;
   uv_async_t wakeup; /* initialised and closed by the loop thread; sent to
                         from any thread while attached (under lock) */
   /* Interlocked: incremented by any thread, exchanged by the loop. */
   LONG stop_requests; /* stop requests not yet delivered */
   LONG rotate_requests;
+  LONG control_requests[256]; /* [control] codes not yet delivered */
   LONG shutdown;     /* 1 once SHUTDOWN/PRESHUTDOWN came (dispatcher) */
   LONG status_error; /* a SetServiceStatus error on the dispatcher thread,
                         for the loop to log; 0 if none */
@@ -92,11 +100,14 @@ static DWORD set_status(sw_host_t *h, DWORD state, DWORD wait_hint, DWORD win32,
     h->status.dwControlsAccepted = 0;
   } else {
     h->status.dwCheckPoint = 0;
-    h->status.dwControlsAccepted = state == SERVICE_RUNNING
-                                       ? SERVICE_ACCEPT_STOP |
-                                             SERVICE_ACCEPT_SHUTDOWN |
-                                             SERVICE_ACCEPT_PRESHUTDOWN
-                                       : 0;
+    /* PARAMCHANGE only with a [control] reload action. Never
+     * PAUSE_CONTINUE (docs/configuration.md says why). */
+    h->status.dwControlsAccepted =
+        state == SERVICE_RUNNING
+            ? SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN |
+                  SERVICE_ACCEPT_PRESHUTDOWN |
+                  (h->accept_paramchange ? SERVICE_ACCEPT_PARAMCHANGE : 0)
+            : 0;
   }
   h->status.dwCurrentState = state;
   h->status.dwWaitHint = wait_hint;
@@ -154,7 +165,16 @@ static DWORD WINAPI on_control(DWORD control, DWORD type, void *event_data,
   case CONTROL_ROTATE:
     post(h, &h->rotate_requests);
     return NO_ERROR;
+  case SERVICE_CONTROL_PARAMCHANGE:
+    control = SW_CONTROL_RELOAD;
+    /* FALLTHROUGH */
   default:
+    /* [control] codes (129-255, and reload); the others are refused,
+     * which `sc control` shows as error 1052. */
+    if (control < 256 && (h->controls[control / 8] >> (control % 8)) & 1) {
+      post(h, &h->control_requests[control]);
+      return NO_ERROR;
+    }
     return ERROR_CALL_NOT_IMPLEMENTED;
   }
 }
@@ -200,6 +220,17 @@ static void on_wakeup(uv_async_t *a) {
                                          : SW_STOP_REQ_STOP);
   }
   if (rotates > 0 && h->ev.on_rotate != NULL) h->ev.on_rotate(h->ev.data);
+  for (unsigned code = 0; code < 256; code++) {
+    LONG n = InterlockedExchange(&h->control_requests[code], 0);
+
+    while (n-- > 0 && h->ev.on_control != NULL) {
+      if (code == SW_CONTROL_RELOAD)
+        sw_log_info("control paramchange from the SCM: reload");
+      else
+        sw_log_info("control %u from the SCM", code);
+      h->ev.on_control(h->ev.data, code);
+    }
+  }
 }
 
 static int run_body(sw_host_t *h) {
@@ -343,6 +374,8 @@ int sw_os_host_attach(sw_host_t *h, uv_loop_t *loop,
   int rc;
 
   h->ev = *ev;
+  memcpy(h->controls, ev->controls, sizeof(h->controls));
+  h->accept_paramchange = (ev->controls[0] & 1) != 0; /* SW_CONTROL_RELOAD */
   rc = uv_async_init(loop, &h->wakeup, on_wakeup);
   if (rc != 0) return rc;
   h->wakeup.data = h;
@@ -350,6 +383,7 @@ int sw_os_host_attach(sw_host_t *h, uv_loop_t *loop,
   h->attached = true;
   /* Requests that came before we listened are delivered now. */
   if (h->stop_requests > 0 || h->rotate_requests > 0) uv_async_send(&h->wakeup);
+  /* (Control codes are accepted only from now on: none can be pending.) */
   LeaveCriticalSection(&h->lock);
   return 0;
 }
@@ -406,7 +440,41 @@ struct sw_instance_lock_s {
   HANDLE mutex;
 };
 
-static HANDLE claim_mutex(const wchar_t *prefix, const char *base, DWORD *err) {
+/*
+ * Whether an existing mutex m was made by someone svcwrap trusts to run
+ * this service: its owner is SYSTEM, Administrators, the service SID or
+ * the user we run as. Anyone else (any local user may create a Global\
+ * mutex first) is a squatter whose mutex must not keep the service from
+ * starting. When the owner cannot be read, it counts as trusted (the
+ * safe side: no second wrapper).
+ */
+static bool mutex_trusted(HANDLE m, const char *service_name) {
+  PSECURITY_DESCRIPTOR sd = NULL;
+  PSID owner = NULL;
+  LPWSTR s = NULL;
+  char svc[SW_SID_MAX], self[SW_SID_MAX], *owner_s;
+  const char *extra[3] = {NULL, NULL, NULL};
+  bool ok = true;
+  int n = 0;
+
+  if (GetSecurityInfo(m, SE_KERNEL_OBJECT, OWNER_SECURITY_INFORMATION, &owner,
+                      NULL, NULL, NULL, &sd) != ERROR_SUCCESS)
+    return true;
+  if (owner != NULL && ConvertSidToStringSidW(owner, &s)) {
+    owner_s = sw__win_utf8(s, -1);
+    if (sw__win_service_sid(service_name, svc, sizeof(svc)) == 0)
+      extra[n++] = svc;
+    if (sw__win_self_sid(self, sizeof(self))) extra[n++] = self;
+    if (owner_s != NULL) ok = sw_sid_trusted(owner_s, extra);
+    free(owner_s);
+    LocalFree(s);
+  }
+  LocalFree(sd);
+  return ok;
+}
+
+static HANDLE claim_mutex(const wchar_t *prefix, const char *base,
+                          const char *service_name, DWORD *err) {
   wchar_t *wbase = sw__win_wide(base), name[400];
   HANDLE m;
 
@@ -421,6 +489,16 @@ static HANDLE claim_mutex(const wchar_t *prefix, const char *base, DWORD *err) {
   m = CreateMutexW(NULL, FALSE, name);
   *err = GetLastError();
   if (m != NULL && *err == ERROR_ALREADY_EXISTS) {
+    if (!mutex_trusted(m, service_name)) {
+      /* Keep it open all the same: the claim is then shared with the
+       * squatter, and the pipe's first instance decides (sw_os_listen). */
+      sw_log_warnx(
+          "instance mutex %ls was created by an account that does "
+          "not run this service; ignoring it",
+          name);
+      *err = 0;
+      return m;
+    }
     CloseHandle(m);
     return NULL;
   }
@@ -441,7 +519,7 @@ static HANDLE claim_mutex(const wchar_t *prefix, const char *base, DWORD *err) {
 
 int sw_os_instance_lock(const char *endpoint, sw_instance_lock_t **out,
                         char *why, size_t whylen) {
-  const char *base = strrchr(endpoint, '\\');
+  const char *base = strrchr(endpoint, '\\'), *svc;
   sw_instance_lock_t *l;
   HANDLE m;
   DWORD err;
@@ -449,9 +527,11 @@ int sw_os_instance_lock(const char *endpoint, sw_instance_lock_t **out,
 
   *out = NULL;
   base = base ? base + 1 : endpoint;
-  m = claim_mutex(L"Global\\", base, &err);
+  /* The endpoint is \\.\pipe\svcwrap-<name>: the service's name. */
+  svc = strncmp(base, "svcwrap-", 8) == 0 ? base + 8 : base;
+  m = claim_mutex(L"Global\\", base, svc, &err);
   if (m == NULL && err == ERROR_ACCESS_DENIED)
-    m = claim_mutex(L"Local\\", base, &err);
+    m = claim_mutex(L"Local\\", base, svc, &err);
   if (m == NULL) {
     if (err == ERROR_ALREADY_EXISTS) {
       snprintf(why, whylen, "another process holds %s-instance", base);

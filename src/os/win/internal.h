@@ -24,6 +24,25 @@ char *sw__win_strerror(DWORD code, char *buf, size_t len);
  * translation, so a missing file is SW_ENOENT on both platforms. */
 int sw__win_error(DWORD code);
 
+/* ---- security (security.c) ---- */
+
+/* The service SID of `name` (NT SERVICE\<name>) as a string, computed
+ * like the SCM does (the name upper-cased by the OS's rules). Returns 0 or
+ * a negative code. */
+int sw__win_service_sid(const char *name, char *out, size_t outlen);
+/* The SID of the process token's user, as a string. false on failure
+ * (GetLastError() has the reason). */
+bool sw__win_self_sid(char *out, size_t outlen);
+/* Whether the process token has `sid` (string) as an enabled group. */
+bool sw__win_token_has(const char *sid);
+/* A security descriptor from SDDL (UTF-8), to LocalFree; NULL on failure
+ * with GetLastError() set. */
+PSECURITY_DESCRIPTOR sw__win_sd(const char *sddl);
+/* The SID of an account or group name (UTF-8) as a string: 0, or a
+ * negative code with the reason in why. */
+int sw__win_lookup_sid(const char *account, char *out, size_t outlen, char *why,
+                       size_t whylen);
+
 /* A path for the W APIs: UTF-16, with the \\?\ prefix when long. */
 wchar_t *sw__win_path(const char *utf8);
 

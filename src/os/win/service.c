@@ -3,6 +3,7 @@
  * uninstall, start, stop, query. Runs on: main thread (CLI). */
 #include "os/win/internal.h"
 
+#include <ntsecapi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,9 @@
 
 #include "core/cmdline.h"
 #include "core/err.h"
+#include "core/ops.h"
 #include "core/sbuf.h"
+#include "core/secdesc.h"
 #include "os/os.h"
 
 /* How often a wait polls the SCM. */
@@ -148,18 +151,52 @@ int sw_os_service_query(const sw_config_t *cfg, sw_svc_info_t *info, char *why,
 #define EVENTLOG_KEY                                                           \
   L"SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\"
 
+/* The value that marks an Event Log source as svcwrap's own: install
+ * creates a source only when it is absent (or already marked), uninstall
+ * deletes only a marked one, so another product's source of the same
+ * name is never overwritten or removed. */
+#define EVENTLOG_MARKER L"SvcwrapSource"
+
+static void eventlog_key(wchar_t *key, size_t n, const wchar_t *name) {
+  _snwprintf(key, n, L"%ls%ls", EVENTLOG_KEY, name);
+  key[n - 1] = L'\0';
+}
+
+/* Whether the source's key exists, and whether it carries our marker. */
+static void source_state(const wchar_t *name, bool *exists, bool *ours) {
+  wchar_t key[512];
+  DWORD v = 0, n = sizeof(v), type;
+  HKEY k;
+
+  *exists = *ours = false;
+  eventlog_key(key, sizeof(key) / sizeof(key[0]), name);
+  if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, key, 0, KEY_QUERY_VALUE, &k) !=
+      ERROR_SUCCESS)
+    return;
+  *exists = true;
+  *ours = RegQueryValueExW(k, EVENTLOG_MARKER, NULL, &type, (BYTE *)&v, &n) ==
+              ERROR_SUCCESS &&
+          type == REG_DWORD && v == 1;
+  RegCloseKey(k);
+}
+
 /* Register the service's name as an Event Log source whose messages come
- * from svcwrap.exe's message table. Returns 0 or a negative code. */
+ * from svcwrap.exe's message table, unless another product has it
+ * (*skipped then). Returns 0 or a negative code. */
 static int register_event_source(const wchar_t *name, const wchar_t *exe,
-                                 char *why, size_t whylen) {
+                                 bool *skipped, char *why, size_t whylen) {
   wchar_t key[512];
   HKEY k;
   DWORD types =
       EVENTLOG_ERROR_TYPE | EVENTLOG_WARNING_TYPE | EVENTLOG_INFORMATION_TYPE;
+  DWORD one = 1;
+  bool exists, ours;
   LONG rc;
 
-  _snwprintf(key, sizeof(key) / sizeof(key[0]), L"%ls%ls", EVENTLOG_KEY, name);
-  key[sizeof(key) / sizeof(key[0]) - 1] = L'\0';
+  source_state(name, &exists, &ours);
+  *skipped = exists && !ours;
+  if (*skipped) return 0;
+  eventlog_key(key, sizeof(key) / sizeof(key[0]), name);
   rc = RegCreateKeyExW(HKEY_LOCAL_MACHINE, key, 0, NULL, 0, KEY_SET_VALUE, NULL,
                        &k, NULL);
   if (rc == ERROR_SUCCESS) {
@@ -169,6 +206,9 @@ static int register_event_source(const wchar_t *name, const wchar_t *exe,
     if (rc == ERROR_SUCCESS)
       rc = RegSetValueExW(k, L"TypesSupported", 0, REG_DWORD,
                           (const BYTE *)&types, sizeof(types));
+    if (rc == ERROR_SUCCESS)
+      rc = RegSetValueExW(k, EVENTLOG_MARKER, 0, REG_DWORD, (const BYTE *)&one,
+                          sizeof(one));
     RegCloseKey(k);
   }
   if (rc != ERROR_SUCCESS) {
@@ -178,14 +218,20 @@ static int register_event_source(const wchar_t *name, const wchar_t *exe,
   return 0;
 }
 
-static void unregister_event_source(const sw_config_t *cfg) {
+/* Delete the source if it is ours; false when another product's was
+ * left alone. */
+static bool unregister_event_source(const sw_config_t *cfg) {
   wchar_t key[512], *name = sw__win_wide(cfg->name);
+  bool exists, ours;
 
-  if (name == NULL) return;
-  _snwprintf(key, sizeof(key) / sizeof(key[0]), L"%ls%ls", EVENTLOG_KEY, name);
-  key[sizeof(key) / sizeof(key[0]) - 1] = L'\0';
-  RegDeleteKeyW(HKEY_LOCAL_MACHINE, key);
+  if (name == NULL) return true;
+  source_state(name, &exists, &ours);
+  if (ours) {
+    eventlog_key(key, sizeof(key) / sizeof(key[0]), name);
+    RegDeleteKeyW(HKEY_LOCAL_MACHINE, key);
+  }
   free(name);
+  return ours || !exists;
 }
 
 /* Wait until the service reaches `target` (or stops, when starting). */
@@ -308,7 +354,11 @@ int sw_os_service_uninstall(const sw_config_t *cfg, uint64_t timeout_ms,
   rc = stop_and_wait(svc, timeout_ms, &info, why, whylen);
   if (rc == 0 && !DeleteService(svc))
     rc = fail(why, whylen, "delete the service");
-  if (rc == 0) unregister_event_source(cfg);
+  if (rc == 0 && !unregister_event_source(cfg))
+    snprintf(why, whylen,
+             "the Event Log source %s is not svcwrap's (no SvcwrapSource "
+             "marker); left as it was",
+             cfg->name);
   close_both(svc, scm);
   return rc;
 }
@@ -363,14 +413,285 @@ static wchar_t *multi_sz(const sw_argv_t *names) {
   return out;
 }
 
-int sw_os_service_install(const sw_config_t *cfg, const char *exe, char *why,
+/* SC_ACTION_TYPE is what core/ops.h passes through. */
+_Static_assert((int)SW_RECOVERY_NONE == (int)SC_ACTION_NONE &&
+                   (int)SW_RECOVERY_RESTART == (int)SC_ACTION_RESTART &&
+                   (int)SW_RECOVERY_REBOOT == (int)SC_ACTION_REBOOT &&
+                   (int)SW_RECOVERY_RUN == (int)SC_ACTION_RUN_COMMAND,
+               "SC_ACTION_TYPE values");
+
+/* "Log on as a service" for `account` (".\user", "DOMAIN\user",
+ * "DOMAIN\gmsa$", "user@domain"), granted through the LSA when the account
+ * lacks it, as NSSM does. Returns 0 or a negative code with the reason. */
+static int grant_logon_right(const char *account, char *why, size_t whylen) {
+  static wchar_t right_w[] = L"SeServiceLogonRight";
+  LSA_UNICODE_STRING right = {sizeof(right_w) - sizeof(wchar_t),
+                              sizeof(right_w), right_w};
+  LSA_OBJECT_ATTRIBUTES attrs;
+  LSA_HANDLE policy = NULL;
+  PLSA_UNICODE_STRING have = NULL;
+  ULONG n_have = 0, i;
+  union {
+    SID sid;
+    BYTE raw[SECURITY_MAX_SID_SIZE];
+  } sid;
+  wchar_t domain[256], *name_w;
+  DWORD sid_len = sizeof(sid), dom_len = 256;
+  SID_NAME_USE use;
+  NTSTATUS st;
+  char msg[256];
+  int rc = 0;
+
+  /* LookupAccountNameW does not know ".\" (CreateServiceW does): the
+   * local account is the bare name. */
+  name_w =
+      sw__win_wide(strncmp(account, ".\\", 2) == 0 ? account + 2 : account);
+  if (name_w == NULL) {
+    snprintf(why, whylen, "account name is not valid Unicode");
+    return SW_EINVAL;
+  }
+  if (!LookupAccountNameW(NULL, name_w, &sid.sid, &sid_len, domain, &dom_len,
+                          &use)) {
+    DWORD err = GetLastError();
+
+    snprintf(why, whylen, "look up account %s: %s", account,
+             sw__win_strerror(err, msg, sizeof(msg)));
+    free(name_w);
+    return sw__win_error(err);
+  }
+  free(name_w);
+  memset(&attrs, 0, sizeof(attrs));
+  st = LsaOpenPolicy(NULL, &attrs, POLICY_LOOKUP_NAMES | POLICY_CREATE_ACCOUNT,
+                     &policy);
+  if (st != 0) {
+    DWORD err = LsaNtStatusToWinError(st);
+
+    snprintf(why, whylen,
+             "open the local security policy to grant %s \"Log on as a "
+             "service\": %s",
+             account, sw__win_strerror(err, msg, sizeof(msg)));
+    return sw__win_error(err);
+  }
+  /* STATUS_OBJECT_NAME_NOT_FOUND: the account has no rights at all yet. */
+  st = LsaEnumerateAccountRights(policy, &sid.sid, &have, &n_have);
+  for (i = 0; st == 0 && i < n_have; i++)
+    if (have[i].Length == right.Length &&
+        memcmp(have[i].Buffer, right_w, right.Length) == 0)
+      break;
+  if (st == 0 && i < n_have) goto out; /* has it */
+  st = LsaAddAccountRights(policy, &sid.sid, &right, 1);
+  if (st != 0) {
+    DWORD err = LsaNtStatusToWinError(st);
+
+    snprintf(why, whylen, "grant %s \"Log on as a service\": %s", account,
+             sw__win_strerror(err, msg, sizeof(msg)));
+    rc = sw__win_error(err);
+  }
+out:
+  if (have != NULL) LsaFreeMemory(have);
+  LsaClose(policy);
+  return rc;
+}
+
+/* Where ChangeServiceConfig2W lacks SERVICE_CONFIG_FAILURE_ACTIONS_FLAG
+ * (ERROR_INVALID_LEVEL: Wine 8), write the value the SCM keeps it in. */
+static int set_flag_in_registry(const wchar_t *name) {
+  wchar_t key[512];
+  DWORD one = 1;
+  HKEY k;
+  LONG rc;
+
+  _snwprintf(key, sizeof(key) / sizeof(key[0]),
+             L"SYSTEM\\CurrentControlSet\\Services\\%ls", name);
+  key[sizeof(key) / sizeof(key[0]) - 1] = L'\0';
+  rc = RegOpenKeyExW(HKEY_LOCAL_MACHINE, key, 0, KEY_SET_VALUE, &k);
+  if (rc == ERROR_SUCCESS) {
+    rc = RegSetValueExW(k, L"FailureActionsOnNonCrashFailures", 0, REG_DWORD,
+                        (const BYTE *)&one, sizeof(one));
+    RegCloseKey(k);
+  }
+  if (rc != ERROR_SUCCESS) {
+    SetLastError((DWORD)rc);
+    return sw__win_error((DWORD)rc);
+  }
+  return 0;
+}
+
+/*
+ * [service] recovery as the service's failure actions, and the flag that
+ * makes the SCM apply them when the service reports STOPPED with an error
+ * (svcwrap's give-up), not only when its process dies. Then both are read
+ * back; *note says what the SCM reported ("" when all matched). Returns 0
+ * or a negative code with the reason (the caller undoes the install).
+ */
+static int set_recovery(SC_HANDLE svc, const wchar_t *name,
+                        const sw_config_t *cfg, char *note, size_t notelen,
+                        char *why, size_t whylen) {
+  sw_sc_action_t acts[SW_MAX_RECOVERY];
+  SC_ACTION sc[SW_MAX_RECOVERY];
+  SERVICE_FAILURE_ACTIONSW fa;
+  SERVICE_FAILURE_ACTIONS_FLAG flag = {TRUE};
+  wchar_t *command = NULL, empty[1] = {L'\0'};
+  uint32_t reset_s;
+  unsigned n = sw_recovery_sc_actions(&cfg->recovery, acts, &reset_s), i;
+  union {
+    SERVICE_FAILURE_ACTIONSW fa;
+    SERVICE_FAILURE_ACTIONS_FLAG flag;
+    BYTE raw[8192];
+  } back;
+  DWORD need;
+  char msg[256];
+
+  note[0] = '\0';
+  if (n == 0) return 0; /* no actions: leave the SCM's defaults (none) */
+  if (cfg->recovery.command != NULL &&
+      (command = sw__win_wide(cfg->recovery.command)) == NULL) {
+    snprintf(why, whylen, "recovery command is not valid Unicode");
+    return SW_EINVAL;
+  }
+  for (i = 0; i < n; i++) {
+    sc[i].Type = (SC_ACTION_TYPE)acts[i].type;
+    sc[i].Delay = acts[i].delay_ms;
+  }
+  memset(&fa, 0, sizeof(fa));
+  fa.dwResetPeriod = reset_s;
+  fa.lpRebootMsg = NULL; /* keep the SCM's (none) */
+  fa.lpCommand = command ? command : empty;
+  fa.cActions = n;
+  fa.lpsaActions = sc;
+  if (!ChangeServiceConfig2W(svc, SERVICE_CONFIG_FAILURE_ACTIONS, &fa)) {
+    free(command);
+    /* A reboot action needs SE_SHUTDOWN_NAME in the caller's token. */
+    return fail(why, whylen, "set the recovery (failure) actions");
+  }
+  free(command);
+  if (!ChangeServiceConfig2W(svc, SERVICE_CONFIG_FAILURE_ACTIONS_FLAG, &flag) &&
+      (GetLastError() != ERROR_INVALID_LEVEL ||
+       set_flag_in_registry(name) != 0))
+    return fail(why, whylen, "set the failure actions flag");
+
+  /* Read back: what the SCM will apply. */
+  if (!QueryServiceConfig2W(svc, SERVICE_CONFIG_FAILURE_ACTIONS, back.raw,
+                            sizeof(back), &need)) {
+    snprintf(note, notelen,
+             "the service manager does not report failure actions back "
+             "(QueryServiceConfig2W: %s)",
+             sw__win_strerror(GetLastError(), msg, sizeof(msg)));
+    return 0;
+  }
+  if (back.fa.cActions != n || back.fa.dwResetPeriod != reset_s) {
+    snprintf(note, notelen,
+             "the service manager reports %lu failure actions and a reset "
+             "of %lus, not %u and %lus",
+             (unsigned long)back.fa.cActions,
+             (unsigned long)back.fa.dwResetPeriod, n, (unsigned long)reset_s);
+    return 0;
+  }
+  for (i = 0; i < n; i++)
+    if (back.fa.lpsaActions[i].Type != sc[i].Type ||
+        back.fa.lpsaActions[i].Delay != sc[i].Delay)
+      snprintf(note, notelen, "failure action %u reads back differently",
+               i + 1);
+  if (note[0] == '\0' &&
+      QueryServiceConfig2W(svc, SERVICE_CONFIG_FAILURE_ACTIONS_FLAG, back.raw,
+                           sizeof(back), &need) &&
+      !back.flag.fFailureActionsOnNonCrashFailures)
+    snprintf(note, notelen, "the failure actions flag reads back FALSE");
+  return 0;
+}
+
+/*
+ * The service's own security: its SID type (so the SCM puts NT
+ * SERVICE\<name> in its token, which the stop event, the pipe and the log
+ * folder grant), and its DACL (core/secdesc.c: sw_sddl_service). Windows'
+ * default DACL lets interactive users send user-defined controls; this
+ * one lets only SYSTEM, Administrators and [service] operators start,
+ * stop or control it. Returns 0 or a negative code.
+ */
+static int secure_service(SC_HANDLE svc, const sw_config_t *cfg, char *why,
                           size_t whylen) {
+  SERVICE_SID_INFO sid_info = {SERVICE_SID_TYPE_UNRESTRICTED};
+  char ops[SW_SID_MAX], sddl[SW_SDDL_MAX];
+  const char *ops_sid = NULL;
+  PSECURITY_DESCRIPTOR sd;
+  int rc;
+
+  if (!ChangeServiceConfig2W(svc, SERVICE_CONFIG_SERVICE_SID_INFO, &sid_info)) {
+    if (GetLastError() != ERROR_INVALID_LEVEL)
+      return fail(why, whylen, "set the service SID type");
+    /* Wine 8 has no SERVICE_CONFIG_SERVICE_SID_INFO; Windows has since
+     * Vista. Say so and go on: the descriptors also name the account. */
+    fprintf(stderr,
+            "svcwrap: install %s: this system does not support service SIDs "
+            "(ChangeServiceConfig2W: invalid level); NT SERVICE\\%s will "
+            "not be in the service's token\n",
+            cfg->name, cfg->name);
+  }
+  if (cfg->operators[0] != '\0') {
+    rc = sw__win_lookup_sid(cfg->operators, ops, sizeof(ops), why, whylen);
+    if (rc != 0) return rc;
+    ops_sid = ops;
+  }
+  if (sw_sddl_service(ops_sid, sddl, sizeof(sddl)) != 0) {
+    snprintf(why, whylen, "service descriptor too long");
+    return SW_ENOMEM;
+  }
+  sd = sw__win_sd(sddl);
+  if (sd == NULL)
+    return fail(why, whylen,
+                "ConvertStringSecurityDescriptorToSecurityDescriptorW");
+  if (!SetServiceObjectSecurity(svc, DACL_SECURITY_INFORMATION, sd)) {
+    rc = fail(why, whylen,
+              "set the service's security (SetServiceObjectSecurity)");
+    LocalFree(sd);
+    return rc;
+  }
+  LocalFree(sd);
+  return 0;
+}
+
+/* Create the log folder, when absent, with a protected DACL
+ * (sw_sddl_log_dir): a folder that inherits "Authenticated Users: Modify"
+ * from C:\ would let anyone plant a junction that rotation (as the
+ * service's account) follows. A failure is reported and not fatal: the
+ * wrapper creates the folder at its start otherwise. */
+static void make_log_dir(const sw_config_t *cfg) {
+  char svc[SW_SID_MAX], ops[SW_SID_MAX], sddl[SW_SDDL_MAX], msg[256], owhy[256];
+  const char *ops_sid = NULL;
+  SECURITY_ATTRIBUTES sa;
+  wchar_t *w;
+
+  if (sw__win_service_sid(cfg->name, svc, sizeof(svc)) != 0) return;
+  if (cfg->operators[0] != '\0' &&
+      sw__win_lookup_sid(cfg->operators, ops, sizeof(ops), owhy,
+                         sizeof(owhy)) == 0)
+    ops_sid = ops;
+  if (sw_sddl_log_dir(svc, ops_sid, sddl, sizeof(sddl)) != 0) return;
+  memset(&sa, 0, sizeof(sa));
+  sa.nLength = sizeof(sa);
+  sa.lpSecurityDescriptor = sw__win_sd(sddl);
+  w = sw__win_path(cfg->log_dir);
+  if (w != NULL && sa.lpSecurityDescriptor != NULL &&
+      !CreateDirectoryW(w, &sa) && GetLastError() != ERROR_ALREADY_EXISTS)
+    fprintf(stderr,
+            "svcwrap: install %s: create the log folder %s: %s (the wrapper "
+            "creates it at start, inheriting its parent's permissions)\n",
+            cfg->name, cfg->log_dir,
+            sw__win_strerror(GetLastError(), msg, sizeof(msg)));
+  free(w);
+  if (sa.lpSecurityDescriptor != NULL) LocalFree(sa.lpSecurityDescriptor);
+}
+
+int sw_os_service_install(const sw_config_t *cfg, const char *exe,
+                          const char *password, char *why, size_t whylen) {
   static const DWORD start_types[] = {SERVICE_AUTO_START, SERVICE_AUTO_START,
                                       SERVICE_DEMAND_START, SERVICE_DISABLED};
   sw_sbuf_t image = SW_SBUF_INIT;
   wchar_t *name = NULL, *display = NULL, *image_w = NULL, *deps = NULL,
-          *account = NULL, *desc = NULL, *exe_w = NULL;
+          *account = NULL, *desc = NULL, *exe_w = NULL, *password_w = NULL;
   SC_HANDLE scm = NULL, svc = NULL;
+  char note[512];
+  bool skipped = false;
   int rc = SW_EINVAL;
 
   /* "<exe>" run -c "<ini>": both quoted, whatever they contain (an
@@ -396,15 +717,24 @@ int sw_os_service_install(const sw_config_t *cfg, const char *exe, char *why,
     snprintf(why, whylen, "account name is not valid Unicode");
     goto out;
   }
+  if (password != NULL && (password_w = sw__win_wide(password)) == NULL) {
+    snprintf(why, whylen, "the password is not valid Unicode");
+    goto out;
+  }
   scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CREATE_SERVICE);
   if (scm == NULL) {
     rc = fail(why, whylen, "open the service manager");
     goto out;
   }
+  /* Before the service exists: a refusal leaves nothing behind. */
+  if (sw_account_needs_logon_right(cfg->account_kind)) {
+    rc = grant_logon_right(cfg->account, why, whylen);
+    if (rc != 0) goto out;
+  }
   svc = CreateServiceW(scm, name, display, SERVICE_ALL_ACCESS,
                        SERVICE_WIN32_OWN_PROCESS, start_types[cfg->start_type],
                        SERVICE_ERROR_NORMAL, image_w, NULL, NULL, deps, account,
-                       NULL);
+                       password_w);
   if (svc == NULL) {
     if (GetLastError() == ERROR_SERVICE_EXISTS) {
       snprintf(why, whylen,
@@ -442,9 +772,28 @@ int sw_os_service_install(const sw_config_t *cfg, const char *exe, char *why,
       goto undo;
     }
   }
-  rc = register_event_source(name, exe_w, why, whylen);
+  rc = set_recovery(svc, name, cfg, note, sizeof(note), why, whylen);
   if (rc != 0) goto undo;
-  snprintf(why, whylen, "ImagePath %s", image.p);
+  rc = secure_service(svc, cfg, why, whylen);
+  if (rc != 0) goto undo;
+  rc = register_event_source(name, exe_w, &skipped, why, whylen);
+  if (rc != 0) goto undo;
+  make_log_dir(cfg);
+  if (skipped)
+    fprintf(stderr,
+            "svcwrap: install %s: the Event Log source %s belongs to another "
+            "product; left as it was (svcwrap's entries will show without "
+            "their message text)\n",
+            cfg->name, cfg->name);
+  if (cfg->recovery.n > 0)
+    snprintf(why, whylen,
+             "ImagePath %s; recovery %s, reset after %llus, "
+             "applied when the service fails%s%s",
+             image.p, cfg->recovery.text,
+             (unsigned long long)(cfg->recovery.reset_ms / 1000),
+             note[0] ? "; warning: " : " (read back)", note);
+  else
+    snprintf(why, whylen, "ImagePath %s", image.p);
   rc = 0;
   goto out;
 undo:
@@ -460,5 +809,9 @@ out:
   free(account);
   free(desc);
   free(exe_w);
+  if (password_w != NULL) {
+    SecureZeroMemory(password_w, wcslen(password_w) * sizeof(wchar_t));
+    free(password_w);
+  }
   return rc;
 }

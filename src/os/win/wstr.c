@@ -22,13 +22,17 @@ wchar_t *sw__win_wide(const char *utf8) {
 }
 
 char *sw__win_utf8(const wchar_t *w, int len) {
-  int n = WideCharToMultiByte(CP_UTF8, 0, w, len, NULL, 0, NULL, NULL);
+  /* WC_ERR_INVALID_CHARS: a lone surrogate is an error, not a U+FFFD
+   * that would silently name another file or account. */
+  int n = WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, w, len, NULL, 0,
+                              NULL, NULL);
   char *s;
 
   if (n <= 0 && len != 0) return NULL;
   s = malloc((size_t)n + 1);
   if (s == NULL) return NULL;
-  if (n > 0 && WideCharToMultiByte(CP_UTF8, 0, w, len, s, n, NULL, NULL) != n) {
+  if (n > 0 && WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, w, len, s, n,
+                                   NULL, NULL) != n) {
     free(s);
     return NULL;
   }

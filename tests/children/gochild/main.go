@@ -31,6 +31,8 @@ var (
 	ignoreStop     = flag.Bool("ignore-stop", false, "log stop signals but keep running")
 	stopDelayMS    = flag.Int64("stop-delay", 0, "wait `MS` before exiting on a stop signal")
 	stopEvent      = flag.Bool("stop-event", false, "Windows: treat the event named by SVCWRAP_STOP_EVENT as a stop request")
+	controlEvents  = flag.Bool("control-events", false, "Windows: wait on every event named by SVCWRAP_CONTROL_<CODE> and log each time it is set")
+	controlSignals = flag.Bool("control-signals", false, "POSIX: log SIGHUP, SIGUSR1 and SIGUSR2 and keep running")
 	grandchildPID  = flag.String("spawn-grandchild", "", "start a copy of this program that writes its pid to `PIDFILE`")
 	lines          = flag.Int64("lines", 0, "write `N` numbered lines to stdout after ready")
 	lineBytes      = flag.Int64("line-bytes", 100, "bytes per -lines line, newline included")
@@ -211,6 +213,14 @@ func main() {
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 
+	controls := make(chan string, 16)
+	if *controlSignals {
+		watchControlSignals(controls)
+	}
+	if *controlEvents {
+		watchControlEvents(controls)
+	}
+
 	var events <-chan struct{}
 	if *stopEvent {
 		events = watchStopEvent() // nil if unsupported or not opened
@@ -249,6 +259,8 @@ func main() {
 		select {
 		case s := <-sigs:
 			onStop(s.String()) // "interrupt" or "terminated"
+		case c := <-controls:
+			logLine("%s", c) // "signal hangup", "control-event 129 Global\\x"
 		case <-events:
 			events = nil // report the event once, then stop watching it
 			onStop("event")

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net"
 	"os"
+	"os/signal"
+	"syscall"
 )
 
 func openAppend(path string) (*os.File, error) {
@@ -31,4 +33,20 @@ func notifySend(msg string) error {
 	defer conn.Close()
 	_, err = conn.Write([]byte(msg))
 	return err
+}
+
+// watchControlSignals forwards SIGHUP, SIGUSR1 and SIGUSR2 as
+// "signal <name>" lines (the Go runtime's names: "hangup", ...).
+func watchControlSignals(out chan<- string) {
+	c := make(chan os.Signal, 8)
+	signal.Notify(c, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2)
+	go func() {
+		for s := range c {
+			out <- "signal " + s.String()
+		}
+	}()
+}
+
+func watchControlEvents(out chan<- string) {
+	logLine("control-events unsupported")
 }

@@ -5,6 +5,8 @@ package main
 import (
 	"errors"
 	"os"
+	"sort"
+	"strings"
 	"syscall"
 	"unsafe"
 )
@@ -73,4 +75,50 @@ func notifySend(msg string) error {
 	defer f.Close()
 	_, err = f.Write([]byte(msg + "\n"))
 	return err
+}
+
+func watchControlSignals(out chan<- string) {
+	logLine("control-signals unsupported")
+}
+
+// watchControlEvents opens every event named by an SVCWRAP_CONTROL_<CODE>
+// variable (auto-reset events: each SetEvent wakes one wait) and sends
+// "control-event <CODE> <NAME>" each time one is set.
+func watchControlEvents(out chan<- string) {
+	var names []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "SVCWRAP_CONTROL_") {
+			names = append(names, kv)
+		}
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		logLine("control-events none")
+	}
+	for _, kv := range names {
+		eq := strings.IndexByte(kv, '=')
+		code, name := kv[len("SVCWRAP_CONTROL_"):eq], kv[eq+1:]
+		p, err := syscall.UTF16PtrFromString(name)
+		if err != nil {
+			logLine("control-event-open-failed %s err=%v", code, err)
+			continue
+		}
+		h, _, callErr := procOpenEventW.Call(synchronize, 0, uintptr(unsafe.Pointer(p)))
+		if h == 0 {
+			errno, _ := callErr.(syscall.Errno)
+			logLine("control-event-open-failed %s err=%d", code, uint32(errno))
+			continue
+		}
+		logLine("control-event-open %s %s", code, name)
+		go func(h syscall.Handle, code, name string) {
+			for {
+				r, _ := syscall.WaitForSingleObject(h, syscall.INFINITE)
+				if r != syscall.WAIT_OBJECT_0 {
+					logLine("control-event-wait-failed %s", code)
+					return
+				}
+				out <- "control-event " + code + " " + name
+			}
+		}(syscall.Handle(h), code, name)
+	}
 }
