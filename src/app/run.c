@@ -66,6 +66,11 @@ typedef struct {
   sw_input_t queue[4 * SW_SUP_MAX_FEEDING + 1];
   unsigned qlen;
   bool feeding;
+  /* A "running -> backoff" whose restart follows at once (0 ms): logged
+   * together with the next transition (log_transition). */
+  bool held;
+  sw_state_t held_from;
+  char held_reason[sizeof(((sw_sup_t *)0)->reason)];
   bool finished;
   bool reported_running; /* the service manager has been told RUNNING */
   int exit_code;
@@ -417,6 +422,52 @@ static void execute(run_t *r, const sw_sup_t *snap) {
   }
 }
 
+/* Whether the step just made armed the timer for 0 ms. */
+static bool armed_at_once(const sw_sup_t *sup) {
+  unsigned i;
+
+  for (i = 0; i < sup->nout; i++)
+    if (sup->out[i].kind == SW_CMD_ARM_TIMER && sup->out[i].ms == 0)
+      return true;
+  return false;
+}
+
+static void flush_held(run_t *r) {
+  if (!r->held) return;
+  r->held = false;
+  sw_log_info("%s -> %s: %s", sw_state_name(r->held_from),
+              sw_state_name(SW_ST_BACKOFF), r->held_reason);
+}
+
+/*
+ * Every transition is logged. At zero delay a restart is "running ->
+ * backoff" and, in the loop's next turn (the 0 ms timer), "backoff ->
+ * starting": one line, "running -> backoff -> starting: <why>; <why>",
+ * so a crash loop writes one line less per restart. The first is held
+ * until the next transition (whichever it is) and never longer: anything
+ * else that ends the service logs it first (flush_held).
+ */
+static void log_transition(run_t *r, sw_state_t before) {
+  if (r->sup.state == SW_ST_BACKOFF && before != SW_ST_BACKOFF &&
+      armed_at_once(&r->sup)) {
+    flush_held(r);
+    r->held = true;
+    r->held_from = before;
+    snprintf(r->held_reason, sizeof(r->held_reason), "%s", r->sup.reason);
+    return;
+  }
+  if (r->held && before == SW_ST_BACKOFF) {
+    r->held = false;
+    sw_log_info("%s -> %s -> %s: %s; %s", sw_state_name(r->held_from),
+                sw_state_name(SW_ST_BACKOFF), sw_state_name(r->sup.state),
+                r->held_reason, r->sup.reason);
+    return;
+  }
+  flush_held(r);
+  sw_log_info("%s -> %s: %s", sw_state_name(before),
+              sw_state_name(r->sup.state), r->sup.reason);
+}
+
 /*
  * Feed one event. Commands may produce further events (a spawn result, a
  * stop method that could not be delivered); those are queued and handled
@@ -446,8 +497,7 @@ static void feed(run_t *r, const sw_input_t *in) {
     /* Every transition is logged, and every new step of the ladder. */
     if (r->sup.state != before ||
         (r->sup.state == SW_ST_STOPPING && r->sup.nout > 0))
-      sw_log_info("%s -> %s: %s", sw_state_name(before),
-                  sw_state_name(r->sup.state), r->sup.reason);
+      log_transition(r, before);
     if (r->sup.state == SW_ST_STOPPING && before != SW_ST_STOPPING &&
         sw_os_host_is_service(r->host))
       uv_timer_start(&r->heartbeat, on_heartbeat, HEARTBEAT_MS, HEARTBEAT_MS);
@@ -610,6 +660,7 @@ static int run_body(sw_host_t *host, void *data) {
     feed(r, &in);
   }
   uv_run(&r->loop, UV_RUN_DEFAULT);
+  flush_held(r);
   detach_logs(r);
   uv_walk(&r->loop, walk_close, NULL);
   uv_run(&r->loop, UV_RUN_DEFAULT);
