@@ -15,7 +15,8 @@
 #   make V=1          show the commands
 
 CC        ?= cc
-WIN_CC    := x86_64-w64-mingw32-gcc
+WIN_PREFIX := x86_64-w64-mingw32-
+WIN_CC    := $(WIN_PREFIX)gcc
 Q         := $(if $(V),,@)
 
 WARN := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
@@ -60,9 +61,20 @@ WIN_DEPS   := build/deps/win
 WIN_CFLAGS := $(STD) $(WARN) -O2 -g -Isrc -I$(WIN_DEPS)/include \
               -D_WIN32_WINNT=0x0A00 -DUNICODE -D_UNICODE \
               -D__USE_MINGW_ANSI_STDIO=1
-WIN_LIBS   := $(WIN_DEPS)/lib/libuv.a $(WIN_DEPS)/lib/libinih.a \
-              $(WIN_DEPS)/lib/libcjson.a -lws2_32 -liphlpapi -luserenv \
-              -lpsapi -lole32 -ldbghelp -luuid -lshell32 -luser32 -ladvapi32
+# The DLLs only libuv needs (WS2_32, IPHLPAPI, USERENV) are delay-loaded:
+# loaded at their first call instead of at process start (under Wine a
+# start loads IPHLPAPI's and USERENV's dependencies too; docs/benchmarks.md
+# measures it). GNU ld has no --delayload, so dlltool makes delay-import
+# libraries from mingw-w64's import libraries (build/win/delay/);
+# libdelayimp.a has the loader helper.
+WIN_DELAY     := ws2_32 iphlpapi userenv
+WIN_DELAY_LIB := $(patsubst %,build/win/delay/lib%_delay.a,$(WIN_DELAY))
+WIN_LIBS_BASE := $(WIN_DEPS)/lib/libuv.a $(WIN_DEPS)/lib/libinih.a \
+                 $(WIN_DEPS)/lib/libcjson.a
+WIN_LIBS_REST := -lpsapi -lole32 -ldbghelp -luuid -lshell32 -luser32 -ladvapi32
+WIN_LIBS   := $(WIN_LIBS_BASE) $(WIN_DELAY_LIB) -ldelayimp $(WIN_LIBS_REST)
+# For make bench only: the same objects with those DLLs imported at load.
+WIN_LIBS_NODELAY := $(WIN_LIBS_BASE) $(addprefix -l,$(WIN_DELAY)) $(WIN_LIBS_REST)
 WIN_LDFLAGS := -municode -static -Wl,--dynamicbase -Wl,--nxcompat \
                -Wl,--high-entropy-va
 
@@ -148,11 +160,35 @@ build/win/obj/messages.o: src/os/win/res/messages.mc
 	$(Q)x86_64-w64-mingw32-windres -I build/win/obj/res \
 	  build/win/obj/res/messages.rc -O coff -o $@
 
-build/win/svcwrap.exe: $(WIN_OBJ)
-	$(Q)$(WIN_CC) $(WIN_LDFLAGS) -o $@ $^ $(WIN_LIBS)
+# A delay-import library: every function the import library names (the
+# __imp_ symbols of mingw-w64's libNAME.a), for the DLL that library names.
+build/win/delay/lib%_delay.a:
+	@mkdir -p $(@D)
+	$(Q)lib=$$($(WIN_CC) -print-file-name=lib$*.a); \
+	  dll=$$($(WIN_PREFIX)dlltool -I "$$lib"); \
+	  [ -n "$$dll" ] || { echo "no DLL name in $$lib" >&2; exit 1; }; \
+	  { echo "LIBRARY $$dll"; echo EXPORTS; \
+	    $(WIN_PREFIX)nm --defined-only "$$lib" | sed -n 's/.* I __imp_//p' | sort -u; \
+	  } >$(@D)/$*.def && \
+	  $(WIN_PREFIX)dlltool --input-def $(@D)/$*.def --dllname "$$dll" \
+	    --output-delaylib $@
+
+build/win/svcwrap.exe: $(WIN_OBJ) $(WIN_DELAY_LIB)
+	$(Q)$(WIN_CC) $(WIN_LDFLAGS) -o $@ $(WIN_OBJ) $(WIN_LIBS)
+	@echo "built $@"
+
+build/win/svcwrap-nodelay.exe: $(WIN_OBJ)
+	$(Q)$(WIN_CC) $(WIN_LDFLAGS) -o $@ $(WIN_OBJ) $(WIN_LIBS_NODELAY)
 	@echo "built $@"
 
 win: build/win/svcwrap.exe
+
+# ---- release archives ------------------------------------------------------------
+# build/dist/svcwrap-$(VERSION)-{windows-x86_64.zip,linux-x86_64.tar.gz}
+# and SHA256SUMS; scripts/dist checks what it packs (docs/building.md).
+dist: build/win/svcwrap.exe build/static/svcwrap
+	$(Q)/usr/bin/python3 scripts/dist '$(VERSION)' build/win/svcwrap.exe \
+	  build/static/svcwrap build/dist
 
 # ---- test children --------------------------------------------------------------
 build/posix/testchild: tests/children/testchild.c
@@ -248,7 +284,7 @@ lint:
 # ---- benchmarks beside the peers (not part of make test) -------------------------
 # bench/run.py installs the peers (scripts/bench-setup), measures, and
 # writes docs/benchmarks.md; see bench/README.md.
-bench: setup all win children
+bench: setup static win build/win/svcwrap-nodelay.exe children
 	$(Q)/usr/bin/python3 bench/run.py
 
 clean:
