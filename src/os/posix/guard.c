@@ -125,8 +125,9 @@ int sw__posix_guard_start(void) {
   /* A normal exit right after the child's must not leave the guard with
    * that child's group: its number could be another's by then. */
   if (atexit(sw__posix_guard_flush) != 0)
-    sw_log_warnx("orphan guard: atexit failed; the guard may be left with a "
-                 "stale group at exit");
+    sw_log_warnx(
+        "orphan guard: atexit failed; the guard may be left with a "
+        "stale group at exit");
   return 0;
 }
 
