@@ -230,7 +230,7 @@ wtest: build/win/svcwrap.exe build/win/testchild.exe build/win/gochild.exe
 
 # Each part runs even if an earlier one failed; the target fails if any did.
 test: setup
-	$(Q)$(MAKE) --no-print-directory all san children deps-win win
+	$(Q)$(MAKE) --no-print-directory all san static children deps-win win
 	$(Q)rc=0; \
 	  $(MAKE) --no-print-directory format-check lint || rc=1; \
 	  $(MAKE) --no-print-directory unit || rc=1; \

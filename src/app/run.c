@@ -52,8 +52,15 @@ typedef struct {
   sw_sup_t sup;
   sw_child_t *child;
   sw_endpoint_t ep;
-  sw_capture_t cap;       /* the child's output to its log files */
-  sw_logfile_t wlog;      /* the wrapper's own log file */
+  sw_capture_t cap;  /* the child's output to its log files */
+  sw_logfile_t wlog; /* the wrapper's own log file */
+  /* The wrapper log's lines of one turn of the loop, handed to the writer
+   * together just before the loop waits (wlog_flush): one wake-up of the
+   * writer thread per turn instead of one per line (a crash loop at zero
+   * delay logs four lines per restart over two turns). */
+  uv_prepare_t wlog_prepare;
+  char wlog_batch[8192];
+  size_t wlog_len;
   sw_logwriter_t *writer; /* writes all the log files, off the loop */
   bool logs_open;
   bool logs_abandoned; /* the writer was stuck at close: nothing freed */
@@ -101,16 +108,29 @@ static void feed(run_t *r, const sw_input_t *in);
 
 /* ---- logs and the child's output ------------------------------------ */
 
+static void wlog_flush(run_t *r) {
+  if (r->wlog_len == 0) return;
+  sw_logwriter_write(r->writer, &r->wlog, r->wlog_batch, r->wlog_len);
+  r->wlog_len = 0;
+}
+
+/* Runs on: the loop thread, before it waits (and never blocks: the batch
+ * is queued, not written). */
+static void on_wlog_prepare(uv_prepare_t *p) {
+  wlog_flush(p->data);
+}
+
 static void wlog_sink(void *data, sw_log_level_t level, const char *line,
                       size_t len) {
   run_t *r = data;
-  char buf[2100];
+  const size_t max_line = 2099; /* longer lines are cut, as they were */
 
   (void)level;
-  if (len > sizeof(buf) - 1) len = sizeof(buf) - 1;
-  memcpy(buf, line, len);
-  buf[len] = '\n';
-  sw_logwriter_write(r->writer, &r->wlog, buf, len + 1);
+  if (len > max_line) len = max_line;
+  if (r->wlog_len + len + 1 > sizeof(r->wlog_batch)) wlog_flush(r);
+  memcpy(r->wlog_batch + r->wlog_len, line, len);
+  r->wlog_batch[r->wlog_len + len] = '\n';
+  r->wlog_len += len + 1;
 }
 
 /* The writer has caught up after the queue was full: read the child's
@@ -161,6 +181,7 @@ static void detach_logs(run_t *r) {
  * stopped service from exiting (and from reporting STOPPED). */
 static void close_logs(run_t *r) {
   if (!r->logs_open) return;
+  wlog_flush(r);
   sw_capture_flush(&r->cap);
   if (r->writer != NULL &&
       !sw_logwriter_sync_for(r->writer, LOG_CLOSE_GRACE_MS)) {
@@ -175,6 +196,7 @@ static void close_logs(run_t *r) {
   }
   sw_capture_close(&r->cap);
   sw_log_set_sink(NULL, NULL);
+  wlog_flush(r);                /* what sw_capture_close() logged */
   sw_logwriter_free(r->writer); /* writes the wrapper log's last lines */
   r->writer = NULL;
   if (r->wlog.path != NULL) sw_logfile_close(&r->wlog);
@@ -186,6 +208,7 @@ static void rotate_logs(void *data) {
 
   sw_log_info("rotating logs on request");
   sw_capture_rotate(&r->cap);
+  wlog_flush(r); /* the lines before the rotation go into the old file */
   if (r->writer != NULL && r->wlog.path != NULL)
     sw_logwriter_rotate(r->writer, &r->wlog);
 }
@@ -619,6 +642,11 @@ static int run_body(sw_host_t *host, void *data) {
   r->timer.data = r;
   uv_timer_init(&r->loop, &r->heartbeat);
   r->heartbeat.data = r;
+  /* Never keeps the loop alive; closed with the rest by walk_close. */
+  uv_prepare_init(&r->loop, &r->wlog_prepare);
+  r->wlog_prepare.data = r;
+  uv_prepare_start(&r->wlog_prepare, on_wlog_prepare);
+  uv_unref((uv_handle_t *)&r->wlog_prepare);
   r->ep.status = status_json;
   r->ep.rotate = rotate_logs;
   r->ep.data = r;
