@@ -76,7 +76,8 @@ typedef enum { SW_PLATFORM_POSIX, SW_PLATFORM_WIN } sw_platform_t;
   X(SW_RESTART_ALWAYS, "always")                                               \
   X(SW_RESTART_ON_FAILURE, "on-failure")                                       \
   X(SW_RESTART_ON_SUCCESS, "on-success")                                       \
-  X(SW_RESTART_ON_ABNORMAL, "on-abnormal")
+  X(SW_RESTART_ON_ABNORMAL, "on-abnormal")                                     \
+  X(SW_RESTART_ON_WATCHDOG, "on-watchdog")
 
 /* [restart] on_give_up */
 #define SW_GIVE_UPS(X)                                                         \

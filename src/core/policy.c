@@ -50,6 +50,7 @@ static bool code_in(uint32_t code, const uint32_t *codes, unsigned n) {
 sw_exit_class_t sw_policy_classify(const sw_restart_cfg_t *cfg,
                                    const sw_exit_t *ex) {
   if (ex->stop_requested) return SW_CLASS_CLEAN_STOP;
+  if (ex->health_stop) return ex->health_cls;
   if (ex->signal != 0) return SW_CLASS_ABNORMAL;
   if (code_in(ex->code, cfg->success_codes, cfg->n_success))
     return SW_CLASS_SUCCESS;
@@ -69,8 +70,15 @@ bool sw_policy_restarts(sw_restart_policy_t policy, sw_exit_class_t cls) {
   case SW_CLASS_FAILURE:
     return policy == SW_RESTART_ALWAYS || policy == SW_RESTART_ON_FAILURE;
   case SW_CLASS_ABNORMAL:
+  case SW_CLASS_UNHEALTHY:
+  case SW_CLASS_TIMEOUT:
     return policy == SW_RESTART_ALWAYS || policy == SW_RESTART_ON_FAILURE ||
            policy == SW_RESTART_ON_ABNORMAL;
+  case SW_CLASS_WATCHDOG:
+    /* systemd's Restart=: on-failure and on-abnormal include watchdog,
+     * on-watchdog is watchdog alone. */
+    return policy == SW_RESTART_ALWAYS || policy == SW_RESTART_ON_FAILURE ||
+           policy == SW_RESTART_ON_ABNORMAL || policy == SW_RESTART_ON_WATCHDOG;
   }
   return false;
 }
@@ -231,6 +239,12 @@ const char *sw_exit_class_name(sw_exit_class_t cls) {
     return "failure";
   case SW_CLASS_ABNORMAL:
     return "abnormal";
+  case SW_CLASS_WATCHDOG:
+    return "watchdog";
+  case SW_CLASS_UNHEALTHY:
+    return "unhealthy";
+  case SW_CLASS_TIMEOUT:
+    return "timeout";
   }
   return "?";
 }

@@ -19,7 +19,12 @@ typedef enum {
   SW_CLASS_CLEAN_STOP, /* during a stop the wrapper asked for, any code */
   SW_CLASS_SUCCESS,    /* code in success_exit_codes */
   SW_CLASS_FAILURE,    /* any other code */
-  SW_CLASS_ABNORMAL    /* a crash: a signal, or an NTSTATUS error code */
+  SW_CLASS_ABNORMAL,   /* a crash: a signal, or an NTSTATUS error code */
+  /* The wrapper stopped the child because it was not healthy (any exit
+   * code then): */
+  SW_CLASS_WATCHDOG,  /* no WATCHDOG=1 within the watchdog period */
+  SW_CLASS_UNHEALTHY, /* a probe or a resource limit ([health]) */
+  SW_CLASS_TIMEOUT    /* no READY=1 within ready_timeout */
 } sw_exit_class_t;
 
 /* One exit of the child, as the backend saw it. */
@@ -29,6 +34,11 @@ typedef struct {
   uint32_t code;       /* exit code (Windows: the DWORD; POSIX: 0..255) */
   int signal;          /* POSIX: the terminating signal; 0 if none */
   bool stop_requested; /* the wrapper had asked the child to stop */
+  /* The wrapper stopped the child for its health: the exit is of class
+   * `health_cls` (SW_CLASS_WATCHDOG, _UNHEALTHY or _TIMEOUT) whatever its
+   * code; a stop request (stop_requested) still wins. */
+  bool health_stop;
+  sw_exit_class_t health_cls;
 } sw_exit_t;
 
 typedef enum {

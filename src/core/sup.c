@@ -26,10 +26,26 @@ static void emit(sw_sup_t *sup, sw_cmd_kind_t kind, sw_stop_method_t m,
   for (i = 0; i < sup->nout; i++)
     feeding += feeds_back(sup->out[i].kind);
   assert(sup->nout < SW_SUP_MAX_CMDS && feeding <= SW_SUP_MAX_FEEDING);
+  memset(&sup->out[sup->nout], 0, sizeof(sup->out[0]));
   sup->out[sup->nout].kind = kind;
   sup->out[sup->nout].method = m;
   sup->out[sup->nout].ms = ms;
   sup->nout++;
+}
+
+/* An entry for the system's event log, written from the state after the
+ * step (so emitted after the fields its text shows are set). */
+static void emit_event(sw_sup_t *sup, sw_evt_t evt, sw_evt_level_t level) {
+  emit(sup, SW_CMD_EVENT_LOG, 0, 0);
+  sup->out[sup->nout - 1].evt = evt;
+  sup->out[sup->nout - 1].level = level;
+}
+
+/* The child's exit was a crash (or a health stop) worth an entry of its
+ * own. */
+static bool crashed(const sw_input_t *in, const sw_decision_t *d) {
+  return in->ev == SW_EV_EXIT && d->cls != SW_CLASS_SUCCESS &&
+         d->cls != SW_CLASS_CLEAN_STOP;
 }
 
 static void because(sw_sup_t *sup, const char *fmt, ...) SW_PRINTF(2, 3);
@@ -70,6 +86,10 @@ static void act_spawned(sw_sup_t *sup, const sw_input_t *in) {
   sup->started_ms = in->now_ms;
   sup->started_wall_ms = in->wall_ms;
   because(sup, "child started, pid %d", in->pid);
+  /* The service is up: its first child runs. (Later starts are restarts,
+   * in the wrapper log only.) */
+  if (sup->policy.total_restarts == 0)
+    emit_event(sup, SW_EVT_STARTED, SW_EVT_INFO);
 }
 
 /* Apply the policy's decision to an exit (or a failed spawn). */
@@ -82,7 +102,10 @@ static void decide(sw_sup_t *sup, const sw_input_t *in, bool stopping) {
   ex.at_ms = in->now_ms >= sup->started_ms ? in->now_ms : sup->started_ms;
   ex.code = in->code;
   ex.signal = in->signal;
-  ex.stop_requested = stopping;
+  ex.stop_requested = stopping && !sup->health_stop;
+  ex.health_stop = stopping && sup->health_stop;
+  ex.health_cls = sup->health_cls;
+  sup->health_stop = false;
   d = sw_policy_decide(sup->restart, &sup->policy, &ex);
 
   sup->has_exit = true;
@@ -101,6 +124,7 @@ static void decide(sw_sup_t *sup, const sw_input_t *in, bool stopping) {
             sw_restart_policy_name(sup->restart->policy),
             (unsigned long long)d.delay_ms, d.attempt);
     emit(sup, SW_CMD_ARM_TIMER, 0, d.delay_ms);
+    if (crashed(in, &d)) emit_event(sup, SW_EVT_CRASHED, SW_EVT_WARNING);
     return;
   case SW_DECIDE_STOP:
     sup->state = SW_ST_STOPPED;
@@ -136,6 +160,13 @@ static void decide(sw_sup_t *sup, const sw_input_t *in, bool stopping) {
   case SW_WHY_RESTART:
     break;
   }
+  /* The service's entry comes before the crash's: the order the wrapper
+   * log has always shown. */
+  if (sup->state == SW_ST_FAILED)
+    emit_event(sup, SW_EVT_FAILED, SW_EVT_ERROR);
+  else
+    emit_event(sup, SW_EVT_STOPPED, SW_EVT_INFO);
+  if (crashed(in, &d)) emit_event(sup, SW_EVT_CRASHED, SW_EVT_WARNING);
   emit(sup, SW_CMD_FINISH, 0, 0);
 }
 
@@ -187,6 +218,7 @@ static void act_next_step(sw_sup_t *sup, const sw_input_t *in) {
               sup->unkillable_pid);
     emit(sup, SW_CMD_CANCEL_TIMER, 0, 0);
     emit(sup, SW_CMD_ABANDON, 0, 0);
+    emit_event(sup, SW_EVT_FAILED, SW_EVT_ERROR);
     emit(sup, SW_CMD_FINISH, 0, 0);
     return;
   }
@@ -198,9 +230,29 @@ static void act_next_step(sw_sup_t *sup, const sw_input_t *in) {
   run_step(sup);
 }
 
+/* The child is not healthy: stop it through the ladder, then let the
+ * policy decide on its exit as one of class in->cls. */
+static void act_health_stop(sw_sup_t *sup, const sw_input_t *in) {
+  sup->state = SW_ST_STOPPING;
+  sup->step = 0;
+  sup->health_stop = true;
+  sup->health_cls = in->cls;
+  because(sup, "%s: %s; step 1 of %u: %s", sw_exit_class_name(in->cls),
+          in->why ? in->why : "health check failed", sup->stop->n_methods,
+          sw_stop_method_name(sup->stop->methods[0]));
+  run_step(sup);
+}
+
 static void act_force(sw_sup_t *sup, const sw_input_t *in) {
   unsigned last = sup->stop->n_methods - 1;
 
+  if (sup->health_stop) {
+    /* A stop request during a health stop: the service stops, the exit
+     * is a clean stop and is not restarted. */
+    sup->health_stop = false;
+    because(sup, "stop requested during the %s stop",
+            sw_exit_class_name(sup->health_cls));
+  }
   if (!in->force || sup->step == last) return;
   because(sup, "second stop request; step %u of %u: terminate", last + 1,
           sup->stop->n_methods);
@@ -215,6 +267,7 @@ static void act_cancel(sw_sup_t *sup, const sw_input_t *in) {
   sup->next_restart_wall_ms = 0;
   because(sup, "stop requested while waiting to restart");
   emit(sup, SW_CMD_CANCEL_TIMER, 0, 0);
+  emit_event(sup, SW_EVT_STOPPED, SW_EVT_INFO);
   emit(sup, SW_CMD_FINISH, 0, 0);
 }
 
@@ -226,13 +279,13 @@ static void act_bug(sw_sup_t *sup, const sw_input_t *in) {
 
 /* clang-format off */
 static action_fn *const actions[SW_ST__COUNT][SW_EV__COUNT] = {
-  /*                 START      SPAWNED      SPAWN_FAILED EXIT         TIMER          STOP        STEP_FAILED */
-  [SW_ST_STARTING] = {act_nop,  act_spawned, act_exited,  act_bug,     act_nop,       act_nop,    act_nop},
-  [SW_ST_RUNNING]  = {act_nop,  act_bug,     act_bug,     act_exited,  act_nop,       act_stop,   act_nop},
-  [SW_ST_BACKOFF]  = {act_nop,  act_bug,     act_bug,     act_bug,     act_spawn,     act_cancel, act_nop},
-  [SW_ST_STOPPING] = {act_nop,  act_bug,     act_bug,     act_stopped, act_next_step, act_force,  act_next_step},
-  [SW_ST_STOPPED]  = {act_spawn,act_bug,     act_bug,     act_bug,     act_nop,       act_nop,    act_nop},
-  [SW_ST_FAILED]   = {act_nop,  act_bug,     act_bug,     act_bug,     act_nop,       act_nop,    act_nop},
+  /*                 START      SPAWNED      SPAWN_FAILED EXIT         TIMER          STOP        STEP_FAILED    UNHEALTHY */
+  [SW_ST_STARTING] = {act_nop,  act_spawned, act_exited,  act_bug,     act_nop,       act_nop,    act_nop,       act_nop},
+  [SW_ST_RUNNING]  = {act_nop,  act_bug,     act_bug,     act_exited,  act_nop,       act_stop,   act_nop,       act_health_stop},
+  [SW_ST_BACKOFF]  = {act_nop,  act_bug,     act_bug,     act_bug,     act_spawn,     act_cancel, act_nop,       act_nop},
+  [SW_ST_STOPPING] = {act_nop,  act_bug,     act_bug,     act_stopped, act_next_step, act_force,  act_next_step, act_nop},
+  [SW_ST_STOPPED]  = {act_spawn,act_bug,     act_bug,     act_bug,     act_nop,       act_nop,    act_nop,       act_nop},
+  [SW_ST_FAILED]   = {act_nop,  act_bug,     act_bug,     act_bug,     act_nop,       act_nop,    act_nop,       act_nop},
 };
 /* clang-format on */
 
@@ -278,7 +331,7 @@ const char *sw_state_name(sw_state_t st) {
 const char *sw_event_name(sw_event_t ev) {
   static const char *const names[SW_EV__COUNT] = {
       "start", "spawned", "spawn-failed", "exit",
-      "timer", "stop",    "step-failed"};
+      "timer", "stop",    "step-failed",  "unhealthy"};
 
   return (unsigned)ev < SW_EV__COUNT ? names[ev] : "?";
 }

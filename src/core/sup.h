@@ -32,6 +32,7 @@ typedef enum {
   SW_EV_TIMER,        /* the armed timer fired */
   SW_EV_STOP,         /* stop requested (force: go straight to terminate) */
   SW_EV_STEP_FAILED,  /* the current stop method could not be delivered */
+  SW_EV_UNHEALTHY,    /* a health check failed: cls, why (restart it) */
   SW_EV__COUNT
 } sw_event_t;
 
@@ -43,7 +44,23 @@ typedef struct {
   uint32_t code;    /* SW_EV_EXIT, SW_EV_SPAWN_FAILED */
   int signal;       /* SW_EV_EXIT (POSIX) */
   bool force;       /* SW_EV_STOP: a second request skips to terminate */
+  /* SW_EV_UNHEALTHY: the exit class the child's exit will have
+   * (SW_CLASS_WATCHDOG, _UNHEALTHY or _TIMEOUT) and what failed, for the
+   * log ("no WATCHDOG=1 within 5000ms"); copied, not kept. */
+  sw_exit_class_t cls;
+  const char *why;
 } sw_input_t;
+
+/* The system event log's entries (texts: core/events.c). */
+typedef enum {
+  SW_EVT_STARTED, /* the child runs (first start of the service) */
+  SW_EVT_STOPPED, /* the service ended successfully */
+  SW_EVT_FAILED,  /* the service ended failed (give-up, policy) */
+  SW_EVT_CRASHED  /* the child exited abnormally or with a failure */
+} sw_evt_t;
+
+/* An entry's severity (Windows: the Event Log's type). */
+typedef enum { SW_EVT_INFO, SW_EVT_WARNING, SW_EVT_ERROR } sw_evt_level_t;
 
 typedef enum {
   SW_CMD_SPAWN,        /* start the child */
@@ -53,6 +70,10 @@ typedef enum {
   SW_CMD_ABANDON,      /* even terminate did not end the child (pid in
                           sw_sup_t.unkillable_pid): log it and release it,
                           so nothing of it keeps the loop alive */
+  SW_CMD_EVENT_LOG,    /* write entry evt at level to the system's event
+                          log, from the state after the step (a CRASHED
+                          entry: the child's last lines go to the wrapper
+                          log first) */
   SW_CMD_FINISH        /* the service ended: see sw_sup_t.state/exit_code */
 } sw_cmd_kind_t;
 
@@ -60,10 +81,14 @@ typedef struct {
   sw_cmd_kind_t kind;
   sw_stop_method_t method; /* SW_CMD_SEND_STOP */
   uint64_t ms;             /* SW_CMD_ARM_TIMER */
+  sw_evt_t evt;            /* SW_CMD_EVENT_LOG */
+  sw_evt_level_t level;    /* SW_CMD_EVENT_LOG */
 } sw_cmd_t;
 
 /*
- * A step emits at most SW_SUP_MAX_CMDS commands, and at most one of them
+ * A step emits at most SW_SUP_MAX_CMDS commands (the most: an unkillable
+ * child's cancel, abandon, failed entry and finish; or a final failed exit's
+ * cancel, failed entry, crashed entry and finish), and at most one of them
  * (SW_CMD_SPAWN or SW_CMD_SEND_STOP) makes the executor feed an event back
  * (its result), so an executor that queues those needs room for one event
  * per step in progress; tests/unit/test_sup.c checks both bounds on every
@@ -89,7 +114,11 @@ typedef struct {
   sw_state_t state;
   sw_policy_state_t policy;
   unsigned step; /* ladder step while stopping */
-  int pid;       /* child pid while starting/running/stopping, else 0 */
+  /* While stopping: the ladder runs because of SW_EV_UNHEALTHY, not a stop
+   * request, so the exit goes to the policy as class health_cls. */
+  bool health_stop;
+  sw_exit_class_t health_cls;
+  int pid; /* child pid while starting/running/stopping, else 0 */
   uint64_t started_ms, started_wall_ms;
   uint64_t next_restart_wall_ms; /* while in backoff, else 0 */
 

@@ -428,7 +428,7 @@ static void error_kinds(void **state) {
        "below-normal, normal, above-normal or high"},
       {"[restart]\npolicy = sometimes\n", 6,
        "[restart] policy: \"sometimes\" is not accepted; write no, always, "
-       "on-failure, on-success or on-abnormal"},
+       "on-failure, on-success, on-abnormal or on-watchdog"},
       {"[restart]\non_give_up = explode\n", 6,
        "[restart] on_give_up: \"explode\" is not accepted; write fail or stop"},
       {"[stop]\nmethod = ctrl-z\n", 6,

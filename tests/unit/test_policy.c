@@ -60,6 +60,13 @@ static sw_exit_t exit_of_class(sw_exit_class_t cls) {
   case SW_CLASS_ABNORMAL:
     e.code = 0xC0000005u;
     break;
+  case SW_CLASS_WATCHDOG:
+  case SW_CLASS_UNHEALTHY:
+  case SW_CLASS_TIMEOUT:
+    e.code = 0; /* a health stop's class does not depend on the code */
+    e.health_stop = true;
+    e.health_cls = cls;
+    break;
   }
   return e;
 }
@@ -70,19 +77,21 @@ static sw_exit_t exit_of_class(sw_exit_class_t cls) {
 
 /* Every policy x every exit class: the decision. */
 static void policy_table(void **state) {
-  static const sw_decision_kind_t want[5][4] = {
-      /*                       clean-stop success failure abnormal */
-      [SW_RESTART_NO] = {S, S, F, F},
-      [SW_RESTART_ALWAYS] = {S, R, R, R},
-      [SW_RESTART_ON_FAILURE] = {S, S, R, R},
-      [SW_RESTART_ON_SUCCESS] = {S, R, F, F},
-      [SW_RESTART_ON_ABNORMAL] = {S, S, F, R},
+  static const sw_decision_kind_t want[SW_RESTART__COUNT][7] = {
+      /*             clean-stop success failure abnormal watchdog unhealthy
+                     timeout */
+      [SW_RESTART_NO] = {S, S, F, F, F, F, F},
+      [SW_RESTART_ALWAYS] = {S, R, R, R, R, R, R},
+      [SW_RESTART_ON_FAILURE] = {S, S, R, R, R, R, R},
+      [SW_RESTART_ON_SUCCESS] = {S, R, F, F, F, F, F},
+      [SW_RESTART_ON_ABNORMAL] = {S, S, F, R, R, R, R},
+      [SW_RESTART_ON_WATCHDOG] = {S, S, F, F, R, F, F},
   };
   int p, k;
 
   (void)state;
-  for (p = 0; p < 5; p++) {
-    for (k = 0; k < 4; k++) {
+  for (p = 0; p < SW_RESTART__COUNT; p++) {
+    for (k = 0; k < 7; k++) {
       sw_restart_cfg_t cfg = base_cfg((sw_restart_policy_t)p);
       sw_policy_state_t st;
       sw_exit_t e = exit_of_class((sw_exit_class_t)k);
