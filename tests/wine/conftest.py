@@ -179,15 +179,27 @@ def describe_pids(pids):
     return "\n".join(lines)
 
 
+def in_our_prefix(pid):
+    """The process runs in this tree's Wine prefix (not another checkout's
+    Wine, running tests at the same time on this machine)."""
+    try:
+        env = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return f"WINEPREFIX={PREFIX}".encode() in env
+
+
 def linux_pids(pattern):
-    """Pids of live (non-zombie) Linux processes whose command line
-    contains pattern: each Windows process under Wine is one."""
+    """Pids of live (non-zombie) Linux processes of our Wine prefix whose
+    command line contains pattern: each Windows process under Wine is
+    one."""
     pids = []
     for d in Path("/proc").iterdir():
         if not d.name.isdigit():
             continue
         info = proc_info(d.name)
-        if info and pattern in info[1] and info[0] != "Z":
+        if (info and pattern in info[1] and info[0] != "Z"
+                and in_our_prefix(d.name)):
             pids.append(int(d.name))
     return pids
 
