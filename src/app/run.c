@@ -68,8 +68,15 @@ typedef struct run_s {
   uint64_t log_bytes;   /* child output read, for the metrics */
   uint64_t wrapper_start_wall_ms;
   sw_endpoint_t ep;
-  sw_capture_t cap;       /* the child's output to its log files */
-  sw_logfile_t wlog;      /* the wrapper's own log file */
+  sw_capture_t cap;  /* the child's output to its log files */
+  sw_logfile_t wlog; /* the wrapper's own log file */
+  /* The wrapper log's lines of one turn of the loop, handed to the writer
+   * together just before the loop waits (wlog_flush): one wake-up of the
+   * writer thread per turn instead of one per line (a crash loop at zero
+   * delay logs four lines per restart over two turns). */
+  uv_prepare_t wlog_prepare;
+  char wlog_batch[8192];
+  size_t wlog_len;
   sw_logwriter_t *writer; /* writes all the log files, off the loop */
   bool logs_open;
   bool logs_abandoned; /* the writer was stuck at close: nothing freed */
@@ -82,6 +89,11 @@ typedef struct run_s {
   sw_input_t queue[4 * SW_SUP_MAX_FEEDING + 1];
   unsigned qlen;
   bool feeding;
+  /* A "running -> backoff" whose restart follows at once (0 ms): logged
+   * together with the next transition (log_transition). */
+  bool held;
+  sw_state_t held_from;
+  char held_reason[sizeof(((sw_sup_t *)0)->reason)];
   bool finished;
   bool reported_running; /* the service manager has been told RUNNING */
   char health_why[160];  /* the text of the last SW_EV_UNHEALTHY */
@@ -121,16 +133,29 @@ static void feed(run_t *r, const sw_input_t *in);
 
 /* ---- logs and the child's output ------------------------------------ */
 
+static void wlog_flush(run_t *r) {
+  if (r->wlog_len == 0) return;
+  sw_logwriter_write(r->writer, &r->wlog, r->wlog_batch, r->wlog_len);
+  r->wlog_len = 0;
+}
+
+/* Runs on: the loop thread, before it waits (and never blocks: the batch
+ * is queued, not written). */
+static void on_wlog_prepare(uv_prepare_t *p) {
+  wlog_flush(p->data);
+}
+
 static void wlog_sink(void *data, sw_log_level_t level, const char *line,
                       size_t len) {
   run_t *r = data;
-  char buf[2100];
+  const size_t max_line = 2099; /* longer lines are cut, as they were */
 
   (void)level;
-  if (len > sizeof(buf) - 1) len = sizeof(buf) - 1;
-  memcpy(buf, line, len);
-  buf[len] = '\n';
-  sw_logwriter_write(r->writer, &r->wlog, buf, len + 1);
+  if (len > max_line) len = max_line;
+  if (r->wlog_len + len + 1 > sizeof(r->wlog_batch)) wlog_flush(r);
+  memcpy(r->wlog_batch + r->wlog_len, line, len);
+  r->wlog_batch[r->wlog_len + len] = '\n';
+  r->wlog_len += len + 1;
 }
 
 /* The writer has caught up after the queue was full: read the child's
@@ -188,6 +213,7 @@ static void closing_logs(void *data) {
 
 static void close_logs(run_t *r) {
   if (!r->logs_open) return;
+  wlog_flush(r);
   sw_capture_flush(&r->cap);
   if (r->writer != NULL &&
       !sw_logwriter_sync_for(r->writer, LOG_CLOSE_GRACE_MS, closing_logs, r)) {
@@ -203,6 +229,7 @@ static void close_logs(run_t *r) {
   }
   sw_capture_close(&r->cap);
   sw_log_set_sink(NULL, NULL);
+  wlog_flush(r);                /* what sw_capture_close() logged */
   sw_logwriter_free(r->writer); /* writes the wrapper log's last lines */
   r->writer = NULL;
   if (r->wlog.path != NULL) sw_logfile_close(&r->wlog);
@@ -214,6 +241,7 @@ static void rotate_logs(void *data) {
 
   sw_log_info("rotating logs on request");
   sw_capture_rotate(&r->cap);
+  wlog_flush(r); /* the lines before the rotation go into the old file */
   if (r->writer != NULL && r->wlog.path != NULL)
     sw_logwriter_rotate(r->writer, &r->wlog);
 }
@@ -521,6 +549,52 @@ static void execute(run_t *r, const sw_sup_t *snap) {
   }
 }
 
+/* Whether the step just made armed the timer for 0 ms. */
+static bool armed_at_once(const sw_sup_t *sup) {
+  unsigned i;
+
+  for (i = 0; i < sup->nout; i++)
+    if (sup->out[i].kind == SW_CMD_ARM_TIMER && sup->out[i].ms == 0)
+      return true;
+  return false;
+}
+
+static void flush_held(run_t *r) {
+  if (!r->held) return;
+  r->held = false;
+  sw_log_info("%s -> %s: %s", sw_state_name(r->held_from),
+              sw_state_name(SW_ST_BACKOFF), r->held_reason);
+}
+
+/*
+ * Every transition is logged. At zero delay a restart is "running ->
+ * backoff" and, in the loop's next turn (the 0 ms timer), "backoff ->
+ * starting": one line, "running -> backoff -> starting: <why>; <why>",
+ * so a crash loop writes one line less per restart. The first is held
+ * until the next transition (whichever it is) and never longer: anything
+ * else that ends the service logs it first (flush_held).
+ */
+static void log_transition(run_t *r, sw_state_t before) {
+  if (r->sup.state == SW_ST_BACKOFF && before != SW_ST_BACKOFF &&
+      armed_at_once(&r->sup)) {
+    flush_held(r);
+    r->held = true;
+    r->held_from = before;
+    snprintf(r->held_reason, sizeof(r->held_reason), "%s", r->sup.reason);
+    return;
+  }
+  if (r->held && before == SW_ST_BACKOFF && r->sup.state != SW_ST_BACKOFF) {
+    r->held = false;
+    sw_log_info("%s -> %s -> %s: %s; %s", sw_state_name(r->held_from),
+                sw_state_name(SW_ST_BACKOFF), sw_state_name(r->sup.state),
+                r->held_reason, r->sup.reason);
+    return;
+  }
+  flush_held(r);
+  sw_log_info("%s -> %s: %s", sw_state_name(before),
+              sw_state_name(r->sup.state), r->sup.reason);
+}
+
 /*
  * Feed one event. Commands may produce further events (a spawn result, a
  * stop method that could not be delivered); those are queued and handled
@@ -555,8 +629,7 @@ static void feed(run_t *r, const sw_input_t *in) {
     if (r->sup.state != before ||
         (r->sup.state == SW_ST_STOPPING && r->sup.nout > 0) ||
         strcmp(reason, r->sup.reason) != 0)
-      sw_log_info("%s -> %s: %s", sw_state_name(before),
-                  sw_state_name(r->sup.state), r->sup.reason);
+      log_transition(r, before);
     /* Pending states (stopping; a first start waiting for pre_start) are
      * reported every heartbeat while they last. A health stop is not
      * pending: the service stays RUNNING (sw_sup_is_stopping). */
@@ -930,6 +1003,11 @@ static int run_body(sw_host_t *host, void *data) {
   r->timer.data = r;
   uv_timer_init(&r->loop, &r->heartbeat);
   r->heartbeat.data = r;
+  /* Never keeps the loop alive; closed with the rest by walk_close. */
+  uv_prepare_init(&r->loop, &r->wlog_prepare);
+  r->wlog_prepare.data = r;
+  uv_prepare_start(&r->wlog_prepare, on_wlog_prepare);
+  uv_unref((uv_handle_t *)&r->wlog_prepare);
   r->ep.status = status_json;
   r->ep.rotate = rotate_logs;
   r->ep.control = do_control;
@@ -990,6 +1068,7 @@ static int run_body(sw_host_t *host, void *data) {
     feed(r, &in);
   }
   uv_run(&r->loop, UV_RUN_DEFAULT);
+  flush_held(r);
   detach_logs(r);
   uv_walk(&r->loop, walk_close, NULL);
   uv_run(&r->loop, UV_RUN_DEFAULT);
