@@ -42,6 +42,7 @@ void sw_config_free(sw_config_t *c) {
   free(c->path);
   free(c->dir);
   sw_argv_free(&c->argv);
+  sw_probe_spec_free(&c->probe_spec);
   for (i = 0; i < c->n_env; i++) {
     free(c->env[i].name);
     free(c->env[i].value);

@@ -127,7 +127,10 @@ static void on_sigchld(uv_signal_t *s, int signum) {
     r = waitpid(-1, &status, WNOHANG);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) break; /* none left to reap (0), or no children (ECHILD) */
-    if (current != NULL && r == current->pid) child_exited(current, status);
+    if (current != NULL && r == current->pid)
+      child_exited(current, status);
+    else
+      (void)sw__posix_helper_reaped((int)r, status);
     /* else: an orphan of the tree, reparented to us; nothing to report */
   }
 }
