@@ -309,6 +309,7 @@ int sw_parse_int(const char *s, long long min, long long max, long long *out,
                 "%lld to %lld",
                 s, min, max);
   if ((!neg && v > (unsigned long long)max) ||
+      (!neg && min > 0 && v < (unsigned long long)min) ||
       (neg && (long long)-(long long)v < min) || (neg && min >= 0 && v != 0))
     return fail(why, whylen, "%s is out of range %lld..%lld", s, min, max);
   *out = neg ? -(long long)v : (long long)v;
