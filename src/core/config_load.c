@@ -589,8 +589,10 @@ static void apply_cpu_max(loader_t *L, char *v) {
   memcpy(num, v, n);
   num[n] = '\0';
   if (sw_parse_int(num, 0, 100000, &pct, why, sizeof(why)) != 0) {
-    err(L, "%s; write e.g. 90%% (of one CPU, up to 100000%%; 0 for no limit)",
-        why);
+    err(L,
+        "\"%s\" is not a percentage from 0 to 100000; write e.g. 90%% (of "
+        "one CPU; 0 for no limit)",
+        v);
     return;
   }
   L->c->cpu_max = (unsigned)pct;
