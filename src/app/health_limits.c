@@ -92,25 +92,33 @@ void sw_limits_child_started(sw_limits_t *l, sw_child_t *child) {
   l->tripped = false;
   l->has_sample = false;
   sw_cpu_rule_reset(&l->cpu);
-  l->sample_memory = false;
+  /* memory_max is sampled even where the OS holds it: the sample is the
+   * backstop where the job's limit is not enforced (Wine), and where it
+   * is, the tree never gets above it for the sample to see. */
+  l->sample_memory = cfg->memory_max > 0;
   if (cfg->memory_max > 0) {
     char why[512], b[32];
     int rc;
 
     why[0] = '\0';
+    period = MEMORY_SAMPLE_MS;
     rc = sw_os_child_memory_limit(child, cfg->memory_max, on_memory_limit, l,
                                   why, sizeof(why));
-    if (rc != 0) {
-      l->sample_memory = true;
-      period = MEMORY_SAMPLE_MS;
-      if (!l->said_fallback)
+    if (!l->said_fallback) {
+      if (rc != 0)
         sw_log_info(
             "memory_max %s: the OS cannot hold it here (%s); sampling the "
             "tree's memory every %dms instead",
             sw_usage_format_bytes(cfg->memory_max, b, sizeof(b)), why,
             MEMORY_SAMPLE_MS);
-      l->said_fallback = true;
+      else
+        sw_log_info(
+            "memory_max %s: held by the OS, and the tree's memory sampled "
+            "every %dms as well",
+            sw_usage_format_bytes(cfg->memory_max, b, sizeof(b)),
+            MEMORY_SAMPLE_MS);
     }
+    l->said_fallback = true;
   }
   if (cfg->cpu_max > 0) {
     uint64_t p = sw_cpu_sample_period_ms(cfg->cpu_window_ms);
