@@ -60,6 +60,15 @@ WIN_OBJ   := $(patsubst %.c,build/win/obj/%.o,$(CORE_SRC) $(BASE_SRC) $(APP_SRC)
 SAN_CORE_OBJ := $(patsubst %.c,build/posix-san/obj/%.o,$(CORE_SRC) \
                   src/app/output.c src/app/logfile.c src/app/logwriter.c)
 
+# ...and the glue run.c needs, over the fake OS backend (src/os/fake/,
+# tests only: never in a shipped binary), so tests/unit/test_run.c drives
+# `run` without processes.
+FAKE_SRC     := $(wildcard src/os/fake/*.c)
+UNIT_APP_SRC := src/app/run.c src/app/capture.c src/app/endpoint.c \
+                src/app/fsutil.c src/base/log.c src/app/config_file.c \
+                src/app/health_probe.c src/app/health_limits.c
+SAN_FAKE_OBJ := $(patsubst %.c,build/posix-san/obj/%.o,$(UNIT_APP_SRC) $(FAKE_SRC))
+
 UNIT_SRC  := $(wildcard tests/unit/*.c)
 UNIT_OBJ  := $(patsubst %.c,build/posix-san/obj/%.o,$(UNIT_SRC))
 
@@ -141,7 +150,7 @@ children: build/posix/testchild build/win/testchild.exe build/posix/gochild \
           build/win/gochild.exe
 
 # ---- tests ---------------------------------------------------------------------
-build/posix-san/unit: $(UNIT_OBJ) $(SAN_CORE_OBJ)
+build/posix-san/unit: $(UNIT_OBJ) $(SAN_CORE_OBJ) $(SAN_FAKE_OBJ)
 	$(Q)$(CC) $(SAN) -o $@ $^ $(NATIVE_LIBS) -lcmocka
 
 unit: build/posix-san/unit
@@ -204,7 +213,7 @@ lint:
 	$(Q)/usr/bin/python3 scripts/lint-layers src
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	  --inline-suppr --std=c11 -Isrc -D_POSIX_C_SOURCE=200809L \
-	  src/core src/base src/app src/os/posix src/os/common src/main.c
+	  src/core src/base src/app src/os/posix src/os/common src/os/fake src/main.c
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	  --inline-suppr --std=c11 -Isrc -D_WIN32 -DUNICODE -D_UNICODE \
 	  --platform=win64 src/os/win && echo "lint: clean"

@@ -1320,6 +1320,11 @@ def wine_install(d):
     return exe
 
 
+def wine_version():
+    return subprocess.run(["wine", "--version"], capture_output=True,
+                          text=True, env=wine_env()).stdout.strip()
+
+
 def wine_teardown(d):
     for name in ("swbench", "minsvc"):
         try:
@@ -1432,9 +1437,7 @@ def run_wine():
             od = subprocess.run(["x86_64-w64-mingw32-objdump", "-p",
                                  str(d / f)], capture_output=True, text=True)
             res["imports"][f] = re.findall(r"DLL Name: (\S+)", od.stdout)
-        res["version"] = subprocess.run(["wine", "--version"],
-                                        capture_output=True, text=True,
-                                        env=wine_env()).stdout.strip()
+        res["version"] = wine_version()
     except Exception as e:  # noqa: BLE001
         res["error"] = str(e)
         traceback.print_exc()
@@ -1603,9 +1606,7 @@ def run_scm_cycles():
                        if cycle_failures(c)]
                 log(f"  {name}: {len(cs)} cycles, {len(bad)} with a failure"
                     + (f": {bad[:3]}" if bad else ""))
-        res["version"] = subprocess.run(["wine", "--version"],
-                                        capture_output=True, text=True,
-                                        env=wine_env()).stdout.strip()
+        res["version"] = wine_version()
     except Exception as e:  # noqa: BLE001
         res["error"] = str(e)
         traceback.print_exc()

@@ -20,6 +20,7 @@
 #include "base/log.h"
 #include "app/logfile.h"
 #include "app/logwriter.h"
+#include "app/run.h"
 #include "core/err.h"
 #include "core/events.h"
 #include "core/path.h"
@@ -48,6 +49,7 @@
 
 typedef struct {
   const sw_config_t *cfg;
+  sw_run_tuning_t tune;
   sw_host_t *host;
   uv_loop_t loop;
   uv_timer_t timer;     /* the state machine's one timer */
@@ -204,18 +206,21 @@ static void collect_tail_line(void *data, const char *line) {
   t->v[t->n++] = line;
 }
 
-/* An entry in the system's event log (Windows Event Log). */
-static void event(run_t *r, sw_evt_t kind, sw_log_level_t level) {
+/* An entry in the system's event log (Windows Event Log), its text from
+ * the state the step left (snap). */
+static void event(run_t *r, const sw_sup_t *snap, sw_evt_t kind,
+                  sw_evt_level_t level) {
+  static const sw_log_level_t levels[] = {SW_LOG_INFO, SW_LOG_WARN,
+                                          SW_LOG_ERROR};
   const char *lines[1000];
   tail_t t = {lines, 0};
   char *text;
 
   if (r->logs_open) sw_capture_each_tail(&r->cap, collect_tail_line, &t);
-  text =
-      sw_event_text(kind, r->cfg->name, r->cfg->executable, &r->sup, t.v, t.n);
+  text = sw_event_text(kind, r->cfg->name, r->cfg->executable, snap, t.v, t.n);
   /* Noted in the wrapper log too (first line), so what went to the
    * system's log can be checked where the rest is. */
-  if (text != NULL && sw_os_event_report(level, text))
+  if (text != NULL && sw_os_event_report(levels[level], text))
     sw_log_info("event log: %.*s", (int)strcspn(text, "\r\n"), text);
   free(text);
 }
@@ -290,11 +295,6 @@ static void on_child_exit(void *data, uint32_t code, int signal) {
   r->child = NULL;
   feed(r, &in);
   note_restart_reason(r, code, signal);
-  if (r->sup.has_exit && (r->sup.last_decision.cls == SW_CLASS_FAILURE ||
-                          r->sup.last_decision.cls == SW_CLASS_ABNORMAL)) {
-    log_crash_context(r, code, signal);
-    event(r, SW_EVT_CRASHED, SW_LOG_WARN);
-  }
 }
 
 /* ---- commands -------------------------------------------------------------
@@ -441,13 +441,15 @@ static void execute(run_t *r, const sw_sup_t *snap) {
         r->child = NULL;
       }
       break;
+    case SW_CMD_EVENT_LOG:
+      /* A crash: the child's last lines next to its exit code first. */
+      if (c->evt == SW_EVT_CRASHED)
+        log_crash_context(r, snap->last_exit.code, snap->last_exit.signal);
+      event(r, snap, c->evt, c->level);
+      break;
     case SW_CMD_FINISH:
       r->finished = true;
-      r->exit_code = r->sup.state == SW_ST_FAILED ? r->sup.exit_code : 0;
-      if (r->sup.state == SW_ST_FAILED)
-        event(r, SW_EVT_FAILED, SW_LOG_ERROR);
-      else
-        event(r, SW_EVT_STOPPED, SW_LOG_INFO);
+      r->exit_code = snap->state == SW_ST_FAILED ? snap->exit_code : 0;
       close_all(r);
       break;
     }
@@ -488,12 +490,8 @@ static void feed(run_t *r, const sw_input_t *in) {
     if (r->sup.state == SW_ST_STOPPING && !r->sup.health_stop &&
         !uv_is_active((uv_handle_t *)&r->heartbeat) &&
         sw_os_host_is_service(r->host))
-      uv_timer_start(&r->heartbeat, on_heartbeat, HEARTBEAT_MS, HEARTBEAT_MS);
-    /* The service is up: its first child runs. (Later starts are
-     * restarts, in the wrapper log.) */
-    if (before == SW_ST_STARTING && r->sup.state == SW_ST_RUNNING &&
-        r->sup.policy.total_restarts == 0)
-      event(r, SW_EVT_STARTED, SW_LOG_INFO);
+      uv_timer_start(&r->heartbeat, on_heartbeat, r->tune.heartbeat_ms,
+                     r->tune.heartbeat_ms);
     /* Commands are executed from a copy: executing one may feed more
      * events, and each step rewrites sup->out. */
     snap = r->sup;
@@ -696,6 +694,12 @@ static int run_body(sw_host_t *host, void *data) {
 }
 
 int sw_cmd_run(const sw_cli_t *cli) {
+  const sw_run_tuning_t tune = {TERMINATE_WAIT_MS, HEARTBEAT_MS};
+
+  return sw_run(cli, &tune);
+}
+
+int sw_run(const sw_cli_t *cli, const sw_run_tuning_t *tune) {
   run_t *r;
   sw_config_t *cfg;
   int rc;
@@ -711,8 +715,9 @@ int sw_cmd_run(const sw_cli_t *cli) {
     return SW_EXIT_RUNTIME;
   }
   r->cfg = cfg;
+  r->tune = *tune;
   if (cfg != NULL)
-    sw_sup_init(&r->sup, &cfg->restart, &cfg->stop, TERMINATE_WAIT_MS);
+    sw_sup_init(&r->sup, &cfg->restart, &cfg->stop, tune->terminate_wait_ms);
   /* Hosted even when the config is invalid: see run_body(). */
   rc = sw_os_host_run(cfg ? cfg->name : "", run_body, r);
   if (!r->logs_abandoned) {

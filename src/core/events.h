@@ -4,14 +4,7 @@
 #ifndef SW_CORE_EVENTS_H
 #define SW_CORE_EVENTS_H
 
-#include "core/sup.h"
-
-typedef enum {
-  SW_EVT_STARTED, /* the child runs (first start of the service) */
-  SW_EVT_STOPPED, /* the service ended successfully */
-  SW_EVT_FAILED,  /* the service ended failed (give-up, policy) */
-  SW_EVT_CRASHED  /* the child exited abnormally or with a failure */
-} sw_evt_t;
+#include "core/sup.h" /* sw_evt_t */
 
 /*
  * The entry for `kind`, from the supervisor's state after the event, and

@@ -26,10 +26,26 @@ static void emit(sw_sup_t *sup, sw_cmd_kind_t kind, sw_stop_method_t m,
   for (i = 0; i < sup->nout; i++)
     feeding += feeds_back(sup->out[i].kind);
   assert(sup->nout < SW_SUP_MAX_CMDS && feeding <= SW_SUP_MAX_FEEDING);
+  memset(&sup->out[sup->nout], 0, sizeof(sup->out[0]));
   sup->out[sup->nout].kind = kind;
   sup->out[sup->nout].method = m;
   sup->out[sup->nout].ms = ms;
   sup->nout++;
+}
+
+/* An entry for the system's event log, written from the state after the
+ * step (so emitted after the fields its text shows are set). */
+static void emit_event(sw_sup_t *sup, sw_evt_t evt, sw_evt_level_t level) {
+  emit(sup, SW_CMD_EVENT_LOG, 0, 0);
+  sup->out[sup->nout - 1].evt = evt;
+  sup->out[sup->nout - 1].level = level;
+}
+
+/* The child's exit was a crash (or a health stop) worth an entry of its
+ * own. */
+static bool crashed(const sw_input_t *in, const sw_decision_t *d) {
+  return in->ev == SW_EV_EXIT && d->cls != SW_CLASS_SUCCESS &&
+         d->cls != SW_CLASS_CLEAN_STOP;
 }
 
 static void because(sw_sup_t *sup, const char *fmt, ...) SW_PRINTF(2, 3);
@@ -70,6 +86,10 @@ static void act_spawned(sw_sup_t *sup, const sw_input_t *in) {
   sup->started_ms = in->now_ms;
   sup->started_wall_ms = in->wall_ms;
   because(sup, "child started, pid %d", in->pid);
+  /* The service is up: its first child runs. (Later starts are restarts,
+   * in the wrapper log only.) */
+  if (sup->policy.total_restarts == 0)
+    emit_event(sup, SW_EVT_STARTED, SW_EVT_INFO);
 }
 
 /* Apply the policy's decision to an exit (or a failed spawn). */
@@ -104,6 +124,7 @@ static void decide(sw_sup_t *sup, const sw_input_t *in, bool stopping) {
             sw_restart_policy_name(sup->restart->policy),
             (unsigned long long)d.delay_ms, d.attempt);
     emit(sup, SW_CMD_ARM_TIMER, 0, d.delay_ms);
+    if (crashed(in, &d)) emit_event(sup, SW_EVT_CRASHED, SW_EVT_WARNING);
     return;
   case SW_DECIDE_STOP:
     sup->state = SW_ST_STOPPED;
@@ -139,6 +160,13 @@ static void decide(sw_sup_t *sup, const sw_input_t *in, bool stopping) {
   case SW_WHY_RESTART:
     break;
   }
+  /* The service's entry comes before the crash's: the order the wrapper
+   * log has always shown. */
+  if (sup->state == SW_ST_FAILED)
+    emit_event(sup, SW_EVT_FAILED, SW_EVT_ERROR);
+  else
+    emit_event(sup, SW_EVT_STOPPED, SW_EVT_INFO);
+  if (crashed(in, &d)) emit_event(sup, SW_EVT_CRASHED, SW_EVT_WARNING);
   emit(sup, SW_CMD_FINISH, 0, 0);
 }
 
@@ -190,6 +218,7 @@ static void act_next_step(sw_sup_t *sup, const sw_input_t *in) {
               sup->unkillable_pid);
     emit(sup, SW_CMD_CANCEL_TIMER, 0, 0);
     emit(sup, SW_CMD_ABANDON, 0, 0);
+    emit_event(sup, SW_EVT_FAILED, SW_EVT_ERROR);
     emit(sup, SW_CMD_FINISH, 0, 0);
     return;
   }
@@ -238,6 +267,7 @@ static void act_cancel(sw_sup_t *sup, const sw_input_t *in) {
   sup->next_restart_wall_ms = 0;
   because(sup, "stop requested while waiting to restart");
   emit(sup, SW_CMD_CANCEL_TIMER, 0, 0);
+  emit_event(sup, SW_EVT_STOPPED, SW_EVT_INFO);
   emit(sup, SW_CMD_FINISH, 0, 0);
 }
 

@@ -51,6 +51,17 @@ typedef struct {
   const char *why;
 } sw_input_t;
 
+/* The system event log's entries (texts: core/events.c). */
+typedef enum {
+  SW_EVT_STARTED, /* the child runs (first start of the service) */
+  SW_EVT_STOPPED, /* the service ended successfully */
+  SW_EVT_FAILED,  /* the service ended failed (give-up, policy) */
+  SW_EVT_CRASHED  /* the child exited abnormally or with a failure */
+} sw_evt_t;
+
+/* An entry's severity (Windows: the Event Log's type). */
+typedef enum { SW_EVT_INFO, SW_EVT_WARNING, SW_EVT_ERROR } sw_evt_level_t;
+
 typedef enum {
   SW_CMD_SPAWN,        /* start the child */
   SW_CMD_SEND_STOP,    /* deliver method; on failure feed SW_EV_STEP_FAILED */
@@ -59,6 +70,10 @@ typedef enum {
   SW_CMD_ABANDON,      /* even terminate did not end the child (pid in
                           sw_sup_t.unkillable_pid): log it and release it,
                           so nothing of it keeps the loop alive */
+  SW_CMD_EVENT_LOG,    /* write entry evt at level to the system's event
+                          log, from the state after the step (a CRASHED
+                          entry: the child's last lines go to the wrapper
+                          log first) */
   SW_CMD_FINISH        /* the service ended: see sw_sup_t.state/exit_code */
 } sw_cmd_kind_t;
 
@@ -66,10 +81,14 @@ typedef struct {
   sw_cmd_kind_t kind;
   sw_stop_method_t method; /* SW_CMD_SEND_STOP */
   uint64_t ms;             /* SW_CMD_ARM_TIMER */
+  sw_evt_t evt;            /* SW_CMD_EVENT_LOG */
+  sw_evt_level_t level;    /* SW_CMD_EVENT_LOG */
 } sw_cmd_t;
 
 /*
- * A step emits at most SW_SUP_MAX_CMDS commands, and at most one of them
+ * A step emits at most SW_SUP_MAX_CMDS commands (the most: an unkillable
+ * child's cancel, abandon, failed entry and finish; or a final failed exit's
+ * cancel, failed entry, crashed entry and finish), and at most one of them
  * (SW_CMD_SPAWN or SW_CMD_SEND_STOP) makes the executor feed an event back
  * (its result), so an executor that queues those needs room for one event
  * per step in progress; tests/unit/test_sup.c checks both bounds on every

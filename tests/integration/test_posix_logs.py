@@ -4,7 +4,6 @@ loses a line, bounded retention, time stamps, merged streams, crash
 context, on-demand rotation, and a full disk."""
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SVCWRAP, scaled, wait_pid_file, wait_until
-from test_posix_supervisor import TESTCHILD, Files, service_ini
+from test_posix_supervisor import Files, service_ini
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from logcheck import (LINE_BYTES, LINES, SEQ,  # noqa: E402
@@ -35,6 +34,15 @@ def run_writer(ctx, name, extra_log, lines=LINES):
     w = ctx.wrapper(ini)
     assert w.wait(120) == 0, w.log()
     return out
+
+
+def env_small_quarantine(ctx):
+    """The wrapper's environment with ASan's quarantine of freed memory
+    (256 MB by default) cut to 1 MB, so memory figures measure svcwrap,
+    not ASan."""
+    env = ctx.env()
+    env["ASAN_OPTIONS"] = env["ASAN_OPTIONS"] + ":quarantine_size_mb=1"
+    return env
 
 
 def test_rotation_keeps_every_line(ctx):
@@ -305,10 +313,7 @@ def test_line_without_newline_is_bounded(ctx):
                       timestamps = false
                       max_size = 1GB
                       """, executable=sys.executable)
-    env = ctx.env()
-    # ASan holds freed memory in a quarantine (256 MB by default), which
-    # would measure ASan, not svcwrap.
-    env["ASAN_OPTIONS"] = env["ASAN_OPTIONS"] + ":quarantine_size_mb=1"
+    env = env_small_quarantine(ctx)
     w = ctx.wrapper(ini, env=env)
     out = ctx.scratch / "logs" / "longline.out.log"
     wait_until(done.exists, 120, "the child to write 64 MiB")
@@ -358,8 +363,7 @@ def test_stalled_log_disk_does_not_stall_the_loop(ctx):
                       timestamps = false
                       max_size = 1GB
                       """)
-    env = ctx.env()
-    env["ASAN_OPTIONS"] = env["ASAN_OPTIONS"] + ":quarantine_size_mb=1"
+    env = env_small_quarantine(ctx)
     w = ctx.wrapper(ini, env=env)
     wait_until(lambda: re.search(r"started .*, pid \d+", w.log()), 10,
                "the child to start")

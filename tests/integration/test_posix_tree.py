@@ -7,6 +7,7 @@ are pipes it can reopen through /dev/stdout and /dev/stderr; descriptors
 svcwrap inherited do not reach the child.
 """
 import os
+from pathlib import Path
 import re
 import shutil
 import signal
@@ -25,9 +26,10 @@ def escaper_script(ctx, then, clear_env=False, trap=""):
     """A shell child that starts a setsid'd `sleep` (a new session and
     process group; with clear_env also an empty environment, so not even
     the SVCWRAP_TREE marker is left) holding the child's stdout, writes its
-    pid to escaped.pid, then runs `then` (shell). `trap` comes first, so a
-    stop as soon as escaped.pid exists finds it in place. The escapee pid
-    file is written atomically."""
+    pid to escaped.pid (and appends it to escaped.pid.all, one line per
+    run), then runs `then` (shell). `trap` comes first, so a stop as soon
+    as escaped.pid exists finds it in place. The escapee pid file is
+    written atomically."""
     esc = ctx.scratch / "escaped.pid"
     env = "env -i " if clear_env else ""
     script = ctx.scratch / "escaper.sh"
@@ -35,7 +37,8 @@ def escaper_script(ctx, then, clear_env=False, trap=""):
         "#!/bin/sh\n"
         f"{trap}\n"
         f"rm -f {esc}\n"
-        f"{env}setsid /bin/sh -c 'echo $$ > {esc}.tmp && mv {esc}.tmp {esc}; "
+        f"{env}setsid /bin/sh -c 'echo $$ >> {esc}.all; "
+        f"echo $$ > {esc}.tmp && mv {esc}.tmp {esc}; "
         "exec sleep 1000' &\n"
         f"while [ ! -s {esc} ]; do sleep 0.01; done\n"
         f"{then}\n")
@@ -98,17 +101,21 @@ def test_setsid_descendant_gone_before_restart(ctx):
         interval = 1min
         """, executable=script)
     w = ctx.wrapper(ini)
-    first = wait_pid_file(esc)
-    w.wait_log(r"started .* \(restart 1\)")
-    assert not pid_alive(first), f"escaped pid {first} survived the restart"
     assert w.wait(10) == 1, w.log()
-    starts = re.findall(r"started .*, pid (\d+) \(restart (\d+)\)", w.log())
-    assert len(starts) == 3, w.log()
-    ended = re.findall(r"child exited: ended 1 process left of the child's tree", w.log())
-    assert len(ended) == 3, w.log()
-    assert "still open" not in w.log(), w.log()
-    # The last run's descendant too.
-    wait_pid_gone(read_escaped(esc), 3)
+    log = w.log()
+    starts = re.findall(r"started .*, pid (\d+) \(restart (\d+)\)", log)
+    assert len(starts) == 3, log
+    # Each run's descendant was ended when its child exited, before the
+    # next start (the log is in order: the wrapper's one loop writes it).
+    events = re.findall(r"child exited: ended 1 process left of the child's "
+                        r"tree|started .*, pid \d+ \(restart \d+\)", log)
+    assert [e.startswith("child exited") for e in events] == \
+        [False, True] * len(starts), log
+    assert "still open" not in log, log
+    escapees = [int(p) for p in Path(f"{esc}.all").read_text().split()]
+    assert len(escapees) == len(starts), escapees
+    for pid in escapees:
+        wait_pid_gone(pid, 3, f"escaped pid {pid} to be gone")
 
 
 def read_escaped(path):

@@ -25,30 +25,13 @@
 
 static sw_sbuf_t logged;
 
-static void record_log(const char *level, const char *fmt, va_list ap) {
-  char line[2048];
-
-  vsnprintf(line, sizeof(line), fmt, ap);
-  sw_sbuf_printf(&logged, "%s: %s\n", level, line);
-}
-
-#define STUB_LOG(fn, level)                                                    \
-  void fn(const char *fmt, ...) {                                              \
-    va_list ap;                                                                \
-                                                                               \
-    va_start(ap, fmt);                                                         \
-    record_log(level, fmt, ap);                                                \
-    va_end(ap);                                                                \
-  }
-STUB_LOG(sw_log_info, "info")
-STUB_LOG(sw_log_warn, "warning")
-STUB_LOG(sw_log_warnx, "warning")
-STUB_LOG(sw_log_error, "error")
-STUB_LOG(sw_log_debug, "debug")
-
-void sw_log_set_sink(sw_log_sink_fn *fn, void *data) {
-  (void)fn;
+/* The real app/log.c, with this sink (the fake OS keeps stderr quiet). */
+static void record_log(void *data, sw_log_level_t level, const char *line,
+                       size_t len) {
   (void)data;
+  (void)level;
+  sw_sbuf_put(&logged, line, len);
+  sw_sbuf_put(&logged, "\n", 1);
 }
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -192,11 +175,13 @@ static int setup(void **state) {
   uv_cond_init(&fault.cond);
   reports.len = 0;
   logged.len = 0;
+  sw_log_set_sink(record_log, NULL);
   return 0;
 }
 
 static int teardown(void **state) {
   (void)state;
+  sw_log_set_sink(NULL, NULL);
   remove_dir();
   uv_cond_destroy(&fault.cond);
   uv_mutex_destroy(&fault.mu);

@@ -113,6 +113,12 @@ static void expect_send(const sw_cmd_t *c, sw_stop_method_t m) {
   assert_int_equal(c->method, m);
 }
 
+static void expect_evt(const sw_cmd_t *c, sw_evt_t evt, sw_evt_level_t level) {
+  assert_int_equal(c->kind, SW_CMD_EVENT_LOG);
+  assert_int_equal(c->evt, evt);
+  assert_int_equal(c->level, level);
+}
+
 static void expect_timer(const sw_cmd_t *c, uint64_t ms) {
   assert_int_equal(c->kind, SW_CMD_ARM_TIMER);
   assert_int_equal(c->ms, ms);
@@ -165,79 +171,85 @@ static void goto_state(fixture_t *f, sw_state_t st) {
 #define CANCEL  SW_CMD_CANCEL_TIMER
 #define FINISH  SW_CMD_FINISH
 #define ABANDON SW_CMD_ABANDON
+#define EVLOG   SW_CMD_EVENT_LOG
+#define NO_EVT  (-1)
 
 typedef struct {
   int next;   /* next state, or BUG: the event cannot happen there */
   unsigned n; /* commands */
   sw_cmd_kind_t cmds[SW_SUP_MAX_CMDS];
+  int evt;   /* the SW_CMD_EVENT_LOG's entry (sw_evt_t), or NO_EVT */
+  int level; /* and its level */
 } cell_t;
 
 /*
- * Every (state, event). Events carry code 1 (a failure: on-failure
- * restarts it), pid 4242 and force = false. BUG cells assert in sw_sup.c
+ * Every (state, event), with the event log entry it writes. Events carry
+ * code 1 (a failure: on-failure restarts it, a crash entry), pid 4242 and
+ * force = false; the fixture's first start has no restarts yet, so
+ * starting + spawned is the "started" entry. BUG cells assert in sw_sup.c
  * (act_bug); table_bug_cells_abort checks that in a child process.
  */
 /* clang-format off */
 static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
   [SW_ST_STARTING] = {
-    [SW_EV_START]        = {SW_ST_STARTING, 0, {0}},
-    [SW_EV_SPAWNED]      = {SW_ST_RUNNING, 0, {0}},
-    [SW_EV_SPAWN_FAILED] = {SW_ST_BACKOFF, 1, {ARM}},
-    [SW_EV_EXIT]         = {BUG, 0, {0}},
-    [SW_EV_TIMER]        = {SW_ST_STARTING, 0, {0}},
-    [SW_EV_STOP]         = {SW_ST_STARTING, 0, {0}},
-    [SW_EV_STEP_FAILED]  = {SW_ST_STARTING, 0, {0}},
-    [SW_EV_UNHEALTHY]    = {SW_ST_STARTING, 0, {0}},
+    [SW_EV_START]        = {SW_ST_STARTING, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWNED]      = {SW_ST_RUNNING, 1, {EVLOG}, SW_EVT_STARTED, SW_EVT_INFO},
+    [SW_EV_SPAWN_FAILED] = {SW_ST_BACKOFF, 1, {ARM}, NO_EVT, 0},
+    [SW_EV_EXIT]         = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_TIMER]        = {SW_ST_STARTING, 0, {0}, NO_EVT, 0},
+    [SW_EV_STOP]         = {SW_ST_STARTING, 0, {0}, NO_EVT, 0},
+    [SW_EV_STEP_FAILED]  = {SW_ST_STARTING, 0, {0}, NO_EVT, 0},
+    [SW_EV_UNHEALTHY]    = {SW_ST_STARTING, 0, {0}, NO_EVT, 0},
   },
   [SW_ST_RUNNING] = {
-    [SW_EV_START]        = {SW_ST_RUNNING, 0, {0}},
-    [SW_EV_SPAWNED]      = {BUG, 0, {0}},
-    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}},
-    [SW_EV_EXIT]         = {SW_ST_BACKOFF, 1, {ARM}},
-    [SW_EV_TIMER]        = {SW_ST_RUNNING, 0, {0}},
-    [SW_EV_STOP]         = {SW_ST_STOPPING, 2, {SEND, ARM}},
-    [SW_EV_STEP_FAILED]  = {SW_ST_RUNNING, 0, {0}},
-    [SW_EV_UNHEALTHY]    = {SW_ST_STOPPING, 2, {SEND, ARM}},
+    [SW_EV_START]        = {SW_ST_RUNNING, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_EXIT]         = {SW_ST_BACKOFF, 2, {ARM, EVLOG}, SW_EVT_CRASHED, SW_EVT_WARNING},
+    [SW_EV_TIMER]        = {SW_ST_RUNNING, 0, {0}, NO_EVT, 0},
+    [SW_EV_STOP]         = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0},
+    [SW_EV_STEP_FAILED]  = {SW_ST_RUNNING, 0, {0}, NO_EVT, 0},
+    [SW_EV_UNHEALTHY]    = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0},
   },
   [SW_ST_BACKOFF] = {
-    [SW_EV_START]        = {SW_ST_BACKOFF, 0, {0}},
-    [SW_EV_SPAWNED]      = {BUG, 0, {0}},
-    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}},
-    [SW_EV_EXIT]         = {BUG, 0, {0}},
-    [SW_EV_TIMER]        = {SW_ST_STARTING, 1, {SPAWN}},
-    [SW_EV_STOP]         = {SW_ST_STOPPED, 2, {CANCEL, FINISH}},
-    [SW_EV_STEP_FAILED]  = {SW_ST_BACKOFF, 0, {0}},
-    [SW_EV_UNHEALTHY]    = {SW_ST_BACKOFF, 0, {0}},
+    [SW_EV_START]        = {SW_ST_BACKOFF, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_EXIT]         = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_TIMER]        = {SW_ST_STARTING, 1, {SPAWN}, NO_EVT, 0},
+    [SW_EV_STOP]         = {SW_ST_STOPPED, 3, {CANCEL, EVLOG, FINISH}, SW_EVT_STOPPED, SW_EVT_INFO},
+    [SW_EV_STEP_FAILED]  = {SW_ST_BACKOFF, 0, {0}, NO_EVT, 0},
+    [SW_EV_UNHEALTHY]    = {SW_ST_BACKOFF, 0, {0}, NO_EVT, 0},
   },
   [SW_ST_STOPPING] = {
-    [SW_EV_START]        = {SW_ST_STOPPING, 0, {0}},
-    [SW_EV_SPAWNED]      = {BUG, 0, {0}},
-    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}},
-    [SW_EV_EXIT]         = {SW_ST_STOPPED, 2, {CANCEL, FINISH}},
-    [SW_EV_TIMER]        = {SW_ST_STOPPING, 2, {SEND, ARM}},
-    [SW_EV_STOP]         = {SW_ST_STOPPING, 0, {0}},
-    [SW_EV_STEP_FAILED]  = {SW_ST_STOPPING, 2, {SEND, ARM}},
-    [SW_EV_UNHEALTHY]    = {SW_ST_STOPPING, 0, {0}},
+    [SW_EV_START]        = {SW_ST_STOPPING, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_EXIT]         = {SW_ST_STOPPED, 3, {CANCEL, EVLOG, FINISH}, SW_EVT_STOPPED, SW_EVT_INFO},
+    [SW_EV_TIMER]        = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0},
+    [SW_EV_STOP]         = {SW_ST_STOPPING, 0, {0}, NO_EVT, 0},
+    [SW_EV_STEP_FAILED]  = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0},
+    [SW_EV_UNHEALTHY]    = {SW_ST_STOPPING, 0, {0}, NO_EVT, 0},
   },
   [SW_ST_STOPPED] = {
-    [SW_EV_START]        = {SW_ST_STARTING, 1, {SPAWN}},
-    [SW_EV_SPAWNED]      = {BUG, 0, {0}},
-    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}},
-    [SW_EV_EXIT]         = {BUG, 0, {0}},
-    [SW_EV_TIMER]        = {SW_ST_STOPPED, 0, {0}},
-    [SW_EV_STOP]         = {SW_ST_STOPPED, 0, {0}},
-    [SW_EV_STEP_FAILED]  = {SW_ST_STOPPED, 0, {0}},
-    [SW_EV_UNHEALTHY]    = {SW_ST_STOPPED, 0, {0}},
+    [SW_EV_START]        = {SW_ST_STARTING, 1, {SPAWN}, NO_EVT, 0},
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_EXIT]         = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_TIMER]        = {SW_ST_STOPPED, 0, {0}, NO_EVT, 0},
+    [SW_EV_STOP]         = {SW_ST_STOPPED, 0, {0}, NO_EVT, 0},
+    [SW_EV_STEP_FAILED]  = {SW_ST_STOPPED, 0, {0}, NO_EVT, 0},
+    [SW_EV_UNHEALTHY]    = {SW_ST_STOPPED, 0, {0}, NO_EVT, 0},
   },
   [SW_ST_FAILED] = {
-    [SW_EV_START]        = {SW_ST_FAILED, 0, {0}},
-    [SW_EV_SPAWNED]      = {BUG, 0, {0}},
-    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}},
-    [SW_EV_EXIT]         = {BUG, 0, {0}},
-    [SW_EV_TIMER]        = {SW_ST_FAILED, 0, {0}},
-    [SW_EV_STOP]         = {SW_ST_FAILED, 0, {0}},
-    [SW_EV_STEP_FAILED]  = {SW_ST_FAILED, 0, {0}},
-    [SW_EV_UNHEALTHY]    = {SW_ST_FAILED, 0, {0}},
+    [SW_EV_START]        = {SW_ST_FAILED, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_EXIT]         = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_TIMER]        = {SW_ST_FAILED, 0, {0}, NO_EVT, 0},
+    [SW_EV_STOP]         = {SW_ST_FAILED, 0, {0}, NO_EVT, 0},
+    [SW_EV_STEP_FAILED]  = {SW_ST_FAILED, 0, {0}, NO_EVT, 0},
+    [SW_EV_UNHEALTHY]    = {SW_ST_FAILED, 0, {0}, NO_EVT, 0},
   },
 };
 /* clang-format on */
@@ -272,11 +284,24 @@ static void table_walk(void **state) {
           feeding += f.sup.out[i].kind == SPAWN || f.sup.out[i].kind == SEND;
         assert_true(feeding <= SW_SUP_MAX_FEEDING);
       }
-      for (i = 0; i < c->n; i++)
+      for (i = 0; i < c->n; i++) {
         if (f.sup.out[i].kind != c->cmds[i])
           fail_msg("%s + %s: command %u is %d, want %d",
                    sw_state_name((sw_state_t)s), sw_event_name((sw_event_t)e),
                    i, f.sup.out[i].kind, c->cmds[i]);
+        if (c->cmds[i] == EVLOG && ((int)f.sup.out[i].evt != c->evt ||
+                                    (int)f.sup.out[i].level != c->level))
+          fail_msg("%s + %s: entry %d level %d, want %d level %d",
+                   sw_state_name((sw_state_t)s), sw_event_name((sw_event_t)e),
+                   f.sup.out[i].evt, f.sup.out[i].level, c->evt, c->level);
+      }
+      {
+        unsigned entries = 0;
+
+        for (i = 0; i < f.sup.nout; i++)
+          entries += f.sup.out[i].kind == EVLOG;
+        assert_int_equal(entries, c->evt == NO_EVT ? 0 : 1);
+      }
       assert_int_equal(sw_sup_is_final(&f.sup),
                        c->next == SW_ST_STOPPED || c->next == SW_ST_FAILED);
       checked++;
@@ -356,7 +381,8 @@ static void stop_ladder(void **state) {
   f.now += 3;
   feed_exit(&f, 0, 9);
   assert_int_equal(f.sup.state, SW_ST_STOPPED);
-  EXPECT_CMDS(&f.sup, CANCEL, FINISH);
+  EXPECT_CMDS(&f.sup, CANCEL, EVLOG, FINISH);
+  expect_evt(&f.sup.out[1], SW_EVT_STOPPED, SW_EVT_INFO);
   assert_true(sw_sup_is_final(&f.sup));
   assert_int_equal(f.sup.exit_code, 0);
   assert_int_equal(f.sup.pid, 0);
@@ -403,7 +429,8 @@ static void terminate_times_out(void **state) {
   f.now += TERM_WAIT;
   feed(&f, SW_EV_TIMER);
   assert_int_equal(f.sup.state, SW_ST_FAILED);
-  EXPECT_CMDS(&f.sup, CANCEL, ABANDON, FINISH);
+  EXPECT_CMDS(&f.sup, CANCEL, ABANDON, EVLOG, FINISH);
+  expect_evt(&f.sup.out[2], SW_EVT_FAILED, SW_EVT_ERROR);
   assert_int_equal(f.sup.exit_code, SW_SUP_EXIT_UNKILLABLE);
   assert_int_equal(f.sup.unkillable_pid, 4242);
   assert_int_equal(f.sup.pid, 0);
@@ -431,10 +458,10 @@ static void terminate_step_row(void **state) {
     sw_cmd_kind_t cmds[SW_SUP_MAX_CMDS];
   } row[] = {
       {SW_EV_START, SW_ST_STOPPING, 0, {0}},
-      {SW_EV_EXIT, SW_ST_STOPPED, 2, {CANCEL, FINISH}},
-      {SW_EV_TIMER, SW_ST_FAILED, 3, {CANCEL, ABANDON, FINISH}},
+      {SW_EV_EXIT, SW_ST_STOPPED, 3, {CANCEL, EVLOG, FINISH}},
+      {SW_EV_TIMER, SW_ST_FAILED, 4, {CANCEL, ABANDON, EVLOG, FINISH}},
       {SW_EV_STOP, SW_ST_STOPPING, 0, {0}},
-      {SW_EV_STEP_FAILED, SW_ST_FAILED, 3, {CANCEL, ABANDON, FINISH}},
+      {SW_EV_STEP_FAILED, SW_ST_FAILED, 4, {CANCEL, ABANDON, EVLOG, FINISH}},
   };
   unsigned i, k;
 
@@ -486,7 +513,8 @@ static void step_failed_moves_on(void **state) {
   feed(&f, SW_EV_STEP_FAILED);
   assert_int_equal(f.now, t);
   assert_int_equal(f.sup.state, SW_ST_FAILED);
-  EXPECT_CMDS(&f.sup, CANCEL, ABANDON, FINISH);
+  EXPECT_CMDS(&f.sup, CANCEL, ABANDON, EVLOG, FINISH);
+  expect_evt(&f.sup.out[2], SW_EVT_FAILED, SW_EVT_ERROR);
   assert_int_equal(f.sup.exit_code, SW_SUP_EXIT_UNKILLABLE);
   assert_int_equal(f.sup.unkillable_pid, 4242);
   assert_non_null(strstr(f.sup.reason, "could not be delivered to pid 4242"));
@@ -532,7 +560,8 @@ static void backoff_then_spawn(void **state) {
   f.now = 5000;
   feed_exit(&f, 1, 0);
   assert_int_equal(f.sup.state, SW_ST_BACKOFF);
-  EXPECT_CMDS(&f.sup, ARM);
+  EXPECT_CMDS(&f.sup, ARM, EVLOG);
+  expect_evt(&f.sup.out[1], SW_EVT_CRASHED, SW_EVT_WARNING);
   expect_timer(&f.sup.out[0], 100);
   assert_int_equal(f.sup.pid, 0);
   assert_int_equal(f.sup.next_restart_wall_ms, WALL0 + 5000 + 100);
@@ -551,13 +580,16 @@ static void backoff_then_spawn(void **state) {
   assert_int_equal(f.sup.state, SW_ST_RUNNING);
   assert_int_equal(f.sup.pid, 4242);
   assert_int_equal(f.sup.started_wall_ms, WALL0 + 5100);
+  /* A restart's child is in the wrapper log only: no "started" entry. */
+  EXPECT_NO_CMDS(&f.sup);
 
   /* A stop while waiting: stopped at once, the timer cancelled. */
   feed_exit(&f, 1, 0);
   assert_int_equal(f.sup.state, SW_ST_BACKOFF);
   feed_stop(&f, false);
   assert_int_equal(f.sup.state, SW_ST_STOPPED);
-  EXPECT_CMDS(&f.sup, CANCEL, FINISH);
+  EXPECT_CMDS(&f.sup, CANCEL, EVLOG, FINISH);
+  expect_evt(&f.sup.out[1], SW_EVT_STOPPED, SW_EVT_INFO);
   assert_int_equal(f.sup.exit_code, 0);
   assert_int_equal(f.sup.next_restart_wall_ms, 0);
 }
@@ -574,7 +606,7 @@ static void spawn_failure_goes_to_policy(void **state) {
   in.code = 2;
   sw_sup_step(&f.sup, &in);
   assert_int_equal(f.sup.state, SW_ST_BACKOFF);
-  EXPECT_CMDS(&f.sup, ARM);
+  EXPECT_CMDS(&f.sup, ARM); /* no crash entry: nothing ran */
   assert_int_equal(f.sup.last_decision.cls, SW_CLASS_FAILURE);
 
   /* policy no: failed, with that code. */
@@ -584,7 +616,8 @@ static void spawn_failure_goes_to_policy(void **state) {
   in.code = 2;
   sw_sup_step(&f.sup, &in);
   assert_int_equal(f.sup.state, SW_ST_FAILED);
-  EXPECT_CMDS(&f.sup, FINISH);
+  EXPECT_CMDS(&f.sup, EVLOG, FINISH);
+  expect_evt(&f.sup.out[0], SW_EVT_FAILED, SW_EVT_ERROR);
   assert_int_equal(f.sup.exit_code, 2);
 
   /* Failed spawns count as starts: the burst limit ends the loop. */
@@ -628,7 +661,10 @@ static void give_up(void **state) {
     }
   }
   assert_int_equal(f.sup.state, SW_ST_FAILED);
-  EXPECT_CMDS(&f.sup, FINISH);
+  /* The service's entry, then the crash's (the order run.c always had). */
+  EXPECT_CMDS(&f.sup, EVLOG, EVLOG, FINISH);
+  expect_evt(&f.sup.out[0], SW_EVT_FAILED, SW_EVT_ERROR);
+  expect_evt(&f.sup.out[1], SW_EVT_CRASHED, SW_EVT_WARNING);
   assert_int_equal(f.sup.exit_code, 3);
   assert_int_equal(f.sup.last_decision.why, SW_WHY_GIVE_UP);
   assert_int_equal(f.sup.policy.total_restarts, 1);
@@ -643,7 +679,9 @@ static void give_up(void **state) {
   feed(&f, SW_EV_SPAWNED);
   feed_exit(&f, 3, 0);
   assert_int_equal(f.sup.state, SW_ST_STOPPED);
-  EXPECT_CMDS(&f.sup, FINISH);
+  EXPECT_CMDS(&f.sup, EVLOG, EVLOG, FINISH);
+  expect_evt(&f.sup.out[0], SW_EVT_STOPPED, SW_EVT_INFO);
+  expect_evt(&f.sup.out[1], SW_EVT_CRASHED, SW_EVT_WARNING);
   assert_int_equal(f.sup.exit_code, 0);
 
   /* A give-up on an NTSTATUS crash reports that code. */
@@ -694,7 +732,8 @@ static void exit_codes_when_failed(void **state) {
   f.restart.policy = SW_RESTART_NO;
   feed_exit(&f, 0, 0);
   assert_int_equal(f.sup.state, SW_ST_STOPPED);
-  EXPECT_CMDS(&f.sup, FINISH);
+  EXPECT_CMDS(&f.sup, EVLOG, FINISH);
+  expect_evt(&f.sup.out[0], SW_EVT_STOPPED, SW_EVT_INFO);
   assert_int_equal(f.sup.exit_code, 0);
 
   /* A prevented code: failed with that code. */
@@ -780,7 +819,7 @@ static void health_stop_restarts(void **state) {
   f.now += 5;
   feed_exit(&f, 0, 0); /* exits 0 on ctrl-break: still a watchdog exit */
   assert_int_equal(f.sup.state, SW_ST_BACKOFF);
-  EXPECT_CMDS(&f.sup, CANCEL, ARM);
+  EXPECT_CMDS(&f.sup, CANCEL, ARM, EVLOG); /* a crash entry: watchdog */
   assert_int_equal(f.sup.last_decision.cls, SW_CLASS_WATCHDOG);
   assert_int_equal(f.sup.last_decision.kind, SW_DECIDE_RESTART);
   assert_false(f.sup.health_stop);

@@ -1,0 +1,436 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * app/run.c driven through the fake OS backend (src/os/fake/): no process
+ * is started. Each test writes an INI into a fresh folder, scripts the
+ * children and the host's requests, runs `run` (sw_run(), with a short
+ * terminate wait and heartbeat), then checks what the host was told, what
+ * went to the event log, and the log files the writer produced (capture,
+ * the log writer and rotation, through run.c).
+ */
+#include "unit.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "app/run.h"
+#include "core/sbuf.h"
+#include "core/sup.h"
+#include "os/fake/fake.h"
+
+#define TERM_WAIT 100 /* ms: the tests' terminate wait */
+#define HEARTBEAT 20  /* ms */
+
+static char dir[256];
+
+/* ---- the folder and the run --------------------------------------------- */
+
+static void remove_tree(const char *path) {
+  uv_fs_t req;
+  uv_dirent_t ent;
+
+  if (uv_fs_scandir(NULL, &req, path, 0, NULL) >= 0) {
+    while (uv_fs_scandir_next(&req, &ent) != UV_EOF) {
+      char p[512];
+      uv_fs_t r2;
+
+      snprintf(p, sizeof(p), "%s/%s", path, ent.name);
+      if (ent.type == UV_DIRENT_DIR) {
+        remove_tree(p);
+        continue;
+      }
+      uv_fs_unlink(NULL, &r2, p, NULL);
+      uv_fs_req_cleanup(&r2);
+    }
+  }
+  uv_fs_req_cleanup(&req);
+  uv_fs_rmdir(NULL, &req, path, NULL);
+  uv_fs_req_cleanup(&req);
+}
+
+static int setup(void **state) {
+  const char *tmp = getenv("TMPDIR");
+
+  (void)state;
+  snprintf(dir, sizeof(dir), "%s/svcwrap-run-XXXXXX", tmp ? tmp : "/tmp");
+  if (mkdtemp(dir) == NULL) return -1;
+  sw_fake_reset();
+  sw_fake.dir = dir;
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  sw_fake_reset();
+  remove_tree(dir);
+  return 0;
+}
+
+/* The file's contents (NUL-terminated, heap) or NULL if it is missing. */
+static char *slurp(const char *name) {
+  char p[512];
+  FILE *f;
+  sw_sbuf_t b = SW_SBUF_INIT;
+  char buf[4096];
+  size_t n;
+
+  snprintf(p, sizeof(p), "%s/%s", dir, name);
+  f = fopen(p, "rb");
+  if (f == NULL) return NULL;
+  while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+    sw_sbuf_put(&b, buf, n);
+  fclose(f);
+  return b.p ? sw_sbuf_take(&b) : strdup("");
+}
+
+/* Write svc.ini: the common sections plus `extra` (more sections). */
+static void write_ini(const char *stop_methods, unsigned burst,
+                      const char *extra) {
+  char p[512];
+  FILE *f;
+
+  snprintf(p, sizeof(p), "%s/svc.ini", dir);
+  f = fopen(p, "wb");
+  assert_non_null(f);
+  fprintf(f,
+          "[service]\nname = fk\n"
+          "[process]\nexecutable = child.exe\n"
+          "[stop]\nmethod = %s\ntimeout = 100ms\n"
+          "[restart]\npolicy = on-failure\ndelay = 10ms\nmax_delay = 10ms\n"
+          "burst = %u\ninterval = 1min\n"
+          "[log]\ndirectory = logs\nstdout = fk.out.log\n"
+          "stderr = fk.err.log\ntimestamps = false\ntail_lines = 5\n%s",
+          stop_methods, burst, extra ? extra : "");
+  assert_int_equal(fclose(f), 0);
+}
+
+static int run(void) {
+  const sw_run_tuning_t tune = {TERM_WAIT, HEARTBEAT};
+  char p[512];
+  sw_cli_t cli;
+
+  snprintf(p, sizeof(p), "%s/svc.ini", dir);
+  memset(&cli, 0, sizeof(cli));
+  cli.config = p;
+  cli.argv0 = "svcwrap";
+  return sw_run(&cli, &tune);
+}
+
+/* After every run: nothing recorded was lost, no child was left. */
+static void expect_clean_end(void) {
+  assert_int_equal(sw_fake.overflow, 0);
+  assert_int_equal(sw_fake.n_live, 0);
+  assert_true(sw_fake.event_closed);
+  assert_string_equal(sw_fake.service_name, "fk");
+}
+
+static void expect_entry(unsigned i, sw_log_level_t level, const char *start) {
+  if (i >= sw_fake.n_entries) fail_msg("no event log entry %u", i);
+  if (strncmp(sw_fake.entries[i].text, start, strlen(start)) != 0)
+    fail_msg("entry %u is \"%s\", want it to start \"%s\"", i,
+             sw_fake.entries[i].text, start);
+  assert_int_equal(sw_fake.entries[i].level, level);
+}
+
+static unsigned count(const char *hay, const char *needle) {
+  unsigned n = 0;
+
+  while ((hay = strstr(hay, needle)) != NULL) {
+    n++;
+    hay += strlen(needle);
+  }
+  return n;
+}
+
+static const sw_fake_report_t *last_report(void) {
+  assert_true(sw_fake.n_reports > 0);
+  return &sw_fake.reports[sw_fake.n_reports - 1];
+}
+
+/* ---- the tests ------------------------------------------------------------
+ */
+
+/* A child that fails three times, burst 3: started, three crashes, the
+ * give-up; the service ends failed with the child's code. */
+static void failing_child_gives_up(void **state) {
+  static sw_fake_child_t kids[3];
+  char *wlog;
+  unsigned i;
+  bool running = false;
+
+  (void)state;
+  for (i = 0; i < 3; i++) {
+    memset(&kids[i], 0, sizeof(kids[i]));
+    kids[i].out[0] = (sw_fake_chunk_t){5, 2, "boom\n"};
+    kids[i].n_out = 1;
+    kids[i].exits = true;
+    kids[i].exit_ms = 20;
+    kids[i].code = 1;
+  }
+  sw_fake.children = kids;
+  sw_fake.n_children = 3;
+  write_ini("ctrl-break, terminate", 3, NULL);
+
+  assert_int_equal(run(), 1);
+  expect_clean_end();
+  assert_int_equal(sw_fake.n_spawns, 3);
+  assert_int_equal(sw_fake.n_stops, 0);
+  /* STARTING until the first child runs, then RUNNING through the
+   * restarts (never STARTING again), STOPPED with the child's code. */
+  assert_int_equal(sw_fake.reports[0].state, SW_HOST_STARTING);
+  for (i = 0; i + 1 < sw_fake.n_reports; i++) {
+    const sw_fake_report_t *r = &sw_fake.reports[i];
+
+    if (r->state == SW_HOST_RUNNING) running = true;
+    if (running) assert_int_equal(r->state, SW_HOST_RUNNING);
+    assert_true(r->state == SW_HOST_STARTING || r->state == SW_HOST_RUNNING);
+  }
+  assert_true(running);
+  assert_int_equal(last_report()->state, SW_HOST_STOPPED);
+  assert_int_equal(last_report()->exit_code, 1);
+
+  /* started, crashed, crashed, then the last exit: failed, crashed. */
+  assert_int_equal(sw_fake.n_entries, 5);
+  expect_entry(0, SW_LOG_INFO, "Service fk started ");
+  assert_non_null(strstr(sw_fake.entries[0].text, "(pid 1000)."));
+  expect_entry(1, SW_LOG_WARN, "The child of service fk (");
+  assert_non_null(strstr(sw_fake.entries[1].text,
+                         "ended with exit code 1 (failure) after "));
+  assert_non_null(strstr(sw_fake.entries[1].text,
+                         "\r\nIts last 1 lines of output:\r\n  boom"));
+  expect_entry(2, SW_LOG_WARN, "The child of service fk (");
+  expect_entry(3, SW_LOG_ERROR,
+               "Service fk failed: failure exit; giving up: 3 starts within "
+               "60000ms (burst 3). Last exit code 1 (failure); the "
+               "service's exit code is 1.");
+  expect_entry(4, SW_LOG_WARN, "The child of service fk (");
+
+  wlog = slurp("logs/fk.svcwrap.log");
+  assert_non_null(wlog);
+  assert_int_equal(count(wlog, "event log: Service fk started "), 1);
+  assert_int_equal(count(wlog, "event log: The child of service fk ("), 3);
+  assert_int_equal(count(wlog, "event log: Service fk failed: failure exit"),
+                   1);
+  assert_int_equal(count(wlog,
+                         "the child's last 1 lines before exit code 1 "
+                         "(0x00000001):"),
+                   3);
+  assert_int_equal(count(wlog, "  | boom"), 3);
+  assert_non_null(strstr(wlog, "service fk failed (exit code 1)"));
+  free(wlog);
+}
+
+/* A stop request: ctrl-break is ignored, ctrl-c ends the child; the host
+ * is told STOPPING with a hint that only falls, then STOPPED 0. */
+static void stop_request_runs_the_ladder(void **state) {
+  static sw_fake_child_t kid;
+  static const sw_fake_request_t reqs[] = {{30, SW_FAKE_REQ_STOP}};
+  uint64_t prev = UINT64_MAX, first = 0;
+  unsigned i, n_stopping = 0;
+  char *wlog;
+
+  (void)state;
+  memset(&kid, 0, sizeof(kid));
+  kid.on_stop[SW_STOP_CTRL_BREAK].kind = SW_FAKE_IGNORE;
+  kid.on_stop[SW_STOP_CTRL_C] = (sw_fake_reaction_t){SW_FAKE_EXIT, 10, 0, 0};
+  sw_fake.children = &kid;
+  sw_fake.n_children = 1;
+  sw_fake.requests = reqs;
+  sw_fake.n_requests = 1;
+  sw_fake.is_service = true; /* heartbeats while stopping */
+  write_ini("ctrl-break, ctrl-c, terminate", 0, NULL);
+
+  assert_int_equal(run(), 0);
+  expect_clean_end();
+  assert_int_equal(sw_fake.n_requests_done, 1);
+  assert_int_equal(sw_fake.n_stops, 2);
+  assert_int_equal(sw_fake.stops[0], SW_STOP_CTRL_BREAK);
+  assert_int_equal(sw_fake.stops[1], SW_STOP_CTRL_C);
+  for (i = 0; i < sw_fake.n_reports; i++) {
+    const sw_fake_report_t *r = &sw_fake.reports[i];
+
+    if (r->state != SW_HOST_STOPPING) continue;
+    if (n_stopping++ == 0) first = r->wait_hint_ms;
+    assert_true(r->wait_hint_ms <= prev);
+    prev = r->wait_hint_ms;
+  }
+  /* Two grace times and the terminate wait, then one grace time less;
+   * the 100 ms of ctrl-break's grace hold heartbeats (every 20 ms). */
+  assert_int_equal(first, 100 + 100 + TERM_WAIT);
+  assert_int_equal(prev, 100 + TERM_WAIT);
+  assert_true(n_stopping >= 3);
+  assert_int_equal(last_report()->state, SW_HOST_STOPPED);
+  assert_int_equal(last_report()->exit_code, 0);
+
+  assert_int_equal(sw_fake.n_entries, 2);
+  expect_entry(0, SW_LOG_INFO, "Service fk started ");
+  expect_entry(1, SW_LOG_INFO,
+               "Service fk stopped: child exited after the stop request.");
+  wlog = slurp("logs/fk.svcwrap.log");
+  assert_non_null(wlog);
+  assert_non_null(strstr(wlog, "stop: sent ctrl-break to pid 1000"));
+  assert_non_null(strstr(wlog, "ctrl-break grace time over; step 2 of 3"));
+  assert_non_null(strstr(wlog, "stop: sent ctrl-c to pid 1000"));
+  assert_non_null(strstr(wlog, "event log: Service fk stopped: "));
+  free(wlog);
+}
+
+/* A child deaf to every method, terminate included: the wrapper stops
+ * waiting after the terminate wait and ends failed, unkillable. */
+static void unkillable_child_is_given_up(void **state) {
+  static sw_fake_child_t kid;
+  static const sw_fake_request_t reqs[] = {{20, SW_FAKE_REQ_STOP}};
+  char *wlog;
+
+  (void)state;
+  memset(&kid, 0, sizeof(kid)); /* ignores everything */
+  sw_fake.children = &kid;
+  sw_fake.n_children = 1;
+  sw_fake.requests = reqs;
+  sw_fake.n_requests = 1;
+  write_ini("ctrl-break, ctrl-c, terminate", 0, NULL);
+
+  assert_int_equal(run(), 1);
+  expect_clean_end();
+  assert_int_equal(sw_fake.n_stops, 3);
+  assert_int_equal(sw_fake.stops[2], SW_STOP_TERMINATE);
+  assert_int_equal(last_report()->state, SW_HOST_STOPPED);
+  assert_int_equal(last_report()->exit_code, SW_SUP_EXIT_UNKILLABLE);
+  assert_int_equal(sw_fake.n_entries, 2);
+  expect_entry(1, SW_LOG_ERROR,
+               "Service fk failed: pid 1000 did not exit 100ms after "
+               "terminate; pid 1000 could not be killed and was left behind.");
+  wlog = slurp("logs/fk.svcwrap.log");
+  assert_non_null(wlog);
+  assert_non_null(strstr(wlog, "stop: pid 1000 could not be killed ("));
+  free(wlog);
+}
+
+/* terminate that cannot even be delivered: given up at once. */
+static void undeliverable_terminate_fails_at_once(void **state) {
+  static sw_fake_child_t kid;
+  static const sw_fake_request_t reqs[] = {{20, SW_FAKE_REQ_FORCE}};
+  char *wlog;
+
+  (void)state;
+  memset(&kid, 0, sizeof(kid));
+  kid.on_stop[SW_STOP_TERMINATE].kind = SW_FAKE_UNDELIVERABLE;
+  sw_fake.children = &kid;
+  sw_fake.n_children = 1;
+  sw_fake.requests = reqs;
+  sw_fake.n_requests = 1;
+  write_ini("ctrl-break, terminate", 0, NULL);
+
+  assert_int_equal(run(), 1);
+  expect_clean_end();
+  /* Forced: straight to terminate, nothing before it. */
+  assert_int_equal(sw_fake.n_stops, 1);
+  assert_int_equal(sw_fake.stops[0], SW_STOP_TERMINATE);
+  assert_int_equal(last_report()->exit_code, SW_SUP_EXIT_UNKILLABLE);
+  expect_entry(1, SW_LOG_ERROR,
+               "Service fk failed: terminate could not be delivered to pid "
+               "1000; pid 1000 could not be killed");
+  wlog = slurp("logs/fk.svcwrap.log");
+  assert_non_null(wlog);
+  assert_non_null(strstr(wlog,
+                         "stop: terminate could not be delivered: "
+                         "fake: terminate cannot be delivered to pid "
+                         "1000; next method"));
+  free(wlog);
+}
+
+/* Output in pieces, lines split across chunks, a last line without its
+ * newline: the child's log files hold exactly the lines. */
+static void output_lands_in_the_child_logs(void **state) {
+  static sw_fake_child_t kid;
+  char *out, *err;
+
+  (void)state;
+  memset(&kid, 0, sizeof(kid));
+  kid.out[0] = (sw_fake_chunk_t){5, 1, "hel"};
+  kid.out[1] = (sw_fake_chunk_t){10, 1, "lo\nwor"};
+  kid.out[2] = (sw_fake_chunk_t){12, 2, "e1\ne2"};
+  kid.out[3] = (sw_fake_chunk_t){15, 1, "ld\n\n"};
+  kid.out[4] = (sw_fake_chunk_t){20, 1, "tail"};
+  kid.n_out = 5;
+  kid.exits = true;
+  kid.exit_ms = 30;
+  kid.code = 0; /* success: on-failure does not restart it */
+  sw_fake.children = &kid;
+  sw_fake.n_children = 1;
+  write_ini("ctrl-break, terminate", 0, NULL);
+
+  assert_int_equal(run(), 0);
+  expect_clean_end();
+  out = slurp("logs/fk.out.log");
+  err = slurp("logs/fk.err.log");
+  assert_non_null(out);
+  assert_non_null(err);
+  assert_string_equal(out, "hello\nworld\n\ntail\n");
+  assert_string_equal(err, "e1\ne2\n");
+  free(out);
+  free(err);
+  assert_int_equal(last_report()->state, SW_HOST_STOPPED);
+  assert_int_equal(last_report()->exit_code, 0);
+  expect_entry(1, SW_LOG_INFO, "Service fk stopped: success exit; policy ");
+}
+
+/* A rotate request between two lines: the first is in the rotated file,
+ * the second in the new one; the wrapper log rotated too. */
+static void rotate_request_rotates(void **state) {
+  static sw_fake_child_t kid;
+  static const sw_fake_request_t reqs[] = {{40, SW_FAKE_REQ_ROTATE}};
+  char *old, *cur, *wold, *wcur;
+
+  (void)state;
+  memset(&kid, 0, sizeof(kid));
+  kid.out[0] = (sw_fake_chunk_t){5, 1, "one\n"};
+  kid.out[1] = (sw_fake_chunk_t){80, 1, "two\n"};
+  kid.n_out = 2;
+  kid.exits = true;
+  kid.exit_ms = 100;
+  sw_fake.children = &kid;
+  sw_fake.n_children = 1;
+  sw_fake.requests = reqs;
+  sw_fake.n_requests = 1;
+  write_ini("ctrl-break, terminate", 0, NULL);
+
+  assert_int_equal(run(), 0);
+  expect_clean_end();
+  assert_int_equal(sw_fake.n_requests_done, 1);
+  old = slurp("logs/fk.out.1.log");
+  cur = slurp("logs/fk.out.log");
+  wold = slurp("logs/fk.svcwrap.1.log");
+  assert_non_null(old);
+  assert_non_null(cur);
+  assert_non_null(wold);
+  assert_string_equal(old, "one\n");
+  assert_string_equal(cur, "two\n");
+  assert_non_null(strstr(wold, "rotating logs on request"));
+  /* The new wrapper log has what came after: the end, not the start. */
+  wcur = slurp("logs/fk.svcwrap.log");
+  assert_non_null(wcur);
+  assert_null(strstr(wcur, "service fk starting"));
+  assert_non_null(strstr(wcur, "service fk stopped (exit code 0)"));
+  free(wcur);
+  free(old);
+  free(cur);
+  free(wold);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(failing_child_gives_up, setup, teardown),
+    cmocka_unit_test_setup_teardown(stop_request_runs_the_ladder, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(unkillable_child_is_given_up, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(undeliverable_terminate_fails_at_once,
+                                    setup, teardown),
+    cmocka_unit_test_setup_teardown(output_lands_in_the_child_logs, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(rotate_request_rotates, setup, teardown),
+};
+
+const sw_test_group_t sw_group_run = SW_GROUP("run", tests);
