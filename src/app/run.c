@@ -328,8 +328,6 @@ static void spawn_child(run_t *r) {
   in.pid = sw_os_child_pid(r->child);
   sw_log_info("started %s, pid %d (restart %u)", r->cfg->executable, in.pid,
               r->sup.policy.total_restarts);
-  sw_probe_run_child_started(&r->probe, r->child);
-  sw_limits_child_started(&r->limits, r->child);
   feed(r, &in);
 }
 
@@ -492,6 +490,14 @@ static void feed(run_t *r, const sw_input_t *in) {
         sw_os_host_is_service(r->host))
       uv_timer_start(&r->heartbeat, on_heartbeat, r->tune.heartbeat_ms,
                      r->tune.heartbeat_ms);
+    /* The [health] checks start once the child counts as running (a
+     * verdict while starting would be a no-op, health.h); a verdict they
+     * give at once is queued like any event. */
+    if (before == SW_ST_STARTING && r->sup.state == SW_ST_RUNNING &&
+        r->child != NULL) {
+      sw_probe_run_child_started(&r->probe, r->child);
+      sw_limits_child_started(&r->limits, r->child);
+    }
     /* Commands are executed from a copy: executing one may feed more
      * events, and each step rewrites sup->out. */
     snap = r->sup;
