@@ -194,7 +194,8 @@ static void usage(const char *msg, const char *arg)
           "  [--stop-delay MS] [--stop-event] [--window]\n"
           "  [--spawn-grandchild PIDFILE] [--lines N] [--stderr-lines N]\n"
           "  [--line-bytes B] [--partial TEXT] [--print-env NAME]\n"
-          "  [--print-cwd] [--print-args] [--print-cmdline] [--] [ARG...]\n"
+          "  [--print-cwd] [--print-args] [--print-cmdline] [--alloc-mib N]\n"
+          "  [--busy] [--] [ARG...]\n"
           "  or: testchild --scm-control SERVICE CODE (Windows)\n"
           "  or: testchild --slow-service MS [--log PATH] (Windows)\n",
           stderr);
