@@ -300,8 +300,10 @@ void sw_logwriter_sync(sw_logwriter_t *w) {
   uv_mutex_unlock(&w->mu);
 }
 
-bool sw_logwriter_sync_for(sw_logwriter_t *w, uint64_t ms) {
-  uint64_t deadline = uv_hrtime() + ms * 1000000, seen;
+bool sw_logwriter_sync_for(sw_logwriter_t *w, uint64_t ms,
+                           void (*waiting)(void *data), void *data) {
+  uint64_t start = uv_hrtime(), deadline = start + ms * 1000000, seen;
+  uint64_t last_call = start;
   bool done;
 
   uv_mutex_lock(&w->mu);
@@ -316,7 +318,18 @@ bool sw_logwriter_sync_for(sw_logwriter_t *w, uint64_t ms) {
       seen = w->done_items;
       deadline = now + ms * 1000000;
     }
-    if (now >= deadline) break;
+    if (now >= deadline ||
+        now - start >= (uint64_t)SW_LOGWRITER_SYNC_MAX_MS * 1000000)
+      break;
+    if (waiting != NULL && now - last_call >= 1000000000) {
+      /* Once a second, outside the lock: the caller tells its service
+       * manager it is still alive. */
+      last_call = now;
+      uv_mutex_unlock(&w->mu);
+      waiting(data);
+      uv_mutex_lock(&w->mu);
+      continue;
+    }
     uv_cond_timedwait(&w->idle, &w->mu,
                       deadline - now < 100000000 ? deadline - now : 100000000);
   }

@@ -58,9 +58,15 @@ void sw_logwriter_rotate(sw_logwriter_t *w, sw_logfile_t *f);
 /* True if the queue holds at least `high` bytes; then on_drained will
  * run once it is down to `low`. */
 bool sw_logwriter_full(sw_logwriter_t *w);
+/* The longest sync_for waits in all, even for a disk that keeps writing
+ * slowly: a service manager's stop must end. */
+#define SW_LOGWRITER_SYNC_MAX_MS 60000
 /* Wait until everything queued is written; false if the writer made no
- * progress for ms (a stalled disk). Runs on: the loop thread. */
-bool sw_logwriter_sync_for(sw_logwriter_t *w, uint64_t ms);
+ * progress for ms (a stalled disk) or SW_LOGWRITER_SYNC_MAX_MS passed.
+ * waiting(data), if not NULL, is called about once a second meanwhile.
+ * Runs on: the loop thread. */
+bool sw_logwriter_sync_for(sw_logwriter_t *w, uint64_t ms,
+                           void (*waiting)(void *data), void *data);
 /* Bytes queued and not yet written. Any thread. */
 size_t sw_logwriter_queued(sw_logwriter_t *w);
 /* Bytes f has dropped, as of the last finished queue entry. */

@@ -17,12 +17,15 @@
 #include "app/health.h"
 #include "app/health_limits.h"
 #include "app/health_probe.h"
+#include "app/hooks.h"
 #include "base/log.h"
 #include "app/logfile.h"
 #include "app/logwriter.h"
+#include "app/metrics.h"
 #include "app/run.h"
 #include "core/err.h"
 #include "core/events.h"
+#include "core/metrics.h"
 #include "core/path.h"
 #include "core/status.h"
 #include "core/sup.h"
@@ -56,6 +59,10 @@ typedef struct {
   uv_timer_t heartbeat; /* pending-state reports to the service manager */
   sw_sup_t sup;
   sw_child_t *child;
+  sw_hooks_t hooks;     /* [hooks]; set up only when one is configured */
+  sw_metrics_t metrics; /* [metrics]; started only when asked for */
+  uint64_t log_bytes;   /* child output read, for the metrics */
+  uint64_t wrapper_start_wall_ms;
   sw_endpoint_t ep;
   sw_capture_t cap;       /* the child's output to its log files */
   sw_logfile_t wlog;      /* the wrapper's own log file */
@@ -164,16 +171,24 @@ static void detach_logs(run_t *r) {
  * nothing for LOG_CLOSE_GRACE_MS (no progress at all), it is given up (said on
  * stderr) and the writer left where it is stuck: a stalled disk must not keep a
  * stopped service from exiting (and from reporting STOPPED). */
+/* While the end waits for the log writer: still stopping, and alive. */
+static void closing_logs(void *data) {
+  run_t *r = data;
+
+  sw_os_host_report(r->host, SW_HOST_STOPPING, 2 * LOG_CLOSE_GRACE_MS, 0);
+}
+
 static void close_logs(run_t *r) {
   if (!r->logs_open) return;
   sw_capture_flush(&r->cap);
   if (r->writer != NULL &&
-      !sw_logwriter_sync_for(r->writer, LOG_CLOSE_GRACE_MS)) {
+      !sw_logwriter_sync_for(r->writer, LOG_CLOSE_GRACE_MS, closing_logs, r)) {
     sw_log_set_sink(NULL, NULL);
     sw_log_error(
-        "the log files took nothing for %dms; giving up %zu bytes not yet "
-        "written and exiting",
-        LOG_CLOSE_GRACE_MS, sw_logwriter_queued(r->writer));
+        "the log files took nothing for %dms (or were still writing after "
+        "%dms); giving up %zu bytes not yet written and exiting",
+        LOG_CLOSE_GRACE_MS, SW_LOGWRITER_SYNC_MAX_MS,
+        sw_logwriter_queued(r->writer));
     r->logs_abandoned = true;
     r->logs_open = false;
     return;
@@ -229,6 +244,7 @@ static void on_child_output(void *data, int stream, const char *buf,
                             size_t len) {
   run_t *r = data;
 
+  r->log_bytes += len;
   sw_capture_feed(&r->cap, stream, buf, len);
   /* Back pressure: the child waits in its write until the disk catches up. */
   if (r->child != NULL && sw_capture_full(&r->cap))
@@ -358,15 +374,66 @@ static void on_timer(uv_timer_t *t) {
   feed(r, &in);
 }
 
+/* A first start waiting for pre_start: the service manager sees
+ * START_PENDING until the child runs. */
+static bool first_start_pending(const run_t *r) {
+  return r->sup.state == SW_ST_PRE_START && !r->reported_running &&
+         !r->sup.stop_after_hook;
+}
+
 static void on_heartbeat(uv_timer_t *t) {
   run_t *r = t->data;
 
-  if (r->sup.state == SW_ST_STOPPING && !r->sup.health_stop)
+  if (sw_sup_is_stopping(&r->sup))
     sw_os_host_report(r->host, SW_HOST_STOPPING,
                       sw_sup_stop_remaining_ms(&r->sup), 0);
+  else if (first_start_pending(r))
+    sw_os_host_report(r->host, SW_HOST_STARTING,
+                      sw_sup_stop_remaining_ms(&r->sup), 0);
+  else
+    uv_timer_stop(t); /* nothing pending: no more wake-ups */
+}
+
+/* ---- hooks ----------------------------------------------------------------
+ */
+
+static void on_hook_done(void *data, sw_hook_t h, uint32_t code, int signal,
+                         bool timed_out) {
+  run_t *r = data;
+  sw_input_t in = input(SW_EV_HOOK_DONE);
+
+  in.hook = h;
+  in.code = code;
+  in.signal = signal;
+  in.timed_out = timed_out;
+  feed(r, &in);
+}
+
+/* The hook's environment: the service's, its name, which hook, and for
+ * post_stop how the child ended. */
+static void run_hook(run_t *r, sw_hook_t h) {
+  char name_var[300], hook_var[64], code_var[64], class_var[64];
+  const char *extra[5] = {name_var, hook_var, NULL, NULL, NULL};
+  const sw_exit_t *ex = &r->sup.last_exit;
+
+  snprintf(name_var, sizeof(name_var), "SVCWRAP_SERVICE_NAME=%s", r->cfg->name);
+  snprintf(hook_var, sizeof(hook_var), "SVCWRAP_HOOK=%s",
+           sw_enum_name(&sw_hook_names, (int)h));
+  if (h == SW_HOOK_POST_STOP && r->sup.has_exit) {
+    /* A signal (POSIX) as a shell reports it: 128 + signal. */
+    snprintf(code_var, sizeof(code_var), "SVCWRAP_EXIT_CODE=%u",
+             ex->signal ? 128u + (unsigned)ex->signal : ex->code);
+    snprintf(class_var, sizeof(class_var), "SVCWRAP_EXIT_CLASS=%s",
+             sw_exit_class_name(r->sup.last_decision.cls));
+    extra[2] = code_var;
+    extra[3] = class_var;
+  }
+  sw_hooks_start(&r->hooks, h, extra);
 }
 
 static void close_all(run_t *r) {
+  sw_hooks_close(&r->hooks);
+  sw_metrics_close(&r->metrics);
   sw_endpoint_close(&r->ep);
   sw_os_host_detach(r->host);
   sw_probe_run_close(&r->probe);
@@ -376,7 +443,18 @@ static void close_all(run_t *r) {
 }
 
 static void report_state(run_t *r) {
+  if (sw_sup_is_stopping(&r->sup)) {
+    sw_os_host_report(r->host, SW_HOST_STOPPING,
+                      sw_sup_stop_remaining_ms(&r->sup), 0);
+    return;
+  }
   switch (r->sup.state) {
+  case SW_ST_PRE_START:
+    /* As long as pre_start may take (its timeout), then the spawn. */
+    if (!r->reported_running)
+      sw_os_host_report(r->host, SW_HOST_STARTING,
+                        sw_sup_stop_remaining_ms(&r->sup) + 10000, 0);
+    break;
   case SW_ST_STARTING:
     /* Only the first start is START_PENDING. A restart leaves the service
      * RUNNING: it did start, and the SCM refuses every control, stop
@@ -387,16 +465,11 @@ static void report_state(run_t *r) {
     break;
   case SW_ST_RUNNING:
   case SW_ST_BACKOFF:
+  case SW_ST_POST_STOP: /* before a restart: see sw_sup_is_stopping */
     /* Backoff is still RUNNING to the service manager (never PAUSED):
      * the service is up and will have its child again shortly. */
     sw_os_host_report(r->host, SW_HOST_RUNNING, 0, 0);
     r->reported_running = true;
-    break;
-  case SW_ST_STOPPING:
-    /* A health stop restarts the child: the service stays as reported. */
-    if (r->sup.health_stop) break;
-    sw_os_host_report(r->host, SW_HOST_STOPPING,
-                      sw_sup_stop_remaining_ms(&r->sup), 0);
     break;
   default:
     break; /* STOPPED is reported after the loop ends */
@@ -421,6 +494,12 @@ static void execute(run_t *r, const sw_sup_t *snap) {
       break;
     case SW_CMD_CANCEL_TIMER:
       uv_timer_stop(&r->timer);
+      break;
+    case SW_CMD_RUN_HOOK:
+      run_hook(r, c->hook);
+      break;
+    case SW_CMD_KILL_HOOK:
+      sw_hooks_kill(&r->hooks, c->hook);
       break;
     case SW_CMD_ABANDON:
       /* Its handles (exit watch, output pipes) would keep the loop, and
@@ -478,16 +557,24 @@ static void feed(run_t *r, const sw_input_t *in) {
     sw_state_t before = r->sup.state;
     sw_sup_t snap;
 
+    char reason[sizeof(r->sup.reason)];
+
     memmove(r->queue, r->queue + 1, --r->qlen * sizeof(r->queue[0]));
+    memcpy(reason, r->sup.reason, sizeof(reason));
     sw_sup_step(&r->sup, &ev);
-    /* Every transition is logged, and every new step of the ladder. */
+    /* Every transition is logged, every new step of the ladder, and
+     * every decision that keeps the state (a stop waiting for a hook). */
     if (r->sup.state != before ||
-        (r->sup.state == SW_ST_STOPPING && r->sup.nout > 0))
+        (r->sup.state == SW_ST_STOPPING && r->sup.nout > 0) ||
+        strcmp(reason, r->sup.reason) != 0)
       sw_log_info("%s -> %s: %s", sw_state_name(before),
                   sw_state_name(r->sup.state), r->sup.reason);
-    if (r->sup.state == SW_ST_STOPPING && !r->sup.health_stop &&
-        !uv_is_active((uv_handle_t *)&r->heartbeat) &&
-        sw_os_host_is_service(r->host))
+    /* Pending states (stopping; a first start waiting for pre_start) are
+     * reported every heartbeat while they last. A health stop is not
+     * pending: the service stays RUNNING (sw_sup_is_stopping). */
+    if ((sw_sup_is_stopping(&r->sup) || first_start_pending(r)) &&
+        sw_os_host_is_service(r->host) &&
+        !uv_is_active((uv_handle_t *)&r->heartbeat))
       uv_timer_start(&r->heartbeat, on_heartbeat, r->tune.heartbeat_ms,
                      r->tune.heartbeat_ms);
     /* The [health] checks start once the child counts as running (a
@@ -498,6 +585,7 @@ static void feed(run_t *r, const sw_input_t *in) {
       sw_probe_run_child_started(&r->probe, r->child);
       sw_limits_child_started(&r->limits, r->child);
     }
+    if (r->sup.state != before) sw_metrics_changed(&r->metrics);
     /* Commands are executed from a copy: executing one may feed more
      * events, and each step rewrites sup->out. */
     snap = r->sup;
@@ -561,6 +649,32 @@ static char *status_json(void *data) {
   return sw_status_json(r->cfg, &r->sup, &f);
 }
 
+static char *metrics_text(void *data) {
+  run_t *r = data;
+  sw_metrics_facts_t f;
+  char *out = NULL;
+
+  memset(&f, 0, sizeof(f));
+  f.now_ms = now_ms();
+  f.now_wall_ms = wall_ms();
+  f.wrapper_start_wall_ms = r->wrapper_start_wall_ms;
+  f.log_bytes = r->log_bytes;
+  f.log_dropped_bytes = sw_capture_dropped(&r->cap);
+  /* Tree memory/CPU and probe failures ([health]) are not measured in
+   * this build: has_tree_memory, has_tree_cpu and has_probe_failures stay
+   * false, and those metrics are absent. */
+  if (sw_metrics_text(r->cfg->name, &r->sup, &f, &out) != 0) return NULL;
+  return out;
+}
+
+static bool has_hooks(const sw_config_t *cfg) {
+  unsigned h;
+
+  for (h = 0; h < SW_HOOK__COUNT; h++)
+    if (sw_config_has_hook(cfg, (sw_hook_t)h)) return true;
+  return false;
+}
+
 static void walk_close(uv_handle_t *h, void *arg) {
   (void)arg;
   if (!uv_is_closing(h)) uv_close(h, NULL);
@@ -620,6 +734,7 @@ static int run_body(sw_host_t *host, void *data) {
   int rc;
 
   r->host = host;
+  r->wrapper_start_wall_ms = wall_ms();
   sw_os_host_report(host, SW_HOST_STARTING, 10000, 0);
   if (r->cfg == NULL) {
     /* The problems are on stderr already. Under a service manager this
@@ -665,6 +780,21 @@ static int run_body(sw_host_t *host, void *data) {
       refuse(r);
     }
   }
+  if (!r->finished && has_hooks(r->cfg)) {
+    rc = sw_hooks_init(&r->hooks, &r->loop, r->cfg, r->tune.terminate_wait_ms,
+                       on_hook_done, r);
+    if (rc != 0) {
+      sw_log_error("hooks: %s; not starting service %s", uv_strerror(rc),
+                   r->cfg->name);
+      refuse(r);
+    }
+  }
+  if (!r->finished && sw_config_has_metrics(r->cfg) &&
+      sw_metrics_start(&r->metrics, &r->loop, r->cfg, metrics_text, r) != 0) {
+    sw_log_error("metrics: out of memory; not starting service %s",
+                 r->cfg->name);
+    refuse(r);
+  }
   if (!r->finished) {
     rc = sw_os_host_attach(host, &r->loop, &ev);
     if (rc != 0) {
@@ -689,6 +819,7 @@ static int run_body(sw_host_t *host, void *data) {
   uv_run(&r->loop, UV_RUN_DEFAULT);
   if (uv_loop_close(&r->loop) != 0)
     sw_log_warnx("event loop closed with handles still open");
+  sw_metrics_free(&r->metrics);
   sw_log_info("service %s %s (exit code %d)", r->cfg->name,
               r->exit_code ? "failed" : "stopped", r->exit_code);
   sw_os_event_close();
@@ -722,8 +853,15 @@ int sw_run(const sw_cli_t *cli, const sw_run_tuning_t *tune) {
   }
   r->cfg = cfg;
   r->tune = *tune;
-  if (cfg != NULL)
+  if (cfg != NULL) {
+    bool on[SW_HOOK__COUNT];
+    unsigned h;
+
     sw_sup_init(&r->sup, &cfg->restart, &cfg->stop, tune->terminate_wait_ms);
+    for (h = 0; h < SW_HOOK__COUNT; h++)
+      on[h] = sw_config_has_hook(cfg, (sw_hook_t)h);
+    sw_sup_set_hooks(&r->sup, on, cfg->hooks.timeout_ms);
+  }
   /* Hosted even when the config is invalid: see run_body(). */
   rc = sw_os_host_run(cfg ? cfg->name : "", run_body, r);
   if (!r->logs_abandoned) {

@@ -43,6 +43,8 @@ void sw_config_free(sw_config_t *c) {
   free(c->dir);
   sw_argv_free(&c->argv);
   sw_probe_spec_free(&c->probe_spec);
+  for (i = 0; i < SW_HOOK__COUNT; i++)
+    sw_argv_free(&c->hooks.argv[i]);
   for (i = 0; i < c->n_env; i++) {
     free(c->env[i].name);
     free(c->env[i].value);
@@ -99,6 +101,7 @@ static const char *const priorities[] = {SW_PRIORITIES(NAME_OF)};
 static const char *const stop_methods[] = {SW_STOP_METHODS(NAME_OF)};
 static const char *const restart_policies[] = {SW_RESTART_POLICIES(NAME_OF)};
 static const char *const give_ups[] = {SW_GIVE_UPS(NAME_OF)};
+static const char *const hooks[] = {SW_HOOKS(NAME_OF)};
 static const unsigned stop_platforms[] = {SW_STOP_METHODS(PLATFORMS_OF)};
 
 #define NAMES(t)                                                               \
@@ -108,6 +111,7 @@ const sw_enum_names_t sw_priority_names = NAMES(priorities);
 const sw_enum_names_t sw_stop_method_names = NAMES(stop_methods);
 const sw_enum_names_t sw_restart_policy_names = NAMES(restart_policies);
 const sw_enum_names_t sw_give_up_names = NAMES(give_ups);
+const sw_enum_names_t sw_hook_names = NAMES(hooks);
 
 _Static_assert(sizeof(start_types) / sizeof(start_types[0]) == SW_START__COUNT,
                "start types");
@@ -130,12 +134,27 @@ const char *sw_restart_policy_name(sw_restart_policy_t p) {
   return sw_enum_name(&sw_restart_policy_names, (int)p);
 }
 
+bool sw_config_has_hook(const sw_config_t *c, sw_hook_t h) {
+  return (unsigned)h < SW_HOOK__COUNT && c->hooks.argv[h].n > 0;
+}
+
+bool sw_config_has_metrics(const sw_config_t *c) {
+  return (c->metrics.textfile != NULL && c->metrics.textfile[0] != '\0') ||
+         c->metrics.listen_port != 0;
+}
+
 uint64_t sw_config_stop_budget_ms(const sw_config_t *c) {
   uint64_t ms = TERMINATE_ALLOWANCE_MS;
   unsigned i;
 
   for (i = 0; i < c->stop.n_methods; i++)
     if (c->stop.methods[i] != SW_STOP_TERMINATE) ms += c->stop.timeout_ms;
+  /* pre_stop runs before the ladder and post_stop after it, each for at
+   * most the hook timeout plus terminate's allowance. */
+  if (sw_config_has_hook(c, SW_HOOK_PRE_STOP))
+    ms += c->hooks.timeout_ms + TERMINATE_ALLOWANCE_MS;
+  if (sw_config_has_hook(c, SW_HOOK_POST_STOP))
+    ms += c->hooks.timeout_ms + TERMINATE_ALLOWANCE_MS;
   return ms;
 }
 

@@ -80,6 +80,13 @@ typedef enum { SW_PLATFORM_POSIX, SW_PLATFORM_WIN } sw_platform_t;
   X(SW_RESTART_ON_ABNORMAL, "on-abnormal")                                     \
   X(SW_RESTART_ON_WATCHDOG, "on-watchdog")
 
+/* [hooks]: the commands run around the child's life, in this order */
+#define SW_HOOKS(X)                                                            \
+  X(SW_HOOK_PRE_START, "pre_start")                                            \
+  X(SW_HOOK_POST_START, "post_start")                                          \
+  X(SW_HOOK_PRE_STOP, "pre_stop")                                              \
+  X(SW_HOOK_POST_STOP, "post_stop")
+
 /* [restart] on_give_up */
 #define SW_GIVE_UPS(X)                                                         \
   X(SW_GIVE_UP_FAIL, "fail")                                                   \
@@ -92,6 +99,7 @@ typedef enum {
   SW_RESTART_POLICIES(SW_ENUM_ID) SW_RESTART__COUNT
 } sw_restart_policy_t;
 typedef enum { SW_GIVE_UPS(SW_ENUM_ID) SW_GIVE_UP__COUNT } sw_give_up_t;
+typedef enum { SW_HOOKS(SW_ENUM_ID) SW_HOOK__COUNT } sw_hook_t;
 
 /* An enum's INI names, indexed by value. */
 typedef struct {
@@ -104,6 +112,7 @@ extern const sw_enum_names_t sw_priority_names;
 extern const sw_enum_names_t sw_stop_method_names;
 extern const sw_enum_names_t sw_restart_policy_names;
 extern const sw_enum_names_t sw_give_up_names;
+extern const sw_enum_names_t sw_hook_names;
 
 /* The INI name of value v, or "?" if it has none. */
 const char *sw_enum_name(const sw_enum_names_t *e, int v);
@@ -112,7 +121,7 @@ const char *sw_enum_name(const sw_enum_names_t *e, int v);
 unsigned sw_stop_method_platforms(sw_stop_method_t m);
 
 #define SW_MAX_EXIT_CODES  64
-#define SW_CONFIG_MAX_KEYS 48
+#define SW_CONFIG_MAX_KEYS 64
 #define SW_MAX_BURST       1000
 
 /* [restart]: everything the policy engine needs, and nothing else. */
@@ -138,6 +147,24 @@ typedef struct {
   uint64_t timeout_ms; /* grace per graceful step */
   char *event_name;    /* owned */
 } sw_stop_cfg_t;
+
+/* [hooks]: a hook is configured when its argv has an executable. */
+typedef struct {
+  char *command[SW_HOOK__COUNT];  /* as written, "" for none; owned */
+  sw_argv_t argv[SW_HOOK__COUNT]; /* split and expanded; v[0] is the
+                                     executable as an absolute path */
+  uint64_t timeout_ms;            /* each hook's limit */
+} sw_hooks_cfg_t;
+
+/* [metrics]: neither set means no metrics at all (no timer, no socket). */
+typedef struct {
+  char *textfile;       /* absolute path of the .prom file, "" for none */
+  char *listen;         /* as written, "" for none */
+  char listen_host[64]; /* parsed from listen: an IPv4/IPv6 literal */
+  unsigned listen_port; /* 0 when listen is "" */
+  bool allow_remote;    /* a non-loopback listen address was asked for */
+  uint64_t interval_ms; /* textfile rewrite period */
+} sw_metrics_cfg_t;
 
 typedef struct {
   char *name;  /* owned */
@@ -170,6 +197,8 @@ typedef struct sw_config_s {
 
   sw_stop_cfg_t stop;
   sw_restart_cfg_t restart;
+  sw_hooks_cfg_t hooks;
+  sw_metrics_cfg_t metrics;
 
   /* [health]: the probe and the resource limits */
   char *probe;                   /* as written; "" when there is none */
@@ -298,6 +327,11 @@ int sw_diags_add(sw_diags_t *d, bool is_error, int line, const char *fmt, ...)
  * string *out. Returns 0 or SW_ENOMEM.
  */
 int sw_config_dump(const sw_config_t *c, char **out);
+
+/* Whether hook h is configured. */
+bool sw_config_has_hook(const sw_config_t *c, sw_hook_t h);
+/* Whether [metrics] asks for anything (a textfile or a listener). */
+bool sw_config_has_metrics(const sw_config_t *c);
 
 /* Names used in the INI and in messages (sw_enum_name() shorthands). */
 const char *sw_stop_method_name(sw_stop_method_t m);

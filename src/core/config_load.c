@@ -38,8 +38,9 @@ struct sw_loader_s {
   bool bad[SW_CONFIG_MAX_KEYS]; /* the key's value was rejected */
 };
 
-static const char *const sections[] = {
-    "service", "process", "environment", "stop", "restart", "health", "log"};
+static const char *const sections[] = {"service", "process", "environment",
+                                       "stop",    "restart", "health",
+                                       "hooks",   "metrics", "log"};
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
 
 const char *sw_config_section_at(unsigned i) {
@@ -403,6 +404,164 @@ static void dump_arguments(const sw_config_t *c, sw_sbuf_t *b) {
     sw_sbuf_printf(b, "; argument %d: %s\n", k + 1, c->argv.v[k]);
 }
 
+/* ---- [hooks] ---------------------------------------------------------- */
+
+/* A hook's command: split like [process] arguments (Windows quoting
+ * rules), each word %VAR%-expanded after the split; the first word is the
+ * program, resolved against the INI's folder when relative (no PATH
+ * search: a service's PATH is not the operator's). */
+static void apply_hook(loader_t *L, char *v) {
+  unsigned h = (unsigned)((L->key->off - offsetof(sw_config_t, hooks.command)) /
+                          sizeof(char *));
+  sw_argv_t raw, *out;
+  char *prog = NULL;
+  int i;
+
+  if (h >= SW_HOOK__COUNT) return;
+  out = &L->c->hooks.argv[h];
+  set_str(L, &L->c->hooks.command[h], v);
+  if (sw_argv_split(v, &raw) != 0) {
+    L->nomem = true;
+    return;
+  }
+  for (i = 0; i < raw.n; i++) {
+    char *x = expand(L, raw.v[i]);
+
+    if (x == NULL) break;
+    if (i == 0) {
+      set_path(L, &prog, L->c->dir, x);
+      free(x);
+      if (prog == NULL) break;
+      x = prog;
+    }
+    if (sw_argv_push(out, x) != 0) L->nomem = true;
+    free(x);
+  }
+  /* All or nothing: a hook whose command was rejected does not run. */
+  if (i < raw.n || L->nomem) sw_argv_free(out);
+  sw_argv_free(&raw);
+}
+
+static void dump_hook(const sw_config_t *c, sw_sbuf_t *b, sw_hook_t h) {
+  int k;
+
+  sw_sbuf_printf(b, "%s = %s\n", sw_enum_name(&sw_hook_names, (int)h),
+                 c->hooks.command[h] ? c->hooks.command[h] : "");
+  for (k = 0; k < c->hooks.argv[h].n; k++)
+    sw_sbuf_printf(b, "; %s %d: %s\n", k ? "argument" : "program", k,
+                   c->hooks.argv[h].v[k]);
+}
+
+static void dump_pre_start(const sw_config_t *c, sw_sbuf_t *b) {
+  dump_hook(c, b, SW_HOOK_PRE_START);
+}
+static void dump_post_start(const sw_config_t *c, sw_sbuf_t *b) {
+  dump_hook(c, b, SW_HOOK_POST_START);
+}
+static void dump_pre_stop(const sw_config_t *c, sw_sbuf_t *b) {
+  dump_hook(c, b, SW_HOOK_PRE_STOP);
+}
+static void dump_post_stop(const sw_config_t *c, sw_sbuf_t *b) {
+  dump_hook(c, b, SW_HOOK_POST_STOP);
+}
+
+/* ---- [metrics] --------------------------------------------------------- */
+
+static void apply_textfile(loader_t *L, char *v) {
+  size_t n;
+
+  v = unquote(v);
+  if (*v == '\0') {
+    set_str(L, &L->c->metrics.textfile, "");
+    return;
+  }
+  n = strlen(v);
+  /* The textfile collectors (node_exporter, windows_exporter) read only
+   * *.prom files: any other name would be written and never collected. */
+  if (n < 5 || !sw_streq_nocase(v + n - 5, ".prom")) {
+    err(L,
+        "\"%s\" does not end in .prom; the textfile collectors read only "
+        "*.prom files",
+        v);
+    return;
+  }
+  set_path(L, &L->c->metrics.textfile, L->c->dir, v);
+}
+
+/* Whether host (an IP literal) is a loopback address. */
+static bool is_loopback(const char *host) {
+  return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0;
+}
+
+static bool is_ip_literal(const char *h) {
+  unsigned a, b, c, d;
+  char end;
+  const char *p;
+
+  if (sscanf(h, "%u.%u.%u.%u%c", &a, &b, &c, &d, &end) == 4)
+    return a < 256 && b < 256 && c < 256 && d < 256;
+  if (strchr(h, ':') == NULL) return false;
+  for (p = h; *p != '\0'; p++)
+    if (strchr("0123456789abcdefABCDEF:.", *p) == NULL) return false;
+  return true;
+}
+
+/* listen = PORT | HOST:PORT | [IPV6]:PORT; HOST an IP literal (no name
+ * lookup: the wrapper must not depend on DNS to start). */
+static void apply_listen(loader_t *L, char *v) {
+  sw_metrics_cfg_t *m = &L->c->metrics;
+  char host[64], *colon, *port_s;
+  long long port;
+
+  v = unquote(v);
+  set_str(L, &m->listen, v);
+  m->listen_port = 0;
+  if (*v == '\0') return;
+  if (v[0] == '[') {
+    char *close = strchr(v, ']');
+
+    if (close == NULL || close[1] != ':' || (size_t)(close - v - 1) >= 64) {
+      err(L, "\"%s\": write [IPV6]:PORT, e.g. [::1]:9561", v);
+      return;
+    }
+    memcpy(host, v + 1, (size_t)(close - v - 1));
+    host[close - v - 1] = '\0';
+    port_s = close + 2;
+  } else if ((colon = strrchr(v, ':')) != NULL) {
+    if (strchr(v, ':') != colon || (size_t)(colon - v) >= 64) {
+      err(L, "\"%s\": write HOST:PORT (an IPv6 address in brackets)", v);
+      return;
+    }
+    memcpy(host, v, (size_t)(colon - v));
+    host[colon - v] = '\0';
+    port_s = colon + 1;
+  } else {
+    snprintf(host, sizeof(host), "127.0.0.1");
+    port_s = v;
+  }
+  if (!is_ip_literal(host)) {
+    err(L,
+        "\"%s\" is not an IP address; write 127.0.0.1:PORT (names are not "
+        "looked up)",
+        host);
+    return;
+  }
+  if (!int_in(L, port_s, 1, 65535, &port)) return;
+  snprintf(m->listen_host, sizeof(m->listen_host), "%s", host);
+  m->listen_port = (unsigned)port;
+}
+
+static void dump_listen(const sw_config_t *c, sw_sbuf_t *b) {
+  const sw_metrics_cfg_t *m = &c->metrics;
+
+  if (m->listen_port == 0)
+    sw_sbuf_puts(b, "listen = \n");
+  else if (strchr(m->listen_host, ':') != NULL)
+    sw_sbuf_printf(b, "listen = [%s]:%u\n", m->listen_host, m->listen_port);
+  else
+    sw_sbuf_printf(b, "listen = %s:%u\n", m->listen_host, m->listen_port);
+}
+
 /* ---- [stop] ----------------------------------------------------------- */
 
 static void apply_event_name(loader_t *L, char *v) {
@@ -608,12 +767,15 @@ static void dump_cpu_max(const sw_config_t *c, sw_sbuf_t *b) {
 _Static_assert(sizeof(sw_start_type_t) == sizeof(int) &&
                    sizeof(sw_priority_t) == sizeof(int) &&
                    sizeof(sw_restart_policy_t) == sizeof(int) &&
-                   sizeof(sw_give_up_t) == sizeof(int),
+                   sizeof(sw_give_up_t) == sizeof(int) &&
+                   sizeof(sw_hook_t) == sizeof(int),
                "enum fields are int-sized");
 
 #define F(field) offsetof(sw_config_t, field)
 #define S(field) F(stop.field)
 #define R(field) F(restart.field)
+#define HK(i)    F(hooks.command[i])
+#define M(field) F(metrics.field)
 #define H        (3600ULL * 1000)
 
 /* clang-format off */
@@ -684,6 +846,24 @@ static const sw_key_t keys[] = {
    SW_KEY_RAW, apply_cpu_max, dump_cpu_max},
   {"health", "cpu_window", SW_KEY_DURATION, F(cpu_window_ms), 0, "30s", 200,
    24 * H, NULL, 0, NULL, NULL},
+  {"hooks", "pre_start", SW_KEY_STRING, HK(SW_HOOK_PRE_START), 0, "", 0, 0,
+   NULL, SW_KEY_RAW, apply_hook, dump_pre_start},
+  {"hooks", "post_start", SW_KEY_STRING, HK(SW_HOOK_POST_START), 0, "", 0, 0,
+   NULL, SW_KEY_RAW, apply_hook, dump_post_start},
+  {"hooks", "pre_stop", SW_KEY_STRING, HK(SW_HOOK_PRE_STOP), 0, "", 0, 0,
+   NULL, SW_KEY_RAW, apply_hook, dump_pre_stop},
+  {"hooks", "post_stop", SW_KEY_STRING, HK(SW_HOOK_POST_STOP), 0, "", 0, 0,
+   NULL, SW_KEY_RAW, apply_hook, dump_post_stop},
+  {"hooks", "timeout", SW_KEY_DURATION, F(hooks.timeout_ms), 0, "30s", 100,
+   H, NULL, 0, NULL, NULL},
+  {"metrics", "textfile", SW_KEY_STRING, M(textfile), 0, "", 0, 0, NULL, 0,
+   apply_textfile, NULL},
+  {"metrics", "listen", SW_KEY_STRING, M(listen), 0, "", 0, 0, NULL, 0,
+   apply_listen, dump_listen},
+  {"metrics", "allow_remote", SW_KEY_BOOL, M(allow_remote), 0, "false", 0, 0,
+   NULL, 0, NULL, NULL},
+  {"metrics", "interval", SW_KEY_DURATION, M(interval_ms), 0, "15s", 1000, H,
+   NULL, 0, NULL, NULL},
   {"log", "directory", SW_KEY_PATH, F(log_dir), 0, "logs", 0, 0, NULL, 0,
    NULL, NULL},
   {"log", "stdout", SW_KEY_PATH, F(stdout_path), 0,
@@ -969,6 +1149,21 @@ static void cross_checks(loader_t *L, const sw_ini_entry_t **found) {
               sw_stop_method_name(s->methods[i]),
               c->platform == SW_PLATFORM_WIN ? "Windows" : "Linux");
   }
+  /* A listener anyone on the network can read must be asked for twice:
+   * the address, and allow_remote (the metrics name the service, its
+   * restarts and exit codes). */
+  if (valid(L, "metrics", "listen") && c->metrics.listen_port != 0 &&
+      !is_loopback(c->metrics.listen_host) && !c->metrics.allow_remote)
+    sw_diags_add(L->d, true, line_of(found, "metrics", "listen"),
+                 "[metrics] listen: %s is not a loopback address; the "
+                 "metrics endpoint has no authentication, so set "
+                 "allow_remote = true under [metrics] to serve it there, or "
+                 "listen on 127.0.0.1",
+                 c->metrics.listen_host);
+  if (c->metrics.allow_remote && c->metrics.listen_port == 0)
+    warn_at(L, line_of(found, "metrics", "allow_remote"),
+            "[metrics] allow_remote: there is no listen address; it has no "
+            "effect");
   /* What src/os/win/child.c does: a child in a process group of its own
    * ignores CTRL_C, so with ctrl-c in the ladder the child stays in the
    * wrapper's group, where CTRL_BREAK cannot be aimed at it alone. */

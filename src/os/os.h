@@ -34,6 +34,14 @@ typedef struct {
   const sw_config_t *cfg;       /* executable, argv, working directory,
                                    priority, [environment], event name */
   const char *const *extra_env; /* more "NAME=value", NULL-terminated */
+  /* Non-NULL: a hook. Run command->v[0] (absolute) with the rest as its
+   * arguments instead of cfg's executable, with cfg's working directory,
+   * priority and environment. A hook has a container of its own (POSIX:
+   * its own session, reaped and found by the orphan guard like the child,
+   * and ended with the child's tree when the child exits; Windows: its
+   * own job object with KILL_ON_JOB_CLOSE); starting it leaves the child
+   * and the stop event alone, and terminate ends only the hook's tree. */
+  const sw_argv_t *command;
   sw_child_output_cb *on_output;
   sw_child_exit_cb *on_exit;
   void *data;

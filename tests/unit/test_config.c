@@ -395,7 +395,8 @@ static void error_kinds(void **state) {
       {"[LOGS]\nkeep = 3\n", 5, "unknown section [LOGS]; did you mean [log]?"},
       {"[frobnicate]\nx = 1\n", 5,
        "unknown section [frobnicate]; sections are [service], [process], "
-       "[environment], [stop], [restart], [health] and [log]"},
+       "[environment], [stop], [restart], [health], [hooks], [metrics] and "
+       "[log]"},
       {"[restart]\npolcy = no\n", 6,
        "unknown key \"polcy\" in [restart]; did you mean policy?"},
       {"[restart]\nzzzzzzzz = no\n", 6,
@@ -1223,6 +1224,19 @@ static void dump_defaults(void **state) {
       "cpu_max = 0%\n"
       "cpu_window = 30000ms\n"
       "\n"
+      "[hooks]\n"
+      "pre_start = \n"
+      "post_start = \n"
+      "pre_stop = \n"
+      "post_stop = \n"
+      "timeout = 30000ms\n"
+      "\n"
+      "[metrics]\n"
+      "textfile = \n"
+      "listen = \n"
+      "allow_remote = false\n"
+      "interval = 15000ms\n"
+      "\n"
       "[log]\n"
       "directory = /etc/svc/logs\n"
       "stdout = /etc/svc/logs/svc.out.log\n"
@@ -1501,6 +1515,58 @@ static void key_table(void **state) {
   assert_null(sw_config_key_at(i));
 }
 
+/* [hooks]: split like arguments, the program resolved against the INI's
+ * folder, each word expanded; [metrics]: .prom only, loopback unless
+ * allow_remote, a bare port on 127.0.0.1. */
+static void hooks_and_metrics_keys(void **state) {
+  sw_config_t *c;
+
+  (void)state;
+  c = load_ok(POSIX_INI, MIN_INI
+              "[hooks]\n"
+              "pre_start = scripts/migrate \"a b\" %SVCWRAP_SERVICE_NAME%\n"
+              "post_stop = /bin/sh -c \"exit 0\"\n"
+              "timeout = 2s\n"
+              "[metrics]\n"
+              "textfile = m/svc.prom\n"
+              "listen = 9561\n");
+  assert_true(sw_config_has_hook(c, SW_HOOK_PRE_START));
+  assert_false(sw_config_has_hook(c, SW_HOOK_POST_START));
+  assert_false(sw_config_has_hook(c, SW_HOOK_PRE_STOP));
+  assert_true(sw_config_has_hook(c, SW_HOOK_POST_STOP));
+  assert_int_equal(c->hooks.argv[SW_HOOK_PRE_START].n, 3);
+  assert_string_equal(c->hooks.argv[SW_HOOK_PRE_START].v[0],
+                      "/etc/svc/scripts/migrate");
+  assert_string_equal(c->hooks.argv[SW_HOOK_PRE_START].v[1], "a b");
+  assert_string_equal(c->hooks.argv[SW_HOOK_PRE_START].v[2], "svc");
+  assert_string_equal(c->hooks.argv[SW_HOOK_POST_STOP].v[2], "exit 0");
+  assert_int_equal(c->hooks.timeout_ms, 2000);
+  assert_string_equal(c->metrics.textfile, "/etc/svc/m/svc.prom");
+  assert_string_equal(c->metrics.listen_host, "127.0.0.1");
+  assert_int_equal(c->metrics.listen_port, 9561);
+  assert_true(sw_config_has_metrics(c));
+  sw_config_free(c);
+
+  c = load_ok(POSIX_INI, MIN_INI "[metrics]\nlisten = [::1]:80\n");
+  assert_string_equal(c->metrics.listen_host, "::1");
+  sw_config_free(c);
+  c = load_ok(POSIX_INI, MIN_INI
+              "[metrics]\nlisten = 0.0.0.0:80\n"
+              "allow_remote = true\n");
+  assert_int_equal(c->metrics.listen_port, 80);
+  sw_config_free(c);
+  c = load_ok(POSIX_INI, MIN_INI);
+  assert_false(sw_config_has_metrics(c));
+  sw_config_free(c);
+
+  one_error("[metrics]\ntextfile = svc.txt\n", 6, "does not end in .prom");
+  one_error("[metrics]\nlisten = 0.0.0.0:9561\n", 6, "not a loopback address");
+  one_error("[metrics]\nlisten = localhost:9561\n", 6, "not an IP address");
+  one_error("[metrics]\nlisten = 127.0.0.1:70000\n", 6, "[metrics] listen");
+  one_error("[hooks]\ntimeout = 10ms\n", 6, "[hooks] timeout");
+  one_error("[hooks]\npre_start = x %NOPE%\n", 6, "NOPE");
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(defaults_posix),
     cmocka_unit_test(defaults_win),
@@ -1532,6 +1598,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(method_ladders),
     cmocka_unit_test(warnings),
     cmocka_unit_test(dump_defaults),
+    cmocka_unit_test(hooks_and_metrics_keys),
     cmocka_unit_test(dump_round_trip),
     cmocka_unit_test(names),
     cmocka_unit_test(diags_add),

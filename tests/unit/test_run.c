@@ -420,6 +420,143 @@ static void rotate_request_rotates(void **state) {
   free(wold);
 }
 
+/* ---- hooks ------------------------------------------------------------------
+ */
+
+static const char *const hooks_ini =
+    "[hooks]\npre_start = hook.exe pre\npost_start = hook.exe poststart\n"
+    "pre_stop = hook.exe prestop\npost_stop = hook.exe poststop\n"
+    "timeout = 1s\n";
+
+static const char *find_after(const char *hay, const char *needle,
+                              const char *after) {
+  const char *p = strstr(after ? after : hay, needle);
+
+  if (p == NULL) fail_msg("no \"%s\" in order in:\n%s", needle, hay);
+  return p;
+}
+
+/* Under a service manager: START_PENDING renewed while pre_start runs,
+ * then the child, post_start, and at the stop pre_stop (STOP_PENDING with
+ * both hooks' time in the hint), the ladder, post_stop. */
+static void hooks_in_order_under_a_service_manager(void **state) {
+  static sw_fake_child_t kids[5];
+  static const sw_fake_request_t reqs[] = {{300, SW_FAKE_REQ_STOP}};
+  unsigned i, n_starting = 0, n_stopping = 0;
+  uint64_t first_stop_hint = 0;
+  const char *at;
+  char *wlog;
+
+  (void)state;
+  memset(kids, 0, sizeof(kids));
+  kids[0] = (sw_fake_child_t){.exits = true, .exit_ms = 100}; /* pre_start */
+  kids[0].out[0] = (sw_fake_chunk_t){5, 1, "migrating\n"};
+  kids[0].n_out = 1;
+  kids[1].on_stop[SW_STOP_CTRL_BREAK] =
+      (sw_fake_reaction_t){SW_FAKE_EXIT, 10, 0, 0};          /* the child */
+  kids[2] = (sw_fake_child_t){.exits = true, .exit_ms = 5};  /* post_start */
+  kids[3] = (sw_fake_child_t){.exits = true, .exit_ms = 60}; /* pre_stop */
+  kids[4] = (sw_fake_child_t){.exits = true, .exit_ms = 5};  /* post_stop */
+  sw_fake.children = kids;
+  sw_fake.n_children = 5;
+  sw_fake.requests = reqs;
+  sw_fake.n_requests = 1;
+  sw_fake.is_service = true;
+  write_ini("ctrl-break, terminate", 0, hooks_ini);
+
+  assert_int_equal(run(), 0);
+  expect_clean_end();
+  assert_int_equal(sw_fake.n_spawns, 5);
+  assert_int_equal(sw_fake.n_stops, 1);
+  for (i = 0; i < sw_fake.n_reports; i++) {
+    const sw_fake_report_t *r = &sw_fake.reports[i];
+
+    /* Heartbeats while pre_start runs: its timeout plus terminate's wait
+     * (the first report of the state adds the spawn's 10 s). */
+    if (r->state == SW_HOST_STARTING && r->wait_hint_ms == 1000 + TERM_WAIT)
+      n_starting++;
+    if (r->state == SW_HOST_STOPPING && n_stopping++ == 0)
+      first_stop_hint = r->wait_hint_ms;
+  }
+  /* Every 20 ms of pre_start's 100. */
+  assert_true(n_starting >= 3);
+  /* ctrl-break's grace, terminate's wait, and each hook's timeout plus
+   * terminate's wait (pre_stop, post_stop). */
+  assert_int_equal(first_stop_hint, 100 + TERM_WAIT + 2 * (1000 + TERM_WAIT));
+  assert_true(n_stopping >= 3); /* heartbeats through pre_stop's 60 ms */
+  assert_int_equal(last_report()->state, SW_HOST_STOPPED);
+  assert_int_equal(last_report()->exit_code, 0);
+  assert_int_equal(sw_fake.n_entries, 2);
+  expect_entry(0, SW_LOG_INFO, "Service fk started ");
+  expect_entry(1, SW_LOG_INFO, "Service fk stopped: ");
+
+  wlog = slurp("logs/fk.svcwrap.log");
+  assert_non_null(wlog);
+  at = find_after(wlog, "hook pre_start: started ", NULL);
+  at = find_after(wlog, "hook pre_start pid 1000: migrating", at);
+  at = find_after(wlog, "hook pre_start pid 1000 succeeded", at);
+  at = find_after(wlog, ", pid 1001 (restart 0)", at);
+  at = find_after(wlog, "hook post_start: started ", at);
+  at = find_after(wlog, "running -> pre-stop: stop requested; pre_stop first",
+                  at);
+  at = find_after(wlog, "hook pre_stop pid 1003 succeeded", at);
+  at = find_after(wlog, "stop: sent ctrl-break to pid 1001", at);
+  at = find_after(wlog, "stopping -> post-stop: clean-stop exit", at);
+  at = find_after(wlog, "hook post_stop pid 1004 succeeded", at);
+  (void)find_after(wlog, "post-stop -> stopped: ", at);
+  free(wlog);
+}
+
+/* A failing pre_start is a failed start: the policy restarts it (burst 2
+ * here), the child never runs, the service fails with the hook's code;
+ * no "started" and no crash entry (no child ran). */
+static void failing_pre_start_fails_the_service(void **state) {
+  static sw_fake_child_t kids[2];
+  char *wlog;
+
+  (void)state;
+  memset(kids, 0, sizeof(kids));
+  kids[0] = (sw_fake_child_t){.exits = true, .exit_ms = 10, .code = 3};
+  kids[1] = kids[0];
+  sw_fake.children = kids;
+  sw_fake.n_children = 2;
+  write_ini("ctrl-break, terminate", 2, hooks_ini);
+
+  assert_int_equal(run(), 1);
+  expect_clean_end();
+  assert_int_equal(sw_fake.n_spawns, 2); /* two pre_starts, no child */
+  assert_int_equal(last_report()->exit_code, 3);
+  assert_int_equal(sw_fake.n_entries, 1);
+  expect_entry(0, SW_LOG_ERROR, "Service fk failed: failure exit; giving up");
+  wlog = slurp("logs/fk.svcwrap.log");
+  assert_non_null(wlog);
+  assert_non_null(strstr(wlog, "hook pre_start pid 1000 failed: exit code 3"));
+  assert_non_null(strstr(wlog, "hook pre_start pid 1001 failed: exit code 3"));
+  assert_null(strstr(wlog, "hook post_stop"));
+  free(wlog);
+}
+
+/* A pre_start that outlives the timeout is terminated and counts as a
+ * failed start with code 124. */
+static void pre_start_timeout_is_code_124(void **state) {
+  static sw_fake_child_t kid;
+
+  (void)state;
+  memset(&kid, 0, sizeof(kid));
+  kid.on_stop[SW_STOP_TERMINATE] = (sw_fake_reaction_t){SW_FAKE_EXIT, 5, 0, 9};
+  sw_fake.children = &kid;
+  sw_fake.n_children = 1;
+  write_ini("ctrl-break, terminate", 1,
+            "[hooks]\npre_start = hook.exe\ntimeout = 100ms\n");
+
+  assert_int_equal(run(), 1);
+  expect_clean_end();
+  assert_int_equal(sw_fake.n_spawns, 1);
+  assert_int_equal(sw_fake.n_stops, 1);
+  assert_int_equal(sw_fake.stops[0], SW_STOP_TERMINATE);
+  assert_int_equal(last_report()->exit_code, 124);
+}
+
 /* memory_max with the fake tree at 200 MiB: the fake OS holds no limit,
  * so the tree is sampled (the reason logged once); each child is stopped
  * through the ladder as unhealthy at its first sample, the service stays
@@ -496,6 +633,12 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(memory_max_restarts_through_the_ladder,
                                     setup, teardown),
     cmocka_unit_test_setup_teardown(no_limit_reads_nothing, setup, teardown),
+    cmocka_unit_test_setup_teardown(hooks_in_order_under_a_service_manager,
+                                    setup, teardown),
+    cmocka_unit_test_setup_teardown(failing_pre_start_fails_the_service, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(pre_start_timeout_is_code_124, setup,
+                                    teardown),
 };
 
 const sw_test_group_t sw_group_run = SW_GROUP("run", tests);

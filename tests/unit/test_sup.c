@@ -27,6 +27,7 @@ typedef struct {
   sw_stop_cfg_t stop;
   sw_sup_t sup;
   uint64_t now;
+  bool hooks; /* all four hooks configured */
 } fixture_t;
 
 /* on-failure, a fixed 100 ms delay, no burst limit, code 7 prevented;
@@ -60,12 +61,45 @@ static sw_input_t ev_in(const fixture_t *f, sw_event_t ev) {
   return in;
 }
 
+static void fixture_hooks(fixture_t *f) {
+  static const bool all[SW_HOOK__COUNT] = {true, true, true, true};
+
+  f->hooks = true;
+  sw_sup_set_hooks(&f->sup, all, 30000);
+}
+
+/* The hook a state waits for (post_start where none is awaited). */
+static sw_hook_t awaited_hook(sw_state_t st) {
+  switch (st) {
+  case SW_ST_PRE_START:
+    return SW_HOOK_PRE_START;
+  case SW_ST_PRE_STOP:
+    return SW_HOOK_PRE_STOP;
+  case SW_ST_POST_STOP:
+    return SW_HOOK_POST_STOP;
+  default:
+    return SW_HOOK_POST_START;
+  }
+}
+
+/* Hook h ended with code (signal 0). */
+static void feed_hook(fixture_t *f, sw_hook_t h, uint32_t code,
+                      bool timed_out) {
+  sw_input_t in = ev_in(f, SW_EV_HOOK_DONE);
+
+  in.hook = h;
+  in.code = code;
+  in.timed_out = timed_out;
+  sw_sup_step(&f->sup, &in);
+}
+
 /* Feed one event at the fixture's time. */
 static void feed(fixture_t *f, sw_event_t ev) {
   sw_input_t in = ev_in(f, ev);
 
   if (ev == SW_EV_SPAWNED) in.pid = 4242;
   if (ev == SW_EV_EXIT || ev == SW_EV_SPAWN_FAILED) in.code = 1;
+  if (ev == SW_EV_HOOK_DONE) in.hook = awaited_hook(f->sup.state);
   if (ev == SW_EV_UNHEALTHY) {
     in.cls = SW_CLASS_UNHEALTHY;
     in.why = "probe failed";
@@ -124,6 +158,42 @@ static void expect_timer(const sw_cmd_t *c, uint64_t ms) {
   assert_int_equal(c->ms, ms);
 }
 
+/* With all hooks: bring a fresh fixture into `st` through real events. */
+static void goto_hook_state(fixture_t *f, sw_state_t st) {
+  fixture_init(f);
+  fixture_hooks(f);
+  if (st != SW_ST_STOPPED) feed(f, SW_EV_START); /* pre-start */
+  if (st != SW_ST_STOPPED && st != SW_ST_PRE_START)
+    feed_hook(f, SW_HOOK_PRE_START, 0, false); /* starting */
+  if (st != SW_ST_STOPPED && st != SW_ST_PRE_START && st != SW_ST_STARTING)
+    feed(f, SW_EV_SPAWNED); /* running */
+  f->now += 10;
+  switch (st) {
+  case SW_ST_PRE_STOP:
+    feed_stop(f, false);
+    break;
+  case SW_ST_STOPPING:
+    feed_stop(f, false);
+    feed_hook(f, SW_HOOK_PRE_STOP, 0, false);
+    break;
+  case SW_ST_POST_STOP:
+    feed_exit(f, 1, 0);
+    break;
+  case SW_ST_BACKOFF:
+    feed_exit(f, 1, 0);
+    feed_hook(f, SW_HOOK_POST_STOP, 0, false);
+    break;
+  case SW_ST_FAILED:
+    feed_exit(f, 7, 0); /* prevented */
+    feed_hook(f, SW_HOOK_POST_STOP, 0, false);
+    break;
+  default:
+    break;
+  }
+  assert_int_equal(f->sup.state, st);
+  f->now += 10;
+}
+
 /* Bring a fresh fixture into `st` through real events. */
 static void goto_state(fixture_t *f, sw_state_t st) {
   fixture_init(f);
@@ -155,7 +225,7 @@ static void goto_state(fixture_t *f, sw_state_t st) {
     f->now += 10;
     feed_exit(f, 7, 0); /* prevented: fails at once */
     break;
-  case SW_ST__COUNT:
+  default:
     break;
   }
   assert_int_equal(f->sup.state, st);
@@ -164,15 +234,18 @@ static void goto_state(fixture_t *f, sw_state_t st) {
 
 /* ---- the whole table ----------------------------------------------------- */
 
-#define BUG     (-1)
-#define SPAWN   SW_CMD_SPAWN
-#define SEND    SW_CMD_SEND_STOP
-#define ARM     SW_CMD_ARM_TIMER
-#define CANCEL  SW_CMD_CANCEL_TIMER
-#define FINISH  SW_CMD_FINISH
-#define ABANDON SW_CMD_ABANDON
-#define EVLOG   SW_CMD_EVENT_LOG
-#define NO_EVT  (-1)
+#define BUG       (-1)
+#define SPAWN     SW_CMD_SPAWN
+#define SEND      SW_CMD_SEND_STOP
+#define ARM       SW_CMD_ARM_TIMER
+#define CANCEL    SW_CMD_CANCEL_TIMER
+#define FINISH    SW_CMD_FINISH
+#define ABANDON   SW_CMD_ABANDON
+#define EVLOG     SW_CMD_EVENT_LOG
+#define NO_EVT    (-1)
+#define RUN       SW_CMD_RUN_HOOK
+#define KILL      SW_CMD_KILL_HOOK
+#define UNREACHED (-2)
 
 typedef struct {
   int next;   /* next state, or BUG: the event cannot happen there */
@@ -200,6 +273,7 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STOP]         = {SW_ST_STARTING, 0, {0}, NO_EVT, 0},
     [SW_EV_STEP_FAILED]  = {SW_ST_STARTING, 0, {0}, NO_EVT, 0},
     [SW_EV_UNHEALTHY]    = {SW_ST_STARTING, 0, {0}, NO_EVT, 0},
+    [SW_EV_HOOK_DONE]    = {SW_ST_STARTING, 0, {0}, NO_EVT, 0},
   },
   [SW_ST_RUNNING] = {
     [SW_EV_START]        = {SW_ST_RUNNING, 0, {0}, NO_EVT, 0},
@@ -210,6 +284,7 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STOP]         = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0},
     [SW_EV_STEP_FAILED]  = {SW_ST_RUNNING, 0, {0}, NO_EVT, 0},
     [SW_EV_UNHEALTHY]    = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0},
+    [SW_EV_HOOK_DONE]    = {SW_ST_RUNNING, 0, {0}, NO_EVT, 0},
   },
   [SW_ST_BACKOFF] = {
     [SW_EV_START]        = {SW_ST_BACKOFF, 0, {0}, NO_EVT, 0},
@@ -220,6 +295,7 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STOP]         = {SW_ST_STOPPED, 3, {CANCEL, EVLOG, FINISH}, SW_EVT_STOPPED, SW_EVT_INFO},
     [SW_EV_STEP_FAILED]  = {SW_ST_BACKOFF, 0, {0}, NO_EVT, 0},
     [SW_EV_UNHEALTHY]    = {SW_ST_BACKOFF, 0, {0}, NO_EVT, 0},
+    [SW_EV_HOOK_DONE]    = {SW_ST_BACKOFF, 0, {0}, NO_EVT, 0},
   },
   [SW_ST_STOPPING] = {
     [SW_EV_START]        = {SW_ST_STOPPING, 0, {0}, NO_EVT, 0},
@@ -230,6 +306,7 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STOP]         = {SW_ST_STOPPING, 0, {0}, NO_EVT, 0},
     [SW_EV_STEP_FAILED]  = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0},
     [SW_EV_UNHEALTHY]    = {SW_ST_STOPPING, 0, {0}, NO_EVT, 0},
+    [SW_EV_HOOK_DONE]    = {SW_ST_STOPPING, 0, {0}, NO_EVT, 0},
   },
   [SW_ST_STOPPED] = {
     [SW_EV_START]        = {SW_ST_STARTING, 1, {SPAWN}, NO_EVT, 0},
@@ -240,6 +317,7 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STOP]         = {SW_ST_STOPPED, 0, {0}, NO_EVT, 0},
     [SW_EV_STEP_FAILED]  = {SW_ST_STOPPED, 0, {0}, NO_EVT, 0},
     [SW_EV_UNHEALTHY]    = {SW_ST_STOPPED, 0, {0}, NO_EVT, 0},
+    [SW_EV_HOOK_DONE]    = {SW_ST_STOPPED, 0, {0}, NO_EVT, 0},
   },
   [SW_ST_FAILED] = {
     [SW_EV_START]        = {SW_ST_FAILED, 0, {0}, NO_EVT, 0},
@@ -250,50 +328,169 @@ static const cell_t table[SW_ST__COUNT][SW_EV__COUNT] = {
     [SW_EV_STOP]         = {SW_ST_FAILED, 0, {0}, NO_EVT, 0},
     [SW_EV_STEP_FAILED]  = {SW_ST_FAILED, 0, {0}, NO_EVT, 0},
     [SW_EV_UNHEALTHY]    = {SW_ST_FAILED, 0, {0}, NO_EVT, 0},
+    [SW_EV_HOOK_DONE]    = {SW_ST_FAILED, 0, {0}, NO_EVT, 0},
+  },
+  /* Unreachable without hooks: walked in hook_table. */
+  [SW_ST_PRE_START] = {{UNREACHED, 0, {0}, NO_EVT, 0}},
+  [SW_ST_PRE_STOP]  = {{UNREACHED, 0, {0}, NO_EVT, 0}},
+  [SW_ST_POST_STOP] = {{UNREACHED, 0, {0}, NO_EVT, 0}},
+};
+
+/*
+ * The same with all four hooks configured. HOOK_DONE carries the hook the
+ * state waits for (pre_start in pre-start, pre_stop in pre-stop, post_stop
+ * in post-stop, else post_start), exit code 0: a hook that succeeded. The
+ * child's exit (code 1) waits for post_stop, and its entries with it.
+ */
+#define NOP(st) {st, 0, {0}, NO_EVT, 0}
+static const cell_t hook_table[SW_ST__COUNT][SW_EV__COUNT] = {
+  [SW_ST_STARTING] = {
+    [SW_EV_START]        = NOP(SW_ST_STARTING),
+    [SW_EV_SPAWNED]      = {SW_ST_RUNNING, 2, {EVLOG, RUN}, SW_EVT_STARTED, SW_EVT_INFO},
+    [SW_EV_SPAWN_FAILED] = {SW_ST_BACKOFF, 1, {ARM}, NO_EVT, 0}, /* never ran: no post_stop */
+    [SW_EV_EXIT]         = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_TIMER]        = NOP(SW_ST_STARTING),
+    [SW_EV_STOP]         = NOP(SW_ST_STARTING),
+    [SW_EV_STEP_FAILED]  = NOP(SW_ST_STARTING),
+    [SW_EV_UNHEALTHY]    = NOP(SW_ST_STARTING),
+    [SW_EV_HOOK_DONE]    = NOP(SW_ST_STARTING),
+  },
+  [SW_ST_RUNNING] = {
+    [SW_EV_START]        = NOP(SW_ST_RUNNING),
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_EXIT]         = {SW_ST_POST_STOP, 1, {RUN}, NO_EVT, 0},
+    [SW_EV_TIMER]        = NOP(SW_ST_RUNNING),
+    [SW_EV_STOP]         = {SW_ST_PRE_STOP, 1, {RUN}, NO_EVT, 0},
+    [SW_EV_STEP_FAILED]  = NOP(SW_ST_RUNNING),
+    [SW_EV_UNHEALTHY]    = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0}, /* no pre_stop */
+    [SW_EV_HOOK_DONE]    = NOP(SW_ST_RUNNING),
+  },
+  [SW_ST_BACKOFF] = {
+    [SW_EV_START]        = NOP(SW_ST_BACKOFF),
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_EXIT]         = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_TIMER]        = {SW_ST_PRE_START, 1, {RUN}, NO_EVT, 0},
+    [SW_EV_STOP]         = {SW_ST_STOPPED, 3, {CANCEL, EVLOG, FINISH}, SW_EVT_STOPPED, SW_EVT_INFO},
+    [SW_EV_STEP_FAILED]  = NOP(SW_ST_BACKOFF),
+    [SW_EV_UNHEALTHY]    = NOP(SW_ST_BACKOFF),
+    [SW_EV_HOOK_DONE]    = NOP(SW_ST_BACKOFF),
+  },
+  [SW_ST_STOPPING] = {
+    [SW_EV_START]        = NOP(SW_ST_STOPPING),
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_EXIT]         = {SW_ST_POST_STOP, 2, {CANCEL, RUN}, NO_EVT, 0},
+    [SW_EV_TIMER]        = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0},
+    [SW_EV_STOP]         = NOP(SW_ST_STOPPING),
+    [SW_EV_STEP_FAILED]  = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0},
+    [SW_EV_UNHEALTHY]    = NOP(SW_ST_STOPPING),
+    [SW_EV_HOOK_DONE]    = NOP(SW_ST_STOPPING),
+  },
+  [SW_ST_STOPPED] = {
+    [SW_EV_START]        = {SW_ST_PRE_START, 1, {RUN}, NO_EVT, 0},
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_EXIT]         = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_TIMER]        = NOP(SW_ST_STOPPED),
+    [SW_EV_STOP]         = NOP(SW_ST_STOPPED),
+    [SW_EV_STEP_FAILED]  = NOP(SW_ST_STOPPED),
+    [SW_EV_UNHEALTHY]    = NOP(SW_ST_STOPPED),
+    [SW_EV_HOOK_DONE]    = NOP(SW_ST_STOPPED),
+  },
+  [SW_ST_FAILED] = {
+    [SW_EV_START]        = NOP(SW_ST_FAILED),
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_EXIT]         = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_TIMER]        = NOP(SW_ST_FAILED),
+    [SW_EV_STOP]         = NOP(SW_ST_FAILED),
+    [SW_EV_STEP_FAILED]  = NOP(SW_ST_FAILED),
+    [SW_EV_UNHEALTHY]    = NOP(SW_ST_FAILED),
+    [SW_EV_HOOK_DONE]    = NOP(SW_ST_FAILED),
+  },
+  [SW_ST_PRE_START] = {
+    [SW_EV_START]        = NOP(SW_ST_PRE_START),
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_EXIT]         = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_TIMER]        = NOP(SW_ST_PRE_START),
+    [SW_EV_STOP]         = NOP(SW_ST_PRE_START), /* waits for the hook */
+    [SW_EV_STEP_FAILED]  = NOP(SW_ST_PRE_START),
+    [SW_EV_UNHEALTHY]    = NOP(SW_ST_PRE_START),
+    [SW_EV_HOOK_DONE]    = {SW_ST_STARTING, 1, {SPAWN}, NO_EVT, 0},
+  },
+  [SW_ST_PRE_STOP] = {
+    [SW_EV_START]        = NOP(SW_ST_PRE_STOP),
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_EXIT]         = {SW_ST_POST_STOP, 3, {KILL, CANCEL, RUN}, NO_EVT, 0},
+    [SW_EV_TIMER]        = NOP(SW_ST_PRE_STOP),
+    [SW_EV_STOP]         = NOP(SW_ST_PRE_STOP),
+    [SW_EV_STEP_FAILED]  = NOP(SW_ST_PRE_STOP),
+    [SW_EV_UNHEALTHY]    = NOP(SW_ST_PRE_STOP),
+    [SW_EV_HOOK_DONE]    = {SW_ST_STOPPING, 2, {SEND, ARM}, NO_EVT, 0},
+  },
+  [SW_ST_POST_STOP] = {
+    [SW_EV_START]        = NOP(SW_ST_POST_STOP),
+    [SW_EV_SPAWNED]      = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_SPAWN_FAILED] = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_EXIT]         = {BUG, 0, {0}, NO_EVT, 0},
+    [SW_EV_TIMER]        = NOP(SW_ST_POST_STOP),
+    [SW_EV_STOP]         = NOP(SW_ST_POST_STOP), /* waits for the hook */
+    [SW_EV_STEP_FAILED]  = NOP(SW_ST_POST_STOP),
+    [SW_EV_UNHEALTHY]    = NOP(SW_ST_POST_STOP),
+    [SW_EV_HOOK_DONE]    = {SW_ST_BACKOFF, 2, {ARM, EVLOG}, SW_EVT_CRASHED, SW_EVT_WARNING},
   },
 };
 /* clang-format on */
 
-static void table_walk(void **state) {
+/* Walk every reachable, non-BUG cell of t; returns how many. */
+static int walk(const cell_t t[SW_ST__COUNT][SW_EV__COUNT], bool hooks) {
+  const char *tag = hooks ? "hooks: " : "";
   int s, e, checked = 0;
 
-  (void)state;
   for (s = 0; s < SW_ST__COUNT; s++) {
     for (e = 0; e < SW_EV__COUNT; e++) {
-      const cell_t *c = &table[s][e];
+      const cell_t *c = &t[s][e];
+      const char *sn = sw_state_name((sw_state_t)s);
+      const char *en = sw_event_name((sw_event_t)e);
       fixture_t f;
       unsigned i;
 
-      if (c->next == BUG)
+      if (c->next == BUG || t[s][0].next == UNREACHED)
         continue; /* asserts: covered by table_bug_cells_abort */
-      goto_state(&f, (sw_state_t)s);
+      if (hooks)
+        goto_hook_state(&f, (sw_state_t)s);
+      else
+        goto_state(&f, (sw_state_t)s);
       feed(&f, (sw_event_t)e);
       if ((int)f.sup.state != c->next)
-        fail_msg("%s + %s -> %s, want %s", sw_state_name((sw_state_t)s),
-                 sw_event_name((sw_event_t)e), sw_state_name(f.sup.state),
+        fail_msg("%s%s + %s -> %s, want %s", tag, sn, en,
+                 sw_state_name(f.sup.state),
                  sw_state_name((sw_state_t)c->next));
       if (f.sup.nout != c->n)
-        fail_msg("%s + %s: %u commands, want %u", sw_state_name((sw_state_t)s),
-                 sw_event_name((sw_event_t)e), f.sup.nout, c->n);
+        fail_msg("%s%s + %s: %u commands, want %u", tag, sn, en, f.sup.nout,
+                 c->n);
       /* The executor's event queue relies on this bound (sup.h). */
       assert_true(f.sup.nout <= SW_SUP_MAX_CMDS);
       {
         unsigned feeding = 0;
 
         for (i = 0; i < f.sup.nout; i++)
-          feeding += f.sup.out[i].kind == SPAWN || f.sup.out[i].kind == SEND;
+          feeding += f.sup.out[i].kind == SPAWN || f.sup.out[i].kind == SEND ||
+                     f.sup.out[i].kind == RUN;
         assert_true(feeding <= SW_SUP_MAX_FEEDING);
       }
       for (i = 0; i < c->n; i++) {
         if (f.sup.out[i].kind != c->cmds[i])
-          fail_msg("%s + %s: command %u is %d, want %d",
-                   sw_state_name((sw_state_t)s), sw_event_name((sw_event_t)e),
-                   i, f.sup.out[i].kind, c->cmds[i]);
+          fail_msg("%s%s + %s: command %u is %d, want %d", tag, sn, en, i,
+                   f.sup.out[i].kind, c->cmds[i]);
         if (c->cmds[i] == EVLOG && ((int)f.sup.out[i].evt != c->evt ||
                                     (int)f.sup.out[i].level != c->level))
-          fail_msg("%s + %s: entry %d level %d, want %d level %d",
-                   sw_state_name((sw_state_t)s), sw_event_name((sw_event_t)e),
-                   f.sup.out[i].evt, f.sup.out[i].level, c->evt, c->level);
+          fail_msg("%s%s + %s: entry %d level %d, want %d level %d", tag, sn,
+                   en, f.sup.out[i].evt, f.sup.out[i].level, c->evt, c->level);
       }
       {
         unsigned entries = 0;
@@ -307,42 +504,55 @@ static void table_walk(void **state) {
       checked++;
     }
   }
-  assert_int_equal(checked, 34); /* 48 cells, 14 of them BUG */
+  return checked;
+}
+
+static void table_walk(void **state) {
+  (void)state;
+  assert_int_equal(walk(table, false), 40);     /* 54 cells, 14 of them BUG */
+  assert_int_equal(walk(hook_table, true), 59); /* 81 cells, 22 BUG */
 }
 
 /* Each BUG cell must stop the program (assert), never pass silently. */
 static void table_bug_cells_abort(void **state) {
-  int s, e, n = 0;
+  int s, e, n = 0, pass;
 
   (void)state;
-  for (s = 0; s < SW_ST__COUNT; s++) {
-    for (e = 0; e < SW_EV__COUNT; e++) {
-      pid_t pid;
-      int status = 0;
+  for (pass = 0; pass < 2; pass++) {
+    const cell_t(*t)[SW_EV__COUNT] = pass ? hook_table : table;
 
-      if (table[s][e].next != BUG) continue;
-      fflush(NULL);
-      pid = fork();
-      assert_true(pid >= 0);
-      if (pid == 0) {
-        fixture_t f;
+    for (s = 0; s < SW_ST__COUNT; s++) {
+      for (e = 0; e < SW_EV__COUNT; e++) {
+        pid_t pid;
+        int status = 0;
 
-        signal(SIGABRT, SIG_DFL);
-        /* The assertion message is expected; keep the output clean. */
-        if (freopen("/dev/null", "w", stderr) == NULL) _exit(3);
-        goto_state(&f, (sw_state_t)s);
-        feed(&f, (sw_event_t)e);
-        _exit(0);
+        if (t[s][e].next != BUG || t[s][0].next == UNREACHED) continue;
+        fflush(NULL);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+          fixture_t f;
+
+          signal(SIGABRT, SIG_DFL);
+          /* The assertion message is expected; keep the output clean. */
+          if (freopen("/dev/null", "w", stderr) == NULL) _exit(3);
+          if (pass)
+            goto_hook_state(&f, (sw_state_t)s);
+          else
+            goto_state(&f, (sw_state_t)s);
+          feed(&f, (sw_event_t)e);
+          _exit(0);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT)
+          fail_msg("%s%s + %s did not abort (status 0x%x)",
+                   pass ? "hooks: " : "", sw_state_name((sw_state_t)s),
+                   sw_event_name((sw_event_t)e), status);
+        n++;
       }
-      assert_int_equal(waitpid(pid, &status, 0), pid);
-      if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT)
-        fail_msg("%s + %s did not abort (status 0x%x)",
-                 sw_state_name((sw_state_t)s), sw_event_name((sw_event_t)e),
-                 status);
-      n++;
     }
   }
-  assert_int_equal(n, 14);
+  assert_int_equal(n, 14 + 22);
 }
 
 /* ---- paths through the table --------------------------------------------- */
@@ -881,9 +1091,207 @@ static void state_and_event_names(void **state) {
   assert_string_equal(sw_event_name(SW_EV__COUNT), "?");
 }
 
+/* ---- hooks ----------------------------------------------------------------
+ */
+
+/* The order over a whole life: pre_start, spawn, post_start; stop:
+ * pre_stop, the ladder, post_stop, stopped. */
+static void hooks_in_order(void **state) {
+  fixture_t f;
+
+  (void)state;
+  fixture_init(&f);
+  fixture_hooks(&f);
+  feed(&f, SW_EV_START);
+  assert_int_equal(f.sup.state, SW_ST_PRE_START);
+  EXPECT_CMDS(&f.sup, RUN);
+  assert_int_equal(f.sup.out[0].hook, SW_HOOK_PRE_START);
+  feed_hook(&f, SW_HOOK_PRE_START, 0, false);
+  EXPECT_CMDS(&f.sup, SPAWN);
+  feed(&f, SW_EV_SPAWNED);
+  assert_int_equal(f.sup.state, SW_ST_RUNNING);
+  EXPECT_CMDS(&f.sup, EVLOG, RUN);
+  assert_int_equal(f.sup.out[1].hook, SW_HOOK_POST_START);
+  feed_hook(&f, SW_HOOK_POST_START, 3, false); /* logged only */
+  assert_int_equal(f.sup.state, SW_ST_RUNNING);
+  EXPECT_NO_CMDS(&f.sup);
+  f.now += 60000;
+  feed_stop(&f, false);
+  assert_int_equal(f.sup.state, SW_ST_PRE_STOP);
+  assert_true(sw_sup_is_stopping(&f.sup));
+  assert_int_equal(f.sup.out[0].hook, SW_HOOK_PRE_STOP);
+  /* pre_stop, the ladder (ctrl-break, ctrl-c), post_stop: each hook its
+   * timeout plus terminate's wait. */
+  assert_int_equal(sw_sup_stop_remaining_ms(&f.sup),
+                   TERM_WAIT + 2 * GRACE + 2 * (30000 + TERM_WAIT));
+  feed_hook(&f, SW_HOOK_PRE_STOP, 1,
+            false); /* failed: the ladder runs anyway */
+  assert_int_equal(f.sup.state, SW_ST_STOPPING);
+  expect_send(&f.sup.out[0], SW_STOP_CTRL_BREAK);
+  feed_exit(&f, 0, 0);
+  assert_int_equal(f.sup.state, SW_ST_POST_STOP);
+  EXPECT_CMDS(&f.sup, CANCEL, RUN);
+  assert_int_equal(f.sup.out[1].hook, SW_HOOK_POST_STOP);
+  assert_int_equal(f.sup.last_decision.cls, SW_CLASS_CLEAN_STOP);
+  assert_true(sw_sup_is_stopping(&f.sup));
+  feed_hook(&f, SW_HOOK_POST_STOP, 0, false);
+  assert_int_equal(f.sup.state, SW_ST_STOPPED);
+  EXPECT_CMDS(&f.sup, EVLOG, FINISH);
+  expect_evt(&f.sup.out[0], SW_EVT_STOPPED, SW_EVT_INFO);
+  assert_int_equal(f.sup.exit_code, 0);
+}
+
+/* A failing pre_start is a failed start: the policy restarts it, counted
+ * by its reason, the child is never spawned; the hook's code is kept. */
+static void pre_start_failure_is_a_failed_start(void **state) {
+  fixture_t f;
+
+  (void)state;
+  fixture_init(&f);
+  fixture_hooks(&f);
+  feed(&f, SW_EV_START);
+  f.now += 10;
+  feed_hook(&f, SW_HOOK_PRE_START, 3, false);
+  assert_int_equal(f.sup.state, SW_ST_BACKOFF);
+  EXPECT_CMDS(&f.sup, ARM); /* no post_stop: no child ran */
+  assert_int_equal(f.sup.last_exit.code, 3);
+  assert_int_equal(f.sup.last_decision.cls, SW_CLASS_FAILURE);
+  assert_int_equal(f.sup.restarts_by[SW_REASON_PRE_START_FAILED], 1);
+  assert_int_equal(f.sup.restarts_by[SW_REASON_FAILURE], 0);
+  /* The restart runs pre_start again; this time it times out: 124. */
+  f.now += 200;
+  feed(&f, SW_EV_TIMER);
+  assert_int_equal(f.sup.state, SW_ST_PRE_START);
+  EXPECT_CMDS(&f.sup, RUN);
+  f.now += 10;
+  feed_hook(&f, SW_HOOK_PRE_START, 0, true);
+  assert_int_equal(f.sup.state, SW_ST_BACKOFF);
+  assert_int_equal(f.sup.last_exit.code, SW_SUP_HOOK_TIMEOUT_CODE);
+  assert_int_equal(f.sup.restarts_by[SW_REASON_PRE_START_FAILED], 2);
+  /* prevent_exit_codes applies to the hook's code too (7 here). */
+  f.now += 200;
+  feed(&f, SW_EV_TIMER);
+  feed_hook(&f, SW_HOOK_PRE_START, 7, false);
+  assert_int_equal(f.sup.state, SW_ST_FAILED);
+  EXPECT_CMDS(&f.sup, EVLOG, FINISH); /* failed; no crash: no child ran */
+  expect_evt(&f.sup.out[0], SW_EVT_FAILED, SW_EVT_ERROR);
+  assert_int_equal(f.sup.exit_code, 7);
+}
+
+/* A stop while pre_start or post_stop runs waits for the hook, then the
+ * service stops (no start, no restart); force ends the hook. */
+static void stop_waits_for_hook(void **state) {
+  fixture_t f;
+
+  (void)state;
+  fixture_init(&f);
+  fixture_hooks(&f);
+  feed(&f, SW_EV_START);
+  feed_stop(&f, false);
+  assert_int_equal(f.sup.state, SW_ST_PRE_START);
+  EXPECT_NO_CMDS(&f.sup);
+  assert_true(sw_sup_is_stopping(&f.sup));
+  feed_stop(&f, true);
+  EXPECT_CMDS(&f.sup, KILL);
+  assert_int_equal(f.sup.out[0].hook, SW_HOOK_PRE_START);
+  feed_hook(&f, SW_HOOK_PRE_START, 0, false); /* even a success */
+  assert_int_equal(f.sup.state, SW_ST_STOPPED);
+  EXPECT_CMDS(&f.sup, EVLOG, FINISH);
+
+  /* post_stop before a restart: the stop cancels the restart. */
+  goto_hook_state(&f, SW_ST_POST_STOP);
+  assert_int_equal(f.sup.pending.kind, SW_DECIDE_RESTART);
+  assert_false(sw_sup_is_stopping(&f.sup)); /* a restart is coming */
+  feed_stop(&f, false);
+  assert_true(sw_sup_is_stopping(&f.sup));
+  feed_hook(&f, SW_HOOK_POST_STOP, 0, false);
+  assert_int_equal(f.sup.state, SW_ST_STOPPED);
+  /* Stopped, and the exit that ended the child was still a failure. */
+  EXPECT_CMDS(&f.sup, EVLOG, EVLOG, FINISH);
+  expect_evt(&f.sup.out[0], SW_EVT_STOPPED, SW_EVT_INFO);
+  expect_evt(&f.sup.out[1], SW_EVT_CRASHED, SW_EVT_WARNING);
+  assert_int_equal(f.sup.restarts_by[SW_REASON_FAILURE], 0);
+
+  /* Without a stop, the restart decided at the exit happens, counted. */
+  goto_hook_state(&f, SW_ST_POST_STOP);
+  feed_hook(&f, SW_HOOK_POST_START, 0, false); /* not the awaited one */
+  assert_int_equal(f.sup.state, SW_ST_POST_STOP);
+  feed_hook(&f, SW_HOOK_POST_STOP, 1, false);
+  assert_int_equal(f.sup.state, SW_ST_BACKOFF);
+  expect_timer(&f.sup.out[0], 100);
+  assert_int_equal(f.sup.restarts_by[SW_REASON_FAILURE], 1);
+}
+
+/* A forced stop skips pre_stop, and ends one that runs. */
+static void forced_stop_and_pre_stop(void **state) {
+  fixture_t f;
+
+  (void)state;
+  goto_hook_state(&f, SW_ST_RUNNING);
+  feed_stop(&f, true);
+  assert_int_equal(f.sup.state, SW_ST_STOPPING);
+  expect_send(&f.sup.out[0], SW_STOP_TERMINATE);
+
+  goto_hook_state(&f, SW_ST_PRE_STOP);
+  feed_stop(&f, true);
+  assert_int_equal(f.sup.state, SW_ST_STOPPING);
+  EXPECT_CMDS(&f.sup, KILL, SEND, ARM);
+  assert_int_equal(f.sup.out[0].hook, SW_HOOK_PRE_STOP);
+  expect_send(&f.sup.out[1], SW_STOP_TERMINATE);
+  /* The killed pre_stop's end arrives later: nothing happens. */
+  feed_hook(&f, SW_HOOK_PRE_STOP, 0, true);
+  assert_int_equal(f.sup.state, SW_ST_STOPPING);
+  EXPECT_NO_CMDS(&f.sup);
+}
+
+/* A give-up waits for post_stop, then fails with the child's code. */
+/* A health stop is a restart: no pre_stop, not STOP_PENDING, post_stop
+ * after the exit, counted under the check's reason. */
+static void health_stop_with_hooks(void **state) {
+  fixture_t f;
+
+  (void)state;
+  goto_hook_state(&f, SW_ST_RUNNING);
+  feed(&f, SW_EV_UNHEALTHY);
+  assert_int_equal(f.sup.state, SW_ST_STOPPING);
+  assert_false(sw_sup_is_stopping(&f.sup));
+  feed_exit(&f, 0, 15);
+  assert_int_equal(f.sup.state, SW_ST_POST_STOP);
+  assert_false(sw_sup_is_stopping(&f.sup));
+  feed_hook(&f, SW_HOOK_POST_STOP, 0, false);
+  assert_int_equal(f.sup.state, SW_ST_BACKOFF);
+  assert_int_equal(f.sup.restarts_by[SW_REASON_UNHEALTHY], 1);
+  assert_string_equal(sw_restart_reason_name(SW_REASON_UNHEALTHY), "unhealthy");
+}
+
+static void give_up_after_post_stop(void **state) {
+  fixture_t f;
+
+  (void)state;
+  goto_hook_state(&f, SW_ST_RUNNING);
+  feed_exit(&f, 7, 0); /* prevented */
+  assert_int_equal(f.sup.state, SW_ST_POST_STOP);
+  assert_true(sw_sup_is_stopping(&f.sup)); /* the service is ending */
+  assert_int_equal(f.sup.pending.kind, SW_DECIDE_FAIL);
+  feed_hook(&f, SW_HOOK_POST_STOP, 0, false);
+  assert_int_equal(f.sup.state, SW_ST_FAILED);
+  EXPECT_CMDS(&f.sup, EVLOG, EVLOG, FINISH);
+  expect_evt(&f.sup.out[0], SW_EVT_FAILED, SW_EVT_ERROR);
+  expect_evt(&f.sup.out[1], SW_EVT_CRASHED, SW_EVT_WARNING);
+  assert_int_equal(f.sup.exit_code, 7);
+  assert_string_equal(sw_restart_reason_name(SW_REASON_PRE_START_FAILED),
+                      "pre-start-failed");
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(table_walk),
     cmocka_unit_test(table_bug_cells_abort),
+    cmocka_unit_test(hooks_in_order),
+    cmocka_unit_test(pre_start_failure_is_a_failed_start),
+    cmocka_unit_test(stop_waits_for_hook),
+    cmocka_unit_test(forced_stop_and_pre_stop),
+    cmocka_unit_test(health_stop_with_hooks),
+    cmocka_unit_test(give_up_after_post_stop),
     cmocka_unit_test(stop_ladder),
     cmocka_unit_test(stop_ladder_three_steps),
     cmocka_unit_test(terminate_times_out),

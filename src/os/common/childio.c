@@ -44,7 +44,10 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
   sw__childio_t *io = s->data;
   int i = (uv_pipe_t *)s == &io->out[0] ? 0 : 1;
 
-  if (n > 0) io->on_output(io->data, i + 1, buf->base, (size_t)n);
+  if (n > 0) {
+    io->progress = true;
+    io->on_output(io->data, i + 1, buf->base, (size_t)n);
+  }
   if (n < 0) {
     if (n != UV_EOF)
       sw_log_warnx("read from child's %s: %s", i ? "stderr" : "stdout",
@@ -56,29 +59,35 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
 
 static void on_drain_timeout(uv_timer_t *t) {
   sw__childio_t *io = t->data;
+  uint64_t waited = uv_now(t->loop) - io->exited_at;
 
-  /* Reading is paused for the log writer: what is left in the pipes is
-   * not late output, just output not read yet. Wait for the writer. */
-  if (io->paused && io->paused_drains < SW_DRAIN_PAUSED_MAX) {
-    io->paused_drains++;
-    uv_timer_start(&io->drain, on_drain_timeout, SW_DRAIN_MS, 0);
+  /* Output still arriving, or paused for the log writer (what is left in
+   * the pipes is not late output, just output not read yet): wait another
+   * period, within the bound. */
+  if ((io->progress || io->paused) && waited < SW_DRAIN_MAX_MS) {
+    uint64_t left = SW_DRAIN_MAX_MS - waited;
+
+    io->progress = false;
+    uv_timer_start(&io->drain, on_drain_timeout,
+                   left < SW_DRAIN_MS ? left : SW_DRAIN_MS, 0);
     return;
   }
-  if (io->paused) {
+  if (io->paused)
     sw_log_warnx(
-        "the log files have taken nothing for %dms after the child "
+        "the log files have taken nothing for %llums after the child "
         "exited (a stalled disk?); the output still in its pipes is "
         "given up",
-        SW_DRAIN_MS * (SW_DRAIN_PAUSED_MAX + 1));
-    close_pipe(io, 0);
-    close_pipe(io, 1);
-    maybe_report(io);
-    return;
-  }
-  sw_log_warnx(
-      "child's output is still open %dms after it exited (held by "
-      "a process outside its tree?); no longer reading it",
-      SW_DRAIN_MS);
+        (unsigned long long)waited);
+  else if (io->progress)
+    sw_log_warnx(
+        "child's output still arrives %llums after it exited (written by "
+        "a process outside its tree?); no longer reading it",
+        (unsigned long long)waited);
+  else
+    sw_log_warnx(
+        "child's output is still open %llums after it exited (held by "
+        "a process outside its tree?); no longer reading it",
+        (unsigned long long)waited);
   close_pipe(io, 0);
   close_pipe(io, 1);
   maybe_report(io);
@@ -143,6 +152,8 @@ void sw__childio_exited(sw__childio_t *io, uint32_t code, int signal) {
   io->exited = true;
   io->code = code;
   io->signal = signal;
+  io->progress = false;
+  io->exited_at = uv_now(io->drain.loop);
   uv_timer_start(&io->drain, on_drain_timeout, SW_DRAIN_MS, 0);
   maybe_report(io);
 }

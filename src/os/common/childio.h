@@ -19,13 +19,14 @@
 /* After the child exits, how long its output may still arrive (held open
  * by a process that left its tree) before the pipes are closed. */
 #define SW_DRAIN_MS 2000
-/* While reading is paused for a log disk that does not keep up, the drain
- * waits this many more SW_DRAIN_MS periods for the writer, then gives the
- * rest up: a stalled disk must not hold a stop (or a restart) forever.
- * The whole wait (4 s) stays inside the time the supervisor gives
- * terminate (TERMINATE_WAIT_MS, 5 s, in app/run.c), so a child killed by
- * terminate is reported as exited, not as unkillable. */
-#define SW_DRAIN_PAUSED_MAX 1
+/* The drain waits another SW_DRAIN_MS period while output still arrives
+ * or reading is paused for a log disk that does not keep up, but never
+ * longer than this in all: a stalled disk or an outside holder that keeps
+ * writing must not hold a stop (or a restart) forever. The whole wait
+ * (4 s) stays inside the time the supervisor gives terminate
+ * (TERMINATE_WAIT_MS, 5 s, in app/run.c), so a child killed by terminate
+ * is reported as exited, not as unkillable. */
+#define SW_DRAIN_MAX_MS 4000
 
 typedef struct {
   uv_pipe_t out[2]; /* stdout, stderr */
@@ -38,8 +39,9 @@ typedef struct {
   bool exited;
   bool reported;
   bool freeing;
-  bool paused; /* reading stopped for the log writer (back pressure) */
-  unsigned paused_drains; /* drain periods waited while paused */
+  bool paused;        /* reading stopped for the log writer (back pressure) */
+  bool progress;      /* output read since the drain timer was armed */
+  uint64_t exited_at; /* uv_now() at the exit, for SW_DRAIN_MAX_MS */
   uint32_t code;
   int signal;
 } sw__childio_t;

@@ -34,6 +34,7 @@ extern char **environ;
 struct sw_child_s {
   sw__childio_t io; /* first: the handles' data points here */
   int pid;
+  bool hook; /* a hook, not the child (sw_spawn_opts_t.command) */
 };
 
 /*
@@ -47,6 +48,9 @@ struct sw_child_s {
 static uv_signal_t reaper;
 static bool reaper_started;
 static sw_child_t *current; /* the child being waited for, if any */
+/* Hooks being waited for: one of each kind at most. */
+#define MAX_HOOKS 8
+static sw_child_t *hooks[MAX_HOOKS];
 static bool have_last_exit;
 static int last_code, last_signal;
 
@@ -116,6 +120,43 @@ static void child_exited(sw_child_t *c, int status) {
   }
 }
 
+/* What a hook leaves behind: its session and process group, and what is
+ * still linked below it. (What escaped both ends with the child's tree.) */
+static void end_hook_tree(int pid, const char *why) {
+  sw__tree_match_t m = {.root = pid, .pgid = pid};
+  sw__tree_result_t res;
+  int rc = sw__posix_tree_kill(&m, &res);
+
+  if (rc != 0)
+    sw_log_warnx("%s: cannot look for the hook's processes in /proc: %s", why,
+                 strerror(-rc));
+  if (res.killed > 0)
+    sw_log_info("%s: ended %d process%s left of the hook's tree (pid %d%s)",
+                why, res.killed, res.killed == 1 ? "" : "es", res.first_pid,
+                res.killed > 1 ? ", ..." : "");
+  if (res.failed_pid > 0)
+    sw_log_warnx("%s: kill pid %d: %s (%d)", why, res.failed_pid,
+                 strerror(res.failed_errno), res.failed_errno);
+}
+
+static bool hook_reaped(int pid, int status) {
+  int i;
+
+  for (i = 0; i < MAX_HOOKS; i++) {
+    sw_child_t *c = hooks[i];
+
+    if (c == NULL || c->pid != pid) continue;
+    hooks[i] = NULL;
+    end_hook_tree(pid, "hook exited");
+    if (WIFSIGNALED(status))
+      sw__childio_exited(&c->io, 0, WTERMSIG(status));
+    else
+      sw__childio_exited(&c->io, (uint32_t)WEXITSTATUS(status), 0);
+    return true;
+  }
+  return false;
+}
+
 /* Runs on: loop thread (libuv turns SIGCHLD into a callback). */
 static void on_sigchld(uv_signal_t *s, int signum) {
   int status;
@@ -129,7 +170,7 @@ static void on_sigchld(uv_signal_t *s, int signum) {
     if (r <= 0) break; /* none left to reap (0), or no children (ECHILD) */
     if (current != NULL && r == current->pid)
       child_exited(current, status);
-    else
+    else if (!hook_reaped((int)r, status))
       (void)sw__posix_helper_reaped((int)r, status);
     /* else: an orphan of the tree, reparented to us; nothing to report */
   }
@@ -162,8 +203,9 @@ static int set_priority(int pid, sw_priority_t p) {
 }
 
 /* Start the process; returns 0 or an errno value. */
-static int start_process(const sw_config_t *cfg, char **argv, char **envp,
-                         const int out_w[2], pid_t *pid) {
+static int start_process(const sw_config_t *cfg, const char *program,
+                         char **argv, char **envp, const int out_w[2],
+                         pid_t *pid) {
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t attr;
   sigset_t none, all;
@@ -191,7 +233,7 @@ static int start_process(const sw_config_t *cfg, char **argv, char **envp,
   if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
   if (rc == 0)
     rc = posix_spawn_file_actions_addchdir_np(&fa, cfg->working_directory);
-  if (rc == 0) rc = posix_spawn(pid, cfg->executable, &fa, &attr, argv, envp);
+  if (rc == 0) rc = posix_spawn(pid, program, &fa, &attr, argv, envp);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   return rc;
@@ -200,7 +242,8 @@ static int start_process(const sw_config_t *cfg, char **argv, char **envp,
 int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
                 char *why, size_t whylen) {
   const sw_config_t *cfg = o->cfg;
-  int fds[2][2] = {{-1, -1}, {-1, -1}}, out_w[2];
+  const char *program = o->command ? o->command->v[0] : cfg->executable;
+  int fds[2][2] = {{-1, -1}, {-1, -1}}, out_w[2], slot = -1;
   char **env = NULL, **args = NULL;
   const char **extra = NULL;
   sw_child_t *c = NULL;
@@ -219,8 +262,18 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
     return rc;
   }
   /* Nothing of an earlier run may still be around (it was ended when that
-   * run's child exited; this catches what a race let through). */
-  sw__posix_end_tree("before start");
+   * run's child exited; this catches what a race let through). A hook
+   * starts beside the child (post_start, pre_stop): it ends nothing. */
+  if (o->command == NULL) {
+    sw__posix_end_tree("before start");
+  } else {
+    for (i = 0; i < MAX_HOOKS && slot < 0; i++)
+      if (hooks[i] == NULL) slot = i;
+    if (o->command->n == 0 || slot < 0) {
+      snprintf(why, whylen, "no program, or too many hooks at once");
+      return SW_EINVAL;
+    }
+  }
   while (o->extra_env != NULL && o->extra_env[n_extra] != NULL)
     n_extra++;
   extra = calloc(n_extra + 2, sizeof(*extra));
@@ -235,7 +288,8 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
   rc = extra == NULL ? SW_ENOMEM
                      : sw_env_build((const char *const *)environ, cfg, extra,
                                     false, &env);
-  args = calloc((size_t)cfg->argv.n + 2, sizeof(*args));
+  args = calloc((size_t)(o->command ? o->command->n : cfg->argv.n) + 2,
+                sizeof(*args));
   c = calloc(1, sizeof(*c));
   if (rc != 0 || args == NULL || c == NULL) {
     snprintf(why, whylen, "%s", sw_strerror(SW_ENOMEM));
@@ -243,9 +297,14 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
     rc = SW_ENOMEM;
     goto out;
   }
-  args[0] = cfg->executable;
-  for (i = 0; i < cfg->argv.n; i++)
-    args[i + 1] = cfg->argv.v[i];
+  if (o->command != NULL) {
+    for (i = 0; i < o->command->n; i++)
+      args[i] = o->command->v[i];
+  } else {
+    args[0] = cfg->executable;
+    for (i = 0; i < cfg->argv.n; i++)
+      args[i + 1] = cfg->argv.v[i];
+  }
   for (i = 0; i < 2; i++) {
     /* Pipes, not socketpairs: a program that opens /dev/stdout or
      * /dev/stderr (nginx's error_log /dev/stderr, `echo x >/dev/stderr`)
@@ -265,7 +324,7 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
   }
 
   sw__childio_init(&c->io, loop, o, 0);
-  rc = start_process(cfg, args, env, out_w, &pid);
+  rc = start_process(cfg, program, args, env, out_w, &pid);
   if (rc != 0) {
     snprintf(why, whylen, "%s", strerror(rc));
     rc = -rc;
@@ -273,8 +332,14 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
     goto out;
   }
   c->pid = (int)pid;
-  current = c;
-  sw__posix_guard_watch(c->pid);
+  if (o->command != NULL) {
+    /* The guard finds a hook by the marker in its environment. */
+    c->hook = true;
+    hooks[slot] = c;
+  } else {
+    current = c;
+    sw__posix_guard_watch(c->pid);
+  }
   for (i = 0; i < 2; i++) {
     int urc = uv_pipe_open(&c->io.out[i], fds[i][0]);
 
@@ -347,13 +412,24 @@ int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
              strerror(err));
     return -err;
   }
-  /* terminate ends the whole tree, with what left the group (setsid). */
-  if (m == SW_STOP_TERMINATE) sw__posix_end_tree("terminate");
+  /* terminate ends the whole tree, with what left the group (setsid);
+   * for a hook, its own tree only (the child may be running). */
+  if (m == SW_STOP_TERMINATE && c->hook)
+    end_hook_tree(c->pid, "terminate hook");
+  else if (m == SW_STOP_TERMINATE)
+    sw__posix_end_tree("terminate");
   return 0;
 }
 
 void sw_os_child_free(sw_child_t *c) {
   if (c == NULL || c->io.freeing) return;
-  if (current == c) current = NULL;
+  if (current == c) {
+    /* Released before its exit (abandoned as unkillable): the guard must
+     * not keep its group, whose id the system may give to another. */
+    current = NULL;
+    sw__posix_guard_watch(0);
+  }
+  for (int i = 0; i < MAX_HOOKS; i++)
+    if (hooks[i] == c) hooks[i] = NULL;
   sw__childio_close(&c->io);
 }

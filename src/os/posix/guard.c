@@ -44,6 +44,21 @@ static void guard_main(int rfd) {
   for (i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
     signal(ignored[i], SIG_IGN);
   close_other_fds(rfd);
+  /* Not the wrapper's stdin/stdout/stderr either: a reader of those (a
+   * pipe into `tee`, a harness waiting for EOF) must see EOF when the
+   * wrapper exits, not when the guard's clean-up ends. */
+  {
+    int null = open("/dev/null", O_RDWR);
+
+    if (null >= 0) {
+      dup2(null, 0);
+      dup2(null, 1);
+      dup2(null, 2);
+      if (null > 2) close(null);
+    }
+  }
+  /* The wrapper writes without blocking (pipe2 below); the guard blocks. */
+  fcntl(rfd, F_SETFL, 0);
   if (chdir("/") != 0) {
     /* Nothing to do about it: the guard only reads a pipe. */
   }
@@ -83,9 +98,13 @@ int sw__posix_guard_start(void) {
   /* O_CLOEXEC from the start: children must never inherit the write end,
    * or the pipe would outlive the wrapper and the guard would never fire.
    * Set later with fcntl(), a failure would leave exactly that. */
-  if (pipe2(fds, O_CLOEXEC) != 0) {
+  /* O_NONBLOCK: a guard that does not read (stopped, traced) must never
+   * block the loop in sw__posix_guard_watch. */
+  if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+    int err = errno;
+
     sw_log_warn("orphan guard: pipe");
-    return -errno;
+    return -err;
   }
   /* Forked through a short-lived middle process, before the wrapper
    * becomes a subreaper (host.c), so that the guard is not our child: then
@@ -127,6 +146,18 @@ void sw__posix_guard_watch(int pgid) {
   if (guard_fd < 0) return;
   /* A 4-byte write to a pipe is atomic and never partial. */
   if (write(guard_fd, &v, sizeof(v)) != (ssize_t)sizeof(v)) {
+    if (errno == EAGAIN) {
+      /* The guard does not read (stopped?): it keeps an older group;
+       * closing the pipe would make it kill the running child's. */
+      static bool said;
+
+      if (!said)
+        sw_log_warnx(
+            "orphan guard: not reading; it may end the wrong "
+            "process group if svcwrap is killed");
+      said = true;
+      return;
+    }
     /* EPIPE: the guard is gone (it is not our child, so this is where we
      * learn it). */
     sw_log_warn(

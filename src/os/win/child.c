@@ -64,6 +64,16 @@ static int fmt_err(char *why, size_t whylen, const char *what, DWORD err) {
   return sw__win_error(err);
 }
 
+/* A hook's command line: its program quoted, then its arguments. */
+static int join_hook(const sw_argv_t *cmd, char **out) {
+  sw_argv_t rest;
+
+  if (cmd->n == 0) return SW_EINVAL;
+  rest.v = cmd->v + 1;
+  rest.n = cmd->n - 1;
+  return sw_argv_join_command(cmd->v[0], &rest, out);
+}
+
 /* ---- the stop event ------------------------------------------------------ */
 
 /*
@@ -428,8 +438,10 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
   if (c == NULL) return SW_ENOMEM;
   memset(&pi, 0, sizeof(pi));
 
-  ensure_stop_event(cfg);
-  if (stop_event != NULL) {
+  /* A hook (o->command) leaves the stop event alone: the child may be
+   * running, or stopping by it. */
+  if (o->command == NULL) ensure_stop_event(cfg);
+  if (o->command == NULL && stop_event != NULL) {
     size_t n = strlen(stop_event_name) + 32;
 
     /* A new child must not see the last stop: it would stop at once, and
@@ -442,7 +454,9 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
     if (stop_var != NULL)
       snprintf(stop_var, n, "SVCWRAP_STOP_EVENT=%s", stop_event_name);
   }
-  if (sw_argv_join_command(cfg->executable, &cfg->argv, &cmdline) != 0 ||
+  if ((o->command != NULL ? join_hook(o->command, &cmdline)
+                          : sw_argv_join_command(cfg->executable, &cfg->argv,
+                                                 &cmdline)) != 0 ||
       (cmdline_w = sw__win_wide(cmdline)) == NULL ||
       (cwd_w = sw__win_wide(cfg->working_directory)) == NULL ||
       (env_w = sw__win_env_block(o, stop_var)) == NULL) {
@@ -536,9 +550,14 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
     int fd = _open_osfhandle((intptr_t)ours[i], _O_RDONLY);
 
     if (fd < 0 || uv_pipe_open(&c->io.out[i], fd) != 0) {
-      /* Never read: sw__childio_close() closes it with the rest. */
+      /* Never read, so closed now: libuv closes only what it opened, and
+       * an open end nobody reads would block the child once the pipe's
+       * buffer is full (closed, the child's writes fail instead). */
       sw_log_warnx("child's %s cannot be read", i ? "stderr" : "stdout");
-      if (fd < 0) CloseHandle(ours[i]);
+      if (fd >= 0)
+        _close(fd); /* closes ours[i] too */
+      else
+        CloseHandle(ours[i]);
     } else {
       sw__childio_read(&c->io, i);
     }

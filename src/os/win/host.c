@@ -47,6 +47,8 @@ struct sw_host_s {
    * any thread). */
   CRITICAL_SECTION lock;
   SERVICE_STATUS status;
+  bool stop_acked; /* STOP_PENDING sent for a stop the loop may not have
+                      seen yet: no later report may say RUNNING again */
   bool attached;
   uv_async_t wakeup; /* initialised and closed by the loop thread; sent to
                         from any thread while attached (under lock) */
@@ -73,6 +75,15 @@ static DWORD set_status(sw_host_t *h, DWORD state, DWORD wait_hint, DWORD win32,
 
   if (!h->service) return 0;
   EnterCriticalSection(&h->lock);
+  if (h->stop_acked &&
+      (state == SERVICE_RUNNING || state == SERVICE_START_PENDING)) {
+    /* A stop was acknowledged: a report the loop made before it saw the
+     * request (a restart in a crash loop) must not make the service look
+     * running, accepting STOP again (a second `sc stop` would then force
+     * the stop). The loop reports STOP_PENDING itself once it stops. */
+    state = SERVICE_STOP_PENDING;
+    wait_hint = 10000;
+  }
   if (state == SERVICE_START_PENDING || state == SERVICE_STOP_PENDING) {
     /* A rising checkpoint tells the SCM we are alive; the wait hint says
      * how long the rest may take. */
@@ -131,7 +142,10 @@ static DWORD WINAPI on_control(DWORD control, DWORD type, void *event_data,
   case SERVICE_CONTROL_PRESHUTDOWN:
     /* Acknowledge at once; the loop reports progress from here on. */
     if (control != SERVICE_CONTROL_STOP) InterlockedExchange(&h->shutdown, 1);
+    EnterCriticalSection(&h->lock); /* a CRITICAL_SECTION is re-entrant */
+    h->stop_acked = true;
     err = set_status(h, SERVICE_STOP_PENDING, 10000, NO_ERROR, 0);
+    LeaveCriticalSection(&h->lock);
     if (err != 0) InterlockedExchange(&h->status_error, (LONG)err);
     post(h, &h->stop_requests);
     return NO_ERROR;
@@ -274,8 +288,13 @@ int sw_os_host_run(const char *service_name, sw_host_body_fn *body,
   h->data = data;
   h->finished = CreateEventW(NULL, TRUE, FALSE, NULL);
   h->body_done = CreateEventW(NULL, TRUE, FALSE, NULL);
-  if (h->finished == NULL || h->body_done == NULL)
-    sw_log_warn("CreateEventW (host)"); /* only waits get shorter */
+  if (h->finished == NULL || h->body_done == NULL) {
+    /* Without them main could not wait for the body, and would free what
+     * the body still uses: refuse to run. */
+    sw_log_warn("CreateEventW (host)");
+    h->exit_code = 1;
+    goto out;
+  }
   h->service = true;
   memset(table, 0, sizeof(table));
   table[0].lpServiceName = h->name ? h->name : no_name;
@@ -304,11 +323,13 @@ int sw_os_host_run(const char *service_name, sw_host_body_fn *body,
           sw__win_strerror(err, msg, sizeof(msg)));
     }
     h->exit_code = run_body(h);
-  } else if (h->body_done != NULL) {
+  } else {
     /* The dispatcher returns once the service reported STOPPED, which the
-     * body does just before it returns: wait for its exit code. */
-    if (WaitForSingleObject(h->body_done, 10000) != WAIT_OBJECT_0)
-      sw_log_warnx("the service thread did not finish in 10 s");
+     * body does just before it returns: wait for its exit code. No time
+     * limit: the caller frees what the body uses, and the body's end is
+     * bounded (close_logs gives a stuck writer up). */
+    if (WaitForSingleObject(h->body_done, INFINITE) != WAIT_OBJECT_0)
+      sw_log_warn("WaitForSingleObject (service thread)");
   }
 out:
   if (h->finished != NULL) SetEvent(h->finished);
