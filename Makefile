@@ -100,6 +100,7 @@ SAN_CORE_OBJ := $(patsubst %.c,build/posix-san/obj/%.o,$(CORE_SRC) \
 FAKE_SRC     := $(wildcard src/os/fake/*.c)
 UNIT_APP_SRC := src/app/run.c src/app/capture.c src/app/endpoint.c \
                 src/app/fsutil.c src/base/log.c src/app/config_file.c \
+                src/app/health_probe.c src/app/health_limits.c \
                 src/app/hooks.c src/app/metrics.c
 SAN_FAKE_OBJ := $(patsubst %.c,build/posix-san/obj/%.o,$(UNIT_APP_SRC) $(FAKE_SRC))
 

@@ -15,6 +15,8 @@
 #include "app/endpoint.h"
 #include "app/fsutil.h"
 #include "app/health.h"
+#include "app/health_limits.h"
+#include "app/health_probe.h"
 #include "app/hooks.h"
 #include "base/log.h"
 #include "app/logfile.h"
@@ -97,6 +99,10 @@ typedef struct run_s {
   bool finished;
   bool reported_running; /* the service manager has been told RUNNING */
   char health_why[160];  /* the text of the last SW_EV_UNHEALTHY */
+  sw_probe_run_t probe;  /* [health] probe */
+  sw_limits_t limits;    /* [health] memory_max, cpu_max */
+  bool has_restart_reason;
+  char restart_reason[200]; /* why the child was last restarted */
   int exit_code;
   /* [control]: the named events (by index in cfg->controls; NULL for other
    * actions or when one could not be created), the child's environment
@@ -305,6 +311,24 @@ static void log_crash_context(run_t *r, uint32_t code, int signal) {
   sw_capture_each_tail(&r->cap, log_tail_line, r);
 }
 
+/* For status: why the child is being restarted, when it is. */
+static void note_restart_reason(run_t *r, uint32_t code, int signal) {
+  const sw_decision_t *d = &r->sup.last_decision;
+
+  if (!r->sup.has_exit || d->kind != SW_DECIDE_RESTART) return;
+  r->has_restart_reason = true;
+  if (d->cls == SW_CLASS_WATCHDOG || d->cls == SW_CLASS_UNHEALTHY ||
+      d->cls == SW_CLASS_TIMEOUT)
+    snprintf(r->restart_reason, sizeof(r->restart_reason), "%s: %s",
+             sw_exit_class_name(d->cls), r->health_why);
+  else if (signal != 0)
+    snprintf(r->restart_reason, sizeof(r->restart_reason),
+             "%s: killed by signal %d", sw_exit_class_name(d->cls), signal);
+  else
+    snprintf(r->restart_reason, sizeof(r->restart_reason), "%s: exit code %u",
+             sw_exit_class_name(d->cls), code);
+}
+
 static void on_child_exit(void *data, uint32_t code, int signal) {
   run_t *r = data;
   sw_input_t in = input(SW_EV_EXIT);
@@ -323,9 +347,12 @@ static void on_child_exit(void *data, uint32_t code, int signal) {
   else
     sw_log_info("child pid %d exited with code %u after %llums", pid, code,
                 ran);
+  sw_probe_run_child_ended(&r->probe);
+  sw_limits_child_ended(&r->limits);
   sw_os_child_free(r->child);
   r->child = NULL;
   feed(r, &in);
+  note_restart_reason(r, code, signal);
 }
 
 /* ---- commands -------------------------------------------------------------
@@ -456,6 +483,8 @@ static void close_all(run_t *r) {
   sw_metrics_close(&r->metrics);
   sw_endpoint_close(&r->ep);
   sw_os_host_detach(r->host);
+  sw_probe_run_close(&r->probe);
+  sw_limits_close(&r->limits);
   uv_close((uv_handle_t *)&r->timer, NULL);
   uv_close((uv_handle_t *)&r->heartbeat, NULL);
 }
@@ -529,6 +558,8 @@ static void execute(run_t *r, const sw_sup_t *snap) {
           "ending the service as failed",
           r->sup.unkillable_pid, r->sup.reason);
       if (r->child != NULL) {
+        sw_probe_run_child_ended(&r->probe);
+        sw_limits_child_ended(&r->limits);
         sw_capture_flush(&r->cap);
         sw_os_child_free(r->child);
         r->child = NULL;
@@ -638,6 +669,14 @@ static void feed(run_t *r, const sw_input_t *in) {
         !uv_is_active((uv_handle_t *)&r->heartbeat))
       uv_timer_start(&r->heartbeat, on_heartbeat, r->tune.heartbeat_ms,
                      r->tune.heartbeat_ms);
+    /* The [health] checks start once the child counts as running (a
+     * verdict while starting would be a no-op, health.h); a verdict they
+     * give at once is queued like any event. */
+    if (before == SW_ST_STARTING && r->sup.state == SW_ST_RUNNING &&
+        r->child != NULL) {
+      sw_probe_run_child_started(&r->probe, r->child);
+      sw_limits_child_started(&r->limits, r->child);
+    }
     if (r->sup.state != before) sw_metrics_changed(&r->metrics);
     /* Commands are executed from a copy: executing one may feed more
      * events, and each step rewrites sup->out. */
@@ -881,6 +920,24 @@ static char *status_json(void *data) {
   f.resources = sw_os_resource_count(&f.resources_name);
   f.log_dropped_bytes = sw_capture_dropped(&r->cap);
   f.log_split_lines = sw_capture_split_lines(&r->cap);
+  if (r->cfg->probe_spec.kind != SW_PROBE_NONE) {
+    f.probe = r->cfg->probe;
+    f.probe_has_result = r->probe.has_result;
+    f.probe_ok = r->probe.last_ok;
+    f.probe_detail = r->probe.last_detail;
+    f.probe_at_wall_ms = r->probe.last_wall_ms;
+    f.probe_took_ms = r->probe.last_ms_taken;
+    f.probe_failures = r->probe.count.failures;
+  }
+  if (r->child != NULL && r->sup.state != SW_ST_STARTING) {
+    sw_tree_usage_t u = {0, 0, 0};
+
+    f.has_usage = sw_limits_usage(&r->limits, r->child, r->sup.started_ms, &u,
+                                  &f.cpu_percent);
+    f.memory_bytes = u.memory_bytes;
+    f.tree_processes = u.processes;
+  }
+  f.last_restart_reason = r->has_restart_reason ? r->restart_reason : NULL;
   return sw_status_json(r->cfg, &r->sup, &f);
 }
 
@@ -1008,6 +1065,8 @@ static int run_body(sw_host_t *host, void *data) {
   r->wlog_prepare.data = r;
   uv_prepare_start(&r->wlog_prepare, on_wlog_prepare);
   uv_unref((uv_handle_t *)&r->wlog_prepare);
+  sw_probe_run_init(&r->probe, &r->loop, r->cfg, sw_run_unhealthy, r);
+  sw_limits_init(&r->limits, &r->loop, r->cfg, sw_run_unhealthy, r);
   r->ep.status = status_json;
   r->ep.rotate = rotate_logs;
   r->ep.control = do_control;

@@ -21,6 +21,22 @@ typedef struct {
   const char *resources_name; /* "handles" or "open_fds" */
   uint64_t log_dropped_bytes;
   uint64_t log_split_lines; /* lines written in marked pieces */
+  /* [health] probe: the probe as configured (NULL: none), its last
+   * result (probe_has_result), consecutive failures so far. */
+  const char *probe;
+  bool probe_has_result, probe_ok;
+  const char *probe_detail; /* "HTTP 200", "connect: connection refused" */
+  uint64_t probe_at_wall_ms, probe_took_ms;
+  unsigned probe_failures;
+  /* The child's tree (has_usage: known now): memory, CPU (% of one CPU,
+   * < 0 not known yet), processes. */
+  bool has_usage;
+  uint64_t memory_bytes;
+  double cpu_percent;
+  unsigned tree_processes;
+  /* Why the child was last restarted ("probe ... failed 3 times in a
+   * row", "exit code 3 (failure)"); NULL before the first restart. */
+  const char *last_restart_reason;
 } sw_status_facts_t;
 
 /* One line of JSON (no newline), heap, caller frees; NULL on OOM. */

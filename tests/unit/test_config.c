@@ -679,8 +679,8 @@ static void error_kinds(void **state) {
       {"[LOGS]\nkeep = 3\n", 5, "unknown section [LOGS]; did you mean [log]?"},
       {"[frobnicate]\nx = 1\n", 5,
        "unknown section [frobnicate]; sections are [service], [process], "
-       "[environment], [stop], [restart], [hooks], [metrics], [control] "
-       "and [log]"},
+       "[environment], [stop], [restart], [health], [hooks], [metrics], "
+       "[control] and [log]"},
       {"[restart]\npolcy = no\n", 6,
        "unknown key \"polcy\" in [restart]; did you mean policy?"},
       {"[restart]\nzzzzzzzz = no\n", 6,
@@ -1501,6 +1501,16 @@ static void dump_defaults(void **state) {
       "success_exit_codes = 0\n"
       "prevent_exit_codes = \n"
       "on_give_up = fail\n"
+      "\n"
+      "[health]\n"
+      "probe = \n"
+      "probe_interval = 10000ms\n"
+      "probe_timeout = 2000ms\n"
+      "probe_failures = 3\n"
+      "probe_start_delay = 0ms\n"
+      "memory_max = 0\n"
+      "cpu_max = 0%\n"
+      "cpu_window = 30000ms\n"
       "\n"
       "[hooks]\n"
       "pre_start = \n"

@@ -198,7 +198,8 @@ static void on_sigchld(uv_signal_t *s, int signum) {
     if (r <= 0) break; /* none left to reap (0), or no children (ECHILD) */
     if (current != NULL && r == current->pid)
       child_exited(current, status);
-    else if (!hook_reaped((int)r, status))
+    else if (!hook_reaped((int)r, status) &&
+             !sw__posix_helper_reaped((int)r, status))
       command_exited(r, status);
     /* else: an orphan of the tree, reparented to us; nothing to report */
   }

@@ -79,6 +79,10 @@ int sw__posix_tree_kill(const sw__tree_match_t *m, sw__tree_result_t *res);
  * logging what was found and what failed under `why` ("child exited",
  * "terminate", ...). */
 void sw__posix_end_tree(const char *why);
+/* The reaper found `pid` exited with `status`: if it is a helper
+ * (health.c), report its exit and return true. */
+bool sw__posix_helper_reaped(int pid, int status);
+
 /* The last exit of a child, for the PID 1 exit status; false if none. */
 bool sw__posix_last_exit(int *code, int *signal);
 
