@@ -952,9 +952,24 @@ static char *metrics_text(void *data) {
   f.wrapper_start_wall_ms = r->wrapper_start_wall_ms;
   f.log_bytes = r->log_bytes;
   f.log_dropped_bytes = sw_capture_dropped(&r->cap);
-  /* Tree memory/CPU and probe failures ([health]) are not measured in
-   * this build: has_tree_memory, has_tree_cpu and has_probe_failures stay
-   * false, and those metrics are absent. */
+  /* The tree's memory and CPU while a child runs (a /proc walk or a job
+   * query: only when metrics are asked for); probe failures when a probe
+   * is configured. Otherwise those metrics are absent, not 0. */
+  if (r->child != NULL && r->sup.state != SW_ST_STARTING) {
+    sw_tree_usage_t u = {0, 0, 0};
+    double pct;
+
+    if (sw_limits_usage(&r->limits, r->child, r->sup.started_ms, &u, &pct)) {
+      f.has_tree_memory = true;
+      f.tree_memory_bytes = u.memory_bytes;
+      f.has_tree_cpu = true;
+      f.tree_cpu_ms = u.cpu_us / 1000;
+    }
+  }
+  if (r->cfg->probe_spec.kind != SW_PROBE_NONE) {
+    f.has_probe_failures = true;
+    f.probe_failures = r->probe.count.total_failures;
+  }
   if (sw_metrics_text(r->cfg->name, &r->sup, &f, &out) != 0) return NULL;
   return out;
 }
