@@ -46,8 +46,13 @@ BENCH = BUILD / "bench"
 BIN = BENCH / "bin"
 RUNS = BENCH / "runs"
 SRC = ROOT / "bench"
-SVCWRAP = BUILD / "posix" / "svcwrap"
+# The Linux release binary (make static), as shipped in make dist's
+# tarball; BENCH_SVCWRAP=build/posix/svcwrap measures the dynamic build.
+SVCWRAP = Path(os.environ.get("BENCH_SVCWRAP") or BUILD / "static" / "svcwrap")
 SVCWRAP_EXE = BUILD / "win" / "svcwrap.exe"
+# The same objects, libuv's DLLs (WS2_32, IPHLPAPI, USERENV) imported at
+# load instead of delay-loaded (the Makefile): what delay-loading saves.
+SVCWRAP_NODELAY_EXE = BUILD / "win" / "svcwrap-nodelay.exe"
 TESTCHILD_EXE = BUILD / "win" / "testchild.exe"
 DOC = ROOT / "docs" / "benchmarks.md"
 PM2_DIR = BENCH / "node_modules" / "pm2"
@@ -408,7 +413,7 @@ class Svcwrap(Peer):
 
     @classmethod
     def available(cls):
-        return None if SVCWRAP.exists() else "build/posix/svcwrap missing"
+        return None if SVCWRAP.exists() else f"{SVCWRAP} missing"
 
     @classmethod
     def version(cls):
@@ -420,7 +425,7 @@ class Svcwrap(Peer):
         v = v[0] if v else "?"
         if v.startswith("svcwrap "):
             v = v[len("svcwrap "):]
-        return v + f", git {rev.stdout.strip()}"
+        return v + f", git {rev.stdout.strip()}, {SVCWRAP.relative_to(ROOT)}"
 
     def start(self):
         argv = [str(a) for a in self.s.argv()]
@@ -1293,18 +1298,21 @@ def wine_install(d):
     # its processes are told apart from other Wine sessions' by name.
     exe = d / "swbench.exe"
     shutil.copy(SVCWRAP_EXE, exe)
+    if SVCWRAP_NODELAY_EXE.exists():
+        shutil.copy(SVCWRAP_NODELAY_EXE, d / "swnodelay.exe")
     shutil.copy(TESTCHILD_EXE, d / "swchild.exe")
     shutil.copy(BIN / "minsvc.exe", d / "minsvc.exe")
     shutil.copy(BIN / "scbench.exe", d / "scbench.exe")
+    for name in ("swbench", "swnodelay"):
+        (d / f"{name}.ini").write_text(
+            f"[service]\nname = {name}\n"
+            f"[process]\nexecutable = {winpath(d / 'swchild.exe')}\n"
+            "arguments = --sleep -1\n"
+            # Wine 8 cannot deliver CTRL_BREAK (docs/building.md):
+            # ctrl-c is the graceful step that works here.
+            "[stop]\nmethod = ctrl-c, terminate\ntimeout = 10s\n"
+            f"[log]\ndirectory = {winpath(d / 'logs')}\n")
     ini = d / "swbench.ini"
-    ini.write_text(
-        "[service]\nname = swbench\n"
-        f"[process]\nexecutable = {winpath(d / 'swchild.exe')}\n"
-        "arguments = --sleep -1\n"
-        # Wine 8 cannot deliver CTRL_BREAK (docs/building.md):
-        # ctrl-c is the graceful step that works here.
-        "[stop]\nmethod = ctrl-c, terminate\ntimeout = 10s\n"
-        f"[log]\ndirectory = {winpath(d / 'logs')}\n")
     # The first wine process after `wineserver -p` starts services.exe,
     # which inherits its environment (WINEDEBUG) and its output files.
     rc, out = wine_run(["sc", "create", "swbench", "binPath=",
@@ -1312,6 +1320,14 @@ def wine_install(d):
                        name="create1")
     if rc != 0:
         raise RuntimeError(f"sc create swbench: {out}")
+    if (d / "swnodelay.exe").exists():
+        nd = d / "swnodelay.exe"
+        rc, out = wine_run(["sc", "create", "swnodelay", "binPath=",
+                            f'"{winpath(nd)}" run -c '
+                            f'"{winpath(d / "swnodelay.ini")}"'], d,
+                           name="create3")
+        if rc != 0:
+            raise RuntimeError(f"sc create swnodelay: {out}")
     rc, out = wine_run(["sc", "create", "minsvc", "binPath=",
                         f'"{winpath(d / "minsvc.exe")}"'], d,
                        name="create2")
@@ -1326,7 +1342,7 @@ def wine_version():
 
 
 def wine_teardown(d):
-    for name in ("swbench", "minsvc"):
+    for name in ("swbench", "swnodelay", "minsvc"):
         try:
             wine_run(["sc", "delete", name], d, name=f"delete-{name}",
                      timeout=60)
@@ -1355,13 +1371,21 @@ def run_wine():
         marker = d / "marker"
         result = d / "scbench.txt"
         fo = open(d / "scbench.out", "wb")
+        nodelay = (d / "swnodelay.exe").exists()
         p = spawn(["wine", d / "scbench.exe", winpath(result),
-                   WINE_REPEATS, 1000, winpath(marker), "swbench", "minsvc",
+                   WINE_REPEATS, 1000, winpath(marker), "swbench"]
+                  # ABBA: each of the two svcwrap builds starts first as
+                  # often as second in every round (no order bias).
+                  + (["swnodelay", "swnodelay", "swbench"] if nodelay
+                     else []) + ["minsvc",
                    "spawn:" + winpath(d / "swchild.exe") + "|--exit 0",
                    "spawn:" + winpath(d / "minsvc.exe"),
-                   "spawn:" + winpath(exe) + "|version", "console"],
+                   "spawn:" + winpath(exe) + "|version"]
+                  + (["spawn:" + winpath(d / "swnodelay.exe") + "|version"]
+                     if nodelay else []) + ["console"],
                   env=wine_env(), stdout=fo, stderr=subprocess.STDOUT)
-        patterns = {"swbench": "swbench.exe", "minsvc": "minsvc.exe"}
+        patterns = {"swbench": "swbench.exe", "minsvc": "minsvc.exe",
+                    "swnodelay": "swnodelay.exe"}
         deadline = time.monotonic() + 60 + WINE_REPEATS * 30
         while p.poll() is None:
             if time.monotonic() > deadline:
@@ -1433,7 +1457,9 @@ def run_wine():
                        "stripped": stripped.stat().st_size,
                        "minsvc_stripped": mstripped.stat().st_size}
         res["imports"] = {}
-        for f in ("swbench.exe", "swchild.exe", "minsvc.exe"):
+        for f in ("swbench.exe", "swchild.exe", "minsvc.exe", "swnodelay.exe"):
+            if not (d / f).exists():
+                continue
             od = subprocess.run(["x86_64-w64-mingw32-objdump", "-p",
                                  str(d / f)], capture_output=True, text=True)
             res["imports"][f] = re.findall(r"DLL Name: (\S+)", od.stdout)
@@ -1933,6 +1959,22 @@ def build_report(versions, loads, wall):
              f"{sw_rss / 1024:.2f} MB; smallest peer: {worst[0]} "
              f"{worst[1] / 1024:.2f} MB",
              all(sw_rss < v for _, v in others))
+        r = ratio_cells("memory", sw, worst[0], "rss")
+        if r:
+            goal(f"RSS ratio to the smallest peer ({worst[0]}), same round",
+                 f"{cell(r, 2)}×", med(r) < 1)
+    sw_pss = med(get("memory", sw, "pss"))
+    others = [(n, med(get("memory", n, "pss"))) for n in peers
+              if n not in (sw, "supervisord")]
+    others = [(n, v) for n, v in others if v]
+    if sw_pss and others:
+        worst = min(others, key=lambda nv: nv[1])
+        goal("PSS below every peer's supervise + log processes (a static "
+             "binary shares its pages with no other program; each further "
+             "svcwrap service shares them)",
+             f"{sw_pss / 1024:.2f} MB; smallest peer: {worst[0]} "
+             f"{worst[1] / 1024:.2f} MB",
+             all(sw_pss < v for _, v in others))
     for variant, label in (("plain", "no rotation"),
                            ("rotate", "10 MB rotation")):
         key = f"log-{variant}"
@@ -2018,7 +2060,10 @@ def build_report(versions, loads, wall):
                  "working set MB | peak WS MB | Linux RSS MB | "
                  "Linux PSS MB |")
         L.append("|---|---|---|---|---|---|---|")
-        for name, label in (("swbench", "svcwrap.exe (the wrapper alone)"),
+        for name, label in (("swbench", "svcwrap.exe (the wrapper alone; "
+                             "WS2_32, IPHLPAPI, USERENV delay-loaded)"),
+                            ("swnodelay", "svcwrap.exe with those imported "
+                             "at load (as before)"),
                             ("minsvc", "minimal service (bench/minsvc.c)")):
             row = w["rows"].get(name)
             if not row:
@@ -2043,7 +2088,9 @@ def build_report(versions, loads, wall):
                               "fails at once; imports "
                               f"{imports('minsvc.exe')})",
                 "swbench.exe": "svcwrap.exe `version` (imports "
-                               f"{imports('swbench.exe')})"}
+                               f"{imports('swbench.exe')} at load)",
+                "swnodelay.exe": "svcwrap.exe `version` without delay-"
+                                 f"loading (imports {imports('swnodelay.exe')})"}
         for exe_name, runs in (w.get("spawn") or {}).items():
             extra.append(
                 f"CreateProcessW of {what.get(exe_name, exe_name)}: "
@@ -2055,6 +2102,15 @@ def build_report(versions, loads, wall):
                 med(w["rows"]["minsvc"]["start"])
             extra.append(f"the start gap to the minimal service: {gap:.0f} "
                          "ms (medians)")
+        if w["rows"].get("swbench") and w["rows"].get("swnodelay"):
+            a, b = w["rows"]["swbench"]["start"], w["rows"]["swnodelay"]["start"]
+            diffs = [y - x for x, y in zip(a, b)]
+            extra.append("what delay-loading WS2_32, IPHLPAPI and USERENV "
+                         "saves at `sc start` (the two started in ABBA order "
+                         "in each round, paired differences): "
+                         f"{cell(diffs, 1)} ms, "
+                         f"{med(diffs) / med(b) * 100:.0f} % of the start "
+                         "without it")
         if w.get("own_start_ms"):
             extra.append("svcwrap's own work, from its first log line (after "
                          "the process started and read its INI) to "
@@ -2259,7 +2315,7 @@ def main():
     build_helpers()
     RUNS.mkdir(parents=True, exist_ok=True)
     if not SVCWRAP.exists():
-        sys.exit("build/posix/svcwrap is missing: run make first")
+        sys.exit(f"{SVCWRAP} is missing: run make static first")
 
     runnable = []
     versions = {}
@@ -2311,6 +2367,20 @@ def main():
     if RESULTS.get("wine", {}).get("version"):
         versions["wine"] = RESULTS["wine"]["version"]
     report, verdicts = build_report(versions, loads, wall)
+    if not os.environ.get("BENCH_NO_DOC"):
+        import figures  # bench/figures.py
+        drawn = figures.draw(RESULTS, DOC.parent, [p.name for p in PEERS])
+        if drawn:
+            fig = ["## Figures\n", "Drawn from this run's numbers by "
+                   "bench/figures.py (matplotlib); bars are medians, "
+                   "whiskers min–max.\n"]
+            fig += [f"![{alt}]({name})\n" for name, alt in drawn]
+        else:
+            fig = ["## Figures\n", "Not drawn: python3-matplotlib is not "
+                   "installed (scripts/bench-setup installs it).\n"]
+        report = report.replace("\n## Restart rate: what the peers enforce",
+                                "\n" + "\n".join(fig) +
+                                "\n## Restart rate: what the peers enforce", 1)
     print()
     print(report)
     if not os.environ.get("BENCH_NO_DOC"):

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <uv.h>
 #include <cJSON.h>
+#include <inih_version.h> /* SW_INIH_VERSION, written by scripts/win-deps */
 
 #include "app/app.h"
 #include "main.h"
@@ -127,8 +128,8 @@ int sw_main(int argc, char **argv) {
     verb = "version";
   if (strcmp(verb, "help") == 0) return help(argc > 2 ? argv[2] : NULL);
   if (strcmp(verb, "version") == 0) {
-    printf("svcwrap %s (libuv %s, cJSON %s, inih)\n", SW_VERSION,
-           uv_version_string(), cJSON_Version());
+    printf("svcwrap %s (libuv %s, cJSON %s, inih %s)\n", SW_VERSION,
+           uv_version_string(), cJSON_Version(), SW_INIH_VERSION);
     return SW_EXIT_OK;
   }
   /* Its arguments are messages, not options. */

@@ -7,7 +7,10 @@
 
 #include "core/config.h"
 
-#define SW_VERSION "0.1.0"
+/* The version, from `git describe` at build time (scripts/version; the
+ * Makefile generates the definition). */
+extern const char sw_version[];
+#define SW_VERSION sw_version
 
 /* Exit codes (docs/cli.md). */
 enum {

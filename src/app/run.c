@@ -16,6 +16,8 @@
 #include "app/fsutil.h"
 #include "app/health.h"
 #include "app/health_notify.h"
+#include "app/health_limits.h"
+#include "app/health_probe.h"
 #include "app/hooks.h"
 #include "base/log.h"
 #include "app/logfile.h"
@@ -69,8 +71,15 @@ typedef struct run_s {
   uint64_t log_bytes;   /* child output read, for the metrics */
   uint64_t wrapper_start_wall_ms;
   sw_endpoint_t ep;
-  sw_capture_t cap;       /* the child's output to its log files */
-  sw_logfile_t wlog;      /* the wrapper's own log file */
+  sw_capture_t cap;  /* the child's output to its log files */
+  sw_logfile_t wlog; /* the wrapper's own log file */
+  /* The wrapper log's lines of one turn of the loop, handed to the writer
+   * together just before the loop waits (wlog_flush): one wake-up of the
+   * writer thread per turn instead of one per line (a crash loop at zero
+   * delay logs four lines per restart over two turns). */
+  uv_prepare_t wlog_prepare;
+  char wlog_batch[8192];
+  size_t wlog_len;
   sw_logwriter_t *writer; /* writes all the log files, off the loop */
   bool logs_open;
   bool logs_abandoned; /* the writer was stuck at close: nothing freed */
@@ -83,10 +92,19 @@ typedef struct run_s {
   sw_input_t queue[4 * SW_SUP_MAX_FEEDING + 1];
   unsigned qlen;
   bool feeding;
+  /* A "running -> backoff" whose restart follows at once (0 ms): logged
+   * together with the next transition (log_transition). */
+  bool held;
+  sw_state_t held_from;
+  char held_reason[sizeof(((sw_sup_t *)0)->reason)];
   bool finished;
   bool reported_running;     /* the service manager has been told RUNNING */
   char health_why[160];      /* the text of the last SW_EV_UNHEALTHY */
   sw_health_notify_t notify; /* [health] ready = notify, watchdog */
+  sw_probe_run_t probe;      /* [health] probe */
+  sw_limits_t limits;        /* [health] memory_max, cpu_max */
+  bool has_restart_reason;
+  char restart_reason[200]; /* why the child was last restarted */
   int exit_code;
   /* [control]: the named events (by index in cfg->controls; NULL for other
    * actions or when one could not be created), the child's environment
@@ -123,16 +141,29 @@ static void feed(run_t *r, const sw_input_t *in);
 
 /* ---- logs and the child's output ------------------------------------ */
 
+static void wlog_flush(run_t *r) {
+  if (r->wlog_len == 0) return;
+  sw_logwriter_write(r->writer, &r->wlog, r->wlog_batch, r->wlog_len);
+  r->wlog_len = 0;
+}
+
+/* Runs on: the loop thread, before it waits (and never blocks: the batch
+ * is queued, not written). */
+static void on_wlog_prepare(uv_prepare_t *p) {
+  wlog_flush(p->data);
+}
+
 static void wlog_sink(void *data, sw_log_level_t level, const char *line,
                       size_t len) {
   run_t *r = data;
-  char buf[2100];
+  const size_t max_line = 2099; /* longer lines are cut, as they were */
 
   (void)level;
-  if (len > sizeof(buf) - 1) len = sizeof(buf) - 1;
-  memcpy(buf, line, len);
-  buf[len] = '\n';
-  sw_logwriter_write(r->writer, &r->wlog, buf, len + 1);
+  if (len > max_line) len = max_line;
+  if (r->wlog_len + len + 1 > sizeof(r->wlog_batch)) wlog_flush(r);
+  memcpy(r->wlog_batch + r->wlog_len, line, len);
+  r->wlog_batch[r->wlog_len + len] = '\n';
+  r->wlog_len += len + 1;
 }
 
 /* The writer has caught up after the queue was full: read the child's
@@ -190,6 +221,7 @@ static void closing_logs(void *data) {
 
 static void close_logs(run_t *r) {
   if (!r->logs_open) return;
+  wlog_flush(r);
   sw_capture_flush(&r->cap);
   if (r->writer != NULL &&
       !sw_logwriter_sync_for(r->writer, LOG_CLOSE_GRACE_MS, closing_logs, r)) {
@@ -205,6 +237,7 @@ static void close_logs(run_t *r) {
   }
   sw_capture_close(&r->cap);
   sw_log_set_sink(NULL, NULL);
+  wlog_flush(r);                /* what sw_capture_close() logged */
   sw_logwriter_free(r->writer); /* writes the wrapper log's last lines */
   r->writer = NULL;
   if (r->wlog.path != NULL) sw_logfile_close(&r->wlog);
@@ -216,6 +249,7 @@ static void rotate_logs(void *data) {
 
   sw_log_info("rotating logs on request");
   sw_capture_rotate(&r->cap);
+  wlog_flush(r); /* the lines before the rotation go into the old file */
   if (r->writer != NULL && r->wlog.path != NULL)
     sw_logwriter_rotate(r->writer, &r->wlog);
 }
@@ -279,6 +313,24 @@ static void log_crash_context(run_t *r, uint32_t code, int signal) {
   sw_capture_each_tail(&r->cap, log_tail_line, r);
 }
 
+/* For status: why the child is being restarted, when it is. */
+static void note_restart_reason(run_t *r, uint32_t code, int signal) {
+  const sw_decision_t *d = &r->sup.last_decision;
+
+  if (!r->sup.has_exit || d->kind != SW_DECIDE_RESTART) return;
+  r->has_restart_reason = true;
+  if (d->cls == SW_CLASS_WATCHDOG || d->cls == SW_CLASS_UNHEALTHY ||
+      d->cls == SW_CLASS_TIMEOUT)
+    snprintf(r->restart_reason, sizeof(r->restart_reason), "%s: %s",
+             sw_exit_class_name(d->cls), r->health_why);
+  else if (signal != 0)
+    snprintf(r->restart_reason, sizeof(r->restart_reason),
+             "%s: killed by signal %d", sw_exit_class_name(d->cls), signal);
+  else
+    snprintf(r->restart_reason, sizeof(r->restart_reason), "%s: exit code %u",
+             sw_exit_class_name(d->cls), code);
+}
+
 static void on_child_exit(void *data, uint32_t code, int signal) {
   run_t *r = data;
   sw_input_t in = input(SW_EV_EXIT);
@@ -297,10 +349,13 @@ static void on_child_exit(void *data, uint32_t code, int signal) {
   else
     sw_log_info("child pid %d exited with code %u after %llums", pid, code,
                 ran);
+  sw_probe_run_child_ended(&r->probe);
+  sw_limits_child_ended(&r->limits);
   sw_os_child_free(r->child);
   r->child = NULL;
   sw_health_notify_child_exited(&r->notify);
   feed(r, &in);
+  note_restart_reason(r, code, signal);
 }
 
 /* ---- commands -------------------------------------------------------------
@@ -482,6 +537,8 @@ static void close_all(run_t *r) {
   sw_metrics_close(&r->metrics);
   sw_endpoint_close(&r->ep);
   sw_os_host_detach(r->host);
+  sw_probe_run_close(&r->probe);
+  sw_limits_close(&r->limits);
   uv_close((uv_handle_t *)&r->timer, NULL);
   uv_close((uv_handle_t *)&r->heartbeat, NULL);
 }
@@ -569,6 +626,8 @@ static void execute(run_t *r, const sw_sup_t *snap) {
           "ending the service as failed",
           r->sup.unkillable_pid, r->sup.reason);
       if (r->child != NULL) {
+        sw_probe_run_child_ended(&r->probe);
+        sw_limits_child_ended(&r->limits);
         sw_capture_flush(&r->cap);
         sw_os_child_free(r->child);
         r->child = NULL;
@@ -587,6 +646,52 @@ static void execute(run_t *r, const sw_sup_t *snap) {
       break;
     }
   }
+}
+
+/* Whether the step just made armed the timer for 0 ms. */
+static bool armed_at_once(const sw_sup_t *sup) {
+  unsigned i;
+
+  for (i = 0; i < sup->nout; i++)
+    if (sup->out[i].kind == SW_CMD_ARM_TIMER && sup->out[i].ms == 0)
+      return true;
+  return false;
+}
+
+static void flush_held(run_t *r) {
+  if (!r->held) return;
+  r->held = false;
+  sw_log_info("%s -> %s: %s", sw_state_name(r->held_from),
+              sw_state_name(SW_ST_BACKOFF), r->held_reason);
+}
+
+/*
+ * Every transition is logged. At zero delay a restart is "running ->
+ * backoff" and, in the loop's next turn (the 0 ms timer), "backoff ->
+ * starting": one line, "running -> backoff -> starting: <why>; <why>",
+ * so a crash loop writes one line less per restart. The first is held
+ * until the next transition (whichever it is) and never longer: anything
+ * else that ends the service logs it first (flush_held).
+ */
+static void log_transition(run_t *r, sw_state_t before) {
+  if (r->sup.state == SW_ST_BACKOFF && before != SW_ST_BACKOFF &&
+      armed_at_once(&r->sup)) {
+    flush_held(r);
+    r->held = true;
+    r->held_from = before;
+    snprintf(r->held_reason, sizeof(r->held_reason), "%s", r->sup.reason);
+    return;
+  }
+  if (r->held && before == SW_ST_BACKOFF && r->sup.state != SW_ST_BACKOFF) {
+    r->held = false;
+    sw_log_info("%s -> %s -> %s: %s; %s", sw_state_name(r->held_from),
+                sw_state_name(SW_ST_BACKOFF), sw_state_name(r->sup.state),
+                r->held_reason, r->sup.reason);
+    return;
+  }
+  flush_held(r);
+  sw_log_info("%s -> %s: %s", sw_state_name(before),
+              sw_state_name(r->sup.state), r->sup.reason);
 }
 
 /*
@@ -623,8 +728,7 @@ static void feed(run_t *r, const sw_input_t *in) {
     if (r->sup.state != before ||
         (r->sup.state == SW_ST_STOPPING && r->sup.nout > 0) ||
         strcmp(reason, r->sup.reason) != 0)
-      sw_log_info("%s -> %s: %s", sw_state_name(before),
-                  sw_state_name(r->sup.state), r->sup.reason);
+      log_transition(r, before);
     /* Pending states (stopping; a first start waiting for pre_start or,
      * with ready = notify, for READY=1) are reported every heartbeat while
      * they last. A health stop or a requested restart is not stopping:
@@ -636,6 +740,19 @@ static void feed(run_t *r, const sw_input_t *in) {
         !uv_is_active((uv_handle_t *)&r->heartbeat))
       uv_timer_start(&r->heartbeat, on_heartbeat, r->tune.heartbeat_ms,
                      r->tune.heartbeat_ms);
+    /* The [health] checks start once the child runs (a verdict while
+     * starting would be a no-op, health.h); a verdict they give at once is
+     * queued like any event. memory_max and cpu_max watch the tree from
+     * the spawn; the probe, with ready = notify, from READY=1 (as a
+     * Kubernetes liveness probe waits for the startup probe), so a slow
+     * start is judged by ready_timeout alone. */
+    if (before == SW_ST_STARTING &&
+        (r->sup.state == SW_ST_RUNNING || r->sup.state == SW_ST_WAIT_READY) &&
+        r->child != NULL)
+      sw_limits_child_started(&r->limits, r->child);
+    if ((before == SW_ST_STARTING || before == SW_ST_WAIT_READY) &&
+        r->sup.state == SW_ST_RUNNING && r->child != NULL)
+      sw_probe_run_child_started(&r->probe, r->child);
     if (r->sup.state != before) sw_metrics_changed(&r->metrics);
     /* Commands are executed from a copy: executing one may feed more
      * events, and each step rewrites sup->out. */
@@ -914,6 +1031,24 @@ static char *status_json(void *data) {
     f.watchdog_ping_ago_ms =
         r->notify.has_ping ? (int64_t)(f.now_ms - r->notify.last_ping_ms) : -1;
   }
+  if (r->cfg->probe_spec.kind != SW_PROBE_NONE) {
+    f.probe = r->cfg->probe;
+    f.probe_has_result = r->probe.has_result;
+    f.probe_ok = r->probe.last_ok;
+    f.probe_detail = r->probe.last_detail;
+    f.probe_at_wall_ms = r->probe.last_wall_ms;
+    f.probe_took_ms = r->probe.last_ms_taken;
+    f.probe_failures = r->probe.count.failures;
+  }
+  if (r->child != NULL && r->sup.state != SW_ST_STARTING) {
+    sw_tree_usage_t u = {0, 0, 0};
+
+    f.has_usage = sw_limits_usage(&r->limits, r->child, r->sup.started_ms, &u,
+                                  &f.cpu_percent);
+    f.memory_bytes = u.memory_bytes;
+    f.tree_processes = u.processes;
+  }
+  f.last_restart_reason = r->has_restart_reason ? r->restart_reason : NULL;
   return sw_status_json(r->cfg, &r->sup, &f);
 }
 
@@ -928,9 +1063,24 @@ static char *metrics_text(void *data) {
   f.wrapper_start_wall_ms = r->wrapper_start_wall_ms;
   f.log_bytes = r->log_bytes;
   f.log_dropped_bytes = sw_capture_dropped(&r->cap);
-  /* Tree memory/CPU and probe failures ([health]) are not measured in
-   * this build: has_tree_memory, has_tree_cpu and has_probe_failures stay
-   * false, and those metrics are absent. */
+  /* The tree's memory and CPU while a child runs (a /proc walk or a job
+   * query: only when metrics are asked for); probe failures when a probe
+   * is configured. Otherwise those metrics are absent, not 0. */
+  if (r->child != NULL && r->sup.state != SW_ST_STARTING) {
+    sw_tree_usage_t u = {0, 0, 0};
+    double pct;
+
+    if (sw_limits_usage(&r->limits, r->child, r->sup.started_ms, &u, &pct)) {
+      f.has_tree_memory = true;
+      f.tree_memory_bytes = u.memory_bytes;
+      f.has_tree_cpu = true;
+      f.tree_cpu_ms = u.cpu_us / 1000;
+    }
+  }
+  if (r->cfg->probe_spec.kind != SW_PROBE_NONE) {
+    f.has_probe_failures = true;
+    f.probe_failures = r->probe.count.total_failures;
+  }
   if (sw_metrics_text(r->cfg->name, &r->sup, &f, &out) != 0) return NULL;
   return out;
 }
@@ -1036,6 +1186,13 @@ static int run_body(sw_host_t *host, void *data) {
   r->timer.data = r;
   uv_timer_init(&r->loop, &r->heartbeat);
   r->heartbeat.data = r;
+  /* Never keeps the loop alive; closed with the rest by walk_close. */
+  uv_prepare_init(&r->loop, &r->wlog_prepare);
+  r->wlog_prepare.data = r;
+  uv_prepare_start(&r->wlog_prepare, on_wlog_prepare);
+  uv_unref((uv_handle_t *)&r->wlog_prepare);
+  sw_probe_run_init(&r->probe, &r->loop, r->cfg, sw_run_unhealthy, r);
+  sw_limits_init(&r->limits, &r->loop, r->cfg, sw_run_unhealthy, r);
   r->ep.status = status_json;
   r->ep.rotate = rotate_logs;
   r->ep.control = do_control;
@@ -1102,6 +1259,7 @@ static int run_body(sw_host_t *host, void *data) {
     feed(r, &in);
   }
   uv_run(&r->loop, UV_RUN_DEFAULT);
+  flush_held(r);
   detach_logs(r);
   uv_walk(&r->loop, walk_close, NULL);
   uv_run(&r->loop, UV_RUN_DEFAULT);

@@ -42,6 +42,7 @@ void sw_config_free(sw_config_t *c) {
   free(c->path);
   free(c->dir);
   sw_argv_free(&c->argv);
+  sw_probe_spec_free(&c->probe_spec);
   for (i = 0; i < SW_HOOK__COUNT; i++)
     sw_argv_free(&c->hooks.argv[i]);
   for (i = 0; i < c->n_env; i++) {

@@ -17,6 +17,7 @@
 #include "core/cmdline.h"
 #include "core/ops.h"
 #include "core/path.h"
+#include "core/probe.h"
 #include "core/sbuf.h"
 
 /* Which platform's rules to apply (paths, methods, warnings). */
@@ -230,6 +231,16 @@ typedef struct sw_config_s {
   /* [control], in file order: at most one entry per code */
   sw_control_t *controls;
   unsigned n_controls;
+  /* [health]: the probe and the resource limits */
+  char *probe;                   /* as written; "" when there is none */
+  sw_probe_spec_t probe_spec;    /* parsed from it (core/probe.h) */
+  uint64_t probe_interval_ms;    /* between the ends of two probes */
+  uint64_t probe_timeout_ms;     /* one probe's bound */
+  unsigned probe_failures;       /* consecutive failures before a restart */
+  uint64_t probe_start_delay_ms; /* after the child's start */
+  uint64_t memory_max;           /* bytes for the whole tree; 0: none */
+  unsigned cpu_max;              /* % of one CPU for the whole tree; 0: none */
+  uint64_t cpu_window_ms;        /* how long cpu_max must be exceeded */
 
   /* [log] */
   char *log_dir;

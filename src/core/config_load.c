@@ -840,6 +840,54 @@ static void apply_by_type(loader_t *L, char *v) {
   }
 }
 
+/* ---- [health] probe and limits ----------------------------------------- */
+
+static void apply_probe(loader_t *L, char *v) {
+  char why[512];
+  int rc;
+
+  v = unquote(v);
+  set_str(L, &L->c->probe, v);
+  sw_probe_spec_free(&L->c->probe_spec);
+  rc = sw_probe_parse(v, &L->c->probe_spec, why, sizeof(why));
+  if (rc == SW_ENOMEM)
+    L->nomem = true;
+  else if (rc != 0)
+    err(L, "%s", why);
+}
+
+/* "90%" or "90": percent of one CPU; 0 for none. */
+static void apply_cpu_max(loader_t *L, char *v) {
+  char why[256], num[32];
+  size_t n = strlen(v);
+  long long pct;
+
+  while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+    n--;
+  if (n > 0 && v[n - 1] == '%') n--;
+  if (n == 0 || n >= sizeof(num)) {
+    err(L,
+        "\"%s\" is not a percentage; write e.g. 90%% (of one CPU; 0 for "
+        "no limit)",
+        v);
+    return;
+  }
+  memcpy(num, v, n);
+  num[n] = '\0';
+  if (sw_parse_int(num, 0, 100000, &pct, why, sizeof(why)) != 0) {
+    err(L,
+        "\"%s\" is not a percentage from 0 to 100000; write e.g. 90%% (of "
+        "one CPU; 0 for no limit)",
+        v);
+    return;
+  }
+  L->c->cpu_max = (unsigned)pct;
+}
+
+static void dump_cpu_max(const sw_config_t *c, sw_sbuf_t *b) {
+  sw_sbuf_printf(b, "cpu_max = %u%%\n", c->cpu_max);
+}
+
 /* ---- the contract ------------------------------------------------------ */
 
 /* Enums are stored through an int. */
@@ -923,6 +971,22 @@ static const sw_key_t keys[] = {
    0, 24 * H, NULL, 0, NULL, NULL},
   {"health", "watchdog", SW_KEY_DURATION, N(watchdog_ms), 0, "0", 0, 24 * H,
    NULL, 0, NULL, NULL},
+  {"health", "probe", SW_KEY_STRING, F(probe), 0, "", 0, 0, NULL, 0,
+   apply_probe, NULL},
+  {"health", "probe_interval", SW_KEY_DURATION, F(probe_interval_ms), 0, "10s",
+   100, 24 * H, NULL, 0, NULL, NULL},
+  {"health", "probe_timeout", SW_KEY_DURATION, F(probe_timeout_ms), 0, "2s",
+   10, H, NULL, 0, NULL, NULL},
+  {"health", "probe_failures", SW_KEY_UINT, F(probe_failures), 0, "3", 1,
+   1000, NULL, 0, NULL, NULL},
+  {"health", "probe_start_delay", SW_KEY_DURATION, F(probe_start_delay_ms), 0,
+   "0", 0, 24 * H, NULL, 0, NULL, NULL},
+  {"health", "memory_max", SW_KEY_SIZE, F(memory_max), 0, "0", 0, 0, NULL, 0,
+   NULL, NULL},
+  {"health", "cpu_max", SW_KEY_UINT, F(cpu_max), 0, "0", 0, 0, NULL,
+   SW_KEY_RAW, apply_cpu_max, dump_cpu_max},
+  {"health", "cpu_window", SW_KEY_DURATION, F(cpu_window_ms), 0, "30s", 200,
+   24 * H, NULL, 0, NULL, NULL},
   {"hooks", "pre_start", SW_KEY_STRING, HK(SW_HOOK_PRE_START), 0, "", 0, 0,
    NULL, SW_KEY_RAW, apply_hook, dump_pre_start},
   {"hooks", "post_start", SW_KEY_STRING, HK(SW_HOOK_POST_START), 0, "", 0, 0,

@@ -8,6 +8,7 @@
 
 #include "core/err.h"
 #include "core/timefmt.h"
+#include "core/usage.h"
 #include "core/value.h"
 
 /* cJSON returns NULL on OOM; collect that in one flag. */
@@ -112,6 +113,46 @@ char *sw_status_json(const sw_config_t *cfg, const sw_sup_t *sup,
             ? cJSON_CreateNumber((double)f->watchdog_ping_ago_ms)
             : cJSON_CreateNull());
   }
+  if (f->probe != NULL) {
+    cJSON *pr = cJSON_CreateObject();
+
+    if (pr == NULL) {
+      d.nomem = true;
+    } else {
+      add(&d, pr, "target", cJSON_CreateString(f->probe));
+      add(&d, pr, "result",
+          f->probe_has_result
+              ? cJSON_CreateString(f->probe_ok ? "ok" : "failed")
+              : cJSON_CreateNull());
+      add(&d, pr, "detail",
+          f->probe_has_result && f->probe_detail != NULL
+              ? cJSON_CreateString(f->probe_detail)
+              : cJSON_CreateNull());
+      add_time(&d, pr, "at", f->probe_has_result ? f->probe_at_wall_ms : 0);
+      add(&d, pr, "took_ms",
+          f->probe_has_result ? cJSON_CreateNumber((double)f->probe_took_ms)
+                              : cJSON_CreateNull());
+      add(&d, pr, "consecutive_failures",
+          cJSON_CreateNumber(f->probe_failures));
+      add(&d, d.root, "probe", pr);
+    }
+  } else {
+    add(&d, d.root, "probe", cJSON_CreateNull());
+  }
+  add(&d, d.root, "memory_bytes",
+      f->has_usage ? cJSON_CreateNumber((double)f->memory_bytes)
+                   : cJSON_CreateNull());
+  add(&d, d.root, "cpu_percent",
+      f->has_usage && f->cpu_percent >= 0
+          ? cJSON_CreateNumber((double)(long long)(f->cpu_percent * 10 + 0.5) /
+                               10)
+          : cJSON_CreateNull());
+  add(&d, d.root, "tree_processes",
+      f->has_usage ? cJSON_CreateNumber(f->tree_processes)
+                   : cJSON_CreateNull());
+  add(&d, d.root, "last_restart_reason",
+      f->last_restart_reason ? cJSON_CreateString(f->last_restart_reason)
+                             : cJSON_CreateNull());
   if (!d.nomem) text = cJSON_PrintUnformatted(d.root);
   cJSON_Delete(d.root);
   return text;
@@ -202,6 +243,36 @@ int sw_status_format_human(const char *json, sw_sbuf_t *out) {
                    str_or(root, "next_restart_at", "?"));
   if (str_or(root, "stop_step", NULL) != NULL)
     sw_sbuf_printf(out, "stopping:  %s\n", str_or(root, "stop_step", "?"));
+  {
+    const cJSON *pr = cJSON_GetObjectItemCaseSensitive(root, "probe");
+
+    if (cJSON_IsObject(pr)) {
+      double fails = 0;
+
+      num(pr, "consecutive_failures", &fails);
+      if (str_or(pr, "result", NULL) != NULL)
+        sw_sbuf_printf(out, "probe:     %s: %s (%s) at %s, %.0f failing\n",
+                       str_or(pr, "target", "?"), str_or(pr, "result", "?"),
+                       str_or(pr, "detail", "?"), str_or(pr, "at", "?"), fails);
+      else
+        sw_sbuf_printf(out, "probe:     %s: not run yet\n",
+                       str_or(pr, "target", "?"));
+    }
+  }
+  if (num(root, "memory_bytes", &v)) {
+    double cpu = -1, procs = 0;
+
+    num(root, "tree_processes", &procs);
+    sw_sbuf_printf(out, "tree:      %.0f process%s, memory %s", procs,
+                   procs == 1 ? "" : "es",
+                   sw_usage_format_bytes((uint64_t)v, buf, sizeof(buf)));
+    if (num(root, "cpu_percent", &cpu))
+      sw_sbuf_printf(out, ", cpu %.1f%%", cpu);
+    sw_sbuf_puts(out, "\n");
+  }
+  if (str_or(root, "last_restart_reason", NULL) != NULL)
+    sw_sbuf_printf(out, "last restart: %s\n",
+                   str_or(root, "last_restart_reason", "?"));
   if (num(root, "wrapper_pid", &v))
     sw_sbuf_printf(out, "wrapper:   pid %.0f\n", v);
   sw_sbuf_printf(out, "config:    %s\n", str_or(root, "config", "?"));

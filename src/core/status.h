@@ -28,6 +28,22 @@ typedef struct {
   int main_pid;                 /* its MAINPID=, or 0 */
   uint64_t watchdog_ms;         /* this child's watchdog period, 0: off */
   int64_t watchdog_ping_ago_ms; /* since its last WATCHDOG=1, -1: none */
+  /* [health] probe: the probe as configured (NULL: none), its last
+   * result (probe_has_result), consecutive failures so far. */
+  const char *probe;
+  bool probe_has_result, probe_ok;
+  const char *probe_detail; /* "HTTP 200", "connect: connection refused" */
+  uint64_t probe_at_wall_ms, probe_took_ms;
+  unsigned probe_failures;
+  /* The child's tree (has_usage: known now): memory, CPU (% of one CPU,
+   * < 0 not known yet), processes. */
+  bool has_usage;
+  uint64_t memory_bytes;
+  double cpu_percent;
+  unsigned tree_processes;
+  /* Why the child was last restarted ("probe ... failed 3 times in a
+   * row", "exit code 3 (failure)"); NULL before the first restart. */
+  const char *last_restart_reason;
 } sw_status_facts_t;
 
 /* One line of JSON (no newline), heap, caller frees; NULL on OOM. */

@@ -119,6 +119,63 @@ void sw_os_child_pause_output(sw_child_t *c, bool pause);
  * unknown. */
 long sw_os_resource_count(const char **name);
 
+/* ---- [health]: the tree's usage, its memory limit, probe commands ------- */
+
+typedef struct {
+  uint64_t memory_bytes; /* POSIX: resident set (RSS) summed over the tree;
+                            Windows: private bytes of the job's processes */
+  uint64_t cpu_us;       /* CPU time used (user + system). POSIX: of the
+                            live processes; Windows: the job's, ended
+                            processes included */
+  unsigned processes;    /* processes in the tree */
+} sw_tree_usage_t;
+
+/* The child's whole tree now (POSIX: every descendant of the wrapper, from
+ * /proc; Windows: the job object). Returns 0, or a negative code with the
+ * OS's reason in why[whylen]. Costs a /proc walk: call it only when a
+ * limit is set or status asks. Runs on: loop thread. */
+int sw_os_tree_usage(sw_child_t *c, sw_tree_usage_t *u, char *why,
+                     size_t whylen) SW_MUST_CHECK;
+
+/* The OS reached the tree's memory limit: the tree uses about `bytes`
+ * (0 if unknown). Runs on: loop thread. */
+typedef void sw_memory_limit_cb(void *data, uint64_t bytes);
+
+/*
+ * Have the OS hold the child's tree to max_bytes and say when it is
+ * reached (Windows: JOB_OBJECT_LIMIT_JOB_MEMORY and the job's completion
+ * port; Linux: cgroup v2 memory.max). Returns 0 when the OS enforces it
+ * (cb then runs at most once per child); SW_ENOSYS with the reason in
+ * why[whylen] when it cannot here (then the caller samples
+ * sw_os_tree_usage); another negative code on an OS failure, with its
+ * message. Runs on: loop thread.
+ */
+int sw_os_child_memory_limit(sw_child_t *c, uint64_t max_bytes,
+                             sw_memory_limit_cb *cb, void *data, char *why,
+                             size_t whylen) SW_MUST_CHECK;
+
+typedef struct sw_helper_s sw_helper_t;
+/* A helper ended: code, or signal (POSIX). Runs on: loop thread. */
+typedef void sw_helper_exit_cb(void *data, uint32_t code, int signal);
+
+/*
+ * Run a short command for the child (an exec: probe) inside the child's
+ * containment (POSIX: a descendant of the wrapper, so the tree's ends and
+ * the orphan guard reach it; Windows: assigned to the child's job before
+ * it runs), in its working directory and environment, with no input and
+ * its output discarded. argv[0] without a directory is searched in PATH.
+ * Returns 0 and *out (free with sw_os_helper_free() after on_exit ran), or
+ * a negative code with the reason in why[whylen]. Runs on: loop thread.
+ */
+int sw_os_helper_start(uv_loop_t *loop, sw_child_t *c, const sw_config_t *cfg,
+                       const sw_argv_t *argv, sw_helper_exit_cb *on_exit,
+                       void *data, sw_helper_t **out, char *why,
+                       size_t whylen) SW_MUST_CHECK;
+/* Kill the helper and whatever it started (its exit callback still
+ * comes). Runs on: loop thread. */
+void sw_os_helper_kill(sw_helper_t *h);
+void sw_os_helper_free(sw_helper_t *h);
+
 /* ---- the host: service manager or console ------------------------------ */
 
 typedef struct sw_host_s sw_host_t;

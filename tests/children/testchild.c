@@ -65,6 +65,8 @@ struct options {
     long long stderr_lines;
     long long line_bytes;
     long long slow_service_ms; /* > 0: be a service, START_PENDING this long */
+    long long alloc_mib;       /* > 0: after ready, allocate and touch this much */
+    int busy;                  /* spin on the CPU instead of sleeping */
     int crash;
     int ignore_stop;
     int stop_event;
@@ -199,7 +201,8 @@ static void usage(const char *msg, const char *arg)
           "  [--stop-delay MS] [--stop-event] [--window]\n"
           "  [--spawn-grandchild PIDFILE] [--lines N] [--stderr-lines N]\n"
           "  [--line-bytes B] [--partial TEXT] [--print-env NAME]\n"
-          "  [--print-cwd] [--print-args] [--print-cmdline] [--] [ARG...]\n"
+          "  [--print-cwd] [--print-args] [--print-cmdline] [--alloc-mib N]\n"
+          "  [--busy] [--] [ARG...]\n"
           "  or: testchild --scm-control SERVICE CODE (Windows)\n"
           "  or: testchild --slow-service MS [--log PATH] (Windows)\n",
           stderr);
@@ -256,6 +259,31 @@ static void scm_control(const char *name, long long code)
 #endif
 }
 
+/* --alloc-mib N: allocate N MiB in 1 MiB pieces and touch every page, so
+ * the memory is resident (RSS) and committed; say so on stdout (the log
+ * file's timestamp marks the moment). An allocation refused (a job memory
+ * limit) is said and the rest skipped: the child stays up. */
+static void allocate(long long mib)
+{
+    long long i;
+
+    for (i = 0; i < mib; i++) {
+        char *p = malloc(1u << 20);
+
+        if (p == NULL) {
+            printf("alloc-failed after %lld MiB\n", i);
+            fflush(stdout);
+            log_line("alloc-failed mib=%lld", i);
+            return;
+        }
+        memset(p, (int)(i & 0x7f) + 1, 1u << 20);
+        /* Never freed: the point is to hold it. */
+    }
+    printf("allocated %lld MiB\n", mib);
+    fflush(stdout);
+    log_line("allocated mib=%lld", mib);
+}
+
 static void parse_args(int argc, char **argv)
 {
     int i;
@@ -282,6 +310,7 @@ static void parse_args(int argc, char **argv)
      (i + 1 < argc ? (v = argv[++i], 1) : (usage("missing value for", a), 0)))
 
         FLAG("--crash", crash)
+        FLAG("--busy", busy)
         FLAG("--ignore-stop", ignore_stop)
         FLAG("--stop-event", stop_event)
         FLAG("--window", window)
@@ -313,6 +342,7 @@ static void parse_args(int argc, char **argv)
         else if (VALUE("--lines")) opt.lines = parse_number(a, v);
         else if (VALUE("--stderr-lines")) opt.stderr_lines = parse_number(a, v);
         else if (VALUE("--line-bytes")) opt.line_bytes = parse_number(a, v);
+        else if (VALUE("--alloc-mib")) opt.alloc_mib = parse_number(a, v);
         else if (VALUE("--slow-service"))
             opt.slow_service_ms = parse_number(a, v);
         else if (VALUE("--print-env")) {
@@ -410,6 +440,9 @@ static int run(int argc, char **argv)
     log_line("ready");
 
     produce_output();
+
+    if (opt.alloc_mib > 0)
+        allocate(opt.alloc_mib);
 
     if (opt.crash) {
         log_line("crash");
@@ -989,6 +1022,8 @@ static void wait_loop(void)
                 return;
             timeout = (DWORD)(deadline - now);
         }
+        if (opt.busy)
+            timeout = 0; /* --busy: spin */
 
         handles[count++] = g_wake;
         if (g_stop_event)
@@ -1341,6 +1376,8 @@ static void wait_loop(void)
                 return;
             timeout = left > 1000000000LL ? 1000000000 : (int)left;
         }
+        if (opt.busy)
+            timeout = 0; /* --busy: spin */
         pfd.fd = g_sig_pipe[0];
         pfd.events = POLLIN;
         pfd.revents = 0;

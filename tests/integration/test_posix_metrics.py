@@ -6,6 +6,7 @@ service through running, a failure and its backoff; the listener's bounds
 (request size, connection cap, idle timeout, methods, paths); check refusing
 a non-loopback listener."""
 import select
+import signal
 import socket
 import time
 import urllib.error
@@ -206,3 +207,52 @@ def test_check_refuses_a_remote_listener(ctx):
     ini.write_text(ini.read_text() + "allow_remote = true\n")
     r = ctx.run_svcwrap(["check", "-c", ini])
     assert r.returncode == 0, r.stderr
+
+
+def test_metrics_tree_usage_and_probe_failures(ctx):
+    """With a running child the tree's memory and CPU are exported, and
+    with a probe its failures (a TCP probe to a closed port, failing
+    without restarting: probe_failures is high)."""
+    f = Files(ctx.scratch)
+    port, closed = free_port(), free_port()
+    ini = service_ini(ctx, "usage", f"--log {f.log} --ready-file {f.ready} --sleep -1", f"""
+        [health]
+        probe = tcp://127.0.0.1:{closed}
+        probe_interval = 100ms
+        probe_timeout = 1s
+        probe_failures = 1000
+        [metrics]
+        listen = 127.0.0.1:{port}
+    """)
+    w = ctx.wrapper(ini)
+    wait_pid_file(f.ready)
+    svc = {"service": "usage"}
+
+    def failures():
+        smp, _ = samples(scrape(port)[2])
+        return value(smp, "svcwrap_probe_failures_total", **svc) or 0
+
+    wait_until(lambda: failures() >= 2, scaled(10), "two probe failures")
+    smp, types = samples(scrape(port)[2])
+    assert value(smp, "svcwrap_tree_memory_bytes", **svc) > 100_000
+    assert value(smp, "svcwrap_tree_cpu_seconds_total", **svc) >= 0
+    assert types["svcwrap_probe_failures"] == "counter"
+    w.signal(signal.SIGTERM)
+    assert w.wait(10) == 0, w.log()
+
+
+def test_metrics_without_health_leave_usage_out(ctx):
+    """No probe: no probe metric (absent, not 0)."""
+    f = Files(ctx.scratch)
+    port = free_port()
+    ini = service_ini(ctx, "nousage", f"--log {f.log} --ready-file {f.ready} --sleep -1", f"""
+        [metrics]
+        listen = 127.0.0.1:{port}
+    """)
+    w = ctx.wrapper(ini)
+    wait_pid_file(f.ready)
+    smp, _ = samples(scrape(port)[2])
+    assert not any(k[0] == "svcwrap_probe_failures_total" for k in smp)
+    assert value(smp, "svcwrap_tree_memory_bytes", service="nousage") > 0
+    w.signal(signal.SIGTERM)
+    assert w.wait(10) == 0, w.log()

@@ -8,8 +8,8 @@ static const sw_test_group_t *const groups[] = {
     &sw_group_value,   &sw_group_cmdline, &sw_group_path,
     &sw_group_config,  &sw_group_policy,  &sw_group_sup,
     &sw_group_misc,    &sw_group_logfile, &sw_group_config_paths,
-    &sw_group_secdesc, &sw_group_notify,  &sw_group_run,
-    &sw_group_metrics,
+    &sw_group_secdesc, &sw_group_notify,  &sw_group_health,
+    &sw_group_run,     &sw_group_metrics,
 };
 
 int main(void) {

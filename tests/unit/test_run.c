@@ -805,6 +805,68 @@ static void control_codes_reach_run(void **state) {
   free(wlog);
 }
 
+/* memory_max with the fake tree at 200 MiB: the fake OS holds no limit,
+ * so the tree is sampled (the reason logged once); each child is stopped
+ * through the ladder as unhealthy at its first sample, the service stays
+ * RUNNING, and burst 3 gives up after the third start. */
+static void memory_max_restarts_through_the_ladder(void **state) {
+  static sw_fake_child_t kids[3];
+  char *wlog;
+  unsigned i;
+
+  (void)state;
+  for (i = 0; i < 3; i++) {
+    memset(&kids[i], 0, sizeof(kids[i]));
+    kids[i].on_stop[SW_STOP_CTRL_BREAK] =
+        (sw_fake_reaction_t){SW_FAKE_EXIT, 5, 0, 0};
+  }
+  sw_fake.children = kids;
+  sw_fake.n_children = 3;
+  sw_fake.usage.memory_bytes = 200ULL << 20;
+  sw_fake.usage.processes = 2;
+  write_ini("ctrl-break, terminate", 3, "[health]\nmemory_max = 100MB\n");
+
+  (void)run();
+  expect_clean_end();
+  assert_int_equal(sw_fake.n_spawns, 3);
+  assert_int_equal(sw_fake.n_stops, 3);
+  for (i = 0; i < 3; i++)
+    assert_int_equal(sw_fake.stops[i], SW_STOP_CTRL_BREAK);
+  assert_true(sw_fake.n_usage_reads >= 3);
+  /* Never STOPPING before the end: health stops are restarts. */
+  for (i = 0; i + 1 < sw_fake.n_reports; i++)
+    assert_true(sw_fake.reports[i].state != SW_HOST_STOPPING ||
+                i + 2 >= sw_fake.n_reports);
+  wlog = slurp("logs/fk.svcwrap.log");
+  assert_non_null(wlog);
+  assert_int_equal(count(wlog,
+                         "memory_max 100.0 MiB: the OS cannot hold it "
+                         "here (the fake OS holds no limit)"),
+                   1);
+  assert_int_equal(count(wlog,
+                         "memory 200.0 MiB (2 processes) above "
+                         "memory_max 100.0 MiB; restarting the child"),
+                   3);
+  assert_non_null(strstr(wlog, "unhealthy exit; policy on-failure restarts"));
+  free(wlog);
+}
+
+/* No [health] key: the tree is never read (no sampling at all). */
+static void no_limit_reads_nothing(void **state) {
+  static sw_fake_child_t kid;
+
+  (void)state;
+  memset(&kid, 0, sizeof(kid));
+  kid.exits = true;
+  kid.exit_ms = 30;
+  kid.code = 0;
+  sw_fake.children = &kid;
+  sw_fake.n_children = 1;
+  write_ini("ctrl-break, terminate", 3, "[restart]\n");
+  (void)run();
+  assert_int_equal(sw_fake.n_usage_reads, 0);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(failing_child_gives_up, setup, teardown),
     cmocka_unit_test_setup_teardown(stop_request_runs_the_ladder, setup,
@@ -819,6 +881,9 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(ready_timeout_gives_up, setup, teardown),
     cmocka_unit_test_setup_teardown(watchdog_missed_restarts, setup, teardown),
     cmocka_unit_test_setup_teardown(rotate_request_rotates, setup, teardown),
+    cmocka_unit_test_setup_teardown(memory_max_restarts_through_the_ladder,
+                                    setup, teardown),
+    cmocka_unit_test_setup_teardown(no_limit_reads_nothing, setup, teardown),
     cmocka_unit_test_setup_teardown(hooks_in_order_under_a_service_manager,
                                     setup, teardown),
     cmocka_unit_test_setup_teardown(failing_pre_start_fails_the_service, setup,

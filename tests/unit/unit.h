@@ -29,6 +29,7 @@ extern const sw_test_group_t sw_group_misc;
 extern const sw_test_group_t sw_group_logfile;
 extern const sw_test_group_t sw_group_config_paths;
 extern const sw_test_group_t sw_group_notify;
+extern const sw_test_group_t sw_group_health;
 extern const sw_test_group_t sw_group_metrics;
 extern const sw_test_group_t sw_group_secdesc;
 extern const sw_test_group_t sw_group_run;

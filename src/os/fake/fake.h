@@ -95,6 +95,10 @@ typedef struct {
   bool is_service;  /* sw_os_host_is_service() */
   bool show_stderr; /* else stderr counts as the null device */
   int attach_error; /* not 0: sw_os_host_attach() fails with it */
+  /* [health]: what sw_os_tree_usage() reports for the child (health.c);
+   * the fake holds no memory limit and runs no helper (SW_ENOSYS). */
+  sw_tree_usage_t usage;
+  unsigned n_usage_reads; /* sw_os_tree_usage() calls */
 
   /* ---- what happened (the backend records) ---- */
   char service_name[128]; /* given to sw_os_host_run() */

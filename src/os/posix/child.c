@@ -46,6 +46,9 @@ struct sw_child_s {
  * least of all as PID 1).
  */
 static uv_signal_t reaper;
+/* Before the loop waits: the guard learns that the child's group is gone,
+ * unless a restart at once told it the next one already (guard.c). */
+static uv_prepare_t guard_flush;
 static bool reaper_started;
 static sw_child_t *current; /* the child being waited for, if any */
 /* Hooks being waited for: one of each kind at most. */
@@ -107,7 +110,7 @@ static void child_exited(sw_child_t *c, int status) {
   if (kill(-c->pid, SIGKILL) != 0 && errno != ESRCH)
     sw_log_warn("kill process group %d", c->pid);
   sw__posix_end_tree("child exited");
-  sw__posix_guard_watch(0);
+  sw__posix_guard_unwatch_soon();
   have_last_exit = true;
   if (WIFSIGNALED(status)) {
     last_code = 0;
@@ -195,13 +198,20 @@ static void on_sigchld(uv_signal_t *s, int signum) {
     if (r <= 0) break; /* none left to reap (0), or no children (ECHILD) */
     if (current != NULL && r == current->pid)
       child_exited(current, status);
-    else if (!hook_reaped((int)r, status))
+    else if (!hook_reaped((int)r, status) &&
+             !sw__posix_helper_reaped((int)r, status))
       command_exited(r, status);
     /* else: an orphan of the tree, reparented to us; nothing to report */
   }
 }
 
-/* Start the reaper once per loop; 0 or a negative uv code. */
+static void on_guard_flush(uv_prepare_t *p) {
+  (void)p;
+  sw__posix_guard_flush();
+}
+
+/* Start the reaper (and the guard's flush) once per loop; 0 or a negative
+ * uv code. */
 static int reaper_start(uv_loop_t *loop) {
   int rc;
 
@@ -215,6 +225,13 @@ static int reaper_start(uv_loop_t *loop) {
     uv_close((uv_handle_t *)&reaper, NULL);
     return rc;
   }
+  rc = uv_prepare_init(loop, &guard_flush);
+  if (rc == 0) rc = uv_prepare_start(&guard_flush, on_guard_flush);
+  if (rc != 0) {
+    uv_close((uv_handle_t *)&reaper, NULL);
+    return rc;
+  }
+  uv_unref((uv_handle_t *)&guard_flush);
   uv_unref((uv_handle_t *)&reaper);
   reaper_started = true;
   return 0;

@@ -8,6 +8,8 @@
  */
 #define _GNU_SOURCE /* pipe2 */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -21,6 +23,8 @@
 #include "os/posix/internal.h"
 
 static int guard_fd = -1; /* write end; -1 when there is no guard */
+/* The group last told is gone, "none" not written yet (unwatch_soon). */
+static bool unwatch_due;
 
 static void close_other_fds(int keep) {
   long max = sysconf(_SC_OPEN_MAX);
@@ -137,12 +141,27 @@ int sw__posix_guard_start(void) {
     return -ECHILD;
   }
   guard_fd = fds[1];
+  /* A normal exit right after the child's must not leave the guard with
+   * that child's group: its number could be another's by then. */
+  if (atexit(sw__posix_guard_flush) != 0)
+    sw_log_warnx(
+        "orphan guard: atexit failed; the guard may be left with a "
+        "stale group at exit");
   return 0;
+}
+
+void sw__posix_guard_unwatch_soon(void) {
+  if (guard_fd >= 0) unwatch_due = true;
+}
+
+void sw__posix_guard_flush(void) {
+  if (unwatch_due) sw__posix_guard_watch(0);
 }
 
 void sw__posix_guard_watch(int pgid) {
   int32_t v = pgid;
 
+  unwatch_due = false;
   if (guard_fd < 0) return;
   /* A 4-byte write to a pipe is atomic and never partial. */
   if (write(guard_fd, &v, sizeof(v)) != (ssize_t)sizeof(v)) {

@@ -18,6 +18,13 @@
 int sw__posix_guard_start(void);
 /* Tell the guard the process group to kill if we die; 0 for none. */
 void sw__posix_guard_watch(int pgid);
+/* The watched group is gone: tell the guard "none" at the latest by
+ * sw__posix_guard_flush(), unless a new group is watched before (a restart
+ * at zero delay then costs one write to the guard instead of two). */
+void sw__posix_guard_unwatch_soon(void);
+/* Write the "none" of sw__posix_guard_unwatch_soon(), if still due. Called
+ * before the loop waits (child.c) and at exit. */
+void sw__posix_guard_flush(void);
 /* The guard is not the wrapper's child (it is forked through a middle
  * process before the wrapper becomes a subreaper), so the wrapper's
  * children are exactly what is left of the child's tree. None as PID 1. */
@@ -72,6 +79,10 @@ int sw__posix_tree_kill(const sw__tree_match_t *m, sw__tree_result_t *res);
  * logging what was found and what failed under `why` ("child exited",
  * "terminate", ...). */
 void sw__posix_end_tree(const char *why);
+/* The reaper found `pid` exited with `status`: if it is a helper
+ * (health.c), report its exit and return true. */
+bool sw__posix_helper_reaped(int pid, int status);
+
 /* The last exit of a child, for the PID 1 exit status; false if none. */
 bool sw__posix_last_exit(int *code, int *signal);
 

@@ -549,7 +549,7 @@ static int compare_env(const void *a, const void *b) {
 /* The environment block for CreateProcessW: the wrapper's own, merged
  * with [environment] and extra, sorted by name ignoring case as the
  * documentation asks, UTF-16, double-NUL terminated. */
-static wchar_t *env_block(const sw_spawn_opts_t *o, const char *stop_var) {
+wchar_t *sw__win_env_block(const sw_spawn_opts_t *o, const char *stop_var) {
   wchar_t *sys = GetEnvironmentStringsW(), *p, *block = NULL;
   char **base = NULL, **env = NULL;
   const char **extra = NULL;
@@ -610,8 +610,8 @@ static DWORD priority_class(sw_priority_t p) {
  * deletes it (DeleteProcThreadAttributeList) and frees it. NULL on failure,
  * with the reason in why.
  */
-static LPPROC_THREAD_ATTRIBUTE_LIST handle_list(HANDLE *handles, DWORD n,
-                                                char *why, size_t whylen) {
+LPPROC_THREAD_ATTRIBUTE_LIST sw__win_handle_list(HANDLE *handles, DWORD n,
+                                                 char *why, size_t whylen) {
   LPPROC_THREAD_ATTRIBUTE_LIST a;
   SIZE_T size = 0;
 
@@ -723,7 +723,7 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
                                                  &cmdline)) != 0 ||
       (cmdline_w = sw__win_wide(cmdline)) == NULL ||
       (cwd_w = sw__win_wide(cfg->working_directory)) == NULL ||
-      (env_w = env_block(o, stop_var)) == NULL) {
+      (env_w = sw__win_env_block(o, stop_var)) == NULL) {
     snprintf(why, whylen,
              "out of memory or invalid Unicode preparing the "
              "command line and environment");
@@ -759,7 +759,7 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
   std3[0] = nul;
   std3[1] = theirs[0];
   std3[2] = theirs[1];
-  attrs = handle_list(std3, 3, why, whylen);
+  attrs = sw__win_handle_list(std3, 3, why, whylen);
   if (attrs == NULL) {
     rc = sw__win_error(GetLastError());
     goto fail;
@@ -871,6 +871,14 @@ out:
   free(cwd_w);
   free(env_w);
   return rc;
+}
+
+HANDLE sw__win_child_job(const sw_child_t *c) {
+  return c->job;
+}
+
+uv_loop_t *sw__win_child_loop(const sw_child_t *c) {
+  return c->io.drain.loop;
 }
 
 int sw_os_child_pid(const sw_child_t *c) {

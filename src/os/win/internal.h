@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 
+#include "os/os.h"
+
 /* UTF-8 -> UTF-16, heap, caller frees; NULL on failure (bad input or
  * OOM). Invalid UTF-8 fails rather than being replaced. */
 wchar_t *sw__win_wide(const char *utf8);
@@ -58,5 +60,19 @@ void sw__win_console_cancel_ctrl_c(void);
  * Runs on: the console control thread. */
 typedef void sw__win_console_stop_fn(void *data, DWORD ctrl);
 void sw__win_console_on_stop(sw__win_console_stop_fn *fn, void *data);
+
+/* The child's parts [health] needs (child.c). */
+/* Its job object; NULL once it ended. */
+HANDLE sw__win_child_job(const sw_child_t *c);
+/* The loop it was started in. */
+uv_loop_t *sw__win_child_loop(const sw_child_t *c);
+/* The environment block a child of these options gets (plus stop_var if
+ * not NULL): UTF-16, sorted, double-NUL ended; caller frees; NULL on OOM. */
+wchar_t *sw__win_env_block(const sw_spawn_opts_t *o, const char *stop_var);
+/* A PROC_THREAD_ATTRIBUTE_HANDLE_LIST of handles[n], heap (the handles
+ * are borrowed until CreateProcessW); free with
+ * DeleteProcThreadAttributeList and free(). NULL with the reason in why. */
+LPPROC_THREAD_ATTRIBUTE_LIST sw__win_handle_list(HANDLE *handles, DWORD n,
+                                                 char *why, size_t whylen);
 
 #endif

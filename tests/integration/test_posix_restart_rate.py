@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: MIT
+"""What a restart costs the wrapper at zero delay (docs/benchmarks.md,
+restart rate): one log line for "running -> backoff -> starting" instead
+of two, and no "none" write to the orphan guard between an exit and a
+start that follows at once; with a delay, the guard is still told at once
+that the child's group is gone.
+"""
+import re
+import shutil
+
+import pytest
+
+from conftest import TESTCHILD, write_ini
+
+
+def crash_loop_ini(ctx, name, delay, burst):
+    return write_ini(ctx.scratch,
+                     f"[service]\nname = {name}\n\n[process]\n"
+                     f"executable = {TESTCHILD}\narguments = --exit 1\n\n"
+                     f"[restart]\npolicy = on-failure\ndelay = {delay}\n"
+                     f"max_delay = {delay}\nsteps = 0\nburst = {burst}\n"
+                     "interval = 1min\n")
+
+
+def test_zero_delay_restart_is_one_transition_line(ctx):
+    """burst 8 at delay 0: 8 starts, 7 restarts, each logged as one
+    "running -> backoff -> starting" line with both reasons; no separate
+    backoff line. The give-up is logged as before."""
+    ini = crash_loop_ini(ctx, "loop0", "0", 8)
+    w = ctx.wrapper(ini)
+    assert w.wait(20) == 1, w.log()
+    log = w.log()
+    merged = re.findall(
+        r"running -> backoff -> starting: failure exit; policy on-failure "
+        r"restarts in 0ms \(restart (\d+)\); restart (\d+) after 0ms", log)
+    assert [(int(a), int(b)) for a, b in merged] == [(i, i) for i in range(1, 8)], log
+    assert "running -> backoff:" not in log, log
+    assert "info: backoff -> " not in log, log
+    assert len(re.findall(r"started .*, pid \d+ \(restart \d+\)", log)) == 8, log
+    assert re.search(r"running -> failed: failure exit; giving up: 8 starts", log), log
+
+
+def test_restart_with_a_delay_keeps_two_lines(ctx):
+    """With a delay the backoff is its own line when it begins (status and
+    the log show the wait), and "backoff -> starting" when it ends."""
+    ini = crash_loop_ini(ctx, "loop1", "50ms", 3)
+    w = ctx.wrapper(ini)
+    assert w.wait(20) == 1, w.log()
+    log = w.log()
+    assert len(re.findall(r"info: running -> backoff: failure exit; policy "
+                          r"on-failure restarts in 50ms", log)) == 2, log
+    assert len(re.findall(r"info: backoff -> starting: restart \d+ after 50ms",
+                          log)) == 2, log
+    assert "-> backoff ->" not in log, log
+
+
+def guard_writes(trace):
+    """The wrapper's 4-byte writes (the guard's pipe takes only those; the
+    log lines, libuv's signal pipe and the log writer's wake-ups have other
+    sizes), as signed 32-bit values."""
+    out = []
+    for m in re.finditer(r'write\(\d+, "((?:\\x[0-9a-f]{2}){4})", 4\)\s+=\s+4',
+                         trace):
+        b = bytes(int(h, 16) for h in m[1].split("\\x")[1:])
+        out.append(int.from_bytes(b, "little", signed=True))
+    return out
+
+
+@pytest.mark.skipif(shutil.which("strace") is None,
+                    reason="strace is not installed (scripts/setup installs it)")
+@pytest.mark.parametrize("delay,zeros", [("0", 1), ("300ms", 4)])
+def test_guard_is_told_none_only_when_no_start_follows(ctx, delay, zeros):
+    """4 starts, crash loop. At zero delay the guard gets each new group
+    and a single "none" after the last exit (4 writes, was 8); with a delay
+    it gets "none" after every exit, before the wait (8 writes)."""
+    ini = crash_loop_ini(ctx, f"guard{zeros}", delay, 4)
+    trace = ctx.scratch / "trace.txt"
+    # No -f: only the wrapper's own (main) thread, which alone writes to
+    # the guard.
+    # LeakSanitizer cannot run under ptrace: leaks are checked elsewhere.
+    env = ctx.env({"ASAN_OPTIONS": "abort_on_error=0:detect_leaks=0"})
+    w = ctx.wrapper(ini, env=env, prefix=["strace", "-qq", "-xx", "-s", "8", "-e",
+                                 "trace=write", "-o", str(trace)])
+    assert w.wait(30) == 1, w.log()
+    pids = [int(p) for p in re.findall(r"started .*, pid (\d+) ", w.log())]
+    assert len(pids) == 4, w.log()
+    writes = guard_writes(trace.read_text())
+    want = []
+    for i, pid in enumerate(pids):
+        want.append(pid)
+        if zeros > 1 or i == len(pids) - 1:
+            want.append(0)
+    assert writes == want, f"guard writes {writes}, wanted {want}\n{w.log()}"
