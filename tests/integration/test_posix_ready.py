@@ -239,3 +239,27 @@ def test_watchdog_trigger_restarts(ctx):
                r"WATCHDOG=trigger", timeout=10)
     w.wait_log(r"started .*\(restart 1\)", timeout=10)
     stop(w)
+
+
+def test_probe_starts_at_ready(ctx):
+    """With ready = notify the probe waits for READY=1: a probe that always
+    fails (a closed port, probe_failures = 1, every 100 ms) restarts
+    nothing while the child takes 1.5 s to be ready, then restarts it as
+    unhealthy once it is."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()  # nothing listens there now
+    log = ctx.scratch / "child.log"
+    path = ini(ctx, f"-log {log} -notify-ready-after 1500",
+               f"ready = notify\nready_timeout = 30s\n"
+               f"probe = tcp://127.0.0.1:{port}\nprobe_interval = 100ms\n"
+               f"probe_timeout = 1s\nprobe_failures = 1")
+    w = ctx.wrapper(path)
+    w.wait_log(r"wait-ready -> running: READY=1 from pid \d+", timeout=10)
+    w.wait_log(r"probe \S+ failed", timeout=5)
+    w.wait_log(r"unhealthy exit; policy \S+ restarts", timeout=10)
+    text = w.log()
+    assert (text.index("wait-ready -> running")
+            < text.index(f"probe tcp://127.0.0.1:{port} failed")), text
+    stop(w)
