@@ -65,3 +65,35 @@ const char *sw_usage_format_bytes(uint64_t bytes, char *buf, unsigned len) {
     snprintf(buf, len, "%llu bytes", (unsigned long long)bytes);
   return buf;
 }
+
+bool sw_cgroup_v2_path(const char *text, char *out, size_t len) {
+  const char *line = text;
+
+  while (line != NULL && *line != '\0') {
+    const char *end = strchr(line, '\n');
+    size_t n = end ? (size_t)(end - line) : strlen(line);
+
+    if (n >= 3 && strncmp(line, "0::", 3) == 0) {
+      if (n - 3 == 0 || n - 3 >= len || line[3] != '/') return false;
+      memcpy(out, line + 3, n - 3);
+      out[n - 3] = '\0';
+      return true;
+    }
+    line = end ? end + 1 : NULL;
+  }
+  return false;
+}
+
+long long sw_cgroup_events_max(const char *text) {
+  const char *line = text;
+
+  while (line != NULL && *line != '\0') {
+    unsigned long long v;
+
+    if (sscanf(line, "max %llu", &v) == 1 && strncmp(line, "max ", 4) == 0)
+      return (long long)v;
+    line = strchr(line, '\n');
+    if (line != NULL) line++;
+  }
+  return -1;
+}

@@ -9,6 +9,7 @@
 #define SW_CORE_USAGE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* The CPU rule's memory between samples. Zero it (or sw_cpu_rule_reset)
@@ -43,6 +44,18 @@ uint64_t sw_cpu_sample_period_ms(uint64_t window_ms);
 
 /* Whether a tree using `bytes` is above the limit (0: no limit). */
 bool sw_memory_over(uint64_t bytes, uint64_t max_bytes);
+
+/*
+ * The cgroup v2 group of a process from the text of /proc/<pid>/cgroup:
+ * the path of its "0::" line ("/user.slice/svc", "/" for the root) into
+ * out[len]. Returns false when there is none (a v1-only host, or a
+ * hybrid one without the unified line) or it does not fit.
+ */
+bool sw_cgroup_v2_path(const char *proc_cgroup, char *out, size_t len);
+
+/* The "max N" count of a cgroup v2 memory.events text (how often the
+ * group hit memory.max), or -1 when the line is missing. */
+long long sw_cgroup_events_max(const char *memory_events);
 
 /* bytes as a short figure ("312.4 MiB", "100.0 MiB", "512 KiB") into
  * buf[len]; returns buf. */

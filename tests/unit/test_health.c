@@ -320,6 +320,31 @@ static void config_rejects(void **state) {
   }
 }
 
+/* The unified line of /proc/<pid>/cgroup, and memory.events' max count. */
+static void cgroup_text(void **state) {
+  char p[64];
+
+  (void)state;
+  assert_true(sw_cgroup_v2_path("0::/user.slice/svc.service\n", p, sizeof(p)));
+  assert_string_equal(p, "/user.slice/svc.service");
+  /* hybrid: v1 lines first */
+  assert_true(sw_cgroup_v2_path("12:memory:/x\n1:name=systemd:/x\n0::/\n", p,
+                                sizeof(p)));
+  assert_string_equal(p, "/");
+  /* v1 only (this machine's kind of host): none */
+  assert_false(
+      sw_cgroup_v2_path("12:memory:/x\n1:cpu,cpuacct:/x\n", p, sizeof(p)));
+  assert_false(sw_cgroup_v2_path("0::\n", p, sizeof(p)));
+  assert_false(
+      sw_cgroup_v2_path("0::/a/very/long/path/that/does/not/fit/in/"
+                        "sixty/four/bytes/at/all/not/even/close\n",
+                        p, sizeof(p)));
+  assert_int_equal(sw_cgroup_events_max("low 0\nhigh 0\nmax 7\noom 1\n"), 7);
+  assert_int_equal(sw_cgroup_events_max("low 0\nmax 0\n"), 0);
+  assert_int_equal(sw_cgroup_events_max("low 0\nmax_x 3\n"), -1);
+  assert_int_equal(sw_cgroup_events_max(""), -1);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(parse_http),
     cmocka_unit_test(parse_tcp_exec_none),
@@ -333,6 +358,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(cpu_period_and_memory),
     cmocka_unit_test(config_keys),
     cmocka_unit_test(config_rejects),
+    cmocka_unit_test(cgroup_text),
 };
 
 const sw_test_group_t sw_group_health = SW_GROUP("health", tests);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * [health] on POSIX: the tree's usage from /proc, whether the kernel can
- * hold its memory (cgroup v2), and helper commands (exec: probes) started
+ * [health] on POSIX: the tree's usage from /proc (the memory limit held by
+ * cgroup v2 is in cgroup.c), and helper commands (exec: probes) started
  * as descendants of the wrapper so that every end of the tree and the
  * orphan guard reach them. Helpers are reaped by the child's reaper
  * (child.c), which hands their status here.
@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,10 +25,6 @@
 #include "os/posix/internal.h"
 
 extern char **environ;
-
-#ifndef CGROUP2_SUPER_MAGIC
-#define CGROUP2_SUPER_MAGIC 0x63677270
-#endif
 
 /* ---- usage ------------------------------------------------------------- */
 
@@ -146,71 +141,6 @@ int sw_os_tree_usage(sw_child_t *c, sw_tree_usage_t *u, char *why,
   }
   free(v);
   return 0;
-}
-
-/* ---- the memory limit ------------------------------------------------ */
-
-/* Why the kernel cannot hold the tree's memory here, into why[whylen]. */
-static void cgroup_reason(char *why, size_t whylen) {
-  char line[512], dir[600];
-  struct statfs sf;
-  FILE *f;
-  bool v2 = false;
-
-  if (statfs("/sys/fs/cgroup", &sf) != 0) {
-    snprintf(why, whylen, "no cgroup file system at /sys/fs/cgroup (%s)",
-             strerror(errno));
-    return;
-  }
-  if ((unsigned long)sf.f_type != (unsigned long)CGROUP2_SUPER_MAGIC) {
-    snprintf(why, whylen,
-             "/sys/fs/cgroup is not cgroup v2 (this host has the v1 or hybrid "
-             "hierarchy)");
-    return;
-  }
-  f = fopen("/proc/self/cgroup", "re");
-  if (f == NULL) {
-    snprintf(why, whylen, "open /proc/self/cgroup: %s", strerror(errno));
-    return;
-  }
-  while (fgets(line, sizeof(line), f) != NULL) {
-    if (strncmp(line, "0::", 3) == 0) {
-      line[strcspn(line, "\n")] = '\0';
-      snprintf(dir, sizeof(dir), "/sys/fs/cgroup%s/cgroup.subtree_control",
-               line + 3);
-      v2 = true;
-      break;
-    }
-  }
-  fclose(f);
-  if (!v2) {
-    snprintf(why, whylen, "the wrapper is in no cgroup v2 group");
-    return;
-  }
-  if (access(dir, W_OK) != 0) {
-    snprintf(why, whylen,
-             "the wrapper's cgroup is not delegated to it (%s: %s)", dir,
-             strerror(errno));
-    return;
-  }
-  /* A delegated subtree exists; moving the tree into a sub-group of its
-   * own (the no-internal-process rule moves the wrapper too) is not done
-   * yet, so the limit is sampled there as well. */
-  snprintf(why, whylen,
-           "a delegated cgroup v2 subtree exists (%s) but svcwrap does not "
-           "move the tree into it yet",
-           dir);
-}
-
-int sw_os_child_memory_limit(sw_child_t *c, uint64_t max_bytes,
-                             sw_memory_limit_cb *cb, void *data, char *why,
-                             size_t whylen) {
-  (void)c;
-  (void)max_bytes;
-  (void)cb;
-  (void)data;
-  cgroup_reason(why, whylen);
-  return SW_ENOSYS;
 }
 
 /* ---- helpers ------------------------------------------------------------ */
