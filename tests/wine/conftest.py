@@ -19,6 +19,28 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"
+
+
+def open_ancestor(path):
+    """The first folder at or above path that every user may write (o+w,
+    as /tmp is; Wine shows it as Everyone: full control), or None."""
+    for p in [path, *path.parents]:
+        if p.stat().st_mode & 0o002:
+            return p
+    return None
+
+
+# `install` refuses to register a program from a folder others may change
+# (what runs from it runs as SYSTEM). A checkout under such a folder (a
+# clone in /tmp) makes every install refuse, rightly: there the tests that
+# only need a service installed pass --force, and the tests of the audit's
+# own success path are skipped with this reason.
+OPEN_ANCESTOR = open_ancestor(ROOT)
+INSTALL_FORCE = ["--force"] if OPEN_ANCESTOR else []
+OPEN_ANCESTOR_REASON = (
+    f"the checkout is under {OPEN_ANCESTOR}, which every user may change: "
+    "install's audit refuses any install from here (as it should), so its "
+    "success path cannot be shown; clone elsewhere to run it")
 WIN = BUILD / "win"
 PREFIX = BUILD / "wineprefix"
 TMP = BUILD / "test-tmp" / "wine"
@@ -299,8 +321,13 @@ class Service:
         """The wrapper's own log (default [log] directory: logs)."""
         return self.log_text(f"logs/{self.name}.svcwrap.log")
 
-    def svcwrap(self, *args, timeout=60):
-        """Run svcwrap.exe with -c this service's INI."""
+    def svcwrap(self, *args, timeout=60, audit=False):
+        """Run svcwrap.exe with -c this service's INI. install gets
+        --force when the checkout is in a folder others may change, unless
+        audit (a test of the audit itself)."""
+        if args[:1] == ("install",) and not audit and "--force" not in args:
+            args = ("install", *INSTALL_FORCE, *args[1:])
+
         def run():
             return wine([self.exe] + list(args) + ["-c", winpath(self.ini)],
                         timeout=timeout, out_dir=self.dir)

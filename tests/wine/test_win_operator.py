@@ -8,7 +8,7 @@ import getpass
 import re
 import subprocess
 
-from conftest import ENV, MULT, WIN, wait_until, wine, winpath
+from conftest import ENV, INSTALL_FORCE, MULT, WIN, wait_until, wine, winpath
 from test_win_verbs import reg_values
 
 CHILD = WIN / "testchild.exe"
@@ -179,7 +179,8 @@ def install_with_stdin(service, stdin_text, *extra):
     inp.write_bytes(stdin_text.encode())
     o, e = service.dir / "inst.out", service.dir / "inst.err"
     with open(inp, "rb") as fi, open(o, "wb") as fo, open(e, "wb") as fe:
-        p = subprocess.run(["wine", service.exe, "install", *extra, "-c",
+        p = subprocess.run(["wine", service.exe, "install", *INSTALL_FORCE,
+                            *extra, "-c",
                             winpath(service.ini)], env=ENV, stdin=fi,
                            stdout=fo, stderr=fe, timeout=60 * MULT)
     return p.returncode, o.read_text("utf-8", "replace"), e.read_text(

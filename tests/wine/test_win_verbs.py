@@ -10,7 +10,8 @@ import select
 import shutil
 import time
 
-from conftest import (ENV, MULT, WIN, linux_pids, wait_until, wine, winpath)
+from conftest import (ENV, INSTALL_FORCE, MULT, WIN, linux_pids, wait_until,
+                      wine, winpath)
 
 CHILD = WIN / "testchild.exe"
 
@@ -48,7 +49,7 @@ arguments = --ready-file "{winpath(ready)}" --sleep -1
 [stop]
 method = ctrl-c, terminate
 """, encoding="utf-8")
-    rc, out, err = wine([exe, "install", "-c", winpath(ini)],
+    rc, out, err = wine([exe, "install", *INSTALL_FORCE, "-c", winpath(ini)],
                         out_dir=service.dir)
     assert rc == 0, out + err
     # reg.exe's output is converted to the console code page (non-ASCII
