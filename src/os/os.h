@@ -119,6 +119,18 @@ void sw_os_child_pause_output(sw_child_t *c, bool pause);
  * unknown. */
 long sw_os_resource_count(const char **name);
 
+/*
+ * WATCHDOG_PID: the child must find its own pid there (as systemd sets
+ * it), known only once it exists. With [health] watchdog set, POSIX starts
+ * `svcwrap SW_WATCHDOG_EXEC_VERB PROGRAM ARGS...` instead of PROGRAM;
+ * main() passes that on to sw_os_watchdog_exec(argv = PROGRAM ARGS...),
+ * which sets WATCHDOG_PID to its pid and execs PROGRAM (keeping the pid).
+ * Returns only on failure: the exit status (127 not found, 126 other),
+ * the reason said on stderr. Windows: not used (WATCHDOG_PID is unset).
+ */
+#define SW_WATCHDOG_EXEC_VERB "__watchdog-exec"
+int sw_os_watchdog_exec(char **argv);
+
 /* ---- [health]: the tree's usage, its memory limit, probe commands ------- */
 
 typedef struct {

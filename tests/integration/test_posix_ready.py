@@ -263,3 +263,51 @@ def test_probe_starts_at_ready(ctx):
     assert (text.index("wait-ready -> running")
             < text.index(f"probe tcp://127.0.0.1:{port} failed")), text
     stop(w)
+
+
+def test_watchdog_pid_is_the_childs_own(ctx):
+    """With watchdog set the child finds WATCHDOG_PID equal to its own pid
+    (as systemd sets it; libraries compare it with getpid()), and its
+    argv[0] and arguments are its own: the pid is set by svcwrap's binary,
+    which then execs the program in the same process."""
+    out = ctx.scratch / "env.txt"
+    script = ctx.scratch / "child.sh"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'echo "pid=$$ wdpid=$WATCHDOG_PID usec=$WATCHDOG_USEC '
+        f'args=$0|$1|$2" > "{out}"\n'
+        "exec sleep 60\n")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    path = write_ini(ctx.scratch,
+                     f"[service]\nname = wdpid\n\n[process]\n"
+                     f"executable = {script}\narguments = one \"two 2\"\n\n"
+                     f"[health]\nwatchdog = 30s\n")
+    w = ctx.wrapper(path)
+    wait_until(lambda: out.exists() and out.read_text().endswith("\n"), 10,
+               "the child's report")
+    m = re.match(r"pid=(\d+) wdpid=(\d+) usec=(\d+) args=(.*)$",
+                 out.read_text().strip())
+    assert m, out.read_text()
+    assert m[1] == m[2], out.read_text()
+    assert m[3] == "30000000"
+    assert m[4] == f"{script}|one|two 2"
+    child = int(w.wait_log(r"started .*, pid (\d+)")[1])
+    assert child == int(m[1]), w.log()
+    stop(w)
+
+
+def test_no_watchdog_pid_without_watchdog(ctx):
+    out = ctx.scratch / "env.txt"
+    script = ctx.scratch / "child.sh"
+    script.write_text("#!/bin/sh\n"
+                      f'echo "wdpid=${{WATCHDOG_PID:-none}}" > "{out}"\n'
+                      "exec sleep 60\n")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    path = write_ini(ctx.scratch,
+                     f"[service]\nname = nowd\n\n[process]\n"
+                     f"executable = {script}\n")
+    w = ctx.wrapper(path)
+    wait_until(lambda: out.exists() and out.read_text().endswith("\n"), 10,
+               "the child's report")
+    assert out.read_text().strip() == "wdpid=none"
+    stop(w)

@@ -281,6 +281,55 @@ static int start_process(const sw_config_t *cfg, const char *program,
   return rc;
 }
 
+/* ---- WATCHDOG_PID ---------------------------------------------------------
+ */
+
+static char self_exe[4096];
+
+static bool wants_watchdog_pid(const sw_spawn_opts_t *o) {
+  unsigned i;
+
+  for (i = 0; o->extra_env != NULL && o->extra_env[i] != NULL; i++)
+    if (strncmp(o->extra_env[i], "WATCHDOG_USEC=", 14) == 0) return true;
+  return false;
+}
+
+/* *args becomes {self, SW_WATCHDOG_EXEC_VERB, program, args[1..]}. */
+static int trampoline_args(char ***args, const char *program) {
+  size_t n = 0, len = sizeof(self_exe), i;
+  char **old = *args, **v;
+
+  if (self_exe[0] == '\0' && uv_exepath(self_exe, &len) != 0) {
+    self_exe[0] = '\0';
+    return SW_ENOENT;
+  }
+  while (old[n] != NULL)
+    n++;
+  v = calloc(n + 3, sizeof(*v));
+  if (v == NULL) return SW_ENOMEM;
+  v[0] = self_exe;
+  v[1] = (char *)SW_WATCHDOG_EXEC_VERB;
+  v[2] = (char *)program;
+  for (i = 1; i < n; i++)
+    v[i + 2] = old[i];
+  free(old);
+  *args = v;
+  return 0;
+}
+
+int sw_os_watchdog_exec(char **argv) {
+  char pid[24];
+
+  snprintf(pid, sizeof(pid), "%d", (int)getpid());
+  if (setenv("WATCHDOG_PID", pid, 1) != 0) {
+    fprintf(stderr, "svcwrap: setenv WATCHDOG_PID: %s\n", strerror(errno));
+    return 126;
+  }
+  execv(argv[0], argv);
+  fprintf(stderr, "svcwrap: exec %s: %s\n", argv[0], strerror(errno));
+  return errno == ENOENT ? 127 : 126;
+}
+
 int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
                 char *why, size_t whylen) {
   const sw_config_t *cfg = o->cfg;
@@ -366,6 +415,19 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
   }
 
   sw__childio_init(&c->io, loop, o, 0);
+  if (o->command == NULL && wants_watchdog_pid(o)) {
+    /* systemd sets WATCHDOG_PID to the child's own pid, which is known
+     * only once it exists: the wrapper's own binary starts first
+     * (SW_WATCHDOG_EXEC_VERB), sets it to its pid and execs the program,
+     * which keeps that pid. Only with [health] watchdog set. */
+    rc = trampoline_args(&args, program);
+    if (rc == 0) program = self_exe;
+    if (rc != 0) {
+      snprintf(why, whylen, "%s", sw_strerror(rc));
+      sw__childio_close(&c->io);
+      goto out;
+    }
+  }
   rc = start_process(cfg, program, args, env, out_w, &pid);
   if (rc != 0) {
     snprintf(why, whylen, "%s", strerror(rc));
