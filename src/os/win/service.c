@@ -363,11 +363,12 @@ int sw_os_service_uninstall(const sw_config_t *cfg, uint64_t timeout_ms,
   return rc;
 }
 
-/* Where ChangeServiceConfig2W lacks SERVICE_CONFIG_DELAYED_AUTO_START_INFO
- * (ERROR_INVALID_LEVEL: Wine 8), write the value the SCM reads at boot,
- * DelayedAutostart under the service's key. Returns 0 or sets the last
- * error and returns -1. */
-static int set_delayed_in_registry(const wchar_t *name) {
+/* Set the DWORD value `value` = 1 under the service's registry key: where
+ * ChangeServiceConfig2W lacks a level (ERROR_INVALID_LEVEL: Wine 8), the
+ * value the SCM reads it from (DelayedAutostart,
+ * FailureActionsOnNonCrashFailures). Returns 0 or sets the last error and
+ * returns a negative code. */
+static int set_service_flag(const wchar_t *name, const wchar_t *value) {
   wchar_t key[512];
   DWORD one = 1;
   HKEY k;
@@ -378,8 +379,8 @@ static int set_delayed_in_registry(const wchar_t *name) {
   key[sizeof(key) / sizeof(key[0]) - 1] = L'\0';
   rc = RegOpenKeyExW(HKEY_LOCAL_MACHINE, key, 0, KEY_SET_VALUE, &k);
   if (rc == ERROR_SUCCESS) {
-    rc = RegSetValueExW(k, L"DelayedAutostart", 0, REG_DWORD,
-                        (const BYTE *)&one, sizeof(one));
+    rc =
+        RegSetValueExW(k, value, 0, REG_DWORD, (const BYTE *)&one, sizeof(one));
     RegCloseKey(k);
   }
   if (rc != ERROR_SUCCESS) {
@@ -493,30 +494,6 @@ out:
   return rc;
 }
 
-/* Where ChangeServiceConfig2W lacks SERVICE_CONFIG_FAILURE_ACTIONS_FLAG
- * (ERROR_INVALID_LEVEL: Wine 8), write the value the SCM keeps it in. */
-static int set_flag_in_registry(const wchar_t *name) {
-  wchar_t key[512];
-  DWORD one = 1;
-  HKEY k;
-  LONG rc;
-
-  _snwprintf(key, sizeof(key) / sizeof(key[0]),
-             L"SYSTEM\\CurrentControlSet\\Services\\%ls", name);
-  key[sizeof(key) / sizeof(key[0]) - 1] = L'\0';
-  rc = RegOpenKeyExW(HKEY_LOCAL_MACHINE, key, 0, KEY_SET_VALUE, &k);
-  if (rc == ERROR_SUCCESS) {
-    rc = RegSetValueExW(k, L"FailureActionsOnNonCrashFailures", 0, REG_DWORD,
-                        (const BYTE *)&one, sizeof(one));
-    RegCloseKey(k);
-  }
-  if (rc != ERROR_SUCCESS) {
-    SetLastError((DWORD)rc);
-    return sw__win_error((DWORD)rc);
-  }
-  return 0;
-}
-
 /*
  * [service] recovery as the service's failure actions, and the flag that
  * makes the SCM apply them when the service reports STOPPED with an error
@@ -567,7 +544,7 @@ static int set_recovery(SC_HANDLE svc, const wchar_t *name,
   free(command);
   if (!ChangeServiceConfig2W(svc, SERVICE_CONFIG_FAILURE_ACTIONS_FLAG, &flag) &&
       (GetLastError() != ERROR_INVALID_LEVEL ||
-       set_flag_in_registry(name) != 0))
+       set_service_flag(name, L"FailureActionsOnNonCrashFailures") != 0))
     return fail(why, whylen, "set the failure actions flag");
 
   /* Read back: what the SCM will apply. */
@@ -767,7 +744,7 @@ int sw_os_service_install(const sw_config_t *cfg, const char *exe,
         !ChangeServiceConfig2W(svc, SERVICE_CONFIG_DELAYED_AUTO_START_INFO,
                                &delayed) &&
         (GetLastError() != ERROR_INVALID_LEVEL ||
-         set_delayed_in_registry(name) != 0)) {
+         set_service_flag(name, L"DelayedAutostart") != 0)) {
       rc = fail(why, whylen, "set delayed auto start");
       goto undo;
     }
