@@ -71,6 +71,21 @@ static bool have_children(void) {
   return !(rc < 0 && errno == ECHILD);
 }
 
+/* What a tree walk did, in the wrapper log: whose ("child", "hook"). */
+static void report_tree_kill(const char *why, const char *whose, int rc,
+                             const sw__tree_result_t *res) {
+  if (rc != 0)
+    sw_log_warnx("%s: cannot look for the %s's processes in /proc: %s", why,
+                 whose, strerror(-rc));
+  if (res->killed > 0)
+    sw_log_info("%s: ended %d process%s left of the %s's tree (pid %d%s)", why,
+                res->killed, res->killed == 1 ? "" : "es", whose,
+                res->first_pid, res->killed > 1 ? ", ..." : "");
+  if (res->failed_pid > 0)
+    sw_log_warnx("%s: kill pid %d: %s (%d)", why, res->failed_pid,
+                 strerror(res->failed_errno), res->failed_errno);
+}
+
 void sw__posix_end_tree(const char *why) {
   sw__tree_match_t m = {.root = (int)getpid()};
   sw__tree_result_t res;
@@ -78,17 +93,7 @@ void sw__posix_end_tree(const char *why) {
 
   if (!have_children()) return;
   rc = sw__posix_tree_kill(&m, &res);
-
-  if (rc != 0)
-    sw_log_warnx("%s: cannot look for the child's processes in /proc: %s", why,
-                 strerror(-rc));
-  if (res.killed > 0)
-    sw_log_info("%s: ended %d process%s left of the child's tree (pid %d%s)",
-                why, res.killed, res.killed == 1 ? "" : "es", res.first_pid,
-                res.killed > 1 ? ", ..." : "");
-  if (res.failed_pid > 0)
-    sw_log_warnx("%s: kill pid %d: %s (%d)", why, res.failed_pid,
-                 strerror(res.failed_errno), res.failed_errno);
+  report_tree_kill(why, "child", rc, &res);
   if (res.left > 0)
     sw_log_warnx(
         "%s: %d process%s of the child's tree still alive after %d "
@@ -130,16 +135,7 @@ static void end_hook_tree(int pid, const char *why) {
   sw__tree_result_t res;
   int rc = sw__posix_tree_kill(&m, &res);
 
-  if (rc != 0)
-    sw_log_warnx("%s: cannot look for the hook's processes in /proc: %s", why,
-                 strerror(-rc));
-  if (res.killed > 0)
-    sw_log_info("%s: ended %d process%s left of the hook's tree (pid %d%s)",
-                why, res.killed, res.killed == 1 ? "" : "es", res.first_pid,
-                res.killed > 1 ? ", ..." : "");
-  if (res.failed_pid > 0)
-    sw_log_warnx("%s: kill pid %d: %s (%d)", why, res.failed_pid,
-                 strerror(res.failed_errno), res.failed_errno);
+  report_tree_kill(why, "hook", rc, &res);
 }
 
 static bool hook_reaped(int pid, int status) {
