@@ -81,9 +81,33 @@ static int write_text(const char *path, const char *text) {
   return 0;
 }
 
+/* Move every process listed in <group>/cgroup.procs into the group
+ * whose folder is sub (the wrapper's own first). */
+static int move_all(const char *sub) {
+  char path[640], from[600], list[8192], pid[32], *p, *end;
+  int rc;
+
+  snprintf(path, sizeof(path), "%s/cgroup.procs", sub);
+  snprintf(pid, sizeof(pid), "%d", (int)getpid());
+  rc = write_text(path, pid);
+  if (rc != 0) return rc;
+  snprintf(from, sizeof(from), "%s/cgroup.procs", group);
+  rc = read_text(from, list, sizeof(list));
+  if (rc != 0) return rc;
+  for (p = list; *p != '\0'; p = end) {
+    long v = strtol(p, &end, 10);
+
+    if (end == p) break;
+    snprintf(pid, sizeof(pid), "%ld", v);
+    /* A process that ended meanwhile is not an error. */
+    if (v > 0 && (rc = write_text(path, pid)) != 0 && rc != -ESRCH) return rc;
+  }
+  return 0;
+}
+
 /* Find the delegated group and prepare it, once per wrapper. */
 static int setup(void) {
-  char text[4096], path[600], pid[32], rel[400];
+  char text[4096], path[600], rel[400];
   struct statfs sf;
   int rc;
 
@@ -127,9 +151,10 @@ static int setup(void) {
              strerror(errno));
     return setup_rc;
   }
-  snprintf(path, sizeof(path), "%s/svcwrap/cgroup.procs", group);
-  snprintf(pid, sizeof(pid), "%d", (int)getpid());
-  rc = write_text(path, pid);
+  /* Every process of the group moves (the wrapper and its orphan guard,
+   * forked earlier): one left behind would make enabling controllers
+   * fail with EBUSY. */
+  rc = move_all(path);
   if (rc == 0) {
     snprintf(path, sizeof(path), "%s/cgroup.subtree_control", group);
     rc = write_text(path, "+memory");
