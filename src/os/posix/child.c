@@ -280,7 +280,9 @@ static int start_process(const sw_config_t *cfg, const char *program,
 /* ---- WATCHDOG_PID ---------------------------------------------------------
  */
 
-static char self_exe[4096];
+/* The wrapper's own binary, even if replaced on disk since it started:
+ * in the spawned process (before its exec) /proc/self is still svcwrap. */
+static char self_exe[] = "/proc/self/exe";
 
 static bool wants_watchdog_pid(const sw_spawn_opts_t *o) {
   unsigned i;
@@ -292,13 +294,9 @@ static bool wants_watchdog_pid(const sw_spawn_opts_t *o) {
 
 /* *args becomes {self, SW_WATCHDOG_EXEC_VERB, program, args[1..]}. */
 static int trampoline_args(char ***args, const char *program) {
-  size_t n = 0, len = sizeof(self_exe), i;
+  size_t n = 0, i;
   char **old = *args, **v;
 
-  if (self_exe[0] == '\0' && uv_exepath(self_exe, &len) != 0) {
-    self_exe[0] = '\0';
-    return SW_ENOENT;
-  }
   while (old[n] != NULL)
     n++;
   v = calloc(n + 3, sizeof(*v));
