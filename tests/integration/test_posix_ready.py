@@ -311,3 +311,18 @@ def test_no_watchdog_pid_without_watchdog(ctx):
                "the child's report")
     assert out.read_text().strip() == "wdpid=none"
     stop(w)
+
+
+def test_watchdog_exec_failure_has_a_shells_code(ctx):
+    """With watchdog set the program is exec'd by svcwrap's own binary; a
+    missing one still ends with 127 (as a shell says), with the reason."""
+    missing = ctx.scratch / "no-such-program"
+    path = write_ini(ctx.scratch,
+                     f"[service]\nname = wdmiss\n\n[process]\n"
+                     f"executable = {missing}\n\n[health]\nwatchdog = 30s\n\n"
+                     f"[restart]\npolicy = no\n")
+    w = ctx.wrapper(path)
+    assert w.wait(10) == 1, w.log()
+    log = w.log()
+    assert f"exec {missing}: No such file or directory" in log, log
+    assert "service wdmiss failed (exit code 127)" in log, log

@@ -320,8 +320,12 @@ int sw_os_watchdog_exec(char **argv) {
     return 126;
   }
   execv(argv[0], argv);
-  fprintf(stderr, "svcwrap: exec %s: %s\n", argv[0], strerror(errno));
-  return errno == ENOENT ? 127 : 126;
+  {
+    int err = errno; /* before fprintf may change it */
+
+    fprintf(stderr, "svcwrap: exec %s: %s\n", argv[0], strerror(err));
+    return err == ENOENT ? 127 : 126;
+  }
 }
 
 int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
