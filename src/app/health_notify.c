@@ -45,8 +45,9 @@ static void on_message(void *data, const char *buf, size_t len) {
     memcpy(h->status, m.status, sizeof(h->status));
   }
   if (m.mainpid != 0 && m.mainpid != h->main_pid) {
-    h->main_pid = m.mainpid;
-    sw_log_info("notify: MAINPID=%d", m.mainpid);
+    if (h->hooks.on_mainpid == NULL ||
+        h->hooks.on_mainpid(h->hooks.run, m.mainpid))
+      h->main_pid = m.mainpid;
   }
   if (m.stopping && !h->stopping) {
     h->stopping = true;

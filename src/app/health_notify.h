@@ -3,7 +3,8 @@
  * [health] ready = notify and watchdog: the loop glue of the sd_notify
  * protocol. It opens the receiver (os.h), parses each message
  * (core/notify.h), hands READY=1 and EXTEND_TIMEOUT_USEC= to run.c, keeps
- * STATUS= text and MAINPID= for the status, and runs the watchdog: a
+ * STATUS= text for the status, MAINPID= to run.c (which has the OS follow
+ * that process) and the status, and runs the watchdog: a
  * period without WATCHDOG=1 is reported through sw_run_unhealthy() as
  * class watchdog. With neither key set nothing is opened or armed.
  * Runs on: the loop thread.
@@ -23,6 +24,9 @@ typedef struct {
   void *run;                                 /* borrowed: the run */
   void (*on_ready)(void *run);               /* READY=1 */
   void (*on_extend)(void *run, uint64_t ms); /* EXTEND_TIMEOUT_USEC= */
+  /* MAINPID=: whether pid became the child's main process (refusals are
+   * logged there). NULL: only recorded. */
+  bool (*on_mainpid)(void *run, int pid);
 } sw_notify_hooks_t;
 
 typedef struct {
@@ -42,7 +46,7 @@ typedef struct {
   bool has_status;
   char status[SW_NOTIFY_STATUS_MAX];
   bool stopping; /* STOPPING=1 */
-  int main_pid;  /* MAINPID=, else 0 */
+  int main_pid;  /* the last MAINPID= accepted, else 0 */
   char why[96];
 } sw_health_notify_t;
 

@@ -413,7 +413,8 @@ static void send_stop(run_t *r, sw_stop_method_t m) {
     return;
   }
   if (sw_os_child_stop(r->child, m, why, sizeof(why)) == 0) {
-    sw_log_info("stop: sent %s to pid %d", sw_stop_method_name(m), r->sup.pid);
+    sw_log_info("stop: sent %s to pid %d", sw_stop_method_name(m),
+                sw_os_child_pid(r->child));
     return;
   }
   sw_log_warnx("stop: %s could not be delivered: %s; next method",
@@ -1003,6 +1004,29 @@ static void on_notify_extend(void *data, uint64_t ms) {
   report_state(r);
 }
 
+/* MAINPID= from the child: the OS follows that process as the main one
+ * (sw_os_child_follow) when it is of the child's tree. */
+static bool on_notify_mainpid(void *data, int pid) {
+  run_t *r = data;
+  char why[256];
+  int rc;
+
+  if (r->child == NULL) return false;
+  why[0] = '\0';
+  rc = sw_os_child_follow(r->child, pid, why, sizeof(why));
+  if (rc != 0) {
+    sw_log_warnx(
+        "notify: MAINPID=%d refused: %s; pid %d stays the main "
+        "process",
+        pid, why, sw_os_child_pid(r->child));
+    return false;
+  }
+  sw_log_info("notify: MAINPID=%d: the child's main process is pid %d", pid,
+              sw_os_child_pid(r->child));
+  r->sup.pid = sw_os_child_pid(r->child);
+  return true;
+}
+
 static void on_stop_request(void *data, sw_stop_req_t why) {
   run_t *r = data;
   sw_input_t in = input(SW_EV_STOP);
@@ -1040,6 +1064,10 @@ static char *status_json(void *data) {
     f.probe_took_ms = r->probe.last_ms_taken;
     f.probe_failures = r->probe.count.failures;
   }
+  /* The main process may have changed under MAINPID= (the OS follows it,
+   * and falls back to the launcher if it ends first). */
+  if (r->child != NULL && r->sup.pid != 0)
+    r->sup.pid = sw_os_child_pid(r->child);
   if (r->child != NULL && r->sup.state != SW_ST_STARTING) {
     sw_tree_usage_t u = {0, 0, 0};
 
@@ -1234,7 +1262,8 @@ static int run_body(sw_host_t *host, void *data) {
     refuse(r);
   }
   if (!r->finished) {
-    sw_notify_hooks_t hooks = {r, on_notify_ready, on_notify_extend};
+    sw_notify_hooks_t hooks = {r, on_notify_ready, on_notify_extend,
+                               on_notify_mainpid};
 
     if (sw_health_notify_open(&r->notify, &r->loop, r->cfg, &hooks) != 0)
       refuse(r);

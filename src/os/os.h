@@ -61,7 +61,29 @@ typedef struct {
 int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *opts, sw_child_t **out,
                 char *why, size_t whylen) SW_MUST_CHECK;
 
+/* The child's main process: the launched process, or the pid it named with
+ * MAINPID= once sw_os_child_follow() accepted it. */
 int sw_os_child_pid(const sw_child_t *c);
+
+/*
+ * MAINPID=: make `pid` the child's main process, as systemd does for
+ * Type=notify. Only a process of the child's own tree is accepted (POSIX:
+ * a descendant of the launched process, or an orphan of its tree
+ * reparented to the wrapper, a subreaper, carrying the tree's marker and
+ * not in a hook's session; Windows: a process in the child's job object).
+ * From then on the main process takes the stop methods' signals and
+ * sw_os_child_signal(); when the launched process exits while the main
+ * process lives, no exit is reported (one info line says so) until the
+ * main process ends, and then with ITS status (POSIX: known when the
+ * wrapper reaps it, else reported as code 0 with a log line saying the
+ * status is unknown). If the main process ends first, the launched
+ * process is the main process again. `pid` equal to the launched process
+ * (or the main process already): nothing changes. Returns 0, or a
+ * negative code with the reason for the refusal in why[whylen] (nothing
+ * changes then). Runs on: loop thread.
+ */
+int sw_os_child_follow(sw_child_t *c, int pid, char *why,
+                       size_t whylen) SW_MUST_CHECK;
 
 /*
  * Deliver stop method m to the child's tree. Returns 0 when delivered

@@ -3,12 +3,15 @@
  * The fake child: a libuv timer that plays a sw_fake_child_t script
  * (output chunks, an exit) from the spawn on, and reacts to stop methods
  * as scripted. Like a real child, its exit comes after its last output,
- * and nothing is delivered while its output is paused.
+ * and nothing is delivered while its output is paused. With MAINPID=
+ * followed, the launched process's exit waits for the main process's, as
+ * in the real backends.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "core/err.h"
 #include "os/fake/fake.h"
 
@@ -25,6 +28,11 @@ struct sw_child_s {
   uint32_t code;
   int signal;
   bool paused;
+  bool following;     /* script->main_pid is the main process */
+  bool launcher_gone; /* the launched process exited, the main one runs */
+  bool main_exiting;  /* main_exit_at, main_code set */
+  uint64_t main_exit_at;
+  uint32_t main_code;
 };
 
 static void on_timer(uv_timer_t *t);
@@ -37,6 +45,9 @@ static void schedule(sw_child_t *c) {
   if (c->next_chunk < c->script->n_out)
     at = c->script->out[c->next_chunk].at_ms;
   if (c->exiting && c->exit_at < at) at = c->exit_at;
+  if (c->following && !c->launcher_gone && c->main_exiting &&
+      c->main_exit_at < at)
+    at = c->main_exit_at;
   if (at == UINT64_MAX) return;
   uv_timer_start(&c->timer, on_timer, at > now ? at - now : 0, 0);
 }
@@ -56,10 +67,33 @@ static void on_timer(uv_timer_t *t) {
       c->opts.on_output(c->opts.data, k->stream, k->text, strlen(k->text));
   }
   if (c->paused) return; /* resumed by sw_os_child_pause_output() */
+  if (c->following && !c->launcher_gone && c->main_exiting &&
+      c->main_exit_at <= now) {
+    /* The main process ended first: the launcher's exit counts. */
+    c->following = false;
+    c->main_exiting = false;
+    sw_log_info("fake: MAINPID %d ended before the launcher pid %d",
+                c->script->main_pid, c->pid);
+  }
   if (c->exiting && c->exit_at <= now &&
       (c->next_chunk >= c->script->n_out ||
        c->script->out[c->next_chunk].at_ms > c->exit_at)) {
     c->exiting = false;
+    if (c->following && !c->launcher_gone) {
+      c->launcher_gone = true;
+      sw_log_info(
+          "fake: the launcher pid %d exited (exit code %u); "
+          "following MAINPID %d",
+          c->pid, c->code, c->script->main_pid);
+      if (c->main_exiting) {
+        c->exiting = true;
+        c->exit_at = c->main_exit_at;
+        c->code = c->main_code;
+        c->signal = 0;
+      }
+      schedule(c);
+      return;
+    }
     c->next_chunk = c->script->n_out; /* what comes later never comes */
     /* The caller may free the child in here: touch nothing after. */
     c->opts.on_exit(c->opts.data, c->code, c->signal);
@@ -99,6 +133,9 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *opts, sw_child_t **out,
   c->exit_at = s->exit_ms;
   c->code = s->code;
   c->signal = s->signal;
+  c->main_exiting = s->main_exits;
+  c->main_exit_at = s->main_exit_ms;
+  c->main_code = s->main_code;
   uv_timer_init(loop, &c->timer);
   c->timer.data = c;
   schedule(c);
@@ -108,7 +145,25 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *opts, sw_child_t **out,
 }
 
 int sw_os_child_pid(const sw_child_t *c) {
-  return c->pid;
+  return c->following ? c->script->main_pid : c->pid;
+}
+
+int sw_os_child_follow(sw_child_t *c, int pid, char *why, size_t whylen) {
+  if (pid == sw_os_child_pid(c)) return 0;
+  if (pid == c->pid && !c->launcher_gone) {
+    c->following = false;
+    return 0;
+  }
+  if (c->script->main_pid == 0 || pid != c->script->main_pid ||
+      (c->main_exiting && c->main_exit_at <= uv_now(c->loop) - c->start)) {
+    snprintf(why, whylen, "fake: pid %d is not in the tree of pid %d", pid,
+             c->pid);
+    return SW_EACCES;
+  }
+  c->following = true;
+  sw_fake.n_follows++;
+  schedule(c);
+  return 0;
 }
 
 int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
@@ -116,9 +171,10 @@ int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
   const sw_fake_reaction_t *r = &c->script->on_stop[m];
   uint64_t at;
 
-  if (sw_fake.n_stops < SW_FAKE_MAX_RECORDS)
+  if (sw_fake.n_stops < SW_FAKE_MAX_RECORDS) {
+    sw_fake.stop_pids[sw_fake.n_stops] = sw_os_child_pid(c);
     sw_fake.stops[sw_fake.n_stops++] = m;
-  else
+  } else
     sw_fake.overflow++;
   switch (r->kind) {
   case SW_FAKE_UNDELIVERABLE:
@@ -127,7 +183,13 @@ int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
     return SW_EUNDELIVERED;
   case SW_FAKE_EXIT:
     at = uv_now(c->loop) - c->start + r->ms;
-    if (!c->exiting || at < c->exit_at) {
+    if (!c->exiting || at < c->exit_at || c->following) {
+      /* Followed, the main process takes the method: its exit is the
+       * child's, whatever the launcher still does. */
+      if (c->following) {
+        c->launcher_gone = true;
+        c->main_exiting = false;
+      }
       c->exiting = true;
       c->exit_at = at;
       c->code = r->code;
@@ -143,13 +205,13 @@ int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
 
 int sw_os_child_signal(sw_child_t *c, const char *signame, char *why,
                        size_t whylen) {
-  (void)c;
   (void)why;
   (void)whylen;
-  if (sw_fake.n_signals < SW_FAKE_MAX_RECORDS)
+  if (sw_fake.n_signals < SW_FAKE_MAX_RECORDS) {
+    sw_fake.signal_pids[sw_fake.n_signals] = sw_os_child_pid(c);
     snprintf(sw_fake.signals[sw_fake.n_signals++], sizeof(sw_fake.signals[0]),
              "%s", signame);
-  else
+  } else
     sw_fake.overflow++;
   return 0;
 }

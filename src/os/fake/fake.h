@@ -54,6 +54,14 @@ typedef struct {
   uint32_t code;
   int signal;
   sw_fake_reaction_t on_stop[SW_STOP__COUNT]; /* per method */
+  /* MAINPID=: the one pid of its tree sw_os_child_follow() accepts (0:
+   * none), and whether that process exits on its own, main_exit_ms after
+   * the spawn, with main_code. A stop reaction's exit is the main
+   * process's when one is followed. */
+  int main_pid;
+  bool main_exits;
+  uint64_t main_exit_ms;
+  uint32_t main_code;
 } sw_fake_child_t;
 
 typedef enum {
@@ -109,10 +117,13 @@ typedef struct {
   sw_fake_entry_t entries[SW_FAKE_MAX_RECORDS];
   unsigned n_entries;
   sw_stop_method_t stops[SW_FAKE_MAX_RECORDS]; /* every method tried */
+  int stop_pids[SW_FAKE_MAX_RECORDS];          /* ... aimed at this pid */
   unsigned n_stops;
+  unsigned n_follows; /* sw_os_child_follow() calls that were accepted */
   unsigned n_requests_done;
   unsigned n_controls_refused;           /* control codes the host refused */
   char signals[SW_FAKE_MAX_RECORDS][16]; /* sw_os_child_signal() names */
+  int signal_pids[SW_FAKE_MAX_RECORDS];  /* ... aimed at this pid */
   unsigned n_signals;
   bool event_open, event_closed;
   unsigned overflow;      /* records that found their array full */

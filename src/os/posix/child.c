@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,10 +32,34 @@
 
 extern char **environ;
 
+typedef struct follow_s follow_t;
+
 struct sw_child_s {
   sw__childio_t io; /* first: the handles' data points here */
   int pid;
   bool hook; /* a hook, not the child (sw_spawn_opts_t.command) */
+  /* MAINPID= (sw_os_child_follow): the main process, 0 while it is the
+   * launched process (pid). */
+  int main_pid;
+  bool launcher_gone; /* pid exited while main_pid lives */
+  follow_t *watch;    /* learns of main_pid's end when we cannot reap it */
+};
+
+/*
+ * The end of a main process that is not (yet) the wrapper's child, so not
+ * seen by the reaper: a pidfd (Linux >= 5.3) readable once it exits, or,
+ * where pidfd_open is missing, a timer looking at /proc. Its own heap
+ * block, closed apart from the child's handles.
+ */
+#define FOLLOW_POLL_MS 100
+struct follow_s {
+  union {
+    uv_poll_t poll;
+    uv_timer_t timer;
+  } h;
+  bool is_poll;
+  int fd; /* the pidfd, or -1 */
+  sw_child_t *c;
 };
 
 /*
@@ -107,7 +132,186 @@ bool sw__posix_last_exit(int *code, int *signal) {
   return have_last_exit;
 }
 
+static void follow_closed(uv_handle_t *h) {
+  follow_t *w = h->data;
+
+  if (w->fd >= 0) close(w->fd);
+  free(w);
+}
+
+static void follow_stop(sw_child_t *c) {
+  follow_t *w = c->watch;
+
+  if (w == NULL) return;
+  c->watch = NULL;
+  w->c = NULL;
+  uv_close((uv_handle_t *)&w->h, follow_closed);
+}
+
+/* "exit code 3" / "signal 15" for the log. */
+static const char *status_text(int status, char *buf, size_t len) {
+  if (WIFSIGNALED(status))
+    snprintf(buf, len, "signal %d", WTERMSIG(status));
+  else
+    snprintf(buf, len, "exit code %d", WEXITSTATUS(status));
+  return buf;
+}
+
+static void child_exited(sw_child_t *c, int status);
+
+/* The main process ended; status_known: reaped by us (status is its). */
+static void main_ended(sw_child_t *c, bool status_known, int status) {
+  char st[32];
+  int pid = c->main_pid;
+
+  follow_stop(c);
+  if (!c->launcher_gone) {
+    /* The launched process still runs: its exit counts again. */
+    c->main_pid = 0;
+    if (status_known)
+      sw_log_info(
+          "MAINPID %d ended (%s) before the launcher pid %d; the "
+          "launcher is the main process again",
+          pid, status_text(status, st, sizeof(st)), c->pid);
+    else
+      sw_log_info(
+          "MAINPID %d ended before the launcher pid %d; the launcher is "
+          "the main process again",
+          pid, c->pid);
+    return;
+  }
+  if (!status_known) {
+    /* Not our child (its parent, in the tree, still runs and reaps it):
+     * the kernel tells its status only to that parent. */
+    sw_log_info(
+        "MAINPID %d ended; its exit status is unknown (it is not the "
+        "wrapper's child), reported as exit code 0",
+        pid);
+    status = 0;
+  }
+  child_exited(c, status);
+}
+
+/* Whether the followed process is still running (not a zombie). */
+static bool main_alive(const sw_child_t *c) {
+  int ppid, pgid, sid;
+
+  return sw__posix_proc_info(c->main_pid, &ppid, &pgid, &sid);
+}
+
+/* The watch saw the main process end (or may have): collect its status
+ * when it is our child, else report it unknown. */
+static void follow_check(follow_t *w) {
+  sw_child_t *c = w->c;
+  int status = 0;
+  pid_t r;
+
+  if (c == NULL || c->main_pid == 0) return;
+  do
+    r = waitpid(c->main_pid, &status, WNOHANG);
+  while (r < 0 && errno == EINTR);
+  if (r == c->main_pid) {
+    main_ended(c, true, status);
+  } else if (r == 0) {
+    /* Our child and not yet dead: the pidfd was early (never expected)
+     * or the timer looked; the reaper will see its exit. */
+    return;
+  } else if (!main_alive(c)) {
+    main_ended(c, false, 0);
+  }
+}
+
+static void on_follow_poll(uv_poll_t *p, int status, int events) {
+  (void)events;
+  if (status != 0)
+    sw_log_warnx("watch MAINPID: %s; looking in /proc", uv_strerror(status));
+  follow_check(p->data);
+}
+
+static void on_follow_timer(uv_timer_t *t) {
+  follow_t *w = t->data;
+  int ppid, pgid, sid;
+
+  if (w->c == NULL || w->c->main_pid == 0) return;
+  if (!sw__posix_proc_info(w->c->main_pid, &ppid, &pgid, &sid)) follow_check(w);
+}
+
+/* Start watching c->main_pid's end; 0 or a negative code with why. */
+static int follow_start(sw_child_t *c, char *why, size_t whylen) {
+  uv_loop_t *loop = c->io.drain.loop;
+  follow_t *w = calloc(1, sizeof(*w));
+  int rc;
+
+  if (w == NULL) {
+    snprintf(why, whylen, "%s", sw_strerror(SW_ENOMEM));
+    return SW_ENOMEM;
+  }
+  w->c = c;
+  w->fd = -1;
+#ifdef SYS_pidfd_open
+  w->fd = (int)syscall(SYS_pidfd_open, (pid_t)c->main_pid, 0);
+  if (w->fd < 0 && errno != ENOSYS) {
+    int err = errno;
+
+    snprintf(why, whylen, "pidfd_open(%d): %s", c->main_pid, strerror(err));
+    free(w);
+    return -err;
+  }
+#endif
+  if (w->fd >= 0) {
+    rc = uv_poll_init(loop, &w->h.poll, w->fd);
+    if (rc == 0) {
+      w->is_poll = true;
+      w->h.poll.data = w;
+      rc = uv_poll_start(&w->h.poll, UV_READABLE, on_follow_poll);
+      if (rc != 0) {
+        snprintf(why, whylen, "watch pid %d: %s", c->main_pid, uv_strerror(rc));
+        c->watch = w;
+        follow_stop(c);
+        return rc;
+      }
+      c->watch = w;
+      return 0;
+    }
+    close(w->fd);
+    w->fd = -1;
+  }
+  /* No pidfd here (Linux < 5.3): look at /proc on a timer. */
+  uv_timer_init(loop, &w->h.timer);
+  w->h.timer.data = w;
+  rc = uv_timer_start(&w->h.timer, on_follow_timer, FOLLOW_POLL_MS,
+                      FOLLOW_POLL_MS);
+  c->watch = w;
+  if (rc != 0) {
+    snprintf(why, whylen, "watch pid %d: %s", c->main_pid, uv_strerror(rc));
+    follow_stop(c);
+  }
+  return rc;
+}
+
+/* The launched process was reaped with status. */
+static void launcher_exited(sw_child_t *c, int status) {
+  char st[32];
+
+  if (c->main_pid != 0 && main_alive(c)) {
+    c->launcher_gone = true;
+    sw_log_info("the launcher pid %d exited (%s); following MAINPID %d", c->pid,
+                status_text(status, st, sizeof(st)), c->main_pid);
+    return;
+  }
+  if (c->main_pid != 0) {
+    sw_log_info(
+        "MAINPID %d ended before the launcher pid %d; the launcher's "
+        "exit counts",
+        c->main_pid, c->pid);
+    follow_stop(c);
+    c->main_pid = 0;
+  }
+  child_exited(c, status);
+}
+
 static void child_exited(sw_child_t *c, int status) {
+  follow_stop(c);
   current = NULL;
   /* The leader is gone: nothing else of its tree may stay behind, neither
    * its group nor what left it (setsid), which would otherwise hold its
@@ -192,8 +396,11 @@ static void on_sigchld(uv_signal_t *s, int signum) {
     r = waitpid(-1, &status, WNOHANG);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) break; /* none left to reap (0), or no children (ECHILD) */
-    if (current != NULL && r == current->pid)
-      child_exited(current, status);
+    if (current != NULL && r == current->pid && !current->launcher_gone)
+      launcher_exited(current, status);
+    else if (current != NULL && current->main_pid != 0 &&
+             r == current->main_pid)
+      main_ended(current, true, status);
     else if (!hook_reaped((int)r, status) &&
              !sw__posix_helper_reaped((int)r, status))
       command_exited(r, status);
@@ -473,7 +680,104 @@ out:
 }
 
 int sw_os_child_pid(const sw_child_t *c) {
-  return c->pid;
+  return c->main_pid != 0 ? c->main_pid : c->pid;
+}
+
+/* Whether hook pid leads session sid (a hook's tree, not the child's). */
+static bool in_hook_session(int sid) {
+  int i;
+
+  for (i = 0; i < MAX_HOOKS; i++)
+    if (hooks[i] != NULL && hooks[i]->pid == sid) return true;
+  return false;
+}
+
+/*
+ * Whether pid belongs to c's tree: its parent links lead to the launched
+ * process, or to the wrapper (a subreaper adopts the orphans of the tree)
+ * through a process with the tree's marker that is not in a hook's
+ * session (hooks carry the marker too). Else why says where they lead.
+ */
+static bool in_tree(const sw_child_t *c, int pid, char *why, size_t whylen) {
+  int self = (int)getpid(), cur = pid, ppid, pgid, sid, steps;
+
+  for (steps = 0; steps < 4096; steps++) {
+    if (!sw__posix_proc_info(cur, &ppid, &pgid, &sid)) {
+      if (cur == pid)
+        snprintf(why, whylen, "no such process running");
+      else
+        snprintf(why, whylen, "its ancestor pid %d is gone", cur);
+      return false;
+    }
+    if (cur == c->pid && !c->launcher_gone) return true;
+    if (ppid == self) break;
+    if (ppid <= 1 || ppid == cur) {
+      snprintf(why, whylen,
+               "not in the child's tree (its parents lead to pid %d, not to "
+               "the child pid %d or the wrapper)",
+               ppid, c->pid);
+      return false;
+    }
+    cur = ppid;
+  }
+  if (steps == 4096) {
+    snprintf(why, whylen, "its parents go on and on");
+    return false;
+  }
+  /* cur is a child of the wrapper: an orphan of some tree, a hook or a
+   * [control] exec: command (which has no marker). */
+  if (!sw__posix_has_marker(cur)) {
+    snprintf(why, whylen,
+             "not in the child's tree (pid %d below the wrapper is not "
+             "the child's)",
+             cur);
+    return false;
+  }
+  if (in_hook_session(sid) || in_hook_session(cur)) {
+    snprintf(why, whylen, "it belongs to a hook's tree");
+    return false;
+  }
+  return true;
+}
+
+int sw_os_child_follow(sw_child_t *c, int pid, char *why, size_t whylen) {
+  int old = c->main_pid, rc;
+
+  if (c->hook || c->io.exited) {
+    snprintf(why, whylen, "%s",
+             c->hook ? "a hook has no main process" : "the child has exited");
+    return SW_ESTATE;
+  }
+  if (pid <= 0) {
+    snprintf(why, whylen, "%d is not a pid", pid);
+    return SW_EINVAL;
+  }
+  if (pid == sw_os_child_pid(c)) return 0;
+  if (pid == c->pid && !c->launcher_gone) {
+    /* Back to the launched process, which still runs. */
+    follow_stop(c);
+    c->main_pid = 0;
+    return 0;
+  }
+  if (!in_tree(c, pid, why, whylen)) return SW_EACCES;
+  follow_stop(c);
+  c->main_pid = pid;
+  rc = follow_start(c, why, whylen);
+  if (rc != 0) {
+    c->main_pid = old;
+    if (old != 0 && follow_start(c, why, whylen) != 0)
+      sw_log_warnx("watch MAINPID %d again: %s", old, why);
+    return rc;
+  }
+  /* Gone between the check and the watch: its end may have come before
+   * the pidfd existed. Look once now. */
+  if (!main_alive(c)) {
+    snprintf(why, whylen, "pid %d exited meanwhile", pid);
+    follow_stop(c);
+    c->main_pid = old;
+    return SW_ENOENT;
+  }
+  return 0;
 }
 
 int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
@@ -507,7 +811,23 @@ int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
              sw_stop_method_name(m));
     return SW_ENOSYS;
   }
-  if (kill(-c->pid, sig) != 0) {
+  if (c->main_pid != 0) {
+    /* MAINPID=: the main process takes the method's signal; the
+     * launcher's group too while the launcher runs (once gone, its
+     * group's rest is ended with the tree). */
+    int g = (int)getpgid(c->main_pid);
+
+    if ((!c->launcher_gone || g == c->pid) && kill(-c->pid, sig) != 0 &&
+        errno != ESRCH)
+      sw_log_warn("kill(-%d, %s)", c->pid, strsignal(sig));
+    if (g != c->pid && kill(c->main_pid, sig) != 0 && errno != ESRCH) {
+      int err = errno;
+
+      snprintf(why, whylen, "kill(%d, %s): %s", c->main_pid, strsignal(sig),
+               strerror(err));
+      return -err;
+    }
+  } else if (kill(-c->pid, sig) != 0) {
     int err = errno;
 
     snprintf(why, whylen, "kill(-%d, %s): %s", c->pid, strsignal(sig),
@@ -622,15 +942,16 @@ int sw_os_child_signal(sw_child_t *c, const char *signame, char *why,
     return SW_EINVAL;
   }
   if (c->io.exited) {
-    snprintf(why, whylen, "pid %d has exited", c->pid);
+    snprintf(why, whylen, "pid %d has exited", sw_os_child_pid(c));
     return SW_ESTATE;
   }
   /* The main process only, as systemd's ExecReload=kill -HUP $MAINPID:
    * a reload is the service's business, not every helper's. */
-  if (kill(c->pid, sig) != 0) {
+  if (kill(sw_os_child_pid(c), sig) != 0) {
     int err = errno;
 
-    snprintf(why, whylen, "kill(%d, %s): %s", c->pid, signame, strerror(err));
+    snprintf(why, whylen, "kill(%d, %s): %s", sw_os_child_pid(c), signame,
+             strerror(err));
     return -err;
   }
   return 0;
@@ -646,5 +967,6 @@ void sw_os_child_free(sw_child_t *c) {
   }
   for (int i = 0; i < MAX_HOOKS; i++)
     if (hooks[i] == c) hooks[i] = NULL;
+  follow_stop(c);
   sw__childio_close(&c->io);
 }

@@ -75,6 +75,12 @@ const char *sw__posix_tree_marker(void);
  * nothing: the guard calls it too. */
 int sw__posix_tree_kill(const sw__tree_match_t *m, sw__tree_result_t *res);
 
+/* pid's parent, process group and session from /proc/<pid>/stat; false
+ * when it is gone or a zombie (it has exited). */
+bool sw__posix_proc_info(int pid, int *ppid, int *pgid, int *sid);
+/* Whether pid's environment carries this run's marker. */
+bool sw__posix_has_marker(int pid);
+
 /* The wrapper's end of it (child.c): kill every descendant but the guard,
  * logging what was found and what failed under `why` ("child exited",
  * "terminate", ...). */

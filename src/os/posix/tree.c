@@ -126,6 +126,20 @@ static bool has_marker(int pid) {
   return found;
 }
 
+bool sw__posix_proc_info(int pid, int *ppid, int *pgid, int *sid) {
+  proc_t p;
+
+  if (!read_stat(pid, &p)) return false;
+  *ppid = p.ppid;
+  *pgid = p.pgid;
+  *sid = p.sid;
+  return true;
+}
+
+bool sw__posix_has_marker(int pid) {
+  return marker[0] != '\0' && has_marker(pid);
+}
+
 /* One scan: the live processes of the system into *v (grown as needed);
  * returns how many, or -errno. */
 static int scan(proc_t **v, size_t *cap) {

@@ -48,6 +48,12 @@ struct sw_child_s {
   HANDLE wait; /* RegisterWaitForSingleObject */
   DWORD pid;
   bool new_group;
+  /* MAINPID= (sw_os_child_follow): the main process, when not pid. */
+  uv_async_t main_async; /* main's end reaches the loop */
+  HANDLE main;           /* SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION */
+  HANDLE main_wait;      /* RegisterWaitForSingleObject on it */
+  DWORD main_pid;        /* 0: the launched process is the main one */
+  bool launcher_gone;    /* pid exited while main_pid lives */
 };
 
 /* The named stop event lives as long as the wrapper: children come and
@@ -489,8 +495,19 @@ static int make_pipe(HANDLE *ours, HANDLE *theirs, char *why, size_t whylen) {
 /* ---- lifetime ---------------------------------------------------------------
  */
 
+/* Stop following the main process (its wait and handle). */
+static void main_release(sw_child_t *c) {
+  if (c->main_wait != NULL)
+    UnregisterWaitEx(c->main_wait, INVALID_HANDLE_VALUE);
+  c->main_wait = NULL;
+  if (c->main != NULL) CloseHandle(c->main);
+  c->main = NULL;
+  c->main_pid = 0;
+}
+
 /* Release what only Windows has, before the last handle frees c. */
 static void release_os(sw_child_t *c) {
+  main_release(c);
   if (c->wait != NULL) UnregisterWaitEx(c->wait, INVALID_HANDLE_VALUE);
   c->wait = NULL;
   if (c->process != NULL) CloseHandle(c->process);
@@ -500,18 +517,70 @@ static void release_os(sw_child_t *c) {
   c->job = NULL;
 }
 
+/* The child's tree is over: its main process's exit code is code. */
+static void tree_exited(sw_child_t *c, DWORD code) {
+  /* The leader is gone: nothing else of its tree may stay behind. */
+  if (!TerminateJobObject(c->job, 1))
+    sw_log_warn("terminate the rest of pid %lu's job", (unsigned long)c->pid);
+  sw__childio_exited(&c->io, code, 0);
+}
+
+/* Runs on: the loop thread, after main_waited. */
+static void on_main_exited(uv_async_t *a) {
+  sw_child_t *c = a->data;
+  DWORD code = 1, pid = c->main_pid;
+
+  /* A notification of an earlier main process (replaced meanwhile) finds
+   * this one still running: not its end. */
+  if (c->io.exited || c->main == NULL ||
+      WaitForSingleObject(c->main, 0) != WAIT_OBJECT_0)
+    return;
+  if (!GetExitCodeProcess(c->main, &code))
+    sw_log_warn("exit code of MAINPID %lu", (unsigned long)pid);
+  if (!c->launcher_gone) {
+    sw_log_info(
+        "MAINPID %lu ended (exit code %lu) before the launcher pid %lu; "
+        "the launcher is the main process again",
+        (unsigned long)pid, (unsigned long)code, (unsigned long)c->pid);
+    main_release(c);
+    return;
+  }
+  main_release(c);
+  tree_exited(c, code);
+}
+
+/* Runs on: a thread-pool thread. Only hands off to the loop. */
+static VOID CALLBACK main_waited(PVOID data, BOOLEAN timed_out) {
+  sw_child_t *c = data;
+
+  (void)timed_out;
+  uv_async_send(&c->main_async);
+}
+
 /* Runs on: the loop thread, after exit_waited. */
 static void on_exited(uv_async_t *a) {
   sw_child_t *c = a->data;
   DWORD code = 1;
 
-  if (c->io.exited) return;
+  if (c->io.exited || c->launcher_gone) return;
   if (!GetExitCodeProcess(c->process, &code))
     sw_log_warn("exit code of pid %lu", (unsigned long)c->pid);
-  /* The leader is gone: nothing else of its tree may stay behind. */
-  if (!TerminateJobObject(c->job, 1))
-    sw_log_warn("terminate the rest of pid %lu's job", (unsigned long)c->pid);
-  sw__childio_exited(&c->io, code, 0);
+  if (c->main != NULL && WaitForSingleObject(c->main, 0) == WAIT_TIMEOUT) {
+    c->launcher_gone = true;
+    sw_log_info(
+        "the launcher pid %lu exited (exit code %lu); following "
+        "MAINPID %lu",
+        (unsigned long)c->pid, (unsigned long)code, (unsigned long)c->main_pid);
+    return;
+  }
+  if (c->main != NULL) {
+    sw_log_info(
+        "MAINPID %lu ended before the launcher pid %lu; the launcher's "
+        "exit counts",
+        (unsigned long)c->main_pid, (unsigned long)c->pid);
+    main_release(c);
+  }
+  tree_exited(c, code);
 }
 
 /* Runs on: a thread-pool thread. Only hands off to the loop. */
@@ -809,7 +878,8 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
   nul = INVALID_HANDLE_VALUE;
 
   /* From here on, libuv owns our pipe ends and the loop handles. */
-  sw__childio_init(&c->io, loop, o, 1 /* the exit notification */);
+  sw__childio_init(&c->io, loop, o,
+                   2 /* the exit notifications: the child's, MAINPID's */);
   for (i = 0; i < 2; i++) {
     int fd = _open_osfhandle((intptr_t)ours[i], _O_RDONLY);
 
@@ -835,11 +905,22 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
     snprintf(why, whylen, "exit notification for pid %lu: %s",
              (unsigned long)c->pid, uv_strerror(rc));
     release_os(c); /* closes the job: KILL_ON_JOB_CLOSE ends the tree */
-    c->io.open_handles--;
+    c->io.open_handles -= 2;
     sw__childio_close(&c->io);
     goto out;
   }
   c->exited_async.data = c;
+  rc = uv_async_init(loop, &c->main_async, on_main_exited);
+  if (rc != 0) {
+    snprintf(why, whylen, "exit notification for pid %lu: %s",
+             (unsigned long)c->pid, uv_strerror(rc));
+    release_os(c);
+    c->io.open_handles--;
+    uv_close((uv_handle_t *)&c->exited_async, sw__childio_handle_closed);
+    sw__childio_close(&c->io);
+    goto out;
+  }
+  c->main_async.data = c;
   if (!RegisterWaitForSingleObject(&c->wait, c->process, exit_waited, c,
                                    INFINITE, WT_EXECUTEONLYONCE)) {
     /* Without the wait we would never learn of the exit: stop now. */
@@ -882,7 +963,65 @@ uv_loop_t *sw__win_child_loop(const sw_child_t *c) {
 }
 
 int sw_os_child_pid(const sw_child_t *c) {
-  return (int)c->pid;
+  return (int)(c->main_pid != 0 ? c->main_pid : c->pid);
+}
+
+int sw_os_child_follow(sw_child_t *c, int pid, char *why, size_t whylen) {
+  BOOL in = FALSE;
+  HANDLE h;
+
+  if (c->io.exited) {
+    snprintf(why, whylen, "the child has exited");
+    return SW_ESTATE;
+  }
+  if (pid <= 0) {
+    snprintf(why, whylen, "%d is not a pid", pid);
+    return SW_EINVAL;
+  }
+  if (pid == sw_os_child_pid(c)) return 0;
+  if ((DWORD)pid == c->pid && !c->launcher_gone) {
+    main_release(c); /* back to the launched process, which still runs */
+    return 0;
+  }
+  h = OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE,
+                  (DWORD)pid);
+  if (h == NULL) {
+    char what[64];
+
+    snprintf(what, sizeof(what), "OpenProcess(pid %d)", pid);
+    return fmt_err(why, whylen, what, GetLastError());
+  }
+  if (!IsProcessInJob(h, c->job, &in)) {
+    int rc = fmt_err(why, whylen, "IsProcessInJob", GetLastError());
+
+    CloseHandle(h);
+    return rc;
+  }
+  if (!in) {
+    CloseHandle(h);
+    snprintf(why, whylen,
+             "not in the child's job object (not of the tree of pid %lu)",
+             (unsigned long)c->pid);
+    return SW_EACCES;
+  }
+  if (WaitForSingleObject(h, 0) != WAIT_TIMEOUT) {
+    CloseHandle(h);
+    snprintf(why, whylen, "pid %d has exited", pid);
+    return SW_ENOENT;
+  }
+  main_release(c);
+  c->main = h;
+  c->main_pid = (DWORD)pid;
+  if (!RegisterWaitForSingleObject(&c->main_wait, h, main_waited, c, INFINITE,
+                                   WT_EXECUTEONLYONCE)) {
+    int rc =
+        fmt_err(why, whylen, "RegisterWaitForSingleObject", GetLastError());
+
+    c->main_wait = NULL;
+    main_release(c);
+    return rc;
+  }
+  return 0;
 }
 
 /* ---- stop methods
@@ -939,6 +1078,8 @@ static int post_wm_close(sw_child_t *c, char *why, size_t whylen) {
 
 int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
                      size_t whylen) {
+  bool sent_main = false;
+
   if (c->io.exited) {
     /* Gone already (its tree ended with it); the exit is reported once
      * its output is drained, which is all a stop method can achieve. */
@@ -957,7 +1098,13 @@ int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
                "aimed at it");
       return SW_EUNDELIVERED;
     }
-    if (!GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, c->pid)) {
+    /* MAINPID=: the main process's own group too, when it leads one
+     * (else it is in the launcher's, reached below). Groups are disjoint:
+     * nobody gets it twice. */
+    if (c->main_pid != 0 &&
+        GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, c->main_pid))
+      sent_main = true;
+    if (!GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, c->pid) && !sent_main) {
       return fmt_err(why, whylen, "GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT)",
                      GetLastError());
     }
@@ -1012,5 +1159,6 @@ void sw_os_child_free(sw_child_t *c) {
   if (c == NULL || c->io.freeing) return;
   release_os(c);
   uv_close((uv_handle_t *)&c->exited_async, sw__childio_handle_closed);
+  uv_close((uv_handle_t *)&c->main_async, sw__childio_handle_closed);
   sw__childio_close(&c->io);
 }
