@@ -867,6 +867,126 @@ static void no_limit_reads_nothing(void **state) {
   assert_int_equal(sw_fake.n_usage_reads, 0);
 }
 
+/* ---- MAINPID= -------------------------------------------------------------
+ */
+
+/* The launcher names its worker with MAINPID= and exits 0: no exit yet;
+ * the worker's exit 3 is the child's, and on-failure restarts it. The
+ * next child's MAINPID= outside its tree is refused; its stop goes to it. */
+static void mainpid_exit_is_the_childs(void **state) {
+  static sw_fake_child_t kids[2];
+  static const sw_fake_request_t reqs[] = {{600, SW_FAKE_REQ_STOP, 0}};
+  char *wlog;
+
+  (void)state;
+  memset(kids, 0, sizeof(kids));
+  kids[0].out[0] =
+      (sw_fake_chunk_t){10, SW_FAKE_NOTIFY, "READY=1\nMAINPID=1500"};
+  kids[0].out[1] = (sw_fake_chunk_t){100, 1, "worker still writes\n"};
+  kids[0].n_out = 2;
+  kids[0].exits = true;
+  kids[0].exit_ms = 30;
+  kids[0].main_pid = 1500;
+  kids[0].main_exits = true;
+  kids[0].main_exit_ms = 150;
+  kids[0].main_code = 3;
+  kids[1].out[0] = (sw_fake_chunk_t){10, SW_FAKE_NOTIFY, "READY=1\nMAINPID=42"};
+  kids[1].n_out = 1;
+  kids[1].main_pid = 1600;
+  kids[1].on_stop[SW_STOP_CTRL_BREAK] =
+      (sw_fake_reaction_t){SW_FAKE_EXIT, 5, 0, 0};
+  sw_fake.children = kids;
+  sw_fake.n_children = 2;
+  sw_fake.requests = reqs;
+  sw_fake.n_requests = 1;
+  write_ini("ctrl-break, terminate", 0,
+            "[health]\nready = notify\nready_timeout = 5s\n");
+
+  assert_int_equal(run(), 0);
+  expect_clean_end();
+  assert_int_equal(sw_fake.n_spawns, 2);
+  assert_int_equal(sw_fake.n_follows, 1);
+  assert_int_equal(sw_fake.n_stops, 1);
+  assert_int_equal(sw_fake.stop_pids[0], 1001);
+  wlog = slurp("logs/fk.svcwrap.log");
+  assert_non_null(wlog);
+  assert_non_null(
+      strstr(wlog,
+             "notify: MAINPID=1500: the child's main process is pid "
+             "1500"));
+  assert_non_null(strstr(wlog,
+                         "fake: the launcher pid 1000 exited (exit "
+                         "code 0); following MAINPID 1500"));
+  assert_null(strstr(wlog, "child pid 1000 exited"));
+  assert_non_null(strstr(wlog, "child pid 1500 exited with code 3 after"));
+  assert_non_null(strstr(wlog, "failure exit; policy on-failure restarts"));
+  assert_non_null(strstr(wlog,
+                         "notify: MAINPID=42 refused: fake: pid 42 is "
+                         "not in the tree of pid 1001; pid 1001 stays "
+                         "the main process"));
+  assert_non_null(strstr(wlog, "child pid 1001 exited with code 0"));
+  free(wlog);
+  wlog = slurp("logs/fk.out.log");
+  assert_non_null(wlog);
+  assert_non_null(strstr(wlog, "worker still writes"));
+  free(wlog);
+}
+
+/* Followed, the main process takes the stop method (and the launcher,
+ * gone, does not end the service); a main process that ends before the
+ * launcher gives the launcher's exit back. */
+static void mainpid_takes_the_stop(void **state) {
+  static sw_fake_child_t kids[2];
+  static const sw_fake_request_t reqs[] = {{300, SW_FAKE_REQ_STOP, 0}};
+  char *wlog;
+
+  (void)state;
+  memset(kids, 0, sizeof(kids));
+  /* Its main process ends at 50 ms, before the launcher's exit 2. */
+  kids[0].out[0] =
+      (sw_fake_chunk_t){10, SW_FAKE_NOTIFY, "READY=1\nMAINPID=1500"};
+  kids[0].n_out = 1;
+  kids[0].exits = true;
+  kids[0].exit_ms = 100;
+  kids[0].code = 2;
+  kids[0].main_pid = 1500;
+  kids[0].main_exits = true;
+  kids[0].main_exit_ms = 50;
+  kids[0].main_code = 7;
+  /* Its main process runs until stopped. */
+  kids[1].out[0] =
+      (sw_fake_chunk_t){10, SW_FAKE_NOTIFY, "READY=1\nMAINPID=1600"};
+  kids[1].n_out = 1;
+  kids[1].exits = true;
+  kids[1].exit_ms = 20;
+  kids[1].main_pid = 1600;
+  kids[1].on_stop[SW_STOP_CTRL_BREAK] =
+      (sw_fake_reaction_t){SW_FAKE_EXIT, 5, 0, 0};
+  sw_fake.children = kids;
+  sw_fake.n_children = 2;
+  sw_fake.requests = reqs;
+  sw_fake.n_requests = 1;
+  write_ini("ctrl-break, terminate", 0,
+            "[health]\nready = notify\nready_timeout = 5s\n");
+
+  assert_int_equal(run(), 0);
+  expect_clean_end();
+  assert_int_equal(sw_fake.n_spawns, 2);
+  assert_int_equal(sw_fake.n_stops, 1);
+  assert_int_equal(sw_fake.stops[0], SW_STOP_CTRL_BREAK);
+  assert_int_equal(sw_fake.stop_pids[0], 1600);
+  wlog = slurp("logs/fk.svcwrap.log");
+  assert_non_null(wlog);
+  assert_non_null(strstr(wlog,
+                         "fake: MAINPID 1500 ended before the launcher "
+                         "pid 1000"));
+  assert_non_null(strstr(wlog, "child pid 1000 exited with code 2 after"));
+  assert_non_null(strstr(wlog, "stop: sent ctrl-break to pid 1600"));
+  assert_non_null(strstr(wlog, "child pid 1600 exited with code 0 after"));
+  assert_null(strstr(wlog, "child pid 1001 exited"));
+  free(wlog);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(failing_child_gives_up, setup, teardown),
     cmocka_unit_test_setup_teardown(stop_request_runs_the_ladder, setup,
@@ -893,6 +1013,9 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(control_codes_reach_run, setup, teardown),
     cmocka_unit_test_setup_teardown(ready_restart_stays_running, setup,
                                     teardown),
+    cmocka_unit_test_setup_teardown(mainpid_exit_is_the_childs, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(mainpid_takes_the_stop, setup, teardown),
 };
 
 const sw_test_group_t sw_group_run = SW_GROUP("run", tests);
