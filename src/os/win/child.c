@@ -546,6 +546,7 @@ static void on_main_exited(uv_async_t *a) {
     return;
   }
   main_release(c);
+  c->main_pid = pid; /* still the main process: its exit is reported */
   tree_exited(c, code);
 }
 
@@ -966,6 +967,27 @@ int sw_os_child_pid(const sw_child_t *c) {
   return (int)(c->main_pid != 0 ? c->main_pid : c->pid);
 }
 
+/* Whether pid is in c's job, from the job's list of processes; 0 or the
+ * OS's error. */
+static DWORD job_has_pid(const sw_child_t *c, DWORD pid, BOOL *in) {
+  union {
+    JOBOBJECT_BASIC_PROCESS_ID_LIST list;
+    BYTE
+        raw[sizeof(JOBOBJECT_BASIC_PROCESS_ID_LIST) + 1024 * sizeof(ULONG_PTR)];
+  } ids;
+  DWORD i;
+
+  memset(&ids, 0, sizeof(ids));
+  *in = FALSE;
+  if (!QueryInformationJobObject(c->job, JobObjectBasicProcessIdList, &ids,
+                                 sizeof(ids), NULL) &&
+      GetLastError() != ERROR_MORE_DATA)
+    return GetLastError();
+  for (i = 0; i < ids.list.NumberOfProcessIdsInList && i < 1024; i++)
+    if ((DWORD)ids.list.ProcessIdList[i] == pid) *in = TRUE;
+  return 0;
+}
+
 int sw_os_child_follow(sw_child_t *c, int pid, char *why, size_t whylen) {
   BOOL in = FALSE;
   HANDLE h;
@@ -983,8 +1005,12 @@ int sw_os_child_follow(sw_child_t *c, int pid, char *why, size_t whylen) {
     main_release(c); /* back to the launched process, which still runs */
     return 0;
   }
-  h = OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE,
-                  (DWORD)pid);
+  /* Full query rights where we have them (Wine's IsProcessInJob wants
+   * them), else the limited ones Windows needs. */
+  h = OpenProcess(SYNCHRONIZE | PROCESS_QUERY_INFORMATION, FALSE, (DWORD)pid);
+  if (h == NULL)
+    h = OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE,
+                    (DWORD)pid);
   if (h == NULL) {
     char what[64];
 
@@ -992,10 +1018,15 @@ int sw_os_child_follow(sw_child_t *c, int pid, char *why, size_t whylen) {
     return fmt_err(why, whylen, what, GetLastError());
   }
   if (!IsProcessInJob(h, c->job, &in)) {
-    int rc = fmt_err(why, whylen, "IsProcessInJob", GetLastError());
+    /* Refused the question: the job's own list of processes answers. */
+    DWORD err = job_has_pid(c, (DWORD)pid, &in);
 
-    CloseHandle(h);
-    return rc;
+    if (err != 0) {
+      int rc = fmt_err(why, whylen, "list the job's processes", err);
+
+      CloseHandle(h);
+      return rc;
+    }
   }
   if (!in) {
     CloseHandle(h);

@@ -40,6 +40,7 @@ var (
 	notifyStatus   = flag.String("notify-status", "", "send STATUS=`TEXT` with READY=1")
 	watchdogPings  = flag.Int64("watchdog-pings", 0, "send WATCHDOG=1 every WATCHDOG_USEC/2, `N` times (-1 = for ever), then stop")
 	logEnv         = flag.String("log-env", "", "log the values of these comma-separated environment `NAMES` at start")
+	spawnMain      = flag.String("spawn-main", "", "start a copy of this program with these space-separated `ARGS`, send READY=1 and MAINPID=<its pid>, then exit with -exit")
 	grandchildWait = 10 * time.Second
 	parsedExitCode int64
 )
@@ -100,6 +101,28 @@ func onStop(name string) {
 		time.Sleep(time.Duration(*stopDelayMS) * time.Millisecond)
 	}
 	finish()
+}
+
+// spawnMainAndExit is a launcher as a forking daemon is one: it starts its
+// worker (a copy of this program with args), names it by sd_notify as the
+// service's main process with READY=1 and exits with -exit.
+func spawnMainAndExit(args string) {
+	exe, err := os.Executable()
+	if err != nil {
+		logLine("main-spawn-failed err=%v", err)
+		os.Exit(exitUsage)
+	}
+	cmd := exec.Command(exe, strings.Fields(args)...)
+	if err := cmd.Start(); err != nil {
+		logLine("main-spawn-failed err=%v", err)
+		os.Exit(exitUsage)
+	}
+	logLine("main pid=%d", cmd.Process.Pid)
+	notify(fmt.Sprintf("READY=1\nMAINPID=%d", cmd.Process.Pid))
+	// Let the wrapper read the message before this exit.
+	time.Sleep(300 * time.Millisecond)
+	logLine("launcher-exit code=%d", parsedExitCode)
+	os.Exit(int(parsedExitCode))
 }
 
 // spawnGrandchild starts a copy of this binary the way a Go service would
@@ -208,6 +231,9 @@ func main() {
 	}
 	if *pidFile != "" {
 		writePIDFile(*pidFile)
+	}
+	if *spawnMain != "" {
+		spawnMainAndExit(*spawnMain)
 	}
 
 	sigs := make(chan os.Signal, 8)
