@@ -1050,7 +1050,11 @@ static char *status_json(void *data) {
     f.notify_on = true;
     f.status_text = r->notify.has_status ? r->notify.status : NULL;
     f.child_stopping = r->notify.stopping;
-    f.main_pid = r->notify.main_pid;
+    /* The process followed now (the launcher again if the one named
+     * ended first). */
+    f.main_pid = r->notify.main_pid != 0 && r->child != NULL
+                     ? sw_os_child_pid(r->child)
+                     : r->notify.main_pid;
     f.watchdog_ms = r->notify.watchdog_ms;
     f.watchdog_ping_ago_ms =
         r->notify.has_ping ? (int64_t)(f.now_ms - r->notify.last_ping_ms) : -1;
