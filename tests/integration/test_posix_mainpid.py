@@ -156,3 +156,36 @@ def test_mainpid_outside_the_tree_is_refused(ctx):
     assert "following MAINPID" not in w.log()
     w.signal(signal.SIGTERM)
     assert w.wait() == 0, w.log()
+
+
+def test_status_unknown_when_not_the_wrappers_child(ctx):
+    """The main process's parent (in the tree) outlives it and reaps it:
+    the wrapper learns of the end (pidfd, or /proc) but not the status."""
+    d = ctx.scratch
+    worker(ctx)  # worker.sh
+    middle = script(d / "middle.sh",
+                    "#!/bin/sh\n"
+                    f'"{d}/worker.sh" &\n'
+                    f'echo $! > "{d}/middle.child"\n'
+                    "wait\n"
+                    "sleep 30\n")
+    launcher = script(d / "launcher2.sh",
+                      "#!/bin/sh\n"
+                      f'"{middle}" &\n'
+                      f'while [ ! -s "{d}/middle.child" ]; do sleep 0.02; done\n'
+                      f'"{SVCWRAP}" notify READY=1 MAINPID=$(cat "{d}/middle.child")'
+                      " || exit 9\n"
+                      "sleep 0.3\n"
+                      "exit 0\n")
+    path = ini(ctx, launcher, restart="policy = no")
+    w = ctx.wrapper(path)
+    m = w.wait_log(r"following MAINPID (\d+)", timeout=10)
+    main = int(m.group(1))
+    assert pids(ctx) == [main]
+    (d / "die").touch()
+    rc = w.wait(10)
+    log = w.log()
+    assert (f"MAINPID {main} ended; its exit status is unknown (it is not "
+            "the wrapper's child), reported as exit code 0") in log, log
+    assert f"child pid {main} exited with code 0" in log, log
+    assert rc == 0, log
