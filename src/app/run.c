@@ -791,8 +791,8 @@ static void open_control_events(run_t *r) {
 
     if (t->kind != SW_CTL_EVENT) continue;
     why[0] = '\0';
-    if (sw_os_ctl_event_create(t->arg, &r->ctl_events[i], why, sizeof(why)) !=
-        0) {
+    if (sw_os_ctl_event_create(c, t->arg, &r->ctl_events[i], why,
+                               sizeof(why)) != 0) {
       sw_log_warnx("[control] %s: %s; this code will be refused", t->arg, why);
       r->ctl_why[i] = strdup(why);
       continue;
