@@ -65,9 +65,10 @@ static void deliver(report_t *r) {
   while (r != NULL) {
     report_t *next = r->next;
 
-    if (r->quiet)
+    if (r->quiet) {
+      sw_log_flush(); /* after the lines logged before it */
       fprintf(stderr, "svcwrap: %s\n", r->msg);
-    else if (r->warn)
+    } else if (r->warn)
       sw_log_warnx("%s", r->msg);
     else
       sw_log_info("%s", r->msg);

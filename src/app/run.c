@@ -153,6 +153,7 @@ static void wlog_flush(run_t *r) {
  * is queued, not written). */
 static void on_wlog_prepare(uv_prepare_t *p) {
   wlog_flush(p->data);
+  sw_log_flush(); /* the same lines' stderr copy (sw_log_batch_stderr) */
 }
 
 static void wlog_sink(void *data, sw_log_level_t level, const char *line,
@@ -811,8 +812,8 @@ static void open_control_events(run_t *r) {
 
     if (t->kind != SW_CTL_EVENT) continue;
     why[0] = '\0';
-    if (sw_os_ctl_event_create(t->arg, &r->ctl_events[i], why, sizeof(why)) !=
-        0) {
+    if (sw_os_ctl_event_create(c, t->arg, &r->ctl_events[i], why,
+                               sizeof(why)) != 0) {
       sw_log_warnx("[control] %s: %s; this code will be refused", t->arg, why);
       r->ctl_why[i] = strdup(why);
       continue;
@@ -1214,6 +1215,7 @@ static int run_body(sw_host_t *host, void *data) {
   r->wlog_prepare.data = r;
   uv_prepare_start(&r->wlog_prepare, on_wlog_prepare);
   uv_unref((uv_handle_t *)&r->wlog_prepare);
+  sw_log_batch_stderr(true); /* flushed by on_wlog_prepare */
   sw_probe_run_init(&r->probe, &r->loop, r->cfg, sw_run_unhealthy, r);
   sw_limits_init(&r->limits, &r->loop, r->cfg, sw_run_unhealthy, r);
   r->ep.status = status_json;
@@ -1293,6 +1295,7 @@ static int run_body(sw_host_t *host, void *data) {
   detach_logs(r);
   uv_walk(&r->loop, walk_close, NULL);
   uv_run(&r->loop, UV_RUN_DEFAULT);
+  sw_log_batch_stderr(false); /* no prepare any more: lines go at once */
   if (uv_loop_close(&r->loop) != 0)
     sw_log_warnx("event loop closed with handles still open");
   sw_metrics_free(&r->metrics);

@@ -2,7 +2,9 @@
 /* The wrapper log front-end: formatting, levels and sinks. */
 #include "base/log.h"
 
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
@@ -13,6 +15,41 @@ static sw_log_sink_fn *sink_fn;
 static void *sink_data;
 static int to_stderr = -1; /* -1: not yet decided */
 static int pid; /* ours, once: logging should cost no extra syscalls */
+
+/* With batching on, the info and debug lines for stderr wait here until
+ * sw_log_flush() (run.c calls it just before the loop waits), a warning or
+ * an error, or a full buffer: a crash loop's four lines per restart cost
+ * one write to stderr instead of four. */
+static bool batching;
+static char batch[8192];
+static size_t batch_len;
+
+void sw_log_flush(void) {
+  if (batch_len == 0) return;
+  fwrite(batch, 1, batch_len, stderr);
+  fflush(stderr);
+  batch_len = 0;
+}
+
+void sw_log_batch_stderr(bool on) {
+  static bool at_exit;
+
+  if (on && !at_exit) at_exit = atexit(sw_log_flush) == 0;
+  if (!on) sw_log_flush();
+  batching = on && at_exit; /* never lines that exit() would drop */
+}
+
+static void to_stderr_line(sw_log_level_t level, const char *line, size_t n) {
+  if (batching && level <= SW_LOG_INFO && n <= sizeof(batch)) {
+    if (batch_len + n > sizeof(batch)) sw_log_flush();
+    memcpy(batch + batch_len, line, n);
+    batch_len += n;
+    return;
+  }
+  sw_log_flush(); /* what came before goes first */
+  fwrite(line, 1, n, stderr);
+  fflush(stderr);
+}
 
 void sw_log_set_sink(sw_log_sink_fn *fn, void *data) {
   sink_fn = fn;
@@ -43,8 +80,7 @@ static void emit(sw_log_level_t level, const char *syserr, const char *fmt,
   if (to_stderr < 0) to_stderr = !sw_os_stderr_is_null();
   if (to_stderr) {
     line[n] = '\n';
-    fwrite(line, 1, (size_t)n + 1, stderr);
-    fflush(stderr);
+    to_stderr_line(level, line, (size_t)n + 1);
   }
 }
 

@@ -9,6 +9,7 @@
 #define SW_BASE_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/attr.h"
@@ -33,5 +34,13 @@ void sw_log_debug(const char *fmt, ...) SW_PRINTF(1, 2);
 
 /* Add a second destination (NULL to remove). */
 void sw_log_set_sink(sw_log_sink_fn *fn, void *data);
+
+/* Batch the info and debug lines for stderr until sw_log_flush(), a
+ * warning or an error (which go out at once, after what waited), a full
+ * buffer, or exit(). Whoever turns it on flushes before the loop waits and
+ * before a fork without exec. Off again flushes. */
+void sw_log_batch_stderr(bool on);
+/* Write what waits for stderr. Also before writing to stderr directly. */
+void sw_log_flush(void);
 
 #endif

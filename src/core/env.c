@@ -11,48 +11,58 @@
 
 typedef struct {
   char **v;
+  size_t *name_len; /* the length of each entry's name, beside v */
   size_t n;
   bool nocase;
 } envv_t;
 
-static bool same_name(const envv_t *e, const char *a, const char *b) {
-  /* Compare the names up to '=' (a leading '=' belongs to the name, as in
-   * Windows' per-drive "=C:=C:\x" entries). */
-  size_t la = strcspn(a + 1, "=") + 1, lb = strcspn(b + 1, "=") + 1;
+/* The length of the name up to '=' (a leading '=' belongs to the name, as
+ * in Windows' per-drive "=C:=C:\x" entries). */
+static size_t name_length(const char *entry) {
+  return strcspn(entry + 1, "=") + 1;
+}
+
+static bool same_name(const envv_t *e, const char *a, const char *b,
+                      size_t len) {
   size_t i;
 
-  if (la != lb) return false;
-  for (i = 0; i < la; i++) {
+  if (!e->nocase) return memcmp(a, b, len) == 0;
+  for (i = 0; i < len; i++) {
     char x = a[i], y = b[i];
 
-    if (e->nocase) {
-      if (x >= 'a' && x <= 'z') x = (char)(x - 'a' + 'A');
-      if (y >= 'a' && y <= 'z') y = (char)(y - 'a' + 'A');
-    }
+    if (x >= 'a' && x <= 'z') x = (char)(x - 'a' + 'A');
+    if (y >= 'a' && y <= 'z') y = (char)(y - 'a' + 'A');
     if (x != y) return false;
   }
   return true;
 }
 
-/* Add or replace: takes ownership of entry. */
+/* Add entry, or replace the one of the same name. Each start builds the
+ * whole block, so a name is measured once and compared by length first:
+ * a long environment costs a few microseconds, not a strcspn per pair. */
 static int put(envv_t *e, char *entry) {
-  size_t i;
+  size_t i, len;
+  size_t *lens;
   char **v;
 
   if (entry == NULL) return SW_ENOMEM;
+  len = name_length(entry);
   for (i = 0; i < e->n; i++) {
-    if (same_name(e, e->v[i], entry)) {
+    if (e->name_len[i] == len && same_name(e, e->v[i], entry, len)) {
       free(e->v[i]);
       e->v[i] = entry;
       return 0;
     }
   }
   v = realloc(e->v, (e->n + 2) * sizeof(*v));
-  if (v == NULL) {
+  if (v != NULL) e->v = v;
+  lens = v == NULL ? NULL : realloc(e->name_len, (e->n + 1) * sizeof(*lens));
+  if (lens == NULL) {
     free(entry);
     return SW_ENOMEM;
   }
-  e->v = v;
+  e->name_len = lens;
+  lens[e->n] = len;
   v[e->n++] = entry;
   v[e->n] = NULL;
   return 0;
@@ -68,7 +78,7 @@ static char *join(const char *name, const char *value) {
 
 int sw_env_build(const char *const *base, const sw_config_t *cfg,
                  const char *const *extra, bool nocase, char ***out) {
-  envv_t e = {NULL, 0, nocase};
+  envv_t e = {NULL, NULL, 0, nocase};
   unsigned i;
 
   *out = NULL;
@@ -80,9 +90,11 @@ int sw_env_build(const char *const *base, const sw_config_t *cfg,
     if (put(&e, join(cfg->env[i].name, cfg->env[i].value)) != 0) goto nomem;
   for (; extra != NULL && *extra != NULL; extra++)
     if (put(&e, strdup(*extra)) != 0) goto nomem;
+  free(e.name_len);
   *out = e.v;
   return 0;
 nomem:
+  free(e.name_len);
   sw_env_free(e.v);
   return SW_ENOMEM;
 }

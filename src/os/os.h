@@ -252,13 +252,15 @@ typedef struct sw_ctl_event_s sw_ctl_event_t;
 
 /*
  * Create the auto-reset named event `name` ("Global\x" or "Local\x") with
- * the stop event's DACL (SYSTEM, Administrators, the wrapper's account);
+ * the stop event's DACL (SYSTEM and Administrators full, wait only for the
+ * service SID of cfg->name, or the user when the token has none);
  * when Global\ may not be created, Local\ with the same base name. An
  * event that exists already is refused (someone else could signal it).
  * Returns 0 and *out (free with sw_os_ctl_event_free()), or a negative
  * code with the reason in why[whylen]. Runs on: loop thread.
  */
-int sw_os_ctl_event_create(const char *name, sw_ctl_event_t **out, char *why,
+int sw_os_ctl_event_create(const sw_config_t *cfg, const char *name,
+                           sw_ctl_event_t **out, char *why,
                            size_t whylen) SW_MUST_CHECK;
 /* The name it was created under (borrowed, as long as the event). */
 const char *sw_os_ctl_event_name(const sw_ctl_event_t *e);

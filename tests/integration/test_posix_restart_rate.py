@@ -91,3 +91,29 @@ def test_guard_is_told_none_only_when_no_start_follows(ctx, delay, zeros):
         if zeros > 1 or i == len(pids) - 1:
             want.append(0)
     assert writes == want, f"guard writes {writes}, wanted {want}\n{w.log()}"
+
+
+def test_batched_stderr_loses_and_reorders_nothing(ctx):
+    """The wrapper's lines for stderr wait for the end of the loop's turn
+    (one write per turn in a crash loop): stderr still has every line of
+    the wrapper log file, in the same order, warnings among the info lines
+    where they were logged, and the last line written after the loop ended.
+    """
+    ini = write_ini(ctx.scratch,
+                    "[service]\nname = batch\n\n[process]\n"
+                    f"executable = {TESTCHILD}\n"
+                    "arguments = --lines 3 --crash\n\n"
+                    "[restart]\npolicy = on-failure\ndelay = 0\nmax_delay = 0\n"
+                    "steps = 0\nburst = 6\ninterval = 1min\n\n"
+                    "[log]\ntail_lines = 2\n")
+    w = ctx.wrapper(ini)
+    assert w.wait(20) == 1, w.log()
+    err = w.log().splitlines()
+    wlog = (ctx.scratch / "logs" / "batch.svcwrap.log").read_text().splitlines()
+    assert len(wlog) > 30, wlog
+    start = err.index(wlog[0])
+    assert err[start:start + len(wlog)] == wlog, (err, wlog)
+    # The crash context (warnings) sits between the exit and the restart.
+    levels = [ln.split(": ")[1] for ln in err if "svcwrap[" in ln]
+    assert "warning" in levels and "info" in levels, err
+    assert re.search(r"service batch failed \(exit code \d+\)$", err[-1]), err

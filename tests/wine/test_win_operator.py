@@ -10,6 +10,7 @@ import subprocess
 
 from conftest import ENV, INSTALL_FORCE, MULT, WIN, wait_until, wine, winpath
 from test_win_verbs import reg_values
+from test_win_security import print_sddl, service_sid
 
 CHILD = WIN / "testchild.exe"
 GOCHILD = WIN / "gochild.exe"
@@ -125,6 +126,13 @@ reload = rotate
     name = m.group(1)
     assert name in (f"Global\\{service.name}-reload",
                     f"Local\\{service.name}-reload"), name
+    # The stop event's DACL: the service SID (or the console user) may
+    # only wait; nobody else of the service's account may set it.
+    _, sddl = print_sddl(f"event:{name}")
+    dacl = sddl.split("D:", 1)[1]
+    assert re.fullmatch(rf"P\(A;;0x1f0003;;;SY\)\(A;;0x1f0003;;;BA\)"
+                        rf"\(A;;0x100000;;;{service_sid(service.name)}\)"
+                        r"(\(A;;0x100000;;;S-1-5-21-[0-9-]+\))?", dacl), sddl
     rc, how = scm_control(service, 129)
     assert rc == 0, how
     wait_until(lambda: log.read_text().count(f"control-event 129 {name}") == 1,

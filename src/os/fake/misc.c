@@ -141,8 +141,9 @@ int sw_os_service_stop(const sw_config_t *cfg, uint64_t timeout_ms,
   return none(why, whylen);
 }
 
-int sw_os_ctl_event_create(const char *name, sw_ctl_event_t **out, char *why,
-                           size_t whylen) {
+int sw_os_ctl_event_create(const sw_config_t *cfg, const char *name,
+                           sw_ctl_event_t **out, char *why, size_t whylen) {
+  (void)cfg;
   *out = NULL;
   snprintf(why, whylen, "the fake OS has no named events (%s)", name);
   return SW_ENOSYS;

@@ -87,11 +87,12 @@ static void report_tree_kill(const char *why, const char *whose, int rc,
 }
 
 void sw__posix_end_tree(const char *why) {
-  sw__tree_match_t m = {.root = (int)getpid()};
+  sw__tree_match_t m = {0};
   sw__tree_result_t res;
   int rc;
 
   if (!have_children()) return;
+  m.root = (int)getpid();
   rc = sw__posix_tree_kill(&m, &res);
   report_tree_kill(why, "child", rc, &res);
   if (res.left > 0)

@@ -113,7 +113,9 @@ int sw__posix_guard_start(void) {
   /* Forked through a short-lived middle process, before the wrapper
    * becomes a subreaper (host.c), so that the guard is not our child: then
    * "svcwrap has no children" means "nothing of the child's tree is left",
-   * which lets a restart skip the /proc walk (see sw__posix_end_tree). */
+   * which lets a restart skip the /proc walk (see sw__posix_end_tree).
+   * Lines waiting for stderr go first, or the fork would write them too. */
+  sw_log_flush();
   pid = fork();
   if (pid < 0) {
     int err = errno;

@@ -61,8 +61,9 @@ int sw_os_service_stop(const sw_config_t *cfg, uint64_t timeout_ms,
 
 /* ---- named events: a Windows facility ---------------------------------- */
 
-int sw_os_ctl_event_create(const char *name, sw_ctl_event_t **out, char *why,
-                           size_t whylen) {
+int sw_os_ctl_event_create(const sw_config_t *cfg, const char *name,
+                           sw_ctl_event_t **out, char *why, size_t whylen) {
+  (void)cfg;
   *out = NULL;
   snprintf(why, whylen,
            "event %s: named events exist on Windows only; use "

@@ -78,46 +78,13 @@ static int join_hook(const sw_argv_t *cmd, char **out) {
 /* ---- the stop event ------------------------------------------------------ */
 
 /*
- * A DACL granting the event's full access only to SYSTEM, Administrators
- * and the account the wrapper (and so the child) runs as, which is the
- * service's account, for [control] events (the stop event has its own,
- * stop_event_sd). Returns a descriptor to LocalFree, or NULL.
- */
-static PSECURITY_DESCRIPTOR account_event_sd(void) {
-  HANDLE token;
-  union {
-    TOKEN_USER tu;
-    BYTE raw[256];
-  } user;
-  DWORD n;
-  LPWSTR sid = NULL;
-  wchar_t sddl[512];
-  PSECURITY_DESCRIPTOR sd = NULL;
-
-  if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) return NULL;
-  if (GetTokenInformation(token, TokenUser, &user, sizeof(user), &n) &&
-      ConvertSidToStringSidW(user.tu.User.Sid, &sid)) {
-    /* 0x1F0003 is EVENT_ALL_ACCESS. */
-    _snwprintf(sddl, sizeof(sddl) / sizeof(sddl[0]),
-               L"D:P(A;;0x1F0003;;;SY)(A;;0x1F0003;;;BA)(A;;0x1F0003;;;%ls)",
-               sid);
-    sddl[sizeof(sddl) / sizeof(sddl[0]) - 1] = L'\0';
-    if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(
-            sddl, SDDL_REVISION_1, &sd, NULL))
-      sd = NULL;
-    LocalFree(sid);
-  }
-  CloseHandle(token);
-  return sd;
-}
-
-/*
  * The event's DACL (core/secdesc.c): full access for SYSTEM and
  * Administrators; SYNCHRONIZE (wait only) for the service SID, which the
  * SCM puts in the wrapper's token (install sets the SID type) and so in
  * the child's, and for the token's own user when the token has no
  * service SID (a run from a console). Not the whole account: under
- * LocalService every other service of that account would be let in.
+ * LocalService every other service of that account would be let in. The
+ * same for the stop event and the [control] events: the child only waits.
  * Returns a descriptor to LocalFree, or NULL (why says why).
  */
 static PSECURITY_DESCRIPTOR stop_event_sd(const sw_config_t *cfg, char *why,
@@ -274,8 +241,8 @@ struct sw_ctl_event_s {
   char *name;
 };
 
-int sw_os_ctl_event_create(const char *name, sw_ctl_event_t **out, char *why,
-                           size_t whylen) {
+int sw_os_ctl_event_create(const sw_config_t *cfg, const char *name,
+                           sw_ctl_event_t **out, char *why, size_t whylen) {
   char gwhy[512], *local = NULL;
   const char *used = name;
   sw_ctl_event_t *e;
@@ -286,10 +253,8 @@ int sw_os_ctl_event_create(const char *name, sw_ctl_event_t **out, char *why,
   *out = NULL;
   /* Auto-reset: each SetEvent wakes one wait and resets, so a child that
    * waits in a loop sees every control once. */
-  sd = account_event_sd();
-  if (sd == NULL)
-    return fmt_err(why, whylen, "build the control event's descriptor",
-                   GetLastError());
+  sd = stop_event_sd(cfg, why, whylen);
+  if (sd == NULL) return SW_EINVAL;
   h = create_event(name, sd, false, &existed, gwhy, sizeof(gwhy));
   if (h == NULL && strncmp(name, "Global\\", 7) == 0) {
     size_t n = strlen(name) + 2;
