@@ -97,7 +97,8 @@ SAN_CORE_OBJ := $(patsubst %.c,build/posix-san/obj/%.o,$(CORE_SRC) \
 # ...and the glue run.c needs, over the fake OS backend (src/os/fake/,
 # tests only: never in a shipped binary), so tests/unit/test_run.c drives
 # `run` without processes.
-FAKE_SRC     := $(wildcard src/os/fake/*.c)
+# The Unix socket pieces both backends' endpoints use.
+FAKE_SRC     := $(wildcard src/os/fake/*.c) src/os/posix/unixsock.c
 UNIT_APP_SRC := src/app/run.c src/app/capture.c src/app/endpoint.c \
                 src/app/fsutil.c src/base/log.c src/app/config_file.c \
                 src/app/health_probe.c src/app/health_limits.c \

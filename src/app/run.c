@@ -84,7 +84,8 @@ typedef struct run_s {
   bool logs_open;
   bool logs_abandoned; /* the writer was stuck at close: nothing freed */
   char *endpoint_name;
-  sw_instance_lock_t *lock; /* the single-instance claim (POSIX) */
+  sw_instance_lock_t *lock; /* the single-instance claim */
+  bool second_copy;         /* refused: another wrapper runs the service */
   /* Events fed while a step's commands run. A step feeds back at most
    * SW_SUP_MAX_FEEDING events (sup.h) and they are handled before the next
    * loop callback, so at most one is queued at a time; the rest is margin,
@@ -141,8 +142,9 @@ static void feed(run_t *r, const sw_input_t *in);
 
 /* ---- logs and the child's output ------------------------------------ */
 
+/* Until the logs are open (open_logs), the lines are held in the batch. */
 static void wlog_flush(run_t *r) {
-  if (r->wlog_len == 0) return;
+  if (r->wlog_len == 0 || !r->logs_open) return;
   sw_logwriter_write(r->writer, &r->wlog, r->wlog_batch, r->wlog_len);
   r->wlog_len = 0;
 }
@@ -162,6 +164,8 @@ static void wlog_sink(void *data, sw_log_level_t level, const char *line,
   (void)level;
   if (len > max_line) len = max_line;
   if (r->wlog_len + len + 1 > sizeof(r->wlog_batch)) wlog_flush(r);
+  /* Held before the logs open, and the batch is full: on stderr only. */
+  if (r->wlog_len + len + 1 > sizeof(r->wlog_batch)) return;
   memcpy(r->wlog_batch + r->wlog_len, line, len);
   r->wlog_batch[r->wlog_len + len] = '\n';
   r->wlog_len += len + 1;
@@ -175,15 +179,32 @@ static void on_logs_drained(void *data) {
   if (r->child != NULL) sw_os_child_pause_output(r->child, false);
 }
 
+/* Make the log folder (the POSIX endpoint and its lock live in it, in
+ * .svcwrap), without opening any file in it, and hold the wrapper log's
+ * lines from here until open_logs() (or drop_held_lines()). */
+static void make_log_dir(run_t *r) {
+  int rc = sw_mkdirs(r->cfg->log_dir);
+
+  sw_log_set_sink(wlog_sink, r);
+  if (rc != 0)
+    sw_log_warnx("create log folder %s: %s", r->cfg->log_dir, uv_strerror(rc));
+}
+
+/* Another wrapper runs the service: its log files are not ours to open,
+ * and what this run said stays on stderr. */
+static void drop_held_lines(run_t *r) {
+  sw_log_set_sink(NULL, NULL);
+  r->wlog_len = 0;
+}
+
 /* Open <log dir>/<name>.svcwrap.log and the child's log files, and start
- * the writer thread that writes them. */
+ * the writer thread that writes them; the lines held since make_log_dir()
+ * go first into the wrapper log. */
 static void open_logs(run_t *r) {
   char *file, *path = NULL;
   size_t n = strlen(r->cfg->log_dir) + strlen(r->cfg->name) + 16;
-  int rc = sw_mkdirs(r->cfg->log_dir);
+  bool wlog_ok = false;
 
-  if (rc != 0)
-    sw_log_warnx("create log folder %s: %s", r->cfg->log_dir, uv_strerror(rc));
   /* On failure (logged) the child's output is read and dropped. */
   sw_logwriter_new(&r->loop, LOG_QUEUE_HIGH, LOG_QUEUE_LOW, on_logs_drained, r,
                    &r->writer);
@@ -194,11 +215,12 @@ static void open_logs(run_t *r) {
         sw_logfile_init(&r->wlog, path, r->cfg->log_max_size, r->cfg->log_keep,
                         sw_logwriter_report, r->writer) == 0) {
       r->wlog.quiet = true; /* its own problems go to stderr */
-      sw_log_set_sink(wlog_sink, r);
+      wlog_ok = true;
     }
     free(path);
   }
   free(file);
+  if (!wlog_ok) drop_held_lines(r);
   if (sw_capture_init(&r->cap, r->cfg, r->writer) != 0)
     sw_log_error("out of memory setting up the child's logs");
   r->logs_open = true;
@@ -1156,6 +1178,7 @@ static void already_running(run_t *r, const char *held) {
         r->cfg->name, held ? held : "another wrapper has its endpoint",
         r->endpoint_name);
   free(st);
+  r->second_copy = true;
   refuse(r);
 }
 
@@ -1231,7 +1254,9 @@ static int run_body(sw_host_t *host, void *data) {
   r->ep.rotate = rotate_logs;
   r->ep.control = do_control;
   r->ep.data = r;
-  open_logs(r);
+  /* The claim comes before any log file is opened: a refused second copy
+   * must not open, prune, rotate or write the running wrapper's logs. */
+  make_log_dir(r);
   sw_os_event_open(r->cfg->name);
   r->endpoint_name = sw_os_endpoint_name(r->cfg);
   if (r->endpoint_name == NULL) {
@@ -1252,6 +1277,11 @@ static int run_body(sw_host_t *host, void *data) {
       refuse(r);
     }
   }
+  /* Any other refusal is said in the wrapper log too, as it was. */
+  if (r->second_copy)
+    drop_held_lines(r);
+  else
+    open_logs(r);
   if (!r->finished && has_hooks(r->cfg)) {
     rc = sw_hooks_init(&r->hooks, &r->loop, r->cfg, r->tune.terminate_wait_ms,
                        on_hook_done, r);

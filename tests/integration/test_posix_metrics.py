@@ -8,40 +8,19 @@ a non-loopback listener."""
 import select
 import signal
 import socket
+import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
 from conftest import scaled, wait_pid_file, wait_until
 from test_posix_supervisor import Files, service_ini
 
-parser = pytest.importorskip(
-    "prometheus_client.parser",
-    reason="python3-prometheus-client is missing; scripts/setup installs it")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def samples(text):
-    """{(name, frozenset(labels)): value} and the families' types."""
-    out, types = {}, {}
-    for fam in parser.text_string_to_metric_families(text):
-        types[fam.name] = fam.type
-        for s in fam.samples:
-            out[(s.name, frozenset(s.labels.items()))] = s.value
-    return out, types
-
-
-def value(smp, name, **labels):
-    return smp.get((name, frozenset(labels.items())))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from promtext import free_port, samples, value  # noqa: E402
 
 
 def scrape(port, path="/metrics"):

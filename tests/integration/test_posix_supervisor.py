@@ -546,6 +546,53 @@ def test_second_run_refuses_and_status(ctx):
     assert human.stdout.startswith("wrapper:   not running"), human.stdout
 
 
+def test_second_run_leaves_the_running_logs_alone(ctx):
+    """A refused second `run` claims the service before it opens any log
+    file: the running wrapper's log and its child's log keep their inode
+    and size, get no line of the second wrapper, and no rotated file
+    appears or is pruned (a stale one beyond keep is left where it is)."""
+    f = Files(ctx.scratch)
+    logs = ctx.scratch / "logs"
+    ini = service_ini(ctx, "alone", f"--log {f.log} --ready-file {f.ready} --print-args --sleep -1", f"""
+        [log]
+        directory = {logs}
+        max_size = 1KB
+        keep = 1
+        """)
+    w = ctx.wrapper(ini)
+    wait_pid_file(f.ready)
+    wlog, clog = logs / "alone.svcwrap.log", logs / "alone.out.log"
+    wait_until(lambda: wlog.exists() and "starting -> running" in wlog.read_text(),
+               scaled(5), "the wrapper log to show running")
+    wait_until(lambda: clog.exists() and clog.stat().st_size > 0, scaled(5),
+               "the child's log to get its output")
+    # Beyond keep = 1: only a wrapper that opens these logs prunes them.
+    stale = [logs / "alone.svcwrap.3.log", logs / "alone.out.3.log"]
+    for p in stale:
+        p.write_text("stale\n")
+
+    def snapshot():
+        return {p.name: (p.stat().st_ino, p.stat().st_size)
+                for p in logs.iterdir() if p.is_file()}
+
+    before = snapshot()
+    second = ctx.wrapper(ini, name="second")
+    assert second.wait(5) == 1, second.log()
+    assert re.search(r"error: service alone is already running \(it answers on .*alone\.sock\); "
+                     r"not starting a second copy", second.log()), second.log()
+    after = snapshot()
+    assert after.keys() == before.keys(), (before, after)
+    for name, (ino, size) in before.items():
+        assert after[name][0] == ino, f"{name} was replaced"
+        assert after[name][1] >= size, f"{name} shrank"
+    for p in (wlog, clog):
+        assert f"svcwrap[{second.pid}]" not in p.read_text(), \
+            f"{p.name} has a line of the second wrapper:\n{p.read_text()}"
+    assert w.running()
+    w.signal(signal.SIGTERM)
+    assert w.wait(5) == 0, w.log()
+
+
 def test_stop_while_exited_childs_output_is_still_open(ctx):
     """The child exits by itself, but a process outside its tree (here the
     test itself, which opens the child's stdout pipe through

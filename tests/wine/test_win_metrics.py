@@ -2,30 +2,18 @@
 """[metrics] under Wine's SCM: the textfile (rewritten over itself, as
 windows_exporter's textfile collector reads it) and GET /metrics, both
 parsed by prometheus_client's parser."""
-import socket
+import sys
 import urllib.request
-
-import pytest
+from pathlib import Path
 
 from conftest import wait_until, winpath
 
-parser = pytest.importorskip(
-    "prometheus_client.parser",
-    reason="python3-prometheus-client is missing; scripts/setup installs it")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from promtext import free_port, samples  # noqa: E402
 
 
 def values(text):
-    return {(s.name, frozenset(s.labels.items())): s.value
-            for fam in parser.text_string_to_metric_families(text)
-            for s in fam.samples}
+    return samples(text)[0]
 
 
 def test_metrics_textfile_and_listener(service):

@@ -214,6 +214,9 @@ def test_console_run_refuses_while_the_service_runs(service):
     rc, out, err = service.svcwrap("run", timeout=60)
     assert rc == 1, out + err
     assert re.search(rf"service {service.name} is already running", out + err), out + err
+    # It claimed the service before opening any log file: the running
+    # service's wrapper log did not get its refusal.
+    assert "already running" not in service.wrapper_log(), service.wrapper_log()
     assert service.scm.state(service.name) == "RUNNING"
     rc, doc = service.status()
     assert rc == 0 and doc["wrapper_pid"] == first, doc

@@ -18,30 +18,7 @@
 
 #include "core/err.h"
 #include "os/os.h"
-
-struct sw_listener_s {
-  uv_pipe_t server;
-  sw_listener_cb *cb;
-  void *data;
-};
-
-static void on_connection(uv_stream_t *server, int status) {
-  sw_listener_t *l = server->data;
-  uv_pipe_t *p;
-
-  if (status != 0) {
-    sw_log_warnx("status endpoint: accept: %s", uv_strerror(status));
-    return;
-  }
-  p = malloc(sizeof(*p));
-  if (p == NULL) return; /* the connection waits in the backlog */
-  uv_pipe_init(server->loop, p, 0);
-  if (uv_accept(server, (uv_stream_t *)p) != 0) {
-    uv_close((uv_handle_t *)p, (uv_close_cb)free);
-    return;
-  }
-  l->cb(l->data, p);
-}
+#include "os/posix/unixsock.h"
 
 int sw_os_listen(uv_loop_t *loop, const sw_config_t *cfg, const char *name,
                  bool claimed, sw_listener_cb *cb, void *data,
@@ -64,19 +41,8 @@ int sw_os_listen(uv_loop_t *loop, const sw_config_t *cfg, const char *name,
              strerror(errno));
     return rc;
   }
-  l = calloc(1, sizeof(*l));
-  *used = strdup(name);
-  if (l == NULL || *used == NULL) {
-    free(l);
-    free(*used);
-    *used = NULL;
-    snprintf(why, whylen, "%s", sw_strerror(SW_ENOMEM));
-    return SW_ENOMEM;
-  }
-  l->cb = cb;
-  l->data = data;
-  uv_pipe_init(loop, &l->server, 0);
-  l->server.data = l;
+  rc = sw__unix_listener_new(loop, name, cb, data, &l, used, why, whylen);
+  if (rc != 0) return rc;
   rc = uv_pipe_bind(&l->server, name);
   if (rc == 0 && chmod(name, 0600) != 0) {
     rc = -errno;
@@ -84,24 +50,12 @@ int sw_os_listen(uv_loop_t *loop, const sw_config_t *cfg, const char *name,
   } else if (rc != 0) {
     snprintf(why, whylen, "bind %s: %s", name, uv_strerror(rc));
   }
-  if (rc == 0) {
-    rc = uv_listen((uv_stream_t *)&l->server, 16, on_connection);
-    if (rc != 0) snprintf(why, whylen, "listen %s: %s", name, uv_strerror(rc));
-  }
-  if (rc == 0) {
-    *out = l;
-    return 0;
-  }
-  uv_close((uv_handle_t *)&l->server, (uv_close_cb)free);
-  free(*used);
-  *used = NULL;
-  return rc == UV_EADDRINUSE ? SW_EEXIST : rc;
+  if (rc == 0) rc = sw__unix_listen(l, name, why, whylen);
+  return sw__unix_listener_done(l, rc, out, used);
 }
 
 void sw_os_listen_close(sw_listener_t *l) {
-  if (l == NULL) return;
-  /* l is the handle's own memory: freed when the close completes. */
-  uv_close((uv_handle_t *)&l->server, (uv_close_cb)free);
+  sw__unix_listener_close(l);
 }
 
 int sw_os_connect(uv_pipe_t *pipe, const char *name, bool write,
@@ -114,13 +68,7 @@ int sw_os_connect(uv_pipe_t *pipe, const char *name, bool write,
   int fd, rc;
 
   (void)write; /* a socket is both ways; the mode 0600 decides who */
-  memset(&sa, 0, sizeof(sa));
-  sa.sun_family = AF_UNIX;
-  if (strlen(name) >= sizeof(sa.sun_path)) {
-    snprintf(why, whylen, "socket path too long: %s", name);
-    return SW_EINVAL;
-  }
-  strcpy(sa.sun_path, name);
+  if ((rc = sw__unix_addr(&sa, name, why, whylen)) != 0) return rc;
   /* Non-blocking: a wrapper that is stopped (SIGSTOP) with its backlog
    * full would hold a blocking connect forever. EAGAIN means the backlog
    * is full: retry for up to timeout_ms. */

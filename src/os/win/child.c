@@ -721,21 +721,15 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
   HANDLE ours[2] = {INVALID_HANDLE_VALUE, INVALID_HANDLE_VALUE};
   HANDLE theirs[2] = {INVALID_HANDLE_VALUE, INVALID_HANDLE_VALUE};
   HANDLE nul = INVALID_HANDLE_VALUE;
-  SECURITY_ATTRIBUTES inherit;
-  STARTUPINFOEXW si;
-  LPPROC_THREAD_ATTRIBUTE_LIST attrs = NULL;
-  HANDLE std3[3];
-  PROCESS_INFORMATION pi;
+  sw__win_start_t st;
   char *cmdline = NULL, *stop_var = NULL;
   wchar_t *cmdline_w = NULL, *cwd_w = NULL, *env_w = NULL;
   sw_child_t *c;
-  DWORD flags;
   int rc = SW_EINVAL, i;
 
   *out = NULL;
   c = calloc(1, sizeof(*c));
   if (c == NULL) return SW_ENOMEM;
-  memset(&pi, 0, sizeof(pi));
 
   /* A hook (o->command) leaves the stop event alone: the child may be
    * running, or stopping by it. */
@@ -771,71 +765,28 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
   }
   for (i = 0; i < 2; i++)
     if ((rc = make_pipe(&ours[i], &theirs[i], why, whylen)) != 0) goto fail;
-  memset(&inherit, 0, sizeof(inherit));
-  inherit.nLength = sizeof(inherit);
-  inherit.bInheritHandle = TRUE;
-  nul = CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE,
-                    &inherit, OPEN_EXISTING, 0, NULL);
+  nul = sw__win_open_nul(GENERIC_READ);
   if (nul == INVALID_HANDLE_VALUE) {
     rc = fmt_err(why, whylen, "open NUL for the child's stdin", GetLastError());
     goto fail;
   }
-
-  memset(&si, 0, sizeof(si));
-  si.StartupInfo.cb = sizeof(si);
-  si.StartupInfo.dwFlags = STARTF_USESTDHANDLES | STARTF_USESHOWWINDOW;
-  si.StartupInfo.wShowWindow = SW_HIDE;
-  si.StartupInfo.hStdInput = nul;
-  si.StartupInfo.hStdOutput = theirs[0];
-  si.StartupInfo.hStdError = theirs[1];
-  /* Inherit exactly these three: without the list, CreateProcessW with
-   * bInheritHandles passes every inheritable handle the wrapper has (a
-   * concurrent spawn's pipe ends, anything a library opened). */
-  std3[0] = nul;
-  std3[1] = theirs[0];
-  std3[2] = theirs[1];
-  attrs = sw__win_handle_list(std3, 3, why, whylen);
-  if (attrs == NULL) {
-    rc = sw__win_error(GetLastError());
-    goto fail;
-  }
-  si.lpAttributeList = attrs;
-  /* Suspended until it is in the job. A new process group when the ladder
-   * sends CTRL_BREAK (aimed at the group) and not CTRL_C (which a new
-   * group ignores); see console.c. */
+  memset(&st, 0, sizeof(st));
+  st.cmdline = cmdline;
+  st.cmdline_w = cmdline_w;
+  st.env_w = env_w;
+  st.cwd_w = cwd_w;
+  st.std[0] = nul;
+  st.std[1] = theirs[0];
+  st.std[2] = theirs[1];
+  /* A new process group when the ladder sends CTRL_BREAK (aimed at the
+   * group) and not CTRL_C (which a new group ignores); see console.c. */
   c->new_group = !ladder_has(cfg, SW_STOP_CTRL_C);
-  flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT |
-          EXTENDED_STARTUPINFO_PRESENT | priority_class(cfg->priority) |
-          (c->new_group ? CREATE_NEW_PROCESS_GROUP : 0);
-  if (!CreateProcessW(NULL, cmdline_w, NULL, NULL, TRUE, flags, env_w, cwd_w,
-                      &si.StartupInfo, &pi)) {
-    /* ERROR_FILE_NOT_FOUND -> SW_ENOENT, as a missing file is on POSIX. */
-    rc = fmt_err(why, whylen, cmdline, GetLastError());
-    goto fail;
-  }
-  if (!AssignProcessToJobObject(c->job, pi.hProcess)) {
-    rc = fmt_err(why, whylen, "AssignProcessToJobObject", GetLastError());
-    if (!TerminateProcess(pi.hProcess, 1))
-      sw_log_warn("terminate the suspended pid %lu",
-                  (unsigned long)pi.dwProcessId);
-    CloseHandle(pi.hThread);
-    CloseHandle(pi.hProcess);
-    goto fail;
-  }
-  /* A child left suspended would look RUNNING forever and never exit:
-   * if it cannot be resumed, end it and fail the spawn. */
-  if (ResumeThread(pi.hThread) == (DWORD)-1) {
-    rc = fmt_err(why, whylen, "ResumeThread", GetLastError());
-    if (!TerminateJobObject(c->job, 1))
-      sw_log_warn("terminate the job of suspended pid %lu",
-                  (unsigned long)pi.dwProcessId);
-    CloseHandle(pi.hThread);
-    CloseHandle(pi.hProcess);
-    goto fail;
-  }
-  CloseHandle(pi.hThread);
-  c->process = pi.hProcess;
-  c->pid = pi.dwProcessId;
+  st.flags = priority_class(cfg->priority) |
+             (c->new_group ? CREATE_NEW_PROCESS_GROUP : 0);
+  st.job = c->job;
+  st.who = "pid";
+  rc = sw__win_start_in_job(&st, &c->process, &c->pid, why, whylen);
+  if (rc != 0) goto fail;
   for (i = 0; i < 2; i++) {
     CloseHandle(theirs[i]);
     theirs[i] = INVALID_HANDLE_VALUE;
@@ -908,10 +859,6 @@ fail:
   if (c->job != NULL) CloseHandle(c->job);
   free(c);
 out:
-  if (attrs != NULL) {
-    DeleteProcThreadAttributeList(attrs);
-    free(attrs);
-  }
   free(cmdline);
   free(stop_var);
   free(cmdline_w);

@@ -16,14 +16,6 @@
 #include "core/err.h"
 #include "os/os.h"
 
-static int fmt_err(char *why, size_t whylen, const char *what, DWORD err) {
-  char msg[512];
-
-  snprintf(why, whylen, "%s: %s", what,
-           sw__win_strerror(err, msg, sizeof(msg)));
-  return sw__win_error(err);
-}
-
 /* ---- usage -------------------------------------------------------------- */
 
 int sw_os_tree_usage(sw_child_t *c, sw_tree_usage_t *u, char *why,
@@ -44,7 +36,7 @@ int sw_os_tree_usage(sw_child_t *c, sw_tree_usage_t *u, char *why,
   }
   if (!QueryInformationJobObject(job, JobObjectBasicAccountingInformation,
                                  &acct, sizeof(acct), NULL))
-    return fmt_err(why, whylen, "the job's accounting", GetLastError());
+    return sw__win_fmt_err(why, whylen, "the job's accounting", GetLastError());
   /* 100 ns units; the job's total includes processes that ended. */
   u->cpu_us =
       (uint64_t)(acct.TotalUserTime.QuadPart + acct.TotalKernelTime.QuadPart) /
@@ -52,7 +44,8 @@ int sw_os_tree_usage(sw_child_t *c, sw_tree_usage_t *u, char *why,
   if (!QueryInformationJobObject(job, JobObjectBasicProcessIdList, &ids,
                                  sizeof(ids), NULL) &&
       GetLastError() != ERROR_MORE_DATA)
-    return fmt_err(why, whylen, "list the job's processes", GetLastError());
+    return sw__win_fmt_err(why, whylen, "list the job's processes",
+                           GetLastError());
   for (i = 0; i < ids.list.NumberOfProcessIdsInList; i++) {
     DWORD pid = (DWORD)ids.list.ProcessIdList[i];
     HANDLE p = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
@@ -143,10 +136,11 @@ static int port_start(uv_loop_t *loop, char *why, size_t whylen) {
   limit_async_ready = true;
   port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 1);
   if (port == NULL)
-    return fmt_err(why, whylen, "CreateIoCompletionPort", GetLastError());
+    return sw__win_fmt_err(why, whylen, "CreateIoCompletionPort",
+                           GetLastError());
   th = CreateThread(NULL, 64 * 1024, port_thread, NULL, 0, NULL);
   if (th == NULL) {
-    rc = fmt_err(why, whylen, "CreateThread", GetLastError());
+    rc = sw__win_fmt_err(why, whylen, "CreateThread", GetLastError());
     CloseHandle(port);
     port = NULL;
     return rc;
@@ -173,19 +167,21 @@ int sw_os_child_memory_limit(sw_child_t *c, uint64_t max_bytes,
   memset(&lim, 0, sizeof(lim));
   if (!QueryInformationJobObject(job, JobObjectExtendedLimitInformation, &lim,
                                  sizeof(lim), NULL))
-    return fmt_err(why, whylen, "read the job's limits", GetLastError());
+    return sw__win_fmt_err(why, whylen, "read the job's limits",
+                           GetLastError());
   lim.BasicLimitInformation.LimitFlags |= JOB_OBJECT_LIMIT_JOB_MEMORY;
   lim.JobMemoryLimit = (SIZE_T)max_bytes;
   if (!SetInformationJobObject(job, JobObjectExtendedLimitInformation, &lim,
                                sizeof(lim)))
-    return fmt_err(why, whylen, "set JOB_OBJECT_LIMIT_JOB_MEMORY",
-                   GetLastError());
+    return sw__win_fmt_err(why, whylen, "set JOB_OBJECT_LIMIT_JOB_MEMORY",
+                           GetLastError());
   acp.CompletionKey = job;
   acp.CompletionPort = port;
   if (!SetInformationJobObject(job, JobObjectAssociateCompletionPortInformation,
                                &acp, sizeof(acp)))
-    return fmt_err(why, whylen, "associate the job with a completion port",
-                   GetLastError());
+    return sw__win_fmt_err(why, whylen,
+                           "associate the job with a completion port",
+                           GetLastError());
   cur_job = job;
   cur_cb = cb;
   cur_data = data;
@@ -230,11 +226,8 @@ int sw_os_helper_start(uv_loop_t *loop, sw_child_t *c, const sw_config_t *cfg,
   char name_var[300], *cmdline = NULL;
   const char *extra[] = {name_var, NULL};
   wchar_t *cmdline_w = NULL, *cwd_w = NULL, *env_w = NULL;
-  LPPROC_THREAD_ATTRIBUTE_LIST attrs = NULL;
-  SECURITY_ATTRIBUTES inherit;
-  PROCESS_INFORMATION pi;
+  sw__win_start_t st;
   sw_spawn_opts_t o;
-  STARTUPINFOEXW si;
   sw_argv_t rest;
   sw_helper_t *h;
   int rc = SW_EINVAL;
@@ -260,52 +253,22 @@ int sw_os_helper_start(uv_loop_t *loop, sw_child_t *c, const sw_config_t *cfg,
              argv->v[0]);
     goto fail;
   }
-  memset(&inherit, 0, sizeof(inherit));
-  inherit.nLength = sizeof(inherit);
-  inherit.bInheritHandle = TRUE;
-  nul = CreateFileW(L"NUL", GENERIC_READ | GENERIC_WRITE,
-                    FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit, OPEN_EXISTING,
-                    0, NULL);
+  nul = sw__win_open_nul(GENERIC_READ | GENERIC_WRITE);
   if (nul == INVALID_HANDLE_VALUE) {
-    rc = fmt_err(why, whylen, "open NUL for the probe", GetLastError());
+    rc = sw__win_fmt_err(why, whylen, "open NUL for the probe", GetLastError());
     goto fail;
   }
-  attrs = sw__win_handle_list(&nul, 1, why, whylen);
-  if (attrs == NULL) {
-    rc = sw__win_error(GetLastError());
-    goto fail;
-  }
-  memset(&si, 0, sizeof(si));
-  si.StartupInfo.cb = sizeof(si);
-  si.StartupInfo.dwFlags = STARTF_USESTDHANDLES | STARTF_USESHOWWINDOW;
-  si.StartupInfo.wShowWindow = SW_HIDE;
-  si.StartupInfo.hStdInput = si.StartupInfo.hStdOutput =
-      si.StartupInfo.hStdError = nul;
-  si.lpAttributeList = attrs;
-  memset(&pi, 0, sizeof(pi));
-  /* No application name: the first word is searched in PATH, as cmd
-   * would. Suspended until it is in the child's job. */
-  if (!CreateProcessW(NULL, cmdline_w, NULL, NULL, TRUE,
-                      CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT |
-                          EXTENDED_STARTUPINFO_PRESENT | CREATE_NO_WINDOW,
-                      env_w, cwd_w, &si.StartupInfo, &pi)) {
-    rc = fmt_err(why, whylen, cmdline, GetLastError());
-    goto fail;
-  }
-  if (!AssignProcessToJobObject(job, pi.hProcess) ||
-      ResumeThread(pi.hThread) == (DWORD)-1) {
-    rc = fmt_err(why, whylen, "put the probe in the child's job",
-                 GetLastError());
-    if (!TerminateProcess(pi.hProcess, 1))
-      sw_log_warn("terminate the suspended probe pid %lu",
-                  (unsigned long)pi.dwProcessId);
-    CloseHandle(pi.hThread);
-    CloseHandle(pi.hProcess);
-    goto fail;
-  }
-  CloseHandle(pi.hThread);
-  h->process = pi.hProcess;
-  h->pid = pi.dwProcessId;
+  memset(&st, 0, sizeof(st));
+  st.cmdline = cmdline;
+  st.cmdline_w = cmdline_w;
+  st.env_w = env_w;
+  st.cwd_w = cwd_w;
+  st.std[0] = st.std[1] = st.std[2] = nul;
+  st.flags = CREATE_NO_WINDOW;
+  st.job = job; /* the child's: the probe's own children end with the tree */
+  st.who = "probe pid";
+  rc = sw__win_start_in_job(&st, &h->process, &h->pid, why, whylen);
+  if (rc != 0) goto fail;
   h->on_exit = on_exit;
   h->data = data;
   rc = uv_async_init(loop, &h->async, on_helper_exited);
@@ -329,10 +292,6 @@ int sw_os_helper_start(uv_loop_t *loop, sw_child_t *c, const sw_config_t *cfg,
   rc = 0;
 fail:
   if (h != NULL) free(h);
-  if (attrs != NULL) {
-    DeleteProcThreadAttributeList(attrs);
-    free(attrs);
-  }
   if (nul != INVALID_HANDLE_VALUE) CloseHandle(nul);
   free(cmdline);
   free(cmdline_w);

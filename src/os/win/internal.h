@@ -75,4 +75,31 @@ wchar_t *sw__win_env_block(const sw_spawn_opts_t *o, const char *stop_var);
 LPPROC_THREAD_ATTRIBUTE_LIST sw__win_handle_list(HANDLE *handles, DWORD n,
                                                  char *why, size_t whylen);
 
+/* ---- starting a process in a job (proc_start.c) ---- */
+
+/* "what: <the OS's message> (<code>)" into why; returns err in svcwrap's
+ * error space. */
+int sw__win_fmt_err(char *why, size_t whylen, const char *what, DWORD err);
+/* NUL opened with `access`, inheritable; INVALID_HANDLE_VALUE on failure
+ * (GetLastError() has the reason). */
+HANDLE sw__win_open_nul(DWORD access);
+
+typedef struct {
+  const char *cmdline; /* UTF-8, names the command in messages */
+  wchar_t *cmdline_w;  /* CreateProcessW may write into it */
+  wchar_t *env_w;      /* sw__win_env_block() */
+  const wchar_t *cwd_w;
+  HANDLE std[3];   /* stdin, stdout, stderr: inheritable, may repeat */
+  DWORD flags;     /* beyond CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT |
+                      EXTENDED_STARTUPINFO_PRESENT */
+  HANDLE job;      /* it is in the job before it runs */
+  const char *who; /* "pid", "probe pid": names it in warnings */
+} sw__win_start_t;
+
+/* Start s->cmdline_w suspended, inheriting exactly s->std, put it into
+ * s->job, resume it. 0 with its process handle (the caller closes it) and
+ * pid; else a code with the reason in why, and nothing of it left. */
+int sw__win_start_in_job(const sw__win_start_t *s, HANDLE *process, DWORD *pid,
+                         char *why, size_t whylen);
+
 #endif
