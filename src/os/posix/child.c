@@ -448,13 +448,30 @@ static int set_priority(int pid, sw_priority_t p) {
   return uv_os_setpriority(pid, nice[p]);
 }
 
+/* Every process the wrapper starts starts clean: no blocked signals,
+ * default handlers (the wrapper ignores SIGPIPE, which exec would
+ * otherwise pass on); with new_session, its own session and group, so
+ * that one kill ends all it started. Returns 0 or an errno value. */
+int sw__posix_spawnattr_clean(posix_spawnattr_t *attr, bool new_session) {
+  sigset_t none, all;
+  int rc;
+
+  sigemptyset(&none);
+  sigfillset(&all);
+  rc = posix_spawnattr_setflags(
+      attr, (short)((new_session ? POSIX_SPAWN_SETSID : 0) |
+                    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF));
+  if (rc == 0) rc = posix_spawnattr_setsigmask(attr, &none);
+  if (rc == 0) rc = posix_spawnattr_setsigdefault(attr, &all);
+  return rc;
+}
+
 /* Start the process; returns 0 or an errno value. */
 static int start_process(const sw_config_t *cfg, const char *program,
                          char **argv, char **envp, const int out_w[2],
                          pid_t *pid) {
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t attr;
-  sigset_t none, all;
   static int null_fd = -1; /* the child's stdin, opened once */
   int rc;
 
@@ -462,15 +479,7 @@ static int start_process(const sw_config_t *cfg, const char *program,
   if (null_fd < 0) return errno;
   posix_spawn_file_actions_init(&fa);
   posix_spawnattr_init(&attr);
-  sigemptyset(&none);
-  sigfillset(&all);
-  /* The child starts clean: no blocked signals, default handlers (the
-   * wrapper ignores SIGPIPE, which exec would otherwise pass on). */
-  rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID |
-                                           POSIX_SPAWN_SETSIGMASK |
-                                           POSIX_SPAWN_SETSIGDEF);
-  if (rc == 0) rc = posix_spawnattr_setsigmask(&attr, &none);
-  if (rc == 0) rc = posix_spawnattr_setsigdefault(&attr, &all);
+  rc = sw__posix_spawnattr_clean(&attr, true);
   if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, null_fd, 0);
   if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, out_w[0], 1);
   if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, out_w[1], 2);
@@ -853,7 +862,6 @@ int sw_os_command_start(uv_loop_t *loop, const sw_config_t *cfg,
                         char *why, size_t whylen) {
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t attr;
-  sigset_t none, all;
   char **env = NULL;
   size_t slot;
   pid_t p;
@@ -878,12 +886,7 @@ int sw_os_command_start(uv_loop_t *loop, const sw_config_t *cfg,
   }
   posix_spawn_file_actions_init(&fa);
   posix_spawnattr_init(&attr);
-  sigemptyset(&none);
-  sigfillset(&all);
-  rc = posix_spawnattr_setflags(&attr,
-                                POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  if (rc == 0) rc = posix_spawnattr_setsigmask(&attr, &none);
-  if (rc == 0) rc = posix_spawnattr_setsigdefault(&attr, &all);
+  rc = sw__posix_spawnattr_clean(&attr, false);
   if (rc == 0)
     rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3);

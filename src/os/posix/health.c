@@ -184,7 +184,6 @@ int sw_os_helper_start(uv_loop_t *loop, sw_child_t *c, const sw_config_t *cfg,
   const char *extra[3] = {name_var, NULL, NULL};
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t attr;
-  sigset_t none, all;
   char **env = NULL;
   sw_helper_t *h;
   pid_t pid;
@@ -208,14 +207,8 @@ int sw_os_helper_start(uv_loop_t *loop, sw_child_t *c, const sw_config_t *cfg,
   }
   posix_spawn_file_actions_init(&fa);
   posix_spawnattr_init(&attr);
-  sigemptyset(&none);
-  sigfillset(&all);
   /* Its own session and group, so a timeout kills all it started. */
-  rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID |
-                                           POSIX_SPAWN_SETSIGMASK |
-                                           POSIX_SPAWN_SETSIGDEF);
-  if (rc == 0) rc = posix_spawnattr_setsigmask(&attr, &none);
-  if (rc == 0) rc = posix_spawnattr_setsigdefault(&attr, &all);
+  rc = sw__posix_spawnattr_clean(&attr, true);
   if (rc == 0)
     rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   if (rc == 0)

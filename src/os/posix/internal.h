@@ -3,6 +3,7 @@
 #ifndef SW_OS_POSIX_INTERNAL_H
 #define SW_OS_POSIX_INTERNAL_H
 
+#include <spawn.h>
 #include <stdbool.h>
 
 /*
@@ -85,6 +86,11 @@ bool sw__posix_has_marker(int pid);
  * logging what was found and what failed under `why` ("child exited",
  * "terminate", ...). */
 void sw__posix_end_tree(const char *why);
+
+/* posix_spawn attributes for a clean start (child.c): no blocked signals,
+ * default handlers, and with new_session its own session and group.
+ * Returns 0 or an errno value. */
+int sw__posix_spawnattr_clean(posix_spawnattr_t *attr, bool new_session);
 /* The reaper found `pid` exited with `status`: if it is a helper
  * (health.c), report its exit and return true. */
 bool sw__posix_helper_reaped(int pid, int status);
