@@ -417,6 +417,10 @@ static void spawn_child(run_t *r) {
     feed(r, &in);
     return;
   }
+  /* Reading may still be paused for the log writer since the last child
+   * (on POSIX the pipes outlive it, os/posix/outchan.h): resume it when
+   * the writer has room, or on_logs_drained does once it has. */
+  if (!sw_capture_full(&r->cap)) sw_os_child_pause_output(r->child, false);
   in = input(SW_EV_SPAWNED);
   in.pid = sw_os_child_pid(r->child);
   sw_log_info("started %s, pid %d (restart %u)", r->cfg->executable, in.pid,

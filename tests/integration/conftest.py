@@ -143,6 +143,33 @@ def check_sanitizer(text, what):
 
 # ---- files ---------------------------------------------------------------
 
+class FifoReader:
+    """Reads a FIFO to its end in a thread (a log "disk" that starts taking
+    data only when the test says so): .data is what arrived; join() waits
+    for the writer to close it."""
+
+    def __init__(self, path):
+        import threading
+
+        self.data = bytearray()
+        self._thread = threading.Thread(target=self._run, args=(path,),
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, path):
+        with open(path, "rb") as f:
+            while True:
+                b = f.read(1 << 16)
+                if not b:
+                    return
+                self.data.extend(b)
+
+    def join(self, timeout):
+        """True once the writer closed the FIFO (the reader ended)."""
+        self._thread.join(scaled(timeout))
+        return not self._thread.is_alive()
+
+
 def write_ini(directory, text, name="svc.ini"):
     """Write an INI (dedented) into directory; return its absolute path."""
     directory = Path(directory)

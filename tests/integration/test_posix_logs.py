@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SVCWRAP, scaled, wait_pid_file, wait_until
+from conftest import SVCWRAP, FifoReader, scaled, wait_pid_file, wait_until
 from test_posix_supervisor import Files, service_ini
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -348,8 +348,6 @@ def test_stalled_log_disk_does_not_stall_the_loop(ctx):
     opening it. The loop still answers status at once, stops reading the
     child when the queue is full (the child blocks, memory stays bounded,
     nothing is dropped), and every line arrives once the FIFO is read."""
-    import threading
-
     logs = ctx.scratch / "logs"
     logs.mkdir()
     fifo = logs / "stall.out.log"
@@ -380,21 +378,11 @@ def test_stalled_log_disk_does_not_stall_the_loop(ctx):
     assert hwm < 24 * 1024, f"wrapper peak RSS {hwm} kB: the queue is bounded"
     assert w.running(), "the child is held by back pressure, not finished"
 
-    got = bytearray()
-    def read_all():
-        with open(fifo, "rb") as f:
-            while True:
-                b = f.read(1 << 16)
-                if not b:
-                    return
-                got.extend(b)
-    reader = threading.Thread(target=read_all, daemon=True)
-    reader.start()
+    reader = FifoReader(fifo)
     assert w.wait(60) == 0, w.log()
-    reader.join(10)
-    assert not reader.is_alive(), "the wrapper closed the FIFO at exit"
+    assert reader.join(10), "the wrapper closed the FIFO at exit"
     out = ctx.scratch / "got.log"
-    out.write_bytes(bytes(got))
+    out.write_bytes(bytes(reader.data))
     check_sequence([out], 1, lines)
     assert "dropp" not in w.log(), w.log()
 

@@ -15,8 +15,9 @@ import time
 
 import pytest
 
-from conftest import (GOCHILD, TESTCHILD, TIMEOUT_MULT, pid_alive,
-                      scaled, wait_pid_file, wait_pid_gone, wait_until, write_ini)
+from conftest import (GOCHILD, TESTCHILD, TIMEOUT_MULT, FifoReader,
+                      pid_alive, scaled, wait_pid_file, wait_pid_gone,
+                      wait_until, write_ini)
 
 
 # ---- helpers -------------------------------------------------------------
@@ -593,45 +594,46 @@ def test_second_run_leaves_the_running_logs_alone(ctx):
     assert w.wait(5) == 0, w.log()
 
 
-def test_stop_while_exited_childs_output_is_still_open(ctx):
-    """The child exits by itself, but a process outside its tree (here the
-    test itself, which opens the child's stdout pipe through
-    /proc/<pid>/fd/1) still holds its stdout, so the exit is not reported
-    yet (output drain). A stop in that window must end as a clean stop
-    (exit 0), not as 'terminate could not be delivered' / failed. (A
-    setsid'd descendant no longer can: the wrapper ends it when the child
-    exits; test_posix_tree.py.)"""
-    go = ctx.scratch / "go"
-    script = ctx.scratch / "exiter.sh"
-    script.write_text(
-        "#!/bin/sh\n"
-        f"i=0; while [ ! -e {go} ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done\n"
-        "exit 0\n")
-    script.chmod(0o755)
-    ini = service_ini(ctx, "escaper", "", """
+def test_stop_while_exited_childs_output_is_still_pending(ctx):
+    """The child writes 4.8 MB and exits while its log's disk takes nothing
+    (a FIFO nobody reads yet): the log writer's queue (4 MiB) is full,
+    reading is paused and the rest waits in the pipe, so the exit is not
+    reported yet (the output drain waits for the writer). A stop in that
+    window must end as a clean stop (exit 0), not as 'terminate could not
+    be delivered' / failed, and no line is lost. (A process outside the
+    tree holding the pipe no longer opens such a window on Linux: the pipes
+    outlive the child, test_posix_output_pipes.py.)"""
+    logs = ctx.scratch / "logs"
+    logs.mkdir()
+    fifo = logs / "pending.out.log"
+    os.mkfifo(fifo)
+    # More than the queue plus one read (256 KiB), less than the queue plus
+    # the 1 MiB pipe: reading pauses, and the child can still exit.
+    lines = 48_000
+    ini = service_ini(ctx, "pending", f"--lines {lines} --line-bytes 100", """
         [restart]
         policy = no
         [stop]
         timeout = 300ms
-        """, executable=script)
+        [log]
+        timestamps = false
+        max_size = 1GB
+        """)
     w = ctx.wrapper(ini)
     child = int(w.wait_log(r"started .*, pid (\d+) ")[1])
-    holder = os.open(f"/proc/{child}/fd/1", os.O_WRONLY)
-    try:
-        go.touch()
-        wait_pid_gone(child, 5, "the child to exit by itself")
-        assert w.running(), "the exit report waits for the output drain"
-        assert "exited with code" not in w.log()
-        w.signal(signal.SIGTERM)
-        w.wait_log(r"stop: ")
-    finally:
-        # The pipe closes and the drain is over.
-        os.close(holder)
-    rc = w.wait(5)
+    wait_pid_gone(child, 10, "the child to write everything and exit")
+    assert w.running(), "the exit report waits for the output"
+    assert "exited with code" not in w.log()
+    w.signal(signal.SIGTERM)
+    w.wait_log(r"stop: ")
+    reader = FifoReader(fifo)
+    rc = w.wait(10)
+    assert reader.join(10), "the wrapper closed the FIFO at exit"
     log = w.log()
     assert "could not be delivered" not in log, log
     assert "stopping -> stopped: child exited after the stop request" in log, log
     assert rc == 0, log
+    assert len(reader.data) == lines * 100, (len(reader.data), log)
 
 
 # ---- a child that cannot be started --------------------------------------

@@ -22,7 +22,8 @@ static void close_pipe(sw__childio_t *io, int i) {
 }
 
 static void maybe_report(sw__childio_t *io) {
-  if (io->reported || !io->exited || io->pipe_open[0] || io->pipe_open[1])
+  if (io->reported || !io->exited || io->pipe_open[0] || io->pipe_open[1] ||
+      io->ext_pending)
     return;
   io->reported = true;
   uv_timer_stop(&io->drain);
@@ -33,7 +34,7 @@ static void maybe_report(sw__childio_t *io) {
  * a time and each read is consumed before the next begins. */
 static char read_buf[256 * 1024];
 
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
+void sw__childio_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
   (void)h;
   (void)suggested;
   buf->base = read_buf;
@@ -90,6 +91,7 @@ static void on_drain_timeout(uv_timer_t *t) {
         (unsigned long long)waited);
   close_pipe(io, 0);
   close_pipe(io, 1);
+  io->ext_pending = false; /* what is left stays in those pipes */
   maybe_report(io);
 }
 
@@ -100,6 +102,9 @@ void sw__childio_init(sw__childio_t *io, uv_loop_t *loop,
   io->on_output = o->on_output;
   io->on_exit = o->on_exit;
   io->data = o->data;
+  io->ext_pause = NULL;
+  io->ext_drain = NULL;
+  io->ext_pending = false;
   for (i = 0; i < 2; i++) {
     uv_pipe_init(loop, &io->out[i], 0);
     io->out[i].data = io;
@@ -110,7 +115,8 @@ void sw__childio_init(sw__childio_t *io, uv_loop_t *loop,
 }
 
 static int start_reading(sw__childio_t *io, int i) {
-  int rc = uv_read_start((uv_stream_t *)&io->out[i], on_alloc, on_read);
+  int rc =
+      uv_read_start((uv_stream_t *)&io->out[i], sw__childio_alloc, on_read);
 
   if (rc != 0) {
     /* A pipe that cannot be read would fill and block the child: close
@@ -133,12 +139,18 @@ void sw__childio_pause(sw__childio_t *io, bool pause) {
 
   if (io->paused == pause || io->freeing) return;
   io->paused = pause;
+  if (io->ext_pause != NULL) io->ext_pause(pause);
   for (i = 0; i < 2; i++) {
     if (!io->pipe_open[i]) continue;
     if (pause)
       uv_read_stop((uv_stream_t *)&io->out[i]);
     else
       start_reading(io, i);
+  }
+  /* An exit waiting for the output read elsewhere: read the rest now. */
+  if (!pause && io->ext_pending && io->ext_drain()) {
+    io->ext_pending = false;
+    maybe_report(io);
   }
 }
 
@@ -154,6 +166,9 @@ void sw__childio_exited(sw__childio_t *io, uint32_t code, int signal) {
   io->signal = signal;
   io->progress = false;
   io->exited_at = uv_now(io->drain.loop);
+  /* What it wrote before its exit is in the pipes now (no EOF comes from
+   * pipes kept for the next child). */
+  if (io->ext_drain != NULL && !io->ext_drain()) io->ext_pending = true;
   uv_timer_start(&io->drain, on_drain_timeout, SW_DRAIN_MS, 0);
   maybe_report(io);
 }

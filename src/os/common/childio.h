@@ -39,7 +39,14 @@ typedef struct {
   bool exited;
   bool reported;
   bool freeing;
-  bool paused;        /* reading stopped for the log writer (back pressure) */
+  bool paused; /* reading stopped for the log writer (back pressure) */
+  /* Output read elsewhere (POSIX: pipes kept across children, outchan.h):
+   * told of every pause and resume, and asked at the exit to read what is
+   * left (true: all of it; false: paused, the exit waits for a resume, as
+   * for the pipes above, within SW_DRAIN_MAX_MS). NULL: the pipes above. */
+  void (*ext_pause)(bool pause);
+  bool (*ext_drain)(void);
+  bool ext_pending;   /* the exit waits for ext_drain */
   bool progress;      /* output read since the drain timer was armed */
   uint64_t exited_at; /* uv_now() at the exit, for SW_DRAIN_MAX_MS */
   uint32_t code;
@@ -61,6 +68,9 @@ void sw__childio_exited(sw__childio_t *io, uint32_t code, int signal);
  * sw__childio_handle_closed); the child is freed after the last close.
  * Idempotent. */
 void sw__childio_close(sw__childio_t *io);
+/* The read buffer every child pipe shares (a uv_alloc_cb): the loop
+ * thread reads one pipe at a time and consumes each read before the next. */
+void sw__childio_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 /* The close callback for every handle of the child. */
 void sw__childio_handle_closed(uv_handle_t *h);
 

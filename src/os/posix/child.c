@@ -7,7 +7,8 @@
  * like tini -g. terminate, the child's exit and every new start end the
  * whole tree (tree.c), including what left the group with setsid(). The
  * orphan guard (guard.c) learns the group so it dies with us. stdout and
- * stderr are pipes read by the loop; descriptors above 2 are closed in the
+ * stderr are pipes read by the loop, kept from one child to the next
+ * (outchan.c; a hook gets its own); descriptors above 2 are closed in the
  * child; the exit arrives as SIGCHLD through the reaper below. Output,
  * drain and exit reporting: os/common/childio.c.
  */
@@ -29,6 +30,7 @@
 #include "os/common/childio.h"
 #include "os/os.h"
 #include "os/posix/internal.h"
+#include "os/posix/outchan.h"
 
 extern char **environ;
 
@@ -37,7 +39,8 @@ typedef struct follow_s follow_t;
 struct sw_child_s {
   sw__childio_t io; /* first: the handles' data points here */
   int pid;
-  bool hook; /* a hook, not the child (sw_spawn_opts_t.command) */
+  bool hook;    /* a hook, not the child (sw_spawn_opts_t.command) */
+  bool outchan; /* its output goes through the kept pipes (outchan.h) */
   /* MAINPID= (sw_os_child_follow): the main process, 0 while it is the
    * launched process (pid). */
   int main_pid;
@@ -321,6 +324,10 @@ static void child_exited(sw_child_t *c, int status) {
     sw_log_warn("kill process group %d", c->pid);
   sw__posix_end_tree("child exited");
   sw__posix_guard_unwatch_soon();
+  /* The kept pipes need no longer keep the loop alive (what the child
+   * wrote is read by sw__childio_exited, through ext_drain). */
+  if (c->outchan) sw__outchan_release();
+  c->outchan = false;
   have_last_exit = true;
   if (WIFSIGNALED(status)) {
     last_code = 0;
@@ -611,21 +618,23 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
     for (i = 0; i < cfg->argv.n; i++)
       args[i + 1] = cfg->argv.v[i];
   }
-  for (i = 0; i < 2; i++) {
-    /* Pipes, not socketpairs: a program that opens /dev/stdout or
-     * /dev/stderr (nginx's error_log /dev/stderr, `echo x >/dev/stderr`)
-     * reopens /proc/self/fd/N, which fails with ENXIO on a socket. A
-     * socketpair was measured (make bench) to cost the reading wrapper
-     * 20-40 % less CPU for the same bytes; correctness comes first. */
-    if (pipe2(fds[i], O_CLOEXEC) != 0) {
-      rc = -errno;
-      snprintf(why, whylen, "pipe: %s", strerror(errno));
+  /* The child writes to the pipes kept from the one before; a hook, or
+   * the child when those cannot be had, to pipes of its own. */
+  if (o->command == NULL) {
+    char cwhy[256];
+
+    if (sw__outchan_take(loop, o->on_output, o->data, out_w, cwhy,
+                         sizeof(cwhy)) == 0)
+      c->outchan = true;
+    else
+      sw_log_warnx("child's output: %s; it gets pipes of its own", cwhy);
+  }
+  for (i = 0; i < 2 && !c->outchan; i++) {
+    rc = sw__posix_output_pipe(fds[i], why, whylen);
+    if (rc != 0) {
       free(c);
       goto out;
     }
-    /* 1 MiB where allowed (pipe-max-size; root may exceed it): fewer
-     * wakeups for a chatty child. The default 64 KiB works too. */
-    (void)fcntl(fds[i][1], F_SETPIPE_SZ, 1 << 20);
     out_w[i] = fds[i][1];
   }
 
@@ -639,6 +648,7 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
     if (rc == 0) program = self_exe;
     if (rc != 0) {
       snprintf(why, whylen, "%s", sw_strerror(rc));
+      if (c->outchan) sw__outchan_release();
       sw__childio_close(&c->io);
       goto out;
     }
@@ -647,6 +657,7 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
   if (rc != 0) {
     snprintf(why, whylen, "%s", strerror(rc));
     rc = -rc;
+    if (c->outchan) sw__outchan_release();
     sw__childio_close(&c->io); /* frees c once everything closed */
     goto out;
   }
@@ -659,7 +670,14 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
     current = c;
     sw__posix_guard_watch(c->pid);
   }
-  for (i = 0; i < 2; i++) {
+  if (c->outchan) {
+    /* Paused for the log writer since the last child: this one waits
+     * for the writer too (run.c resumes it when there is room). */
+    c->io.ext_pause = sw__outchan_pause;
+    c->io.ext_drain = sw__outchan_drain;
+    c->io.paused = sw__outchan_paused();
+  }
+  for (i = 0; i < 2 && !c->outchan; i++) {
     int urc = uv_pipe_open(&c->io.out[i], fds[i][0]);
 
     if (urc == 0) {
@@ -796,8 +814,9 @@ int sw_os_child_stop(sw_child_t *c, sw_stop_method_t m, char *why,
 
   if (c->io.exited) {
     /* Reaped already; its exit is reported once the output is drained
-     * (a process that left the group may still hold the pipes, for at
-     * most SW_DRAIN_MS). Its group is gone, so kill() would fail with
+     * (a hook's pipes may still be held by a process that left its group;
+     * the child's wait for a log writer that takes nothing, for at most
+     * SW_DRAIN_MAX_MS). Its group is gone, so kill() would fail with
      * ESRCH and the ladder would end as if terminate had failed: the exit
      * is on its way, which is all a stop method can achieve. */
     sw_log_info(
@@ -971,6 +990,8 @@ void sw_os_child_free(sw_child_t *c) {
   }
   for (int i = 0; i < MAX_HOOKS; i++)
     if (hooks[i] == c) hooks[i] = NULL;
+  if (c->outchan) sw__outchan_release(); /* abandoned before its exit */
+  c->outchan = false;
   follow_stop(c);
   sw__childio_close(&c->io);
 }
