@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: MIT
 """What a restart costs the wrapper at zero delay (docs/benchmarks.md,
 restart rate): one log line for "running -> backoff -> starting" instead
-of two, and no "none" write to the orphan guard between an exit and a
-start that follows at once; with a delay, the guard is still told at once
-that the child's group is gone.
+of two, and no system call at all to tell the orphan guard the new group
+(a store into the page they share; the guard's own tests are in
+test_posix_tree.py).
 """
 import re
 import shutil
@@ -68,29 +68,26 @@ def guard_writes(trace):
 
 @pytest.mark.skipif(shutil.which("strace") is None,
                     reason="strace is not installed (scripts/setup installs it)")
-@pytest.mark.parametrize("delay,zeros", [("0", 1), ("300ms", 4)])
-def test_guard_is_told_none_only_when_no_start_follows(ctx, delay, zeros):
-    """4 starts, crash loop. At zero delay the guard gets each new group
-    and a single "none" after the last exit (4 writes, was 8); with a delay
-    it gets "none" after every exit, before the wait (8 writes)."""
-    ini = crash_loop_ini(ctx, f"guard{zeros}", delay, 4)
+@pytest.mark.parametrize("delay", ["0", "300ms"])
+def test_guard_is_told_without_a_write(ctx, delay):
+    """4 starts, crash loop: the guard learns each new group and each "none"
+    from the page it shares with the wrapper, so the wrapper's thread makes
+    no 4-byte write (it made one or two per restart to the guard's pipe)."""
+    ini = crash_loop_ini(ctx, f"guard-{delay}", delay, 4)
     trace = ctx.scratch / "trace.txt"
-    # No -f: only the wrapper's own (main) thread, which alone writes to
-    # the guard.
-    # LeakSanitizer cannot run under ptrace: leaks are checked elsewhere.
+    # No -f: only the wrapper's own (main) thread, which alone told the
+    # guard. LeakSanitizer cannot run under ptrace: leaks are checked
+    # elsewhere.
     env = ctx.env({"ASAN_OPTIONS": "abort_on_error=0:detect_leaks=0"})
     w = ctx.wrapper(ini, env=env, prefix=["strace", "-qq", "-xx", "-s", "8", "-e",
                                  "trace=write", "-o", str(trace)])
     assert w.wait(30) == 1, w.log()
     pids = [int(p) for p in re.findall(r"started .*, pid (\d+) ", w.log())]
     assert len(pids) == 4, w.log()
-    writes = guard_writes(trace.read_text())
-    want = []
-    for i, pid in enumerate(pids):
-        want.append(pid)
-        if zeros > 1 or i == len(pids) - 1:
-            want.append(0)
-    assert writes == want, f"guard writes {writes}, wanted {want}\n{w.log()}"
+    text = trace.read_text()
+    assert "write(" in text, "strace saw the wrapper's writes"
+    writes = guard_writes(text)
+    assert writes == [], f"writes to the guard: {writes}\n{w.log()}"
 
 
 def test_batched_stderr_loses_and_reorders_nothing(ctx):

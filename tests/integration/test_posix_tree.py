@@ -145,6 +145,54 @@ def test_setsid_descendant_gone_after_kill9_of_svcwrap(ctx, how):
     wait_pid_gone(escaped, 3, "the setsid'd descendant to be gone after kill -9 of svcwrap")
 
 
+def test_group_member_without_marker_gone_after_kill9_of_svcwrap(ctx):
+    """A process of the child's group that neither carries the
+    SVCWRAP_TREE marker (environment cleared) nor has a parent left in the
+    tree (orphaned, so after svcwrap's death it hangs below init): the
+    orphan guard finds it only by the child's process group, which svcwrap
+    tells it in their shared page. kill -9 of svcwrap must end it too."""
+    esc = ctx.scratch / "orphan.pid"
+    script = ctx.scratch / "orphaner.sh"
+    script.write_text(
+        "#!/bin/sh\n"
+        f"( env -i SW_TEST_TAG=\"$SW_TEST_TAG\" /bin/sh -c 'echo $$ > {esc}.tmp && "
+        f"mv {esc}.tmp {esc}; exec sleep 1000' & )\n"
+        "while :; do sleep 0.05; done\n")
+    script.chmod(0o755)
+    ini = service_ini(ctx, "group-kill9", "", executable=script)
+    w = ctx.wrapper(ini)
+    orphan = wait_pid_file(esc)
+    child = int(w.wait_log(r"started .*, pid (\d+) ")[1])
+    with open(f"/proc/{orphan}/environ", "rb") as f:
+        assert b"SVCWRAP_TREE=" not in f.read()
+    with open(f"/proc/{orphan}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    assert int(fields[1]) == w.pid, "orphaned: reparented to svcwrap"
+    assert int(fields[2]) == child, "in the child's process group"
+    w.signal(signal.SIGKILL)
+    assert w.wait(5) == -signal.SIGKILL
+    wait_pid_gone(child, 3, "the child to be gone after kill -9 of svcwrap")
+    wait_pid_gone(orphan, 3, "the unmarked group member to be gone after kill -9")
+
+
+def test_a_dead_guard_is_logged(ctx):
+    """The guard is not svcwrap's child, so no SIGCHLD tells of its end:
+    svcwrap watches its end of their pipe, logs when the guard is gone,
+    and the service keeps running (without that protection)."""
+    from test_posix_idle import guard_pid
+
+    ini = service_ini(ctx, "guard-dies", "--sleep 60")
+    w = ctx.wrapper(ini)
+    w.wait_log(r"started .*, pid \d+ ")
+    guard = guard_pid(w.pid)
+    assert guard is not None, "no orphan guard process"
+    os.kill(guard, signal.SIGKILL)
+    w.wait_log(r"orphan guard: it has exited", timeout=5)
+    assert w.running()
+    w.signal(signal.SIGTERM)
+    assert w.wait(10) == 0, w.log()
+
+
 # ---- the child's stdio and descriptors -----------------------------------
 
 def test_child_can_open_dev_stdout_and_dev_stderr(ctx):

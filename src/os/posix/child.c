@@ -74,9 +74,6 @@ struct follow_s {
  * least of all as PID 1).
  */
 static uv_signal_t reaper;
-/* Before the loop waits: the guard learns that the child's group is gone,
- * unless a restart at once told it the next one already (guard.c). */
-static uv_prepare_t guard_flush;
 static bool reaper_started;
 static sw_child_t *current; /* the child being waited for, if any */
 /* Hooks being waited for: one of each kind at most. */
@@ -323,7 +320,7 @@ static void child_exited(sw_child_t *c, int status) {
   if (kill(-c->pid, SIGKILL) != 0 && errno != ESRCH)
     sw_log_warn("kill process group %d", c->pid);
   sw__posix_end_tree("child exited");
-  sw__posix_guard_unwatch_soon();
+  sw__posix_guard_watch(0);
   /* The kept pipes need no longer keep the loop alive (what the child
    * wrote is read by sw__childio_exited, through ext_drain). */
   if (c->outchan) sw__outchan_release();
@@ -416,12 +413,7 @@ static void on_sigchld(uv_signal_t *s, int signum) {
   }
 }
 
-static void on_guard_flush(uv_prepare_t *p) {
-  (void)p;
-  sw__posix_guard_flush();
-}
-
-/* Start the reaper (and the guard's flush) once per loop; 0 or a negative
+/* Start the reaper (and the guard's watch) once per loop; 0 or a negative
  * uv code. */
 static int reaper_start(uv_loop_t *loop) {
   int rc;
@@ -436,14 +428,8 @@ static int reaper_start(uv_loop_t *loop) {
     uv_close((uv_handle_t *)&reaper, NULL);
     return rc;
   }
-  rc = uv_prepare_init(loop, &guard_flush);
-  if (rc == 0) rc = uv_prepare_start(&guard_flush, on_guard_flush);
-  if (rc != 0) {
-    uv_close((uv_handle_t *)&reaper, NULL);
-    return rc;
-  }
-  uv_unref((uv_handle_t *)&guard_flush);
   uv_unref((uv_handle_t *)&reaper);
+  sw__posix_guard_attach(loop);
   reaper_started = true;
   return 0;
 }

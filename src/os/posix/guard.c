@@ -14,17 +14,25 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <uv.h>
+
 #include "base/log.h"
 #include "os/posix/internal.h"
 
 static int guard_fd = -1; /* write end; -1 when there is no guard */
-/* The group last told is gone, "none" not written yet (unwatch_soon). */
-static bool unwatch_due;
+/* The group to end, in a page shared with the guard (MAP_SHARED, mapped
+ * before the fork): telling the guard of a new child costs a store, no
+ * system call and no wake-up of the guard, which reads it only once the
+ * wrapper is gone. The pipe is only for that: its EOF. */
+static int32_t *shared_pgid;
+static uv_poll_t guard_gone; /* the guard's end of the pipe closed */
+static bool guard_gone_started;
 
 static void close_other_fds(int keep) {
   long max = sysconf(_SC_OPEN_MAX);
@@ -38,7 +46,8 @@ static void close_other_fds(int keep) {
 static void guard_main(int rfd) {
   static const int ignored[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT,
                                 SIGUSR1, SIGUSR2, SIGPIPE, SIGTSTP};
-  int32_t pgid = 0, v;
+  int32_t pgid;
+  char c;
   size_t i;
 
   /* Out of the wrapper's process group: a SIGKILL to that whole group
@@ -61,22 +70,15 @@ static void guard_main(int rfd) {
       if (null > 2) close(null);
     }
   }
-  /* The wrapper writes without blocking (pipe2 below); the guard blocks. */
-  fcntl(rfd, F_SETFL, 0);
   if (chdir("/") != 0) {
     /* Nothing to do about it: the guard only reads a pipe. */
   }
   prctl(PR_SET_NAME, "svcwrap-guard", 0, 0, 0);
-  for (;;) {
-    ssize_t n = read(rfd, &v, sizeof(v));
-
-    if (n == (ssize_t)sizeof(v)) {
-      pgid = v;
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    break; /* EOF: the wrapper is gone */
+  /* Nothing is ever written: read() returns at EOF, when the wrapper is
+   * gone (even by SIGKILL). */
+  while (read(rfd, &c, 1) < 0 && errno == EINTR) {
   }
+  pgid = __atomic_load_n(shared_pgid, __ATOMIC_SEQ_CST);
   /* The wrapper is gone, and with it the parent links of its orphans
    * (reparented to init): what is left of the tree is found by the
    * session/group it was told and by the marker. A process that cleared
@@ -99,12 +101,19 @@ int sw__posix_guard_start(void) {
   /* As PID 1 of a pid namespace there is nothing to guard: when PID 1
    * dies, the kernel kills every process of its namespace. */
   if (getpid() == 1) return 0;
+  shared_pgid = mmap(NULL, sizeof(*shared_pgid), PROT_READ | PROT_WRITE,
+                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (shared_pgid == MAP_FAILED) {
+    int err = errno;
+
+    shared_pgid = NULL;
+    sw_log_warn("orphan guard: mmap");
+    return -err;
+  }
   /* O_CLOEXEC from the start: children must never inherit the write end,
    * or the pipe would outlive the wrapper and the guard would never fire.
    * Set later with fcntl(), a failure would leave exactly that. */
-  /* O_NONBLOCK: a guard that does not read (stopped, traced) must never
-   * block the loop in sw__posix_guard_watch. */
-  if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+  if (pipe2(fds, O_CLOEXEC) != 0) {
     int err = errno;
 
     sw_log_warn("orphan guard: pipe");
@@ -143,48 +152,45 @@ int sw__posix_guard_start(void) {
     return -ECHILD;
   }
   guard_fd = fds[1];
-  /* A normal exit right after the child's must not leave the guard with
-   * that child's group: its number could be another's by then. */
-  if (atexit(sw__posix_guard_flush) != 0)
-    sw_log_warnx(
-        "orphan guard: atexit failed; the guard may be left with a "
-        "stale group at exit");
   return 0;
 }
 
-void sw__posix_guard_unwatch_soon(void) {
-  if (guard_fd >= 0) unwatch_due = true;
-}
-
-void sw__posix_guard_flush(void) {
-  if (unwatch_due) sw__posix_guard_watch(0);
-}
-
 void sw__posix_guard_watch(int pgid) {
-  int32_t v = pgid;
+  if (guard_fd >= 0) __atomic_store_n(shared_pgid, pgid, __ATOMIC_SEQ_CST);
+}
 
-  unwatch_due = false;
-  if (guard_fd < 0) return;
-  /* A 4-byte write to a pipe is atomic and never partial. */
-  if (write(guard_fd, &v, sizeof(v)) != (ssize_t)sizeof(v)) {
-    if (errno == EAGAIN) {
-      /* The guard does not read (stopped?): it keeps an older group;
-       * closing the pipe would make it kill the running child's. */
-      static bool said;
+/* The guard's end of the pipe closed: it is gone (it is not our child, so
+ * this is where we learn it). */
+static void on_guard_gone(uv_poll_t *p, int status, int events) {
+  (void)status;
+  (void)events;
+  sw_log_warnx(
+      "orphan guard: it has exited (the child's processes would survive if "
+      "svcwrap itself were killed)");
+  uv_poll_stop(p);
+  uv_close((uv_handle_t *)p, NULL); /* a poll handle leaves its fd open */
+  close(guard_fd);
+  guard_fd = -1;
+}
 
-      if (!said)
-        sw_log_warnx(
-            "orphan guard: not reading; it may end the wrong "
-            "process group if svcwrap is killed");
-      said = true;
-      return;
-    }
-    /* EPIPE: the guard is gone (it is not our child, so this is where we
-     * learn it). */
-    sw_log_warn(
-        "orphan guard: write (the child's processes would survive if "
-        "svcwrap itself were killed)");
-    close(guard_fd);
-    guard_fd = -1;
+void sw__posix_guard_attach(uv_loop_t *loop) {
+  int rc;
+
+  if (guard_fd < 0 || (guard_gone_started && guard_gone.loop == loop &&
+                       !uv_is_closing((uv_handle_t *)&guard_gone)))
+    return;
+  /* A pipe's write end reports an error once nobody can read it; asking
+   * for UV_DISCONNECT alone, nothing else wakes the loop. */
+  rc = uv_poll_init(loop, &guard_gone, guard_fd);
+  if (rc == 0) {
+    rc = uv_poll_start(&guard_gone, UV_DISCONNECT, on_guard_gone);
+    if (rc != 0) uv_close((uv_handle_t *)&guard_gone, NULL);
   }
+  if (rc != 0) {
+    /* It still guards; only its death would go unnoticed. */
+    sw_log_warnx("orphan guard: cannot watch it: %s", uv_strerror(rc));
+    return;
+  }
+  uv_unref((uv_handle_t *)&guard_gone);
+  guard_gone_started = true;
 }

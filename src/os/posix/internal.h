@@ -5,27 +5,26 @@
 
 #include <spawn.h>
 #include <stdbool.h>
+#include <uv.h>
 
 /*
  * The orphan guard: a small process forked at startup that holds the read
- * end of a pipe only the wrapper writes to. The wrapper tells it the
- * child's process group (which is also its session: the child is started
- * with setsid); when the pipe closes because the wrapper died (even by
+ * end of a pipe only the wrapper holds the write end of (nothing is ever
+ * written). The wrapper tells it the child's process group (which is also
+ * its session: the child is started with setsid) in a page they share;
+ * when the pipe closes because the wrapper died (even by
  * SIGKILL), the guard ends the child's tree: every process in that session
  * or process group, every process whose environment carries this run's
  * marker (SVCWRAP_TREE, below), and everything below those.
  * PR_SET_PDEATHSIG would only reach the direct child, not its descendants.
  */
 int sw__posix_guard_start(void);
-/* Tell the guard the process group to kill if we die; 0 for none. */
+/* Tell the guard the process group to kill if we die; 0 for none. A store
+ * into memory shared with the guard: no system call. */
 void sw__posix_guard_watch(int pgid);
-/* The watched group is gone: tell the guard "none" at the latest by
- * sw__posix_guard_flush(), unless a new group is watched before (a restart
- * at zero delay then costs one write to the guard instead of two). */
-void sw__posix_guard_unwatch_soon(void);
-/* Write the "none" of sw__posix_guard_unwatch_soon(), if still due. Called
- * before the loop waits (child.c) and at exit. */
-void sw__posix_guard_flush(void);
+/* Watch the guard's end of the pipe in this loop, to log it if the guard
+ * dies (it is not our child). Idempotent. */
+void sw__posix_guard_attach(uv_loop_t *loop);
 /* The guard is not the wrapper's child (it is forked through a middle
  * process before the wrapper becomes a subreaper), so the wrapper's
  * children are exactly what is left of the child's tree. None as PID 1. */
