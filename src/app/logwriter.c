@@ -211,16 +211,24 @@ fail_mu:
 }
 
 static void push(sw_logwriter_t *w, item_t *it) {
+  bool may_wait;
+
   it->next = NULL;
   uv_mutex_lock(&w->mu);
+  /* The writer waits only with an empty queue and nothing in hand (it
+   * looks at the queue under the lock before it waits): otherwise it takes
+   * this item without being woken. */
+  may_wait = w->head == NULL && !w->busy;
   if (w->tail)
     w->tail->next = it;
   else
     w->head = it;
   w->tail = it;
   w->queued += it->len;
-  uv_cond_signal(&w->work);
   uv_mutex_unlock(&w->mu);
+  /* After the unlock: a writer woken while we still held the lock would
+   * only block on it again (two futex calls and a switch instead of one). */
+  if (may_wait) uv_cond_signal(&w->work);
 }
 
 void sw_logwriter_write(sw_logwriter_t *w, sw_logfile_t *f, const char *buf,

@@ -13,6 +13,7 @@ typedef struct {
   char **v;
   size_t *name_len; /* the length of each entry's name, beside v */
   size_t n;
+  size_t cap; /* entries v and name_len have room for (v: one more, NULL) */
   bool nocase;
 } envv_t;
 
@@ -54,17 +55,23 @@ static int put(envv_t *e, char *entry) {
       return 0;
     }
   }
-  v = realloc(e->v, (e->n + 2) * sizeof(*v));
-  if (v != NULL) e->v = v;
-  lens = v == NULL ? NULL : realloc(e->name_len, (e->n + 1) * sizeof(*lens));
-  if (lens == NULL) {
-    free(entry);
-    return SW_ENOMEM;
+  if (e->n == e->cap) {
+    /* Doubling: a few reallocs per start, not two per variable. */
+    size_t cap = e->cap ? 2 * e->cap : 32;
+
+    v = realloc(e->v, (cap + 1) * sizeof(*v));
+    if (v != NULL) e->v = v;
+    lens = v == NULL ? NULL : realloc(e->name_len, cap * sizeof(*lens));
+    if (lens == NULL) {
+      free(entry);
+      return SW_ENOMEM;
+    }
+    e->name_len = lens;
+    e->cap = cap;
   }
-  e->name_len = lens;
-  lens[e->n] = len;
-  v[e->n++] = entry;
-  v[e->n] = NULL;
+  e->name_len[e->n] = len;
+  e->v[e->n++] = entry;
+  e->v[e->n] = NULL;
   return 0;
 }
 
@@ -78,7 +85,7 @@ static char *join(const char *name, const char *value) {
 
 int sw_env_build(const char *const *base, const sw_config_t *cfg,
                  const char *const *extra, bool nocase, char ***out) {
-  envv_t e = {NULL, NULL, 0, nocase};
+  envv_t e = {NULL, NULL, 0, 0, nocase};
   unsigned i;
 
   *out = NULL;

@@ -96,6 +96,44 @@ static void env_names(void **state) {
   sw_env_free(NULL);
 }
 
+static void env_grows(void **state) {
+  /* 100 variables (the arrays grow from 32 to 64 to 128), every tenth
+   * replaced by extra, one added: order and values stay right. */
+  char *base[101], *extra[12], buf[32];
+  char **env = NULL;
+  int i;
+
+  (void)state;
+  for (i = 0; i < 100; i++) {
+    snprintf(buf, sizeof(buf), "V%d=%d", i, i);
+    base[i] = strdup(buf);
+  }
+  base[100] = NULL;
+  for (i = 0; i < 10; i++) {
+    snprintf(buf, sizeof(buf), "V%d=x%d", i * 10, i);
+    extra[i] = strdup(buf);
+  }
+  extra[10] = strdup("NEW=1");
+  extra[11] = NULL;
+  assert_int_equal(sw_env_build((const char *const *)base, NULL,
+                                (const char *const *)extra, false, &env),
+                   0);
+  for (i = 0; i < 100; i++) {
+    if (i % 10 == 0)
+      snprintf(buf, sizeof(buf), "V%d=x%d", i, i / 10);
+    else
+      snprintf(buf, sizeof(buf), "V%d=%d", i, i);
+    assert_string_equal(env[i], buf);
+  }
+  assert_string_equal(env[100], "NEW=1");
+  assert_null(env[101]);
+  sw_env_free(env);
+  for (i = 0; i < 100; i++)
+    free(base[i]);
+  for (i = 0; i < 11; i++)
+    free(extra[i]);
+}
+
 /* ---- timefmt ------------------------------------------------------------- */
 
 typedef struct {
@@ -688,6 +726,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(event_texts),
     cmocka_unit_test(env_merge),
     cmocka_unit_test(env_names),
+    cmocka_unit_test(env_grows),
     cmocka_unit_test(time_format),
     cmocka_unit_test(time_days_are_consecutive),
     cmocka_unit_test(status_json),
