@@ -41,6 +41,41 @@ def test_restarts_reuse_the_output_pipes(ctx):
     assert runs[0][0] != runs[0][1], "stdout and stderr share a pipe"
 
 
+def test_what_a_child_changes_on_its_stdout_does_not_reach_the_next(ctx):
+    """The kept pipes are the same open files for every child: a child that
+    makes its stdout non-blocking (as Node.js does) and shrinks the pipe
+    must not hand that to the next child, which may expect a blocking
+    stdout of the usual size. Each of three starts sees them as made."""
+    script = ctx.scratch / "flags.py"
+    script.write_text(
+        "#!/usr/bin/python3\n"
+        "import fcntl, os, sys\n"
+        "F_SETPIPE_SZ, F_GETPIPE_SZ = 1031, 1032\n"
+        "for fd in (1, 2):\n"
+        "    fl = fcntl.fcntl(fd, fcntl.F_GETFL)\n"
+        "    print(fd, 'nonblock' if fl & os.O_NONBLOCK else 'blocking',\n"
+        "          'append' if fl & os.O_APPEND else 'plain',\n"
+        "          fcntl.fcntl(fd, F_GETPIPE_SZ), flush=True)\n"
+        "    fcntl.fcntl(fd, fcntl.F_SETFL, fl | os.O_NONBLOCK | os.O_APPEND)\n"
+        "    fcntl.fcntl(fd, F_SETPIPE_SZ, 4096)\n"
+        "sys.exit(1)\n")
+    script.chmod(0o755)
+    logs = ctx.scratch / "logs"
+    ini = write_ini(ctx.scratch,
+                    f"[service]\nname = flags\n\n[process]\n"
+                    f"executable = {script}\n\n[restart]\npolicy = on-failure\n"
+                    "delay = 0\nburst = 3\ninterval = 1min\n"
+                    f"[log]\ndirectory = {logs}\ntimestamps = false\n")
+    w = ctx.wrapper(ini)
+    assert w.wait(20) == 1, w.log()
+    lines = (logs / "flags.out.log").read_text().splitlines()
+    assert len(lines) == 6, lines
+    sizes = {line.split()[3] for line in lines}
+    assert len(sizes) == 1 and sizes != {"4096"}, lines
+    for line in lines:
+        assert line.split()[1:3] == ["blocking", "plain"], lines
+
+
 def test_output_just_before_the_exit_is_all_logged(ctx):
     """A child writes 3 MB to stdout and 1 MB to stderr (more than a pipe
     holds, more than one read; in lines, so none is split) and exits at once, policy = no: every byte

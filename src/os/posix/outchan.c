@@ -36,6 +36,7 @@ static struct {
   uv_loop_t *loop;
   uv_pipe_t rd[2]; /* stdout, stderr: the read ends */
   int wr[2];       /* the write ends, the next child's fd 1 and 2 */
+  int size[2];     /* each pipe's capacity as made (F_GETPIPE_SZ) */
   bool open;
   bool paused; /* reading stopped for the log writer (back pressure) */
   int refs;    /* children running on it: the handles keep the loop alive */
@@ -146,6 +147,8 @@ static int create(uv_loop_t *loop, char *why, size_t whylen) {
   }
   ch.wr[0] = fds[0][1];
   ch.wr[1] = fds[1][1];
+  for (i = 0; i < 2; i++)
+    ch.size[i] = fcntl(ch.wr[i], F_GETPIPE_SZ);
   ch.open = true;
   ch.paused = false;
   ch.refs = 0;
@@ -175,6 +178,20 @@ int sw__outchan_take(uv_loop_t *loop, sw_child_output_cb *on_output, void *data,
     rc = create(loop, why, whylen);
     if (rc != 0) return rc;
   }
+  /* The pipes are the same open files for every child: what one child
+   * changed on them (O_NONBLOCK, as Node.js sets on its stdio; O_APPEND;
+   * the pipe's size) would reach the next, which may expect a blocking
+   * stdout. Each child gets them as they were made. */
+  for (i = 0; i < 2; i++) {
+    const int changeable =
+        O_APPEND | O_ASYNC | O_DIRECT | O_NOATIME | O_NONBLOCK;
+    int fl = fcntl(ch.wr[i], F_GETFL);
+
+    if (fl >= 0 && (fl & changeable) != 0)
+      (void)fcntl(ch.wr[i], F_SETFL, fl & ~changeable);
+    if (ch.size[i] > 0 && fcntl(ch.wr[i], F_GETPIPE_SZ) != ch.size[i])
+      (void)fcntl(ch.wr[i], F_SETPIPE_SZ, ch.size[i]);
+  }
   ch.on_output = on_output;
   ch.data = data;
   if (ch.refs++ == 0)
@@ -197,13 +214,18 @@ bool sw__outchan_drain(void) {
   int i;
 
   for (i = 0; i < 2; i++) {
+    /* At most what the pipe held at the exit: a process outside the tree
+     * that keeps writing must not keep the loop in here; the rest is read
+     * by the loop like any output. */
+    ssize_t left = ch.size[i] > 0 ? ch.size[i] : 1 << 20;
     uv_os_fd_t fd;
     uv_buf_t buf;
     ssize_t n;
 
     /* Read through the fd itself (non-blocking): libuv would read only
      * when the loop next polls, after the exit was reported. */
-    while (ch.open && uv_fileno((uv_handle_t *)&ch.rd[i], &fd) == 0) {
+    while (left > 0 && ch.open &&
+           uv_fileno((uv_handle_t *)&ch.rd[i], &fd) == 0) {
       if (ch.paused) return false; /* the log writer is full */
       sw__childio_alloc(NULL, 0, &buf);
       n = read(fd, buf.base, buf.len);
@@ -213,6 +235,7 @@ bool sw__outchan_drain(void) {
         give_up(i, n == 0 ? UV_EOF : -errno);
         break;
       }
+      left -= n;
       ch.on_output(ch.data, i + 1, buf.base, (size_t)n);
     }
   }

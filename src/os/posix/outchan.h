@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The child's stdout and stderr pipes, kept from one child to the next
- * (outchan.c says why). Only the child uses them; hooks and [control]
- * commands get pipes of their own. Runs on: loop thread.
+ * (outchan.c says why). Only the child uses them; hooks get pipes of
+ * their own, [control] commands the wrapper's stdout and stderr. Runs on:
+ * loop thread.
  */
 #ifndef SW_OS_POSIX_OUTCHAN_H
 #define SW_OS_POSIX_OUTCHAN_H
