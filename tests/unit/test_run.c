@@ -870,6 +870,30 @@ static void no_limit_reads_nothing(void **state) {
 /* ---- MAINPID= -------------------------------------------------------------
  */
 
+/* k sends READY=1 and MAINPID=<named> at 10 ms; its main process (what
+ * the fake reports for a follow) is main_pid. */
+static void sends_mainpid(sw_fake_child_t *k, const char *notify,
+                          int main_pid) {
+  k->out[0] = (sw_fake_chunk_t){10, SW_FAKE_NOTIFY, notify};
+  k->n_out = 1;
+  k->main_pid = main_pid;
+}
+
+/* Run the two children with ready = notify and the one request (a stop):
+ * both start, and the run ends cleanly. */
+static void run_two_notify_children(sw_fake_child_t kids[2],
+                                    const sw_fake_request_t *stop) {
+  sw_fake.children = kids;
+  sw_fake.n_children = 2;
+  sw_fake.requests = stop;
+  sw_fake.n_requests = 1;
+  write_ini("ctrl-break, terminate", 0,
+            "[health]\nready = notify\nready_timeout = 5s\n");
+  assert_int_equal(run(), 0);
+  expect_clean_end();
+  assert_int_equal(sw_fake.n_spawns, 2);
+}
+
 /* The launcher names its worker with MAINPID= and exits 0: no exit yet;
  * the worker's exit 3 is the child's, and on-failure restarts it. The
  * next child's MAINPID= outside its tree is refused; its stop goes to it. */
@@ -880,31 +904,18 @@ static void mainpid_exit_is_the_childs(void **state) {
 
   (void)state;
   memset(kids, 0, sizeof(kids));
-  kids[0].out[0] =
-      (sw_fake_chunk_t){10, SW_FAKE_NOTIFY, "READY=1\nMAINPID=1500"};
+  sends_mainpid(&kids[0], "READY=1\nMAINPID=1500", 1500);
   kids[0].out[1] = (sw_fake_chunk_t){100, 1, "worker still writes\n"};
   kids[0].n_out = 2;
   kids[0].exits = true;
   kids[0].exit_ms = 30;
-  kids[0].main_pid = 1500;
   kids[0].main_exits = true;
   kids[0].main_exit_ms = 150;
   kids[0].main_code = 3;
-  kids[1].out[0] = (sw_fake_chunk_t){10, SW_FAKE_NOTIFY, "READY=1\nMAINPID=42"};
-  kids[1].n_out = 1;
-  kids[1].main_pid = 1600;
+  sends_mainpid(&kids[1], "READY=1\nMAINPID=42", 1600);
   kids[1].on_stop[SW_STOP_CTRL_BREAK] =
       (sw_fake_reaction_t){SW_FAKE_EXIT, 5, 0, 0};
-  sw_fake.children = kids;
-  sw_fake.n_children = 2;
-  sw_fake.requests = reqs;
-  sw_fake.n_requests = 1;
-  write_ini("ctrl-break, terminate", 0,
-            "[health]\nready = notify\nready_timeout = 5s\n");
-
-  assert_int_equal(run(), 0);
-  expect_clean_end();
-  assert_int_equal(sw_fake.n_spawns, 2);
+  run_two_notify_children(kids, reqs);
   assert_int_equal(sw_fake.n_follows, 1);
   assert_int_equal(sw_fake.n_stops, 1);
   assert_int_equal(sw_fake.stop_pids[0], 1001);
@@ -943,35 +954,20 @@ static void mainpid_takes_the_stop(void **state) {
   (void)state;
   memset(kids, 0, sizeof(kids));
   /* Its main process ends at 50 ms, before the launcher's exit 2. */
-  kids[0].out[0] =
-      (sw_fake_chunk_t){10, SW_FAKE_NOTIFY, "READY=1\nMAINPID=1500"};
-  kids[0].n_out = 1;
+  sends_mainpid(&kids[0], "READY=1\nMAINPID=1500", 1500);
   kids[0].exits = true;
   kids[0].exit_ms = 100;
   kids[0].code = 2;
-  kids[0].main_pid = 1500;
   kids[0].main_exits = true;
   kids[0].main_exit_ms = 50;
   kids[0].main_code = 7;
   /* Its main process runs until stopped. */
-  kids[1].out[0] =
-      (sw_fake_chunk_t){10, SW_FAKE_NOTIFY, "READY=1\nMAINPID=1600"};
-  kids[1].n_out = 1;
+  sends_mainpid(&kids[1], "READY=1\nMAINPID=1600", 1600);
   kids[1].exits = true;
   kids[1].exit_ms = 20;
-  kids[1].main_pid = 1600;
   kids[1].on_stop[SW_STOP_CTRL_BREAK] =
       (sw_fake_reaction_t){SW_FAKE_EXIT, 5, 0, 0};
-  sw_fake.children = kids;
-  sw_fake.n_children = 2;
-  sw_fake.requests = reqs;
-  sw_fake.n_requests = 1;
-  write_ini("ctrl-break, terminate", 0,
-            "[health]\nready = notify\nready_timeout = 5s\n");
-
-  assert_int_equal(run(), 0);
-  expect_clean_end();
-  assert_int_equal(sw_fake.n_spawns, 2);
+  run_two_notify_children(kids, reqs);
   assert_int_equal(sw_fake.n_stops, 1);
   assert_int_equal(sw_fake.stops[0], SW_STOP_CTRL_BREAK);
   assert_int_equal(sw_fake.stop_pids[0], 1600);

@@ -879,23 +879,24 @@ int sw_os_child_pid(const sw_child_t *c) {
   return (int)(c->main_pid != 0 ? c->main_pid : c->pid);
 }
 
+DWORD sw__win_job_pids(HANDLE job, sw__win_job_pids_t *ids) {
+  memset(ids, 0, sizeof(*ids));
+  if (!QueryInformationJobObject(job, JobObjectBasicProcessIdList, ids,
+                                 sizeof(*ids), NULL) &&
+      GetLastError() != ERROR_MORE_DATA)
+    return GetLastError();
+  return 0;
+}
+
 /* Whether pid is in c's job, from the job's list of processes; 0 or the
  * OS's error. */
 static DWORD job_has_pid(const sw_child_t *c, DWORD pid, BOOL *in) {
-  union {
-    JOBOBJECT_BASIC_PROCESS_ID_LIST list;
-    BYTE
-        raw[sizeof(JOBOBJECT_BASIC_PROCESS_ID_LIST) + 1024 * sizeof(ULONG_PTR)];
-  } ids;
-  DWORD i;
+  sw__win_job_pids_t ids;
+  DWORD i, err = sw__win_job_pids(c->job, &ids);
 
-  memset(&ids, 0, sizeof(ids));
   *in = FALSE;
-  if (!QueryInformationJobObject(c->job, JobObjectBasicProcessIdList, &ids,
-                                 sizeof(ids), NULL) &&
-      GetLastError() != ERROR_MORE_DATA)
-    return GetLastError();
-  for (i = 0; i < ids.list.NumberOfProcessIdsInList && i < 1024; i++)
+  if (err != 0) return err;
+  for (i = 0; i < ids.list.NumberOfProcessIdsInList && i < SW_WIN_JOB_PIDS; i++)
     if ((DWORD)ids.list.ProcessIdList[i] == pid) *in = TRUE;
   return 0;
 }

@@ -22,12 +22,8 @@ int sw_os_tree_usage(sw_child_t *c, sw_tree_usage_t *u, char *why,
                      size_t whylen) {
   HANDLE job = sw__win_child_job(c);
   JOBOBJECT_BASIC_ACCOUNTING_INFORMATION acct;
-  union {
-    JOBOBJECT_BASIC_PROCESS_ID_LIST list;
-    BYTE
-        raw[sizeof(JOBOBJECT_BASIC_PROCESS_ID_LIST) + 1024 * sizeof(ULONG_PTR)];
-  } ids;
-  DWORD i;
+  sw__win_job_pids_t ids;
+  DWORD i, err;
 
   memset(u, 0, sizeof(*u));
   if (job == NULL) {
@@ -41,12 +37,10 @@ int sw_os_tree_usage(sw_child_t *c, sw_tree_usage_t *u, char *why,
   u->cpu_us =
       (uint64_t)(acct.TotalUserTime.QuadPart + acct.TotalKernelTime.QuadPart) /
       10;
-  if (!QueryInformationJobObject(job, JobObjectBasicProcessIdList, &ids,
-                                 sizeof(ids), NULL) &&
-      GetLastError() != ERROR_MORE_DATA)
-    return sw__win_fmt_err(why, whylen, "list the job's processes",
-                           GetLastError());
-  for (i = 0; i < ids.list.NumberOfProcessIdsInList; i++) {
+  if ((err = sw__win_job_pids(job, &ids)) != 0)
+    return sw__win_fmt_err(why, whylen, "list the job's processes", err);
+  for (i = 0; i < ids.list.NumberOfProcessIdsInList && i < SW_WIN_JOB_PIDS;
+       i++) {
     DWORD pid = (DWORD)ids.list.ProcessIdList[i];
     HANDLE p = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
     PROCESS_MEMORY_COUNTERS pmc;

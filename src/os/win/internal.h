@@ -66,6 +66,16 @@ void sw__win_console_on_stop(sw__win_console_stop_fn *fn, void *data);
 HANDLE sw__win_child_job(const sw_child_t *c);
 /* The loop it was started in. */
 uv_loop_t *sw__win_child_loop(const sw_child_t *c);
+/* The ids of a job's processes, at most SW_WIN_JOB_PIDS of them. */
+#define SW_WIN_JOB_PIDS 1024
+typedef union {
+  JOBOBJECT_BASIC_PROCESS_ID_LIST list;
+  BYTE raw[sizeof(JOBOBJECT_BASIC_PROCESS_ID_LIST) +
+           SW_WIN_JOB_PIDS * sizeof(ULONG_PTR)];
+} sw__win_job_pids_t;
+/* Fill ids (more processes than fit is not an error: the first ones);
+ * 0 or the OS's error. */
+DWORD sw__win_job_pids(HANDLE job, sw__win_job_pids_t *ids);
 /* The environment block a child of these options gets (plus stop_var if
  * not NULL): UTF-16, sorted, double-NUL ended; caller frees; NULL on OOM. */
 wchar_t *sw__win_env_block(const sw_spawn_opts_t *o, const char *stop_var);
