@@ -45,6 +45,14 @@ static void add_pending(sw_liner_t *l, const char *s, size_t n, bool ends) {
   }
 }
 
+/* The last newline in s[0..n), or NULL. Searched from the end: in output
+ * of ordinary lines it is a line's length away. */
+static const char *last_newline(const char *s, size_t n) {
+  while (n > 0)
+    if (s[--n] == '\n') return s + n;
+  return NULL;
+}
+
 void sw_liner_feed(sw_liner_t *l, const char *buf, size_t len) {
   const char *p = buf, *end = buf + len, *run;
 
@@ -57,15 +65,23 @@ void sw_liner_feed(sw_liner_t *l, const char *buf, size_t len) {
     p = nl + 1;
   }
   /* Runs of whole lines within the bound go out in one call; a longer
-   * line ends the run and goes out in pieces. */
+   * line ends the run and goes out in pieces. A line from p within the
+   * bound ends within the next SW_LINE_MAX + 1 bytes, so the last newline
+   * of that window (found from its end) is a safe step: a chunk of short
+   * lines costs a few short backward scans, not a pass over every line.
+   * A full window without a newline starts with a line over the bound. */
   run = p;
   while (p < end) {
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    size_t window = (size_t)(end - p) < SW_LINE_MAX + 1 ? (size_t)(end - p)
+                                                        : SW_LINE_MAX + 1;
+    const char *nl = last_newline(p, window);
 
-    if (nl == NULL) break;
-    if ((size_t)(nl - p) > SW_LINE_MAX) {
+    if (nl == NULL && window <= SW_LINE_MAX) break; /* a partial line */
+    if (nl == NULL) {
+      nl = memchr(p + window, '\n', (size_t)(end - p) - window);
       if (p > run) l->fn(l->data, run, (size_t)(p - run));
-      add_pending(l, p, (size_t)(nl - p), true);
+      add_pending(l, p, (size_t)((nl ? nl : end) - p), nl != NULL);
+      if (nl == NULL) return;
       run = nl + 1;
     }
     p = nl + 1;

@@ -284,6 +284,66 @@ static void liner_bounds_long_lines(void **state) {
   free(text);
 }
 
+/* Lines just under, at and over the bound, mixed with short ones, in one
+ * big chunk and in odd pieces: only the lines over the bound are split,
+ * and the bytes come back whole. */
+static void liner_mixed_lengths_in_one_chunk(void **state) {
+  static const size_t lens[] = {0,
+                                100,
+                                SW_LINE_MAX - 1,
+                                3,
+                                SW_LINE_MAX,
+                                SW_LINE_MAX + 1,
+                                1,
+                                2 * SW_LINE_MAX + 5,
+                                SW_LINE_MAX,
+                                0,
+                                7};
+  size_t sizes[] = {300000, 65537, 4099};
+  size_t n = 0, i, k, len, over = 0;
+  char *text, *back;
+
+  (void)state;
+  for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+    n += lens[i] + 1;
+    if (lens[i] > SW_LINE_MAX) over++;
+  }
+  text = malloc(n);
+  assert_non_null(text);
+  n = 0;
+  for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+    memset(text + n, (int)('a' + i), lens[i]);
+    n += lens[i];
+    text[n++] = '\n';
+  }
+  for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+    sw_liner_t l;
+    lines_t r;
+    size_t pos = 0;
+
+    memset(&r, 0, sizeof(r));
+    sw_liner_init(&l, collect, &r);
+    while (pos < n) {
+      size_t c = sizes[k] < n - pos ? sizes[k] : n - pos;
+
+      sw_liner_feed(&l, text + pos, c);
+      pos += c;
+    }
+    sw_liner_flush(&l);
+    assert_int_equal(l.split_lines, over);
+    assert_true(r.longest <= SW_LINE_MAX + strlen(SW_LINE_SPLIT_MARK) - 1);
+    back = unmark(&r.all, &len);
+    assert_int_equal(len, n);
+    assert_memory_equal(back, text, n);
+    /* 2 * SW_LINE_MAX + 5 makes 2 marked pieces, SW_LINE_MAX + 1 one. */
+    assert_int_equal(r.all.len - len, 3 * strlen(SW_LINE_SPLIT_MARK));
+    free(back);
+    sw_liner_free(&l);
+    sw_sbuf_free(&r.all);
+  }
+  free(text);
+}
+
 static void liner_exact_bound_is_not_split(void **state) {
   char *text = malloc(SW_LINE_MAX + 1);
   sw_liner_t l;
@@ -603,6 +663,7 @@ static void writer_queue_back_pressure_and_order(void **state) {
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(liner_bounds_long_lines),
     cmocka_unit_test(liner_exact_bound_is_not_split),
+    cmocka_unit_test(liner_mixed_lengths_in_one_chunk),
     cmocka_unit_test_setup_teardown(short_write_leaves_whole_lines, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(failed_write_drops_exactly, setup,
