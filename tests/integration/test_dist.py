@@ -89,10 +89,15 @@ def test_tarball_binary_is_static_and_versioned(dist, tmp_path):
         assert member.mode & 0o111, oct(member.mode)
         t.extract(member, tmp_path)  # our own archive, just built
         assert f"{top}/example.ini" in t.getnames()
+        # Built with musl (make static): its licence ships beside the others.
+        for lic in ("libuv", "cJSON", "inih", "musl"):
+            assert f"{top}/licenses/{lic}.txt" in t.getnames(), t.getnames()
     binary = tmp_path / top / "svcwrap"
-    r = subprocess.run(["readelf", "-l", "-d", str(binary)],
+    r = subprocess.run(["readelf", "-h", "-l", "-d", str(binary)],
                        capture_output=True, text=True, check=True)
     assert "INTERP" not in r.stdout and "NEEDED" not in r.stdout, r.stdout
+    # static-pie: position-independent (ASLR), no loader.
+    assert re.search(r"Type:\s+DYN", r.stdout), r.stdout
     r = subprocess.run([str(binary), "version"], capture_output=True,
                        text=True, check=True)
     assert re.fullmatch(rf"svcwrap {re.escape(version)} \(libuv \d+\.\d+\.\d+, "

@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -459,6 +460,34 @@ int sw__posix_spawnattr_clean(posix_spawnattr_t *attr, bool new_session) {
   return rc;
 }
 
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2) /* <linux/close_range.h>, Linux 5.11 */
+#endif
+
+int sw__posix_cloexec_above_stderr(void) {
+  static bool no_close_range;
+  DIR *d;
+  struct dirent *e;
+
+  if (!no_close_range &&
+      syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+    return 0;
+  if (!no_close_range && errno != ENOSYS && errno != EINVAL) return errno;
+  /* A kernel before 5.11: one descriptor at a time. */
+  no_close_range = true;
+  if ((d = opendir("/proc/self/fd")) == NULL) return errno;
+  while ((e = readdir(d)) != NULL) {
+    int fd = atoi(e->d_name), flags;
+
+    if (fd < 3 || fd == dirfd(d)) continue;
+    flags = fcntl(fd, F_GETFD);
+    if (flags >= 0 && !(flags & FD_CLOEXEC))
+      (void)fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+  }
+  closedir(d);
+  return 0;
+}
+
 /* Start the process; returns 0 or an errno value. */
 static int start_process(const sw_config_t *cfg, const char *program,
                          char **argv, char **envp, const int out_w[2],
@@ -476,11 +505,9 @@ static int start_process(const sw_config_t *cfg, const char *program,
   if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, null_fd, 0);
   if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, out_w[0], 1);
   if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, out_w[1], 2);
-  /* Whatever the wrapper inherited above stderr (a socket of the shell or
-   * the supervisor that started it, a lock file) is not the child's. */
-  if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
   if (rc == 0)
     rc = posix_spawn_file_actions_addchdir_np(&fa, cfg->working_directory);
+  if (rc == 0) rc = sw__posix_cloexec_above_stderr();
   if (rc == 0) rc = posix_spawn(pid, program, &fa, &attr, argv, envp);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
@@ -894,7 +921,7 @@ int sw_os_command_start(uv_loop_t *loop, const sw_config_t *cfg,
   rc = sw__posix_spawnattr_clean(&attr, false);
   if (rc == 0)
     rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+  if (rc == 0) rc = sw__posix_cloexec_above_stderr();
   if (rc == 0) rc = posix_spawn_file_actions_addchdir_np(&fa, cwd);
   /* The SIGCHLD of a command that ends at once must find it registered:
    * signals reach the reaper through the loop, after this returns. */

@@ -90,6 +90,15 @@ void sw__posix_end_tree(const char *why);
  * default handlers, and with new_session its own session and group.
  * Returns 0 or an errno value. */
 int sw__posix_spawnattr_clean(posix_spawnattr_t *attr, bool new_session);
+/* Whatever the wrapper inherited above stderr (a socket of the shell or
+ * the supervisor that started it, a lock file) is not for the processes
+ * it starts: called before each posix_spawn, it marks every descriptor
+ * above stderr close-on-exec (the wrapper opens its own so already).
+ * glibc's posix_spawn_file_actions_addclosefrom_np would close them in the
+ * child instead, but musl, which the static release binary is built with,
+ * has none: one way for both. One close_range call (Linux 5.11), else a
+ * walk of /proc/self/fd. Returns 0 or an errno value. */
+int sw__posix_cloexec_above_stderr(void);
 /* The reaper found `pid` exited with `status`: if it is a helper
  * (health.c), report its exit and return true. */
 bool sw__posix_helper_reaped(int pid, int status);
