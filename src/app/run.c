@@ -82,6 +82,7 @@ typedef struct run_s {
   size_t wlog_len;
   sw_logwriter_t *writer; /* writes all the log files, off the loop */
   bool logs_open;
+  bool event_log;      /* sw_os_event_open: entries can be written */
   bool logs_abandoned; /* the writer was stuck at close: nothing freed */
   char *endpoint_name;
   sw_instance_lock_t *lock; /* the single-instance claim */
@@ -289,8 +290,9 @@ static void collect_tail_line(void *data, const char *line) {
 }
 
 /* An entry in the system's event log (Windows Event Log), its text from
- * the state the step left (snap). */
-static void event(run_t *r, const sw_sup_t *snap, sw_evt_t kind,
+ * the state the step left. Where there is none (POSIX), no text is made:
+ * a crash loop would make and drop one per restart. */
+static void event(run_t *r, const sw_sup_t *sup, sw_evt_t kind,
                   sw_evt_level_t level) {
   static const sw_log_level_t levels[] = {SW_LOG_INFO, SW_LOG_WARN,
                                           SW_LOG_ERROR};
@@ -298,8 +300,9 @@ static void event(run_t *r, const sw_sup_t *snap, sw_evt_t kind,
   tail_t t = {lines, 0};
   char *text;
 
+  if (!r->event_log) return;
   if (r->logs_open) sw_capture_each_tail(&r->cap, collect_tail_line, &t);
-  text = sw_event_text(kind, r->cfg->name, r->cfg->executable, snap, t.v, t.n);
+  text = sw_event_text(kind, r->cfg->name, r->cfg->executable, sup, t.v, t.n);
   /* Noted in the wrapper log too (first line), so what went to the
    * system's log can be checked where the rest is. */
   if (text != NULL && sw_os_event_report(levels[level], text))
@@ -619,11 +622,17 @@ static void report_state(run_t *r) {
   }
 }
 
-static void execute(run_t *r, const sw_sup_t *snap) {
+/* Execute the commands of a step. What they feed (a spawn's result, a
+ * stop that could not be delivered) is queued and stepped after them
+ * (feed), so r->sup stays as the step left it meanwhile: the event texts
+ * and the exit code are read from it. The list itself is a copy, as each
+ * step rewrites sup->out. */
+static void execute(run_t *r, const sw_cmd_t *cmds, unsigned n) {
+  const sw_sup_t *sup = &r->sup;
   unsigned i;
 
-  for (i = 0; i < snap->nout; i++) {
-    const sw_cmd_t *c = &snap->out[i];
+  for (i = 0; i < n; i++) {
+    const sw_cmd_t *c = &cmds[i];
 
     switch (c->kind) {
     case SW_CMD_SPAWN:
@@ -664,12 +673,12 @@ static void execute(run_t *r, const sw_sup_t *snap) {
     case SW_CMD_EVENT_LOG:
       /* A crash: the child's last lines next to its exit code first. */
       if (c->evt == SW_EVT_CRASHED)
-        log_crash_context(r, snap->last_exit.code, snap->last_exit.signal);
-      event(r, snap, c->evt, c->level);
+        log_crash_context(r, sup->last_exit.code, sup->last_exit.signal);
+      event(r, sup, c->evt, c->level);
       break;
     case SW_CMD_FINISH:
       r->finished = true;
-      r->exit_code = snap->state == SW_ST_FAILED ? snap->exit_code : 0;
+      r->exit_code = sup->state == SW_ST_FAILED ? sup->exit_code : 0;
       close_all(r);
       break;
     }
@@ -744,7 +753,8 @@ static void feed(run_t *r, const sw_input_t *in) {
   while (r->qlen > 0 && !r->finished) {
     sw_input_t ev = r->queue[0];
     sw_state_t before = r->sup.state;
-    sw_sup_t snap;
+    sw_cmd_t cmds[SW_SUP_MAX_CMDS];
+    unsigned ncmds;
 
     char reason[sizeof(r->sup.reason)];
 
@@ -782,11 +792,12 @@ static void feed(run_t *r, const sw_input_t *in) {
         r->sup.state == SW_ST_RUNNING && r->child != NULL)
       sw_probe_run_child_started(&r->probe, r->child);
     if (r->sup.state != before) sw_metrics_changed(&r->metrics);
-    /* Commands are executed from a copy: executing one may feed more
-     * events, and each step rewrites sup->out. */
-    snap = r->sup;
+    /* Not the whole state (8.6 KB with the policy's ring of start
+     * times, two or three copies a restart): execute() says why. */
+    ncmds = r->sup.nout;
+    memcpy(cmds, r->sup.out, ncmds * sizeof(cmds[0]));
     report_state(r);
-    execute(r, &snap);
+    execute(r, cmds, ncmds);
   }
   r->feeding = false;
 }
@@ -1261,7 +1272,7 @@ static int run_body(sw_host_t *host, void *data) {
   /* The claim comes before any log file is opened: a refused second copy
    * must not open, prune, rotate or write the running wrapper's logs. */
   make_log_dir(r);
-  sw_os_event_open(r->cfg->name);
+  r->event_log = sw_os_event_open(r->cfg->name);
   r->endpoint_name = sw_os_endpoint_name(r->cfg);
   if (r->endpoint_name == NULL) {
     sw_log_error("out of memory naming the status endpoint; not starting");

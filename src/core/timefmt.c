@@ -23,26 +23,57 @@ static void days_to_civil(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
   *y = yoe + era * 400 + (*m <= 2);
 }
 
+/* v as exactly `width` decimal digits at p; returns the end. */
+static char *digits(char *p, unsigned v, int width) {
+  int i;
+
+  for (i = width - 1; i >= 0; i--) {
+    p[i] = (char)('0' + v % 10);
+    v /= 10;
+  }
+  return p + width;
+}
+
+/* Digit by digit rather than snprintf: every line of the wrapper log
+ * starts with one, three a restart in a crash loop. */
 char *sw_time_format(int64_t epoch_ms, int offset_min, int utc_z, char *buf) {
   int64_t t = epoch_ms + (int64_t)offset_min * 60000;
   int64_t days = (t >= 0 ? t : t - 86399999) / 86400000;
-  int64_t ms_of_day = t - days * 86400000;
+  unsigned ms_of_day = (unsigned)(t - days * 86400000);
   int64_t y;
   unsigned m, d;
   /* Real offsets lie within +-14h; clamp so the text stays well-formed. */
   unsigned off = (unsigned)(offset_min < 0 ? -offset_min : offset_min) % 1440;
-  int n;
+  char *p = buf;
 
   days_to_civil(days, &y, &m, &d);
-  n = snprintf(buf, SW_TIME_LEN, "%04lld-%02u-%02uT%02u:%02u:%02u.%03u",
-               (long long)y, m, d, (unsigned)(ms_of_day / 3600000),
-               (unsigned)(ms_of_day / 60000 % 60),
-               (unsigned)(ms_of_day / 1000 % 60), (unsigned)(ms_of_day % 1000));
-  if (n < 0 || n >= SW_TIME_LEN) return buf;
-  if (offset_min == 0 && utc_z)
-    snprintf(buf + n, (size_t)(SW_TIME_LEN - n), "Z");
-  else
-    snprintf(buf + n, (size_t)(SW_TIME_LEN - n), "%c%02u:%02u",
-             offset_min < 0 ? '-' : '+', off / 60, off % 60);
+  if (y >= 0 && y <= 9999) {
+    p = digits(p, (unsigned)y, 4);
+  } else { /* far outside any clock svcwrap will meet */
+    int n = snprintf(buf, SW_TIME_LEN, "%lld", (long long)y);
+
+    p += n > 0 && n < 21 ? n : 0;
+  }
+  *p++ = '-';
+  p = digits(p, m, 2);
+  *p++ = '-';
+  p = digits(p, d, 2);
+  *p++ = 'T';
+  p = digits(p, ms_of_day / 3600000, 2);
+  *p++ = ':';
+  p = digits(p, ms_of_day / 60000 % 60, 2);
+  *p++ = ':';
+  p = digits(p, ms_of_day / 1000 % 60, 2);
+  *p++ = '.';
+  p = digits(p, ms_of_day % 1000, 3);
+  if (offset_min == 0 && utc_z) {
+    *p++ = 'Z';
+  } else {
+    *p++ = offset_min < 0 ? '-' : '+';
+    p = digits(p, off / 60, 2);
+    *p++ = ':';
+    p = digits(p, off % 60, 2);
+  }
+  *p = '\0';
   return buf;
 }

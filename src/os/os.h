@@ -345,7 +345,8 @@ int sw_os_service_stop(const sw_config_t *cfg, uint64_t timeout_ms,
 /* Windows: the Event Log, source = the service name (registered with our
  * message table by install). POSIX: nothing (the wrapper log has it all).
  * Runs on: loop thread. */
-void sw_os_event_open(const char *service_name);
+/* Returns whether entries can be written (false: none will be, POSIX). */
+bool sw_os_event_open(const char *service_name);
 /* Returns whether an entry was written. */
 bool sw_os_event_report(sw_log_level_t level, const char *text);
 void sw_os_event_close(void);

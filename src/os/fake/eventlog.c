@@ -5,9 +5,10 @@
 
 #include "os/fake/fake.h"
 
-void sw_os_event_open(const char *service_name) {
+bool sw_os_event_open(const char *service_name) {
   (void)service_name; /* sw_os_host_run() recorded it */
   sw_fake.event_open = true;
+  return true;
 }
 
 bool sw_os_event_report(sw_log_level_t level, const char *text) {

@@ -3,8 +3,9 @@
  * on stderr, which journald or a container runtime collects). */
 #include "os/os.h"
 
-void sw_os_event_open(const char *service_name) {
+bool sw_os_event_open(const char *service_name) {
   (void)service_name;
+  return false;
 }
 
 bool sw_os_event_report(sw_log_level_t level, const char *text) {

@@ -20,10 +20,10 @@
 static HANDLE source;
 static bool warned;
 
-void sw_os_event_open(const char *service_name) {
+bool sw_os_event_open(const char *service_name) {
   wchar_t *name = sw__win_wide(service_name);
 
-  if (name == NULL) return;
+  if (name == NULL) return false;
   source = RegisterEventSourceW(NULL, name);
   if (source == NULL)
     sw_log_warn(
@@ -31,6 +31,7 @@ void sw_os_event_open(const char *service_name) {
         "missing",
         service_name);
   free(name);
+  return source != NULL;
 }
 
 bool sw_os_event_report(sw_log_level_t level, const char *text) {
