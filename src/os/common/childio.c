@@ -11,7 +11,11 @@ void sw__childio_handle_closed(uv_handle_t *h) {
 
   /* io is the first member of the backend's child: freeing it frees the
    * child (whose own resources the backend released before closing). */
-  if (--io->open_handles == 0) free(io);
+  if (--io->open_handles > 0) return;
+  if (io->release != NULL)
+    io->release(io);
+  else
+    free(io);
 }
 
 static void close_pipe(sw__childio_t *io, int i) {

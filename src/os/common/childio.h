@@ -51,10 +51,13 @@ typedef struct {
   uint64_t exited_at; /* uv_now() at the exit, for SW_DRAIN_MAX_MS */
   uint32_t code;
   int signal;
+  /* Frees the record (the backend's child, of which io is the first
+   * member) once its last handle closed; NULL: free(). */
+  void (*release)(void *record);
 } sw__childio_t;
 
 /* Initialise the two pipes and the drain timer (uv_pipe_init etc.) and
- * count `extra` more handles of the backend's. */
+ * count `extra` more handles of the backend's (release is left as set). */
 void sw__childio_init(sw__childio_t *io, uv_loop_t *loop,
                       const sw_spawn_opts_t *o, int extra);
 /* Start reading pipe i (0 stdout, 1 stderr), opened by the backend. If

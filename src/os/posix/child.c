@@ -31,6 +31,7 @@
 #include "os/common/childio.h"
 #include "os/os.h"
 #include "os/posix/internal.h"
+#include "os/posix/launch.h"
 #include "os/posix/outchan.h"
 
 extern char **environ;
@@ -514,39 +515,8 @@ static int start_process(const sw_config_t *cfg, const char *program,
   return rc;
 }
 
-/* ---- WATCHDOG_PID ---------------------------------------------------------
+/* ---- WATCHDOG_PID (launch.c starts the trampoline) -----------------------
  */
-
-/* The wrapper's own binary, even if replaced on disk since it started:
- * in the spawned process (before its exec) /proc/self is still svcwrap. */
-static char self_exe[] = "/proc/self/exe";
-
-static bool wants_watchdog_pid(const sw_spawn_opts_t *o) {
-  unsigned i;
-
-  for (i = 0; o->extra_env != NULL && o->extra_env[i] != NULL; i++)
-    if (strncmp(o->extra_env[i], "WATCHDOG_USEC=", 14) == 0) return true;
-  return false;
-}
-
-/* *args becomes {self, SW_WATCHDOG_EXEC_VERB, program, args[1..]}. */
-static int trampoline_args(char ***args, const char *program) {
-  size_t n = 0, i;
-  char **old = *args, **v;
-
-  while (old[n] != NULL)
-    n++;
-  v = calloc(n + 3, sizeof(*v));
-  if (v == NULL) return SW_ENOMEM;
-  v[0] = self_exe;
-  v[1] = (char *)SW_WATCHDOG_EXEC_VERB;
-  v[2] = (char *)program;
-  for (i = 1; i < n; i++)
-    v[i + 2] = old[i];
-  free(old);
-  *args = v;
-  return 0;
-}
 
 int sw_os_watchdog_exec(char **argv) {
   char pid[24];
@@ -565,15 +535,46 @@ int sw_os_watchdog_exec(char **argv) {
   }
 }
 
+/*
+ * The service's child's record. A crash loop makes and releases one per
+ * restart, and musl's allocator (the static release build) returns the
+ * page of a lone 784-byte block to the kernel at each free: an mmap, a
+ * munmap and a page fault per restart. So the child reuses one static
+ * record, free again by the next start (its handles close within the
+ * exit's loop turn); hooks, and a child started while the last one's
+ * handles still close, get records from the heap.
+ */
+static sw_child_t child_record;
+static bool child_record_taken;
+
+static void child_record_release(void *record) {
+  if (record == &child_record)
+    child_record_taken = false;
+  else
+    free(record);
+}
+
+static sw_child_t *child_record_take(bool hook) {
+  sw_child_t *c;
+
+  if (!hook && !child_record_taken) {
+    child_record_taken = true;
+    c = &child_record;
+    memset(c, 0, sizeof(*c));
+  } else if ((c = calloc(1, sizeof(*c))) == NULL) {
+    return NULL;
+  }
+  c->io.release = child_record_release;
+  return c;
+}
+
 int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
                 char *why, size_t whylen) {
-  const sw_config_t *cfg = o->cfg;
-  const char *program = o->command ? o->command->v[0] : cfg->executable;
+  static sw__launch_t child_launch; /* the service's child's, kept */
+  sw__launch_t hook_launch = {0},
+               *l = o->command ? &hook_launch : &child_launch;
   int fds[2][2] = {{-1, -1}, {-1, -1}}, out_w[2], slot = -1;
-  char **env = NULL, **args = NULL;
-  const char **extra = NULL;
   sw_child_t *c = NULL;
-  size_t n_extra = 0;
   pid_t pid;
   int rc, i;
 
@@ -600,36 +601,18 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
       return SW_EINVAL;
     }
   }
-  while (o->extra_env != NULL && o->extra_env[n_extra] != NULL)
-    n_extra++;
-  extra = calloc(n_extra + 2, sizeof(*extra));
-  if (extra != NULL) {
-    for (i = 0; i < (int)n_extra; i++)
-      extra[i] = o->extra_env[i];
-    /* The marker by which the orphan guard finds the tree once the
-     * wrapper is dead and the parent links are gone. */
-    if (sw__posix_tree_marker()[0] != '\0')
-      extra[n_extra] = sw__posix_tree_marker();
+  /* Program, arguments and environment (launch.h: the child's are kept
+   * from the start before while they stay the same). */
+  rc = 0;
+  if (!sw__launch_matches(l, o)) {
+    if (l == &child_launch) sw__launch_free(l);
+    rc = sw__launch_build(l, o);
   }
-  rc = extra == NULL ? SW_ENOMEM
-                     : sw_env_build((const char *const *)environ, cfg, extra,
-                                    false, &env);
-  args = calloc((size_t)(o->command ? o->command->n : cfg->argv.n) + 2,
-                sizeof(*args));
-  c = calloc(1, sizeof(*c));
-  if (rc != 0 || args == NULL || c == NULL) {
+  c = rc == 0 ? child_record_take(o->command != NULL) : NULL;
+  if (c == NULL) {
     snprintf(why, whylen, "%s", sw_strerror(SW_ENOMEM));
-    free(c);
     rc = SW_ENOMEM;
     goto out;
-  }
-  if (o->command != NULL) {
-    for (i = 0; i < o->command->n; i++)
-      args[i] = o->command->v[i];
-  } else {
-    args[0] = cfg->executable;
-    for (i = 0; i < cfg->argv.n; i++)
-      args[i + 1] = cfg->argv.v[i];
   }
   /* The child writes to the pipes kept from the one before; a hook, or
    * the child when those cannot be had, to pipes of its own. */
@@ -645,28 +628,14 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
   for (i = 0; i < 2 && !c->outchan; i++) {
     rc = sw__posix_output_pipe(fds[i], why, whylen);
     if (rc != 0) {
-      free(c);
+      child_record_release(c);
       goto out;
     }
     out_w[i] = fds[i][1];
   }
 
   sw__childio_init(&c->io, loop, o, 0);
-  if (o->command == NULL && wants_watchdog_pid(o)) {
-    /* systemd sets WATCHDOG_PID to the child's own pid, which is known
-     * only once it exists: the wrapper's own binary starts first
-     * (SW_WATCHDOG_EXEC_VERB), sets it to its pid and execs the program,
-     * which keeps that pid. Only with [health] watchdog set. */
-    rc = trampoline_args(&args, program);
-    if (rc == 0) program = self_exe;
-    if (rc != 0) {
-      snprintf(why, whylen, "%s", sw_strerror(rc));
-      if (c->outchan) sw__outchan_release();
-      sw__childio_close(&c->io);
-      goto out;
-    }
-  }
-  rc = start_process(cfg, program, args, env, out_w, &pid);
+  rc = start_process(o->cfg, l->program, l->args, l->env, out_w, &pid);
   if (rc != 0) {
     snprintf(why, whylen, "%s", strerror(rc));
     rc = -rc;
@@ -701,7 +670,7 @@ int sw_os_spawn(uv_loop_t *loop, const sw_spawn_opts_t *o, sw_child_t **out,
                    uv_strerror(urc));
     }
   }
-  rc = set_priority(c->pid, cfg->priority);
+  rc = set_priority(c->pid, o->cfg->priority);
   if (rc != 0)
     sw_log_warnx(
         "set priority of pid %d: %s (the child runs at normal "
@@ -714,9 +683,7 @@ out:
     if (fds[i][0] >= 0) close(fds[i][0]);
     if (fds[i][1] >= 0) close(fds[i][1]);
   }
-  free(args);
-  free(extra);
-  sw_env_free(env);
+  if (l == &hook_launch) sw__launch_free(l);
   return rc;
 }
 
