@@ -20,9 +20,14 @@ typedef enum { ITEM_WRITE, ITEM_ROTATE } item_kind_t;
  * writes to the same file are appended to it while it waits: when the
  * disk is slower than the child, the writer makes fewer, larger writes. */
 #define ITEM_MIN_CAP (256u * 1024)
-/* Buffers of ITEM_MIN_CAP kept for reuse: a fresh one per read would cost
- * an mmap, its page faults and a munmap each time. */
-#define SPARE_MAX 4
+/* Buffers of ITEM_MIN_CAP are kept for reuse, as many as a full queue
+ * holds (the high mark): a fresh one per read costs an mmap, its page
+ * faults and a munmap (musl's allocator maps every block this large;
+ * glibc's raises its threshold after the first). Once the writer has had
+ * nothing to do for SPARE_IDLE_NS it keeps SPARE_IDLE and frees the rest:
+ * one wake-up after a burst, then none while idle. */
+#define SPARE_IDLE    4
+#define SPARE_IDLE_NS 1000000000u
 
 typedef struct item_s {
   struct item_s *next;
@@ -53,8 +58,8 @@ struct sw_logwriter_s {
   bool want_drain, drained;
   uint64_t done_items; /* items written: progress, for sync_for */
   report_t *reports, *reports_tail;
-  item_t *spare; /* reusable ITEM_MIN_CAP buffers, at most SPARE_MAX */
-  unsigned n_spare;
+  item_t *spare; /* reusable ITEM_MIN_CAP buffers, at most spare_max */
+  unsigned n_spare, spare_max;
   /* Constant after start: */
   size_t high, low;
   sw_logwriter_drained_fn *on_drained;
@@ -136,8 +141,21 @@ static void writer_main(void *arg) {
   for (;;) {
     item_t *it;
 
-    while (w->head == NULL && !w->stopping)
-      uv_cond_wait(&w->work, &w->mu);
+    while (w->head == NULL && !w->stopping) {
+      if (w->n_spare <= SPARE_IDLE) {
+        uv_cond_wait(&w->work, &w->mu);
+      } else if (uv_cond_timedwait(&w->work, &w->mu, SPARE_IDLE_NS) ==
+                     UV_ETIMEDOUT &&
+                 w->head == NULL) {
+        while (w->n_spare > SPARE_IDLE) {
+          item_t *extra = w->spare;
+
+          w->spare = extra->next;
+          w->n_spare--;
+          free(extra);
+        }
+      }
+    }
     if (w->head == NULL) break; /* stopping, and all is written */
     it = w->head;
     w->head = it->next;
@@ -152,7 +170,7 @@ static void writer_main(void *arg) {
     w->done_items++;
     w->queued -= it->len;
     it->file->dropped_shared = it->file->dropped;
-    if (it->cap == ITEM_MIN_CAP && w->n_spare < SPARE_MAX) {
+    if (it->cap == ITEM_MIN_CAP && w->n_spare < w->spare_max) {
       it->next = w->spare;
       w->spare = it;
       w->n_spare++;
@@ -179,6 +197,8 @@ int sw_logwriter_new(uv_loop_t *loop, size_t high, size_t low,
   if (w == NULL) return SW_ENOMEM;
   w->high = high;
   w->low = low < high ? low : high / 2;
+  w->spare_max = (unsigned)(high / ITEM_MIN_CAP);
+  if (w->spare_max < SPARE_IDLE) w->spare_max = SPARE_IDLE;
   w->on_drained = on_drained;
   w->data = data;
   if ((rc = uv_mutex_init(&w->mu)) != 0) goto fail_mu;
