@@ -49,8 +49,9 @@ char *sw_time_format(int64_t epoch_ms, int offset_min, int utc_z, char *buf) {
   days_to_civil(days, &y, &m, &d);
   if (y >= 0 && y <= 9999) {
     p = digits(p, (unsigned)y, 4);
-  } else { /* far outside any clock svcwrap will meet */
-    int n = snprintf(buf, SW_TIME_LEN, "%lld", (long long)y);
+  } else { /* far outside any clock svcwrap will meet: ISO 8601's form */
+    int n = snprintf(buf, SW_TIME_LEN, "%s%04lld", y < 0 ? "-" : "",
+                     (long long)(y < 0 ? -y : y));
 
     p += n > 0 && n < 21 ? n : 0;
   }

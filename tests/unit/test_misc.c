@@ -167,9 +167,9 @@ static void time_format(void **state) {
       {1795767000123LL, 840, 1, "2026-11-27T22:10:00.123+14:00"},
       {1795767000123LL, -720, 0, "2026-11-26T20:10:00.123-12:00"},
       {1700000000010LL, 0, 1, "2023-11-14T22:13:20.010Z"},
-      /* Years of five digits and before year 0 are written as numbers. */
+      /* Years of five digits and before year 0 (ISO 8601's expanded form). */
       {253402300800000LL, 0, 1, "10000-01-01T00:00:00.000Z"},
-      {-62198755200000LL, 0, 1, "-1-01-01T00:00:00.000Z"},
+      {-62198755200000LL, 0, 1, "-0001-01-01T00:00:00.000Z"},
   };
   size_t i;
 

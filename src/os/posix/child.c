@@ -465,28 +465,48 @@ int sw__posix_spawnattr_clean(posix_spawnattr_t *attr, bool new_session) {
 #define CLOSE_RANGE_CLOEXEC (1U << 2) /* <linux/close_range.h>, Linux 5.11 */
 #endif
 
-int sw__posix_cloexec_above_stderr(void) {
-  static bool no_close_range;
-  DIR *d;
+/* One descriptor at a time: a kernel before 5.11, or a seccomp filter
+ * older than close_range that refuses it. */
+static void cloexec_each_above_stderr(void) {
+  DIR *d = opendir("/proc/self/fd");
   struct dirent *e;
+  int fd, max;
 
-  if (!no_close_range &&
-      syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-    return 0;
-  if (!no_close_range && errno != ENOSYS && errno != EINVAL) return errno;
-  /* A kernel before 5.11: one descriptor at a time. */
-  no_close_range = true;
-  if ((d = opendir("/proc/self/fd")) == NULL) return errno;
+  if (d == NULL) {
+    /* No /proc: every number up to the limit (as the guard closes). */
+    max = (int)sysconf(_SC_OPEN_MAX);
+    if (max < 0 || max > 65536) max = 65536;
+    for (fd = 3; fd < max; fd++) {
+      int flags = fcntl(fd, F_GETFD);
+
+      if (flags >= 0 && !(flags & FD_CLOEXEC))
+        (void)fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+    }
+    return;
+  }
   while ((e = readdir(d)) != NULL) {
-    int fd = atoi(e->d_name), flags;
+    int flags;
 
+    fd = atoi(e->d_name);
     if (fd < 3 || fd == dirfd(d)) continue;
     flags = fcntl(fd, F_GETFD);
     if (flags >= 0 && !(flags & FD_CLOEXEC))
       (void)fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
   }
   closedir(d);
-  return 0;
+}
+
+void sw__posix_cloexec_above_stderr(void) {
+  static bool no_close_range;
+
+  if (!no_close_range &&
+      syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+    return;
+  if (!no_close_range)
+    sw_log_info("close_range: %s; descriptors are marked one by one",
+                strerror(errno));
+  no_close_range = true;
+  cloexec_each_above_stderr();
 }
 
 /* Start the process; returns 0 or an errno value. */
@@ -508,7 +528,7 @@ static int start_process(const sw_config_t *cfg, const char *program,
   if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, out_w[1], 2);
   if (rc == 0)
     rc = posix_spawn_file_actions_addchdir_np(&fa, cfg->working_directory);
-  if (rc == 0) rc = sw__posix_cloexec_above_stderr();
+  sw__posix_cloexec_above_stderr();
   if (rc == 0) rc = posix_spawn(pid, program, &fa, &attr, argv, envp);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
@@ -546,6 +566,13 @@ int sw_os_watchdog_exec(char **argv) {
  */
 static sw_child_t child_record;
 static bool child_record_taken;
+#ifdef __SANITIZE_ADDRESS__
+/* The sanitized build takes every record from the heap, so that ASan still
+ * reports a stale pointer to an ended child's record. */
+#define CHILD_RECORD_REUSED false
+#else
+#define CHILD_RECORD_REUSED true
+#endif
 
 static void child_record_release(void *record) {
   if (record == &child_record)
@@ -557,7 +584,7 @@ static void child_record_release(void *record) {
 static sw_child_t *child_record_take(bool hook) {
   sw_child_t *c;
 
-  if (!hook && !child_record_taken) {
+  if (!hook && CHILD_RECORD_REUSED && !child_record_taken) {
     child_record_taken = true;
     c = &child_record;
     memset(c, 0, sizeof(*c));
@@ -888,7 +915,7 @@ int sw_os_command_start(uv_loop_t *loop, const sw_config_t *cfg,
   rc = sw__posix_spawnattr_clean(&attr, false);
   if (rc == 0)
     rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  if (rc == 0) rc = sw__posix_cloexec_above_stderr();
+  sw__posix_cloexec_above_stderr();
   if (rc == 0) rc = posix_spawn_file_actions_addchdir_np(&fa, cwd);
   /* The SIGCHLD of a command that ends at once must find it registered:
    * signals reach the reaper through the loop, after this returns. */

@@ -216,7 +216,7 @@ int sw_os_helper_start(uv_loop_t *loop, sw_child_t *c, const sw_config_t *cfg,
   if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, 1, 2);
   if (rc == 0)
     rc = posix_spawn_file_actions_addchdir_np(&fa, cfg->working_directory);
-  if (rc == 0) rc = sw__posix_cloexec_above_stderr();
+  sw__posix_cloexec_above_stderr();
   if (rc == 0) rc = posix_spawnp(&pid, argv->v[0], &fa, &attr, argv->v, env);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);

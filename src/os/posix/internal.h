@@ -93,12 +93,16 @@ int sw__posix_spawnattr_clean(posix_spawnattr_t *attr, bool new_session);
 /* Whatever the wrapper inherited above stderr (a socket of the shell or
  * the supervisor that started it, a lock file) is not for the processes
  * it starts: called before each posix_spawn, it marks every descriptor
- * above stderr close-on-exec (the wrapper opens its own so already).
- * glibc's posix_spawn_file_actions_addclosefrom_np would close them in the
- * child instead, but musl, which the static release binary is built with,
- * has none: one way for both. One close_range call (Linux 5.11), else a
- * walk of /proc/self/fd. Returns 0 or an errno value. */
-int sw__posix_cloexec_above_stderr(void);
+ * above stderr close-on-exec. glibc's posix_spawn_file_actions_
+ * addclosefrom_np would close them in the child instead, but musl, which
+ * the static release binary is built with, has none: one way for both.
+ * One close_range call (Linux 5.11), else (an older kernel, a seccomp
+ * filter that refuses it: logged once) a walk of /proc/self/fd, else of
+ * every number up to the limit; it never fails a start. Marking in the
+ * parent is not atomic with the spawn: it relies on the rule that every
+ * descriptor the wrapper itself opens is opened close-on-exec (O_CLOEXEC,
+ * SOCK_CLOEXEC; libuv does so too), which a new open must keep. */
+void sw__posix_cloexec_above_stderr(void);
 /* The reaper found `pid` exited with `status`: if it is a helper
  * (health.c), report its exit and return true. */
 bool sw__posix_helper_reaped(int pid, int status);

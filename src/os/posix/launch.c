@@ -30,23 +30,42 @@ static bool wants_watchdog_pid(const sw_spawn_opts_t *o) {
   return false;
 }
 
-static size_t count_given(const sw_spawn_opts_t *o) {
+/*
+ * What the launch is made of, in order: the executable and the arguments
+ * (the child's; a hook's come from o->command), the [environment] names
+ * and values, the extra entries, and the marker by which the orphan guard
+ * finds the tree once the wrapper is dead (none as PID 1). Into key when
+ * it is not NULL; returns how many there are.
+ */
+static size_t make_key(const sw_spawn_opts_t *o, const char **key) {
+  const sw_config_t *cfg = o->cfg;
+  const char *marker = sw__posix_tree_marker();
   size_t n = 0;
+  unsigned i;
 
-  while (o->extra_env != NULL && o->extra_env[n] != NULL)
-    n++;
+#define ADD(s)                                                                 \
+  do {                                                                         \
+    if (key != NULL) key[n] = (s);                                             \
+    n++;                                                                       \
+  } while (0)
+  if (o->command == NULL) {
+    ADD(cfg->executable);
+    for (i = 0; i < (unsigned)cfg->argv.n; i++)
+      ADD(cfg->argv.v[i]);
+  }
+  for (i = 0; i < cfg->n_env; i++) {
+    ADD(cfg->env[i].name);
+    ADD(cfg->env[i].value);
+  }
+  for (i = 0; o->extra_env != NULL && o->extra_env[i] != NULL; i++)
+    ADD(o->extra_env[i]);
+  if (marker[0] != '\0') ADD(marker);
+#undef ADD
   return n;
 }
 
-/* The marker by which the orphan guard finds the tree once the wrapper is
- * dead and the parent links are gone: the child's last extra entry. NULL
- * without one (as PID 1). */
-static const char *tree_marker(void) {
-  const char *m = sw__posix_tree_marker();
-
-  return m[0] != '\0' ? m : NULL;
-}
-
+/* {self, SW_WATCHDOG_EXEC_VERB,} program, arguments: the child's from the
+ * key's copies, a hook's from its command. */
 static int build_args(sw__launch_t *l, const sw_spawn_opts_t *o) {
   const sw_config_t *cfg = o->cfg;
   int n = o->command ? o->command->n : cfg->argv.n + 1, i, at = 0;
@@ -54,61 +73,59 @@ static int build_args(sw__launch_t *l, const sw_spawn_opts_t *o) {
 
   l->args = calloc((size_t)n + (trampoline ? 3 : 1), sizeof(*l->args));
   if (l->args == NULL) return SW_ENOMEM;
-  l->program = o->command ? o->command->v[0] : cfg->executable;
   if (trampoline) {
-    /* {self, SW_WATCHDOG_EXEC_VERB, program, arguments...} */
     l->args[at++] = self_exe;
     l->args[at++] = (char *)SW_WATCHDOG_EXEC_VERB;
   }
-  if (o->command != NULL) {
-    for (i = 0; i < n; i++)
-      l->args[at++] = o->command->v[i];
-  } else {
-    l->args[at++] = cfg->executable;
-    for (i = 0; i < cfg->argv.n; i++)
-      l->args[at++] = cfg->argv.v[i];
-  }
-  if (trampoline) l->program = self_exe;
+  for (i = 0; i < n; i++)
+    l->args[at++] = o->command ? o->command->v[i] : l->key[i];
+  l->program = trampoline ? self_exe : l->args[0];
   return 0;
 }
 
 int sw__launch_build(sw__launch_t *l, const sw_spawn_opts_t *o) {
-  size_t n = count_given(o), i;
-  int rc;
+  const sw_config_t *cfg = o->cfg;
+  size_t n = make_key(o, NULL), i, first_extra;
+  const char **key;
+  int rc = 0;
 
   memset(l, 0, sizeof(*l));
-  l->cfg = o->cfg;
-  l->extra = calloc(n + 2, sizeof(*l->extra));
-  rc = l->extra == NULL ? SW_ENOMEM : 0;
+  key = calloc(n + 1, sizeof(*key));
+  l->key = calloc(n + 1, sizeof(*l->key));
+  if (key == NULL || l->key == NULL) rc = SW_ENOMEM;
+  if (rc == 0) make_key(o, key);
   for (i = 0; i < n && rc == 0; i++)
-    if ((l->extra[i] = strdup(o->extra_env[i])) == NULL) rc = SW_ENOMEM;
-  if (rc == 0 && tree_marker() != NULL &&
-      (l->extra[n] = strdup(tree_marker())) == NULL)
-    rc = SW_ENOMEM;
+    if ((l->key[i] = strdup(key[i])) == NULL) rc = SW_ENOMEM;
+  free(key);
+  l->nkey = n;
+  /* The extra entries (and the marker) are the key's tail. */
+  first_extra = (o->command ? 0 : (size_t)cfg->argv.n + 1) + 2 * cfg->n_env;
   if (rc == 0)
-    rc = sw_env_build((const char *const *)environ, o->cfg,
-                      (const char *const *)l->extra, false, &l->env);
+    rc =
+        sw_env_build((const char *const *)environ, cfg,
+                     (const char *const *)l->key + first_extra, false, &l->env);
   if (rc == 0) rc = build_args(l, o);
   if (rc != 0) sw__launch_free(l);
   return rc;
 }
 
 bool sw__launch_matches(const sw__launch_t *l, const sw_spawn_opts_t *o) {
-  size_t n = count_given(o), i;
-  const char *marker = tree_marker();
+  const char *key[512];
+  size_t n, i;
 
-  if (o->command != NULL || l->env == NULL || l->cfg != o->cfg) return false;
+  if (o->command != NULL || l->env == NULL) return false;
+  n = make_key(o, NULL);
+  /* A key this long is rebuilt each time (never: a few dozen entries). */
+  if (n != l->nkey || n > sizeof(key) / sizeof(key[0])) return false;
+  make_key(o, key);
   for (i = 0; i < n; i++)
-    if (l->extra[i] == NULL || strcmp(l->extra[i], o->extra_env[i]) != 0)
-      return false;
-  if (marker == NULL) return l->extra[n] == NULL;
-  return l->extra[n] != NULL && strcmp(l->extra[n], marker) == 0 &&
-         l->extra[n + 1] == NULL;
+    if (strcmp(key[i], l->key[i]) != 0) return false;
+  return true;
 }
 
 void sw__launch_free(sw__launch_t *l) {
   free(l->args);
   sw_env_free(l->env);
-  sw_env_free(l->extra);
+  sw_env_free(l->key);
   memset(l, 0, sizeof(*l));
 }

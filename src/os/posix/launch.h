@@ -3,11 +3,13 @@
  * What a process is started with: the program posix_spawn runs, its
  * arguments and its environment (launch.c). The service's child keeps
  * one from start to start while what it is made of stays the same: the
- * configuration, the extra environment entries (compared at each start)
- * and the wrapper's own environment, which it never changes. So a crash
- * loop builds them once instead of allocating and freeing every variable
- * at every restart; with musl's allocator (the static release binary) a
- * block alone in its size class cost an mmap and a munmap each time.
+ * executable, arguments and [environment] of the configuration and the
+ * extra environment entries (copies of all of them are compared at each
+ * start), and the wrapper's own environment, which it never changes. So a
+ * crash loop builds them once instead of allocating and freeing every
+ * variable at every restart; with musl's allocator (the static release
+ * binary) a block alone in its size class cost an mmap and a munmap each
+ * time.
  * Hooks build theirs at each start. Runs on: loop thread.
  */
 #ifndef SW_OS_POSIX_LAUNCH_H
@@ -22,9 +24,11 @@ typedef struct {
                           WATCHDOG_PID, the wrapper's own binary */
   char **args;
   char **env;
-  /* What they were made of (the child's): */
-  const sw_config_t *cfg;
-  char **extra; /* copies of o->extra_env, the tree marker last */
+  /* What they were made of, copied: the executable, the arguments, the
+   * [environment] names and values, the extra entries and the tree marker
+   * (the child's arguments point into it). */
+  char **key;
+  size_t nkey;
 } sw__launch_t;
 
 /* Build l for o (o->command: a hook's); 0 or SW_ENOMEM (l is then empty). */
