@@ -55,13 +55,14 @@ NATIVE_LIBS   = $(POSIX_DEPS)/lib/libinih.a $(shell pkg-config --libs $(NATIVE_P
 # wide stdio) made ~0.9 MB of its 1.2 MB of code, and every page of a
 # static binary's code counts in full against its own processes (PSS).
 # Each function in its own section and --gc-sections: only what is called
-# is linked. static-pie: a static binary keeps ASLR. Linked by gcc with
+# is linked. svcwrap's own code -Os (36 kB less code, 0.04 MB less PSS;
+# restart and log CPU the same within the noise), the libraries -O2. static-pie: a static binary keeps ASLR. Linked by gcc with
 # musl's start files (rcrt1.o: the static-pie one, which musl-gcc's specs
 # do not use). docs/building.md and bench/README.md say more.
 MUSL_DEPS     := build/deps/musl
 MUSL_LIB      := /usr/lib/x86_64-linux-musl
 MUSL_CC       := musl-gcc
-STATIC_CFLAGS := $(STD) $(WARN) -O2 -g -D_POSIX_C_SOURCE=200809L \
+STATIC_CFLAGS := $(STD) $(WARN) -Os -g -D_POSIX_C_SOURCE=200809L \
                  -D_DEFAULT_SOURCE -Isrc -I$(MUSL_DEPS)/include \
                  -isystem $(MUSL_DEPS)/kinclude -fPIE -ffunction-sections \
                  -fdata-sections -fstack-protector-strong
