@@ -134,6 +134,17 @@ static void do_item(item_t *it) {
     sw_logfile_rotate(it->file);
 }
 
+/* Free spare buffers until `keep` are left. Under w->mu (or alone). */
+static void free_spares(sw_logwriter_t *w, unsigned keep) {
+  while (w->n_spare > keep) {
+    item_t *extra = w->spare;
+
+    w->spare = extra->next;
+    w->n_spare--;
+    free(extra);
+  }
+}
+
 static void writer_main(void *arg) {
   sw_logwriter_t *w = arg;
 
@@ -147,13 +158,7 @@ static void writer_main(void *arg) {
       } else if (uv_cond_timedwait(&w->work, &w->mu, SPARE_IDLE_NS) ==
                      UV_ETIMEDOUT &&
                  w->head == NULL) {
-        while (w->n_spare > SPARE_IDLE) {
-          item_t *extra = w->spare;
-
-          w->spare = extra->next;
-          w->n_spare--;
-          free(extra);
-        }
+        free_spares(w, SPARE_IDLE);
       }
     }
     if (w->head == NULL) break; /* stopping, and all is written */
@@ -402,12 +407,7 @@ void sw_logwriter_free(sw_logwriter_t *w) {
   r = w->reports;
   w->reports = w->reports_tail = NULL;
   deliver(r);
-  while (w->spare != NULL) {
-    item_t *next = w->spare->next;
-
-    free(w->spare);
-    w->spare = next;
-  }
+  free_spares(w, 0);
   uv_cond_destroy(&w->idle);
   uv_cond_destroy(&w->work);
   uv_mutex_destroy(&w->mu);

@@ -237,6 +237,21 @@ static char *unmark(const sw_sbuf_t *b, size_t *len) {
   return out;
 }
 
+/* Feed text[0..n) in pieces of `piece` bytes; never more than the bound
+ * is held in between. */
+static void feed_in_pieces(sw_liner_t *l, const char *text, size_t n,
+                           size_t piece) {
+  size_t pos = 0;
+
+  while (pos < n) {
+    size_t c = piece < n - pos ? piece : n - pos;
+
+    sw_liner_feed(l, text + pos, c);
+    pos += c;
+    assert_true(l->partial.len <= SW_LINE_MAX + strlen(SW_LINE_SPLIT_MARK));
+  }
+}
+
 static void liner_bounds_long_lines(void **state) {
   size_t sizes[] = {1, 7, 4096, 65536, 300000};
   size_t n = 3 * SW_LINE_MAX + 123, i, k, len;
@@ -253,19 +268,11 @@ static void liner_bounds_long_lines(void **state) {
   for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
     sw_liner_t l;
     lines_t r;
-    size_t pos = 0;
 
     memset(&r, 0, sizeof(r));
     sw_liner_init(&l, collect, &r);
     sw_liner_feed(&l, "short\n", 6);
-    while (pos <= n) {
-      size_t c = sizes[k] < n + 1 - pos ? sizes[k] : n + 1 - pos;
-
-      sw_liner_feed(&l, text + pos, c);
-      pos += c;
-      /* Never more than the bound is held. */
-      assert_true(l.partial.len <= SW_LINE_MAX + strlen(SW_LINE_SPLIT_MARK));
-    }
+    feed_in_pieces(&l, text, n + 1, sizes[k]);
     sw_liner_feed(&l, "after\n", 6);
     sw_liner_flush(&l);
     assert_int_equal(l.split_lines, 1);
@@ -319,16 +326,10 @@ static void liner_mixed_lengths_in_one_chunk(void **state) {
   for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
     sw_liner_t l;
     lines_t r;
-    size_t pos = 0;
 
     memset(&r, 0, sizeof(r));
     sw_liner_init(&l, collect, &r);
-    while (pos < n) {
-      size_t c = sizes[k] < n - pos ? sizes[k] : n - pos;
-
-      sw_liner_feed(&l, text + pos, c);
-      pos += c;
-    }
+    feed_in_pieces(&l, text, n, sizes[k]);
     sw_liner_flush(&l);
     assert_int_equal(l.split_lines, over);
     assert_true(r.longest <= SW_LINE_MAX + strlen(SW_LINE_SPLIT_MARK) - 1);

@@ -13,12 +13,12 @@
  * drain and exit reporting: os/common/childio.c.
  */
 #define _GNU_SOURCE /* POSIX_SPAWN_SETSID, addchdir_np */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -465,6 +465,13 @@ int sw__posix_spawnattr_clean(posix_spawnattr_t *attr, bool new_session) {
 #define CLOSE_RANGE_CLOEXEC (1U << 2) /* <linux/close_range.h>, Linux 5.11 */
 #endif
 
+static void set_cloexec(int fd) {
+  int flags = fcntl(fd, F_GETFD);
+
+  if (flags >= 0 && !(flags & FD_CLOEXEC))
+    (void)fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+}
+
 /* One descriptor at a time: a kernel before 5.11, or a seccomp filter
  * older than close_range that refuses it. */
 static void cloexec_each_above_stderr(void) {
@@ -473,25 +480,15 @@ static void cloexec_each_above_stderr(void) {
   int fd, max;
 
   if (d == NULL) {
-    /* No /proc: every number up to the limit (as the guard closes). */
-    max = (int)sysconf(_SC_OPEN_MAX);
-    if (max < 0 || max > 65536) max = 65536;
-    for (fd = 3; fd < max; fd++) {
-      int flags = fcntl(fd, F_GETFD);
-
-      if (flags >= 0 && !(flags & FD_CLOEXEC))
-        (void)fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
-    }
+    /* No /proc: every number up to the limit. */
+    max = sw__posix_fd_limit();
+    for (fd = 3; fd < max; fd++)
+      set_cloexec(fd);
     return;
   }
   while ((e = readdir(d)) != NULL) {
-    int flags;
-
     fd = atoi(e->d_name);
-    if (fd < 3 || fd == dirfd(d)) continue;
-    flags = fcntl(fd, F_GETFD);
-    if (flags >= 0 && !(flags & FD_CLOEXEC))
-      (void)fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+    if (fd >= 3 && fd != dirfd(d)) set_cloexec(fd);
   }
   closedir(d);
 }

@@ -34,11 +34,15 @@ static int32_t *shared_pgid;
 static uv_poll_t guard_gone; /* the guard's end of the pipe closed */
 static bool guard_gone_started;
 
-static void close_other_fds(int keep) {
+int sw__posix_fd_limit(void) {
   long max = sysconf(_SC_OPEN_MAX);
-  int fd;
 
-  if (max < 0 || max > 65536) max = 65536;
+  return max < 0 || max > 65536 ? 65536 : (int)max;
+}
+
+static void close_other_fds(int keep) {
+  int fd, max = sw__posix_fd_limit();
+
   for (fd = 3; fd < max; fd++)
     if (fd != keep) close(fd);
 }

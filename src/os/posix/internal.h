@@ -103,6 +103,9 @@ int sw__posix_spawnattr_clean(posix_spawnattr_t *attr, bool new_session);
  * descriptor the wrapper itself opens is opened close-on-exec (O_CLOEXEC,
  * SOCK_CLOEXEC; libuv does so too), which a new open must keep. */
 void sw__posix_cloexec_above_stderr(void);
+/* One past the highest descriptor number worth trying where /proc cannot
+ * list them: the open-files limit, at most 65536 (guard.c). */
+int sw__posix_fd_limit(void);
 /* The reaper found `pid` exited with `status`: if it is a helper
  * (health.c), report its exit and return true. */
 bool sw__posix_helper_reaped(int pid, int status);

@@ -34,10 +34,12 @@ static bool wants_watchdog_pid(const sw_spawn_opts_t *o) {
  * What the launch is made of, in order: the executable and the arguments
  * (the child's; a hook's come from o->command), the [environment] names
  * and values, the extra entries, and the marker by which the orphan guard
- * finds the tree once the wrapper is dead (none as PID 1). Into key when
- * it is not NULL; returns how many there are.
+ * finds the tree once the wrapper is dead (none as PID 1). The first cap
+ * go into key; returns how many there are, and in *extras where the extra
+ * entries begin.
  */
-static size_t make_key(const sw_spawn_opts_t *o, const char **key) {
+static size_t make_key(const sw_spawn_opts_t *o, const char **key, size_t cap,
+                       size_t *extras) {
   const sw_config_t *cfg = o->cfg;
   const char *marker = sw__posix_tree_marker();
   size_t n = 0;
@@ -45,7 +47,7 @@ static size_t make_key(const sw_spawn_opts_t *o, const char **key) {
 
 #define ADD(s)                                                                 \
   do {                                                                         \
-    if (key != NULL) key[n] = (s);                                             \
+    if (n < cap) key[n] = (s);                                                 \
     n++;                                                                       \
   } while (0)
   if (o->command == NULL) {
@@ -57,6 +59,7 @@ static size_t make_key(const sw_spawn_opts_t *o, const char **key) {
     ADD(cfg->env[i].name);
     ADD(cfg->env[i].value);
   }
+  *extras = n;
   for (i = 0; o->extra_env != NULL && o->extra_env[i] != NULL; i++)
     ADD(o->extra_env[i]);
   if (marker[0] != '\0') ADD(marker);
@@ -84,8 +87,7 @@ static int build_args(sw__launch_t *l, const sw_spawn_opts_t *o) {
 }
 
 int sw__launch_build(sw__launch_t *l, const sw_spawn_opts_t *o) {
-  const sw_config_t *cfg = o->cfg;
-  size_t n = make_key(o, NULL), i, first_extra;
+  size_t extras, n = make_key(o, NULL, 0, &extras), i;
   const char **key;
   int rc = 0;
 
@@ -93,17 +95,15 @@ int sw__launch_build(sw__launch_t *l, const sw_spawn_opts_t *o) {
   key = calloc(n + 1, sizeof(*key));
   l->key = calloc(n + 1, sizeof(*l->key));
   if (key == NULL || l->key == NULL) rc = SW_ENOMEM;
-  if (rc == 0) make_key(o, key);
+  if (rc == 0) make_key(o, key, n, &extras);
   for (i = 0; i < n && rc == 0; i++)
     if ((l->key[i] = strdup(key[i])) == NULL) rc = SW_ENOMEM;
   free(key);
   l->nkey = n;
   /* The extra entries (and the marker) are the key's tail. */
-  first_extra = (o->command ? 0 : (size_t)cfg->argv.n + 1) + 2 * cfg->n_env;
   if (rc == 0)
-    rc =
-        sw_env_build((const char *const *)environ, cfg,
-                     (const char *const *)l->key + first_extra, false, &l->env);
+    rc = sw_env_build((const char *const *)environ, o->cfg,
+                      (const char *const *)l->key + extras, false, &l->env);
   if (rc == 0) rc = build_args(l, o);
   if (rc != 0) sw__launch_free(l);
   return rc;
@@ -111,13 +111,12 @@ int sw__launch_build(sw__launch_t *l, const sw_spawn_opts_t *o) {
 
 bool sw__launch_matches(const sw__launch_t *l, const sw_spawn_opts_t *o) {
   const char *key[512];
-  size_t n, i;
+  size_t n, i, extras;
 
   if (o->command != NULL || l->env == NULL) return false;
-  n = make_key(o, NULL);
+  n = make_key(o, key, sizeof(key) / sizeof(key[0]), &extras);
   /* A key this long is rebuilt each time (never: a few dozen entries). */
   if (n != l->nkey || n > sizeof(key) / sizeof(key[0])) return false;
-  make_key(o, key);
   for (i = 0; i < n; i++)
     if (strcmp(key[i], l->key[i]) != 0) return false;
   return true;
